@@ -1,0 +1,180 @@
+//! Ed25519 verification: strict single verification (§2.2) and the batch fast path.
+//!
+//! Batch verification (ed25519-dalek's `verify_batch`) is cofactorless, like `verify_strict`,
+//! but it does not refuse weak keys, small-order `R` or non-canonical encodings. So a signature
+//! enters a batch only after those checks pass; anything that fails them, and every item of a
+//! batch that fails as a whole, is decided by `verify_strict` alone. The answer is therefore
+//! never more lenient than strict verification on the inputs the checks can see.
+
+use std::collections::HashMap;
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("signer key is not a valid Ed25519 public key")]
+    BadKey,
+    #[error("signer key is weak (small order) and is refused")]
+    WeakKey,
+    #[error("signature does not verify")]
+    Invalid,
+}
+
+pub fn verify_strict(
+    public: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), SignatureError> {
+    let key = VerifyingKey::from_bytes(public).map_err(|_| SignatureError::BadKey)?;
+    if key.is_weak() {
+        return Err(SignatureError::WeakKey);
+    }
+    key.verify_strict(message, &Signature::from_bytes(signature))
+        .map_err(|_| SignatureError::Invalid)
+}
+
+/// The public key of a signing key, as the 32 bytes that go into `signer`.
+pub fn public_key(key: &SigningKey) -> [u8; 32] {
+    key.verifying_key().to_bytes()
+}
+
+/// A signing key from a 32-byte seed (RFC 8032 private key).
+pub fn signing_key_from_seed(seed: &[u8; 32]) -> SigningKey {
+    SigningKey::from_bytes(seed)
+}
+
+/// One signature to check in a batch.
+pub struct Item<'a> {
+    pub public: &'a [u8; 32],
+    pub message: &'a [u8],
+    pub signature: &'a [u8; 64],
+}
+
+/// Keys seen before, with whether they may enter a batch (valid, not weak, torsion-free).
+/// Signers are few (enrolled bodies), so the cache saves a decompression per event.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: HashMap<[u8; 32], Option<VerifyingKey>>,
+}
+
+/// The number of distinct keys a cache holds before it starts afresh (a bound on memory).
+const KEY_CACHE_LIMIT: usize = 65_536;
+
+impl KeyCache {
+    fn batchable(&mut self, public: &[u8; 32]) -> Option<VerifyingKey> {
+        if self.keys.len() >= KEY_CACHE_LIMIT {
+            self.keys.clear();
+        }
+        *self.keys.entry(*public).or_insert_with(|| {
+            let key = VerifyingKey::from_bytes(public).ok()?;
+            let point = CompressedEdwardsY(*public).decompress()?;
+            (!key.is_weak() && point.is_torsion_free()).then_some(key)
+        })
+    }
+}
+
+/// `R` must be a canonical encoding of a point that is not of small order, and `S` a canonical
+/// scalar: the conditions `verify_strict` adds to the cofactorless equation.
+fn signature_batchable(signature: &[u8; 64]) -> bool {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(&signature[..32]);
+    let Some(point) = CompressedEdwardsY(r).decompress() else {
+        return false;
+    };
+    if point.is_small_order() || point.compress().0 != r {
+        return false;
+    }
+    let mut s = [0u8; 32];
+    s.copy_from_slice(&signature[32..]);
+    bool::from(Scalar::from_canonical_bytes(s).is_some())
+}
+
+/// Verifies many signatures; `result[i]` says whether item `i` verifies. Items that may not be
+/// batched, and the items of a failed batch, are verified one by one with `verify_strict`.
+pub fn verify_many(items: &[Item<'_>], cache: &mut KeyCache) -> Vec<bool> {
+    let mut result = vec![false; items.len()];
+    let mut batch_idx = Vec::with_capacity(items.len());
+    let mut keys = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match cache.batchable(item.public) {
+            Some(key) if signature_batchable(item.signature) => {
+                batch_idx.push(i);
+                keys.push(key);
+            }
+            _ => result[i] = verify_strict(item.public, item.message, item.signature).is_ok(),
+        }
+    }
+    if batch_idx.is_empty() {
+        return result;
+    }
+    let messages: Vec<&[u8]> = batch_idx.iter().map(|&i| items[i].message).collect();
+    let signatures: Vec<Signature> = batch_idx
+        .iter()
+        .map(|&i| Signature::from_bytes(items[i].signature))
+        .collect();
+    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        for &i in &batch_idx {
+            result[i] = true;
+        }
+    } else {
+        for &i in &batch_idx {
+            let item = &items[i];
+            result[i] = verify_strict(item.public, item.message, item.signature).is_ok();
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::Signer;
+
+    fn signed(seed: u8, msg: &[u8]) -> ([u8; 32], [u8; 64]) {
+        let key = signing_key_from_seed(&[seed; 32]);
+        (public_key(&key), key.sign(msg).to_bytes())
+    }
+
+    #[test]
+    fn batch_agrees_with_strict_and_finds_the_bad_one() {
+        let msgs: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; 10]).collect();
+        let mut sigs: Vec<([u8; 32], [u8; 64])> = msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| signed(i as u8 + 1, m))
+            .collect();
+        sigs[7].1[40] ^= 1;
+        let items: Vec<Item> = msgs
+            .iter()
+            .zip(&sigs)
+            .map(|(m, (p, s))| Item {
+                public: p,
+                message: m,
+                signature: s,
+            })
+            .collect();
+        let result = verify_many(&items, &mut KeyCache::default());
+        for (i, ok) in result.iter().enumerate() {
+            assert_eq!(*ok, i != 7, "item {i}");
+        }
+    }
+
+    #[test]
+    fn small_order_key_is_refused_even_with_a_matching_equation() {
+        // The identity point as key with R = identity and S = 0 satisfies the cofactorless
+        // equation for every message; strict verification must still refuse it.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&identity);
+        let item = Item {
+            public: &identity,
+            message: b"anything",
+            signature: &sig,
+        };
+        assert_eq!(verify_many(&[item], &mut KeyCache::default()), vec![false]);
+        assert!(verify_strict(&identity, b"anything", &sig).is_err());
+    }
+}

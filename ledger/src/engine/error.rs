@@ -1,0 +1,41 @@
+//! Why an append was refused. Every refusal leaves the ledger unchanged.
+
+use crate::authority::AuthorityError;
+use crate::crypto::SignatureError;
+use crate::format::{FormatError, Hash};
+use crate::storage::StorageError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppendError {
+    #[error("malformed event: {0}")]
+    Format(#[from] FormatError),
+    #[error("event is for ledger `{found}`, but this ledger is `{expected}`")]
+    WrongLedger { expected: String, found: String },
+    #[error("bad signature: {0}")]
+    Signature(#[from] SignatureError),
+    #[error(
+        "version conflict in `{stream}`: the event is version {submitted}, but the stream's next \
+         version is {current} (head {head}); fetch the stream and re-sign against its head"
+    )]
+    Conflict {
+        stream: String,
+        submitted: u64,
+        current: u64,
+        head: Hash,
+    },
+    #[error(
+        "`prev` of `{stream}` version {version} is {found}, but the stream's head is {expected}"
+    )]
+    PrevMismatch {
+        stream: String,
+        version: u64,
+        expected: Hash,
+        found: Hash,
+    },
+    #[error("unauthorized: {0}")]
+    Unauthorized(#[from] AuthorityError),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("the ledger is closed")]
+    Closed,
+}

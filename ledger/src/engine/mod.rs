@@ -1,0 +1,469 @@
+//! The ledger engine: one directory holding the segment log, the checkpoint file, the log key
+//! and the sled index, with appends acknowledged only once durable.
+//!
+//! ```text
+//! <dir>/log/<first position>.seg   entries, framed (source of truth)
+//! <dir>/checkpoints.log            every signed checkpoint (durable history)
+//! <dir>/log.key                    the log's signing key (mode 0600)
+//! <dir>/index/                     sled: derived, deletable, rebuilt on open
+//! ```
+//!
+//! Appends flow caller → committer thread (batch signature check, sequencing, one write per
+//! group) → syncer thread (one fsync per group, index batch, acknowledgements, checkpoints).
+//! The two threads overlap: a group is prepared while the previous one is being flushed.
+
+mod error;
+mod recovery;
+mod writer;
+
+pub use error::AppendError;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{bounded, Sender};
+use ed25519_dalek::SigningKey;
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::authority::Registry;
+use crate::format::merkle::{self, ProofError};
+use crate::format::{Entry, Hash, SignedEvent, SignedNote, VerifierKey};
+use crate::storage::checkpoints::CheckpointFile;
+use crate::storage::index::{Head, Index};
+use crate::storage::{frame, segment, StorageError};
+use crate::verify::integrity::{self, IntegrityReport, VerifyOptions};
+
+/// Tunables, with defaults that suit one congress season on one machine.
+#[derive(Clone)]
+pub struct Options {
+    /// A segment is closed once it reaches this many bytes.
+    pub segment_bytes: u64,
+    /// The most events one group commit takes.
+    pub max_batch: usize,
+    /// How often a checkpoint is signed while appends arrive (and when idle after them).
+    pub checkpoint_interval: Duration,
+    /// sled's page cache.
+    pub index_cache_bytes: u64,
+    /// The ledger's clock for `received`, ms since the epoch (injectable for tests).
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            segment_bytes: 64 << 20,
+            max_batch: 4096,
+            checkpoint_interval: Duration::from_millis(1000),
+            index_cache_bytes: 256 << 20,
+            clock: Arc::new(now_ms),
+        }
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// What an acknowledged append returns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Appended {
+    pub position: u64,
+    pub event_hash: Hash,
+    pub stream: String,
+    pub version: u64,
+    pub received: i64,
+    /// False when the same bytes were already stored (an idempotent retry).
+    pub created: bool,
+}
+
+/// Why a ledger could not be created or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    #[error("{path} already holds a ledger (or other files); choose an empty or new directory")]
+    NotEmpty { path: PathBuf },
+    #[error("{path} is not a ledger directory (no {missing})")]
+    NotALedger {
+        path: PathBuf,
+        missing: &'static str,
+    },
+    #[error("the genesis event is not acceptable: {0}")]
+    Genesis(String),
+}
+
+/// The state readers may see: only what is durable and indexed.
+#[derive(Clone)]
+struct Committed {
+    size: u64,
+    root: Hash,
+    checkpoint: Option<SignedNote>,
+}
+
+pub(crate) struct Shared {
+    dir: PathBuf,
+    origin: String,
+    log_vkey: VerifierKey,
+    index: Index,
+    reader: segment::Reader,
+    committed: RwLock<Committed>,
+    checkpoints: Mutex<CheckpointFile>,
+    /// Sequence number of the last group made durable, and a signal when it moves.
+    durable: Mutex<u64>,
+    durable_changed: Condvar,
+    poisoned: RwLock<Option<String>>,
+}
+
+pub struct Ledger {
+    shared: Arc<Shared>,
+    submit: Option<Sender<writer::Job>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Ledger {
+    /// Creates a ledger in `dir` (new or empty) whose first entry is `genesis`, a signed
+    /// `ledger.created` naming `log_key` as the log key.
+    pub fn create(
+        dir: &Path,
+        genesis: SignedEvent,
+        log_key: SigningKey,
+        options: Options,
+    ) -> Result<Ledger, OpenError> {
+        recovery::create(dir, &genesis, &log_key, &options)?;
+        Ledger::open(dir, options)
+    }
+
+    /// Opens an existing ledger, recovering from a crash and rebuilding the index as needed.
+    pub fn open(dir: &Path, options: Options) -> Result<Ledger, OpenError> {
+        let recovered = recovery::open(dir, &options)?;
+        let shared = recovered.shared;
+        let (submit, threads) = writer::start(shared.clone(), recovered.writer, options)?;
+        Ok(Ledger {
+            shared,
+            submit: Some(submit),
+            threads,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.shared.origin
+    }
+
+    /// The log's verifier key (the one named in `ledger.created`).
+    pub fn log_key(&self) -> &VerifierKey {
+        &self.shared.log_vkey
+    }
+
+    /// Appends signed event bytes, returning once the entry is durable.
+    pub fn append(&self, bytes: Vec<u8>) -> Result<Appended, AppendError> {
+        let event = SignedEvent::decode(bytes)?;
+        if event.body().ledger != self.shared.origin {
+            return Err(AppendError::WrongLedger {
+                expected: self.shared.origin.clone(),
+                found: event.body().ledger.clone(),
+            });
+        }
+        let (reply, answer) = bounded(1);
+        let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
+        submit
+            .send(writer::Job::Append { event, reply })
+            .map_err(|_| AppendError::Closed)?;
+        answer.recv().map_err(|_| AppendError::Closed)?
+    }
+
+    /// Signs a checkpoint of everything acknowledged so far (or returns the one already
+    /// signed at that size) once it is durable.
+    pub fn sign_checkpoint(&self) -> Result<SignedNote, AppendError> {
+        let (reply, answer) = bounded(1);
+        let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
+        submit
+            .send(writer::Job::Checkpoint { reply })
+            .map_err(|_| AppendError::Closed)?;
+        answer.recv().map_err(|_| AppendError::Closed)?
+    }
+
+    /// Number of acknowledged entries.
+    pub fn size(&self) -> u64 {
+        self.shared.committed.read().size
+    }
+
+    /// Root of the tree of all acknowledged entries.
+    pub fn root(&self) -> Hash {
+        self.shared.committed.read().root
+    }
+
+    /// Blocks until the log holds more than `size` entries, or `timeout` passes; returns the
+    /// size then. For followers (subscriptions, monitors).
+    pub fn wait_for_growth(&self, size: u64, timeout: Duration) -> u64 {
+        let mut durable = self.shared.durable.lock();
+        let current = self.size();
+        if current > size {
+            return current;
+        }
+        self.shared.durable_changed.wait_for(&mut durable, timeout);
+        drop(durable);
+        self.size()
+    }
+
+    pub fn head(&self, stream: &str) -> Result<Option<Head>, StorageError> {
+        self.shared.index.head(stream)
+    }
+
+    pub fn streams(&self) -> Result<Vec<String>, StorageError> {
+        self.shared.index.streams()
+    }
+
+    /// The stored bytes of entry `position` (None past the end).
+    pub fn entry_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.shared.entry_bytes(position)
+    }
+
+    pub fn entry(&self, position: u64) -> Result<Option<Entry>, StorageError> {
+        self.shared.entry(position)
+    }
+
+    pub fn entry_by_hash(&self, hash: &Hash) -> Result<Option<Entry>, StorageError> {
+        match self.shared.index.position_of_hash(hash)? {
+            Some(p) => self.entry(p),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` events of `stream` from version `from`.
+    pub fn stream(
+        &self,
+        stream: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StorageError> {
+        let size = self.size();
+        let mut out = Vec::new();
+        for p in self.shared.index.stream_positions(stream, from, limit)? {
+            if p >= size {
+                break;
+            }
+            if let Some(e) = self.entry(p)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads entries `[from, to)` in order, segment by segment, calling `f` with each entry's
+    /// position and bytes. Memory stays within one segment.
+    pub fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(u64, &[u8]) -> bool,
+    ) -> Result<(), StorageError> {
+        self.shared.scan(from, to.min(self.size()), f)
+    }
+
+    /// The latest signed checkpoint.
+    pub fn checkpoint(&self) -> Option<SignedNote> {
+        self.shared.committed.read().checkpoint.clone()
+    }
+
+    /// The checkpoint signed at exactly `size`, if one was.
+    pub fn checkpoint_at(&self, size: u64) -> Result<Option<SignedNote>, StorageError> {
+        match self.shared.index.checkpoint_location(size)? {
+            Some((offset, len)) => self.shared.checkpoints.lock().read(offset, len).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every size at which a checkpoint was signed, ascending.
+    pub fn checkpoint_sizes(&self) -> Result<Vec<u64>, StorageError> {
+        self.shared.index.checkpoint_sizes()
+    }
+
+    pub fn root_at(&self, size: u64) -> Result<Result<Hash, ProofError>, StorageError> {
+        let current = self.size();
+        if size > current {
+            return Ok(Err(ProofError::IndexOutOfRange {
+                index: size,
+                size: current,
+            }));
+        }
+        merkle::root(&self.shared.index, size).map(Ok)
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size` entries (O(log n) index reads).
+    pub fn inclusion_proof(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<Result<Vec<Hash>, ProofError>, StorageError> {
+        let current = self.size();
+        if size > current {
+            return Ok(Err(ProofError::IndexOutOfRange {
+                index: size,
+                size: current,
+            }));
+        }
+        merkle::inclusion_proof(&self.shared.index, index, size)
+    }
+
+    pub fn consistency_proof(
+        &self,
+        old: u64,
+        new: u64,
+    ) -> Result<Result<Vec<Hash>, ProofError>, StorageError> {
+        let current = self.size();
+        if new > current {
+            return Ok(Err(ProofError::IndexOutOfRange {
+                index: new,
+                size: current,
+            }));
+        }
+        merkle::consistency_proof(&self.shared.index, old, new)
+    }
+
+    /// The authority registry as of the latest entry, rebuilt from stream `ledger`.
+    pub fn registry(&self) -> Result<Registry, StorageError> {
+        recovery::load_registry(&self.shared)
+    }
+
+    /// Verifies the whole stored log (framing, encoding, signatures, chains, received order,
+    /// authority) and every stored checkpoint against it.
+    pub fn verify(&self, options: &VerifyOptions) -> Result<IntegrityReport, StorageError> {
+        let size = self.size();
+        let mut verifier =
+            integrity::Verifier::new(Some(self.origin().to_string()), options.clone());
+        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(integrity::CHUNK);
+        let mut stopped = false;
+        self.scan(0, size, &mut |_, bytes| {
+            chunk.push(bytes.to_vec());
+            if chunk.len() == integrity::CHUNK {
+                stopped = verifier.push_chunk(std::mem::take(&mut chunk)).is_err();
+            }
+            !stopped
+        })?;
+        if !stopped && !chunk.is_empty() {
+            let _ = verifier.push_chunk(chunk);
+        }
+        let mut notes = Vec::new();
+        if let Some(latest) = self.checkpoint() {
+            notes.push(latest);
+        }
+        Ok(verifier.finish(&notes, Some(self.log_key())))
+    }
+
+    /// Stops accepting appends, waits for acknowledged work, signs a last checkpoint and
+    /// flushes the index.
+    pub fn close(mut self) -> Result<(), StorageError> {
+        self.shutdown();
+        self.shared.index.flush()
+    }
+
+    fn shutdown(&mut self) {
+        self.submit.take();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        self.shutdown();
+        let _ = self.shared.index.flush();
+    }
+}
+
+impl Shared {
+    fn entry_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        if position >= self.committed.read().size {
+            return Ok(None);
+        }
+        let Some(loc) = self.index.location(position)? else {
+            return Err(StorageError::Index(format!(
+                "entry {position} is acknowledged but not indexed; delete the index directory \
+                 to rebuild it"
+            )));
+        };
+        self.reader
+            .read_frame(loc.segment, loc.offset, loc.len)
+            .map(Some)
+    }
+
+    fn entry(&self, position: u64) -> Result<Option<Entry>, StorageError> {
+        let Some(bytes) = self.entry_bytes(position)? else {
+            return Ok(None);
+        };
+        Entry::decode(&bytes)
+            .map(Some)
+            .map_err(|e| StorageError::Corrupt {
+                file: segment::segment_path(&self.dir.join("log"), 0),
+                offset: 0,
+                position: Some(position),
+                reason: format!("stored entry does not decode: {e}"),
+            })
+    }
+
+    fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(u64, &[u8]) -> bool,
+    ) -> Result<(), StorageError> {
+        if from >= to {
+            return Ok(());
+        }
+        let Some(start) = self.index.location(from)? else {
+            return Err(StorageError::Index(format!("entry {from} is not indexed")));
+        };
+        let log_dir = self.dir.join("log");
+        let segments = segment::list(&log_dir)?;
+        let mut position = from;
+        for &first in segments.iter().filter(|&&s| s >= start.segment) {
+            let data = self.reader.read_all(first)?;
+            let mut offset = if first == start.segment {
+                start.offset as usize
+            } else {
+                segment::HEADER_LEN as usize
+            };
+            while position < to {
+                match frame::read(&data, offset, crate::format::encoding::MAX_ENTRY_BYTES) {
+                    frame::Found::Frame { start, end } => {
+                        if !f(position, &data[start..end]) {
+                            return Ok(());
+                        }
+                        position += 1;
+                        offset = end;
+                    }
+                    frame::Found::End | frame::Found::Torn => break,
+                    frame::Found::Corrupt(reason) => {
+                        return Err(StorageError::Corrupt {
+                            file: segment::segment_path(&log_dir, first),
+                            offset: offset as u64,
+                            position: Some(position),
+                            reason,
+                        })
+                    }
+                }
+            }
+            if position >= to {
+                return Ok(());
+            }
+        }
+        if position < to {
+            return Err(StorageError::Lost(format!(
+                "the log ends at entry {position}, but {to} entries are acknowledged"
+            )));
+        }
+        Ok(())
+    }
+}

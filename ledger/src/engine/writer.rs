@@ -1,0 +1,579 @@
+//! The append pipeline: a committer thread that checks and sequences groups of events and
+//! writes each group with one `write`, and a syncer thread that makes each group durable with
+//! one fsync, indexes it, acknowledges it, and signs checkpoints.
+//!
+//! Ordering: groups reach the syncer in the order they were written, so acknowledgements,
+//! index updates and checkpoints follow log order. Failure: a failed write (a full disk) is
+//! cut off and refused, and the ledger goes on; a failed fsync poisons the ledger, because
+//! after it nothing can be known about what reached the disk.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
+
+use super::recovery::WriterState;
+use super::{AppendError, Appended, OpenError, Options, Shared};
+use crate::authority::Registry;
+use crate::crypto::{self, KeyCache, SignatureError};
+use crate::format::event::signed_message;
+use crate::format::merkle::{self, Frontier};
+use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
+use crate::storage::index::{Batch, Head, Location, Marker};
+use crate::storage::{frame, segment, StorageError};
+
+pub(crate) type Reply<T> = Sender<Result<T, AppendError>>;
+
+pub(crate) enum Job {
+    Append {
+        event: SignedEvent,
+        reply: Reply<Appended>,
+    },
+    Checkpoint {
+        reply: Reply<SignedNote>,
+    },
+}
+
+enum SyncMsg {
+    Group(Group),
+    Checkpoint(Reply<SignedNote>),
+}
+
+/// One written group on its way to durability.
+struct Group {
+    seq: u64,
+    file: Arc<File>,
+    path: PathBuf,
+    batch: Batch,
+    size: u64,
+    root: Hash,
+    replies: Vec<(Reply<Appended>, Result<Appended, AppendError>)>,
+}
+
+/// Stream heads the committer has written, kept until the index has them durably. Bounded:
+/// past the limit, heads already in the index are dropped and read back from it on demand.
+const HEAD_CACHE_LIMIT: usize = 100_000;
+/// Groups at least this large have their signatures checked on both cores.
+const PARALLEL_VERIFY_MIN: usize = 64;
+
+struct Committer {
+    shared: Arc<Shared>,
+    options: Options,
+    log_dir: PathBuf,
+    segment_first: u64,
+    file: Arc<File>,
+    file_len: u64,
+    size: u64,
+    frontier: Frontier,
+    last_received: i64,
+    registry: Registry,
+    heads: HashMap<String, (Head, u64)>,
+    seq: u64,
+    keys: [KeyCache; 2],
+    sync: Sender<SyncMsg>,
+}
+
+pub(super) fn start(
+    shared: Arc<Shared>,
+    state: WriterState,
+    options: Options,
+) -> Result<(Sender<Job>, Vec<JoinHandle<()>>), OpenError> {
+    let (submit, jobs) = bounded::<Job>(options.max_batch.max(16) * 2);
+    let (sync_tx, sync_rx) = bounded::<SyncMsg>(2);
+    let syncer = Syncer {
+        shared: shared.clone(),
+        log_key: state.log_key,
+        last_checkpoint_size: state.last_checkpoint_size,
+        last_checkpoint_at: Instant::now(),
+        interval: options.checkpoint_interval,
+    };
+    let committer = Committer {
+        log_dir: shared.dir.join("log"),
+        shared,
+        options,
+        segment_first: state.segment_first,
+        file: Arc::new(state.file),
+        file_len: state.file_len,
+        size: state.size,
+        frontier: state.frontier,
+        last_received: state.last_received,
+        registry: state.registry,
+        heads: HashMap::new(),
+        seq: 0,
+        keys: Default::default(),
+        sync: sync_tx,
+    };
+    let spawn_err = |e: std::io::Error| {
+        OpenError::Storage(StorageError::Io {
+            path: PathBuf::from("<thread>"),
+            kind: e.kind(),
+            message: e.to_string(),
+        })
+    };
+    let t1 = std::thread::Builder::new()
+        .name("ledger-syncer".into())
+        .spawn(move || syncer.run(sync_rx))
+        .map_err(spawn_err)?;
+    let t2 = std::thread::Builder::new()
+        .name("ledger-committer".into())
+        .spawn(move || committer.run(jobs))
+        .map_err(spawn_err)?;
+    // The committer is joined first: it drops the syncer's channel when it ends.
+    Ok((submit, vec![t2, t1]))
+}
+
+impl Committer {
+    fn run(mut self, jobs: Receiver<Job>) {
+        while let Ok(first) = jobs.recv() {
+            let mut appends = Vec::new();
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Append { event, reply } => appends.push((event, reply)),
+                    Job::Checkpoint { reply } => {
+                        // A checkpoint covers everything submitted before it.
+                        self.group(std::mem::take(&mut appends));
+                        let _ = self.sync.send(SyncMsg::Checkpoint(reply));
+                    }
+                }
+                if appends.len() < self.options.max_batch {
+                    next = jobs.try_recv().ok();
+                }
+            }
+            self.group(appends);
+        }
+    }
+
+    fn poisoned(&self) -> Option<AppendError> {
+        self.shared
+            .poisoned
+            .read()
+            .as_ref()
+            .map(|why| AppendError::Storage(StorageError::Poisoned(why.clone())))
+    }
+
+    fn group(&mut self, appends: Vec<(SignedEvent, Reply<Appended>)>) {
+        if appends.is_empty() {
+            return;
+        }
+        if let Some(err) = self.poisoned() {
+            for (_, reply) in appends {
+                let _ = reply.send(Err(err.clone()));
+            }
+            return;
+        }
+        if let Err(e) = self.roll_if_full() {
+            for (_, reply) in appends {
+                let _ = reply.send(Err(AppendError::Storage(e.clone())));
+            }
+            return;
+        }
+        let signatures_ok = self.verify_signatures(&appends);
+        let mut g = Pending::new(self);
+        for ((event, reply), ok) in appends.into_iter().zip(signatures_ok) {
+            if !ok {
+                let _ = reply.send(Err(AppendError::Signature(SignatureError::Invalid)));
+                continue;
+            }
+            match self.sequence(&mut g, event) {
+                Ok(Outcome::Now(appended)) => {
+                    let _ = reply.send(Ok(appended));
+                }
+                Ok(Outcome::WithGroup(appended)) => g.replies.push((reply, Ok(appended))),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            }
+        }
+        self.write(g);
+    }
+
+    fn roll_if_full(&mut self) -> Result<(), StorageError> {
+        if self.file_len < self.options.segment_bytes || self.file_len <= segment::HEADER_LEN {
+            return Ok(());
+        }
+        let file = segment::create(&self.log_dir, self.size)?;
+        self.file = Arc::new(file);
+        self.segment_first = self.size;
+        self.file_len = segment::HEADER_LEN;
+        Ok(())
+    }
+
+    fn verify_signatures(&mut self, appends: &[(SignedEvent, Reply<Appended>)]) -> Vec<bool> {
+        let messages: Vec<Vec<u8>> = appends
+            .iter()
+            .map(|(e, _)| signed_message(e.body_bytes()))
+            .collect();
+        let sigs: Vec<[u8; 64]> = appends.iter().map(|(e, _)| e.signature()).collect();
+        let items: Vec<crypto::Item> = appends
+            .iter()
+            .zip(&messages)
+            .zip(&sigs)
+            .map(|(((e, _), m), s)| crypto::Item {
+                public: &e.body().signer,
+                message: m,
+                signature: s,
+            })
+            .collect();
+        let [k0, k1] = &mut self.keys;
+        if items.len() < PARALLEL_VERIFY_MIN {
+            return crypto::verify_many(&items, k0);
+        }
+        let (a, b) = items.split_at(items.len() / 2);
+        let (mut ra, rb) =
+            rayon::join(|| crypto::verify_many(a, k0), || crypto::verify_many(b, k1));
+        ra.extend(rb);
+        ra
+    }
+
+    /// Waits until every group handed to the syncer is durable and indexed.
+    fn wait_durable(&self) -> Result<(), AppendError> {
+        let mut durable = self.shared.durable.lock();
+        while *durable < self.seq {
+            if let Some(err) = self.poisoned() {
+                return Err(err);
+            }
+            self.shared
+                .durable_changed
+                .wait_for(&mut durable, std::time::Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    fn head(&self, g: &Pending, stream: &str) -> Result<Option<Head>, AppendError> {
+        if let Some(h) = g.heads.get(stream) {
+            return Ok(Some(*h));
+        }
+        if let Some((h, _)) = self.heads.get(stream) {
+            return Ok(Some(*h));
+        }
+        Ok(self.shared.index.head(stream)?)
+    }
+
+    /// A stored (durable) event with this hash, if any.
+    fn stored(&self, hash: &Hash) -> Result<Option<Entry>, AppendError> {
+        self.wait_durable()?;
+        match self.shared.index.position_of_hash(hash)? {
+            Some(p) => Ok(self.shared.entry(p)?),
+            None => Ok(None),
+        }
+    }
+
+    fn sequence(&mut self, g: &mut Pending, event: SignedEvent) -> Result<Outcome, AppendError> {
+        let body = event.body();
+        let hash = event.hash();
+        if let Some(done) = g.appended.get(&hash) {
+            return Ok(Outcome::WithGroup(Appended {
+                created: false,
+                ..done.clone()
+            }));
+        }
+        let head = self.head(g, &body.stream)?;
+        let (next, head_hash) = head.map_or((0, Hash::ZERO), |h| (h.next_version, h.hash));
+        if body.version < next {
+            if let Some(entry) = self.stored(&hash)? {
+                return Ok(Outcome::Now(Appended {
+                    position: entry.position,
+                    event_hash: hash,
+                    stream: body.stream.clone(),
+                    version: body.version,
+                    received: entry.received,
+                    created: false,
+                }));
+            }
+        }
+        if body.version != next {
+            return Err(AppendError::Conflict {
+                stream: body.stream.clone(),
+                submitted: body.version,
+                current: next,
+                head: head_hash,
+            });
+        }
+        if body.prev != head_hash {
+            return Err(AppendError::PrevMismatch {
+                stream: body.stream.clone(),
+                version: body.version,
+                expected: head_hash,
+                found: body.prev,
+            });
+        }
+        {
+            let registry = g.registry.as_ref().unwrap_or(&self.registry);
+            let kinds = &g.kinds;
+            let lookup = |h: &Hash| -> Option<String> {
+                if let Some(k) = kinds.get(h) {
+                    return Some(k.clone());
+                }
+                self.stored(h)
+                    .ok()
+                    .flatten()
+                    .map(|e| e.event.body().kind.clone())
+            };
+            registry.check(body, &lookup)?;
+        }
+        if body.stream == "ledger" {
+            let registry = g.registry.get_or_insert_with(|| self.registry.clone());
+            registry.apply(body)?;
+        }
+
+        let position = g.size;
+        let received = (self.options.clock)().max(g.last_received);
+        let appended = Appended {
+            position,
+            event_hash: hash,
+            stream: body.stream.clone(),
+            version: body.version,
+            received,
+            created: true,
+        };
+        let stream = body.stream.clone();
+        let version = body.version;
+        let kind = body.kind.clone();
+        let entry = Entry {
+            position,
+            received,
+            event,
+        }
+        .encode();
+        let offset = self.file_len + g.buf.len() as u64;
+        frame::encode(&entry, &mut g.buf);
+        let loc = Location {
+            segment: self.segment_first,
+            offset,
+            len: entry.len() as u32,
+        };
+        let batch = &mut g.batch;
+        batch.entry(position, loc, &hash, &stream, version);
+        g.frontier
+            .push(merkle::leaf_hash(&entry), |n| batch.node(n));
+        g.heads.insert(
+            stream,
+            Head {
+                next_version: version + 1,
+                hash,
+            },
+        );
+        g.kinds.insert(hash, kind);
+        g.appended.insert(hash, appended.clone());
+        g.size += 1;
+        g.last_received = received;
+        Ok(Outcome::WithGroup(appended))
+    }
+
+    fn write(&mut self, mut g: Pending) {
+        if g.replies.is_empty() {
+            return;
+        }
+        let path = segment::segment_path(&self.log_dir, self.segment_first);
+        if !g.buf.is_empty() {
+            let result = (&*self.file).write_all(&g.buf);
+            if let Err(e) = result {
+                // Cut off whatever part of the group reached the file, and refuse the group.
+                let _ = self.file.set_len(self.file_len);
+                let err = AppendError::Storage(StorageError::io(&path, e));
+                tracing::error!(error = %err, "append group refused");
+                for (reply, _) in g.replies {
+                    let _ = reply.send(Err(err.clone()));
+                }
+                return;
+            }
+        }
+        self.file_len += g.buf.len() as u64;
+        self.size = g.size;
+        self.last_received = g.last_received;
+        self.frontier = g.frontier;
+        if let Some(r) = g.registry.take() {
+            self.registry = r;
+        }
+        self.seq += 1;
+        for (stream, head) in g.heads {
+            g.batch.head(&stream, head);
+            self.heads.insert(stream, (head, self.seq));
+        }
+        if self.heads.len() > HEAD_CACHE_LIMIT {
+            let durable = *self.shared.durable.lock();
+            self.heads.retain(|_, (_, seq)| *seq > durable);
+        }
+        g.batch.marker(Marker {
+            size: self.size,
+            segment: self.segment_first,
+            offset: self.file_len,
+            last_received: self.last_received,
+        });
+        let group = Group {
+            seq: self.seq,
+            file: self.file.clone(),
+            path,
+            batch: g.batch,
+            size: self.size,
+            root: self.frontier.root(),
+            replies: g.replies,
+        };
+        if let Err(e) = self.sync.send(SyncMsg::Group(group)) {
+            if let SyncMsg::Group(group) = e.into_inner() {
+                for (reply, _) in group.replies {
+                    let _ = reply.send(Err(AppendError::Closed));
+                }
+            }
+        }
+    }
+}
+
+enum Outcome {
+    /// Already durable: answer at once.
+    Now(Appended),
+    /// Answer when the group is durable.
+    WithGroup(Appended),
+}
+
+/// A group being assembled: scratch copies of the state it changes, committed only when the
+/// group's write succeeds.
+struct Pending {
+    buf: Vec<u8>,
+    batch: Batch,
+    size: u64,
+    last_received: i64,
+    frontier: Frontier,
+    registry: Option<Registry>,
+    heads: HashMap<String, Head>,
+    kinds: HashMap<Hash, String>,
+    appended: HashMap<Hash, Appended>,
+    replies: Vec<(Reply<Appended>, Result<Appended, AppendError>)>,
+}
+
+impl Pending {
+    fn new(c: &Committer) -> Pending {
+        Pending {
+            buf: Vec::new(),
+            batch: Batch::default(),
+            size: c.size,
+            last_received: c.last_received,
+            frontier: c.frontier.clone(),
+            registry: None,
+            heads: HashMap::new(),
+            kinds: HashMap::new(),
+            appended: HashMap::new(),
+            replies: Vec::new(),
+        }
+    }
+}
+
+struct Syncer {
+    shared: Arc<Shared>,
+    log_key: ed25519_dalek::SigningKey,
+    last_checkpoint_size: Option<u64>,
+    last_checkpoint_at: Instant,
+    interval: std::time::Duration,
+}
+
+impl Syncer {
+    fn run(mut self, messages: Receiver<SyncMsg>) {
+        loop {
+            match messages.recv_timeout(self.interval) {
+                Ok(SyncMsg::Group(g)) => {
+                    self.commit(g);
+                    if self.last_checkpoint_at.elapsed() >= self.interval {
+                        self.checkpoint_if_behind();
+                    }
+                }
+                Ok(SyncMsg::Checkpoint(reply)) => {
+                    let _ = reply.send(self.checkpoint());
+                }
+                Err(RecvTimeoutError::Timeout) => self.checkpoint_if_behind(),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.checkpoint_if_behind();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn poison(&self, why: String) -> AppendError {
+        tracing::error!(reason = %why, "ledger poisoned: no further appends until reopened");
+        let mut p = self.shared.poisoned.write();
+        p.get_or_insert(why.clone());
+        self.shared.durable_changed.notify_all();
+        AppendError::Storage(StorageError::Poisoned(why))
+    }
+
+    fn commit(&mut self, g: Group) {
+        let poisoned = self.shared.poisoned.read().clone();
+        let result = match poisoned {
+            Some(why) => Err(AppendError::Storage(StorageError::Poisoned(why))),
+            None => g
+                .file
+                .sync_data()
+                .map_err(|e| self.poison(format!("fsync of {}: {e}", g.path.display())))
+                .and_then(|()| {
+                    self.shared
+                        .index
+                        .apply(g.batch)
+                        .map_err(|e| self.poison(format!("index update: {e}")))
+                }),
+        };
+        match result {
+            Ok(()) => {
+                {
+                    let mut c = self.shared.committed.write();
+                    debug_assert!(g.size >= c.size, "the log never shrinks");
+                    c.size = g.size;
+                    c.root = g.root;
+                }
+                *self.shared.durable.lock() = g.seq;
+                self.shared.durable_changed.notify_all();
+                for (reply, answer) in g.replies {
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(err) => {
+                for (reply, _) in g.replies {
+                    let _ = reply.send(Err(err.clone()));
+                }
+            }
+        }
+    }
+
+    fn checkpoint_if_behind(&mut self) {
+        let size = self.shared.committed.read().size;
+        if self.last_checkpoint_size != Some(size) && self.shared.poisoned.read().is_none() {
+            if let Err(e) = self.checkpoint() {
+                tracing::error!(error = %e, "could not sign a checkpoint");
+            }
+        }
+    }
+
+    /// Signs and durably stores a checkpoint of the committed log, unless one of that size
+    /// exists already: the ledger never signs two checkpoints of one size.
+    fn checkpoint(&mut self) -> Result<SignedNote, AppendError> {
+        let committed = self.shared.committed.read().clone();
+        if let Some(note) = committed.checkpoint.as_ref() {
+            if note.checkpoint.size == committed.size {
+                return Ok(note.clone());
+            }
+            assert!(
+                note.checkpoint.size < committed.size,
+                "checkpoint sizes only grow ({} then {})",
+                note.checkpoint.size,
+                committed.size
+            );
+        }
+        let body = Checkpoint::new(&self.shared.origin, committed.size, committed.root);
+        let note = SignedNote::sign(body, &self.log_key)
+            .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+        let (offset, len) = self.shared.checkpoints.lock().append(&note)?;
+        let mut batch = Batch::default();
+        batch.checkpoint(committed.size, offset, len);
+        batch.checkpoint_marker(offset + frame::framed_len(len as usize));
+        self.shared.index.apply(batch)?;
+        self.shared.committed.write().checkpoint = Some(note.clone());
+        self.last_checkpoint_size = Some(committed.size);
+        self.last_checkpoint_at = Instant::now();
+        Ok(note)
+    }
+}

@@ -1,0 +1,19 @@
+//! Congress Ledger: the library. It knows the ledger format, how to store and prove a log, who
+//! may sign what, and how to verify all of it. It knows nothing of HTTP or terminals; the API
+//! server and the CLI are thin front ends over it.
+//!
+//! Map (see ARCHITECTURE.md): [`format`] is the byte-level contract (spec §1–3), [`crypto`]
+//! the signature checks, [`catalogue`] and [`authority`] spec §4, [`storage`] the files and
+//! the index, [`engine`] the live ledger, [`verify`] the verifiers, [`keys`] key files.
+
+pub mod authority;
+pub mod catalogue;
+pub mod crypto;
+pub mod engine;
+pub mod format;
+pub mod keys;
+pub mod storage;
+pub mod verify;
+
+pub use engine::{AppendError, Appended, Ledger, OpenError, Options};
+pub use format::{Entry, EventBody, Hash, SignedEvent, SignedNote, VerifierKey};

@@ -1,0 +1,58 @@
+//! Storage: segment files (the source of truth), the checkpoint file, and the sled index
+//! derived from them.
+
+pub mod checkpoints;
+pub mod frame;
+pub mod index;
+pub mod segment;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong below the format: files, disks and the index.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    #[error("I/O error on {path}: {message}")]
+    Io {
+        path: PathBuf,
+        kind: io::ErrorKind,
+        message: String,
+    },
+    #[error("{file} is damaged at byte {offset}{}: {reason}", position.map(|p| format!(" (entry {p})")).unwrap_or_default())]
+    Corrupt {
+        file: PathBuf,
+        offset: u64,
+        position: Option<u64>,
+        reason: String,
+    },
+    #[error("index database error: {0}")]
+    Index(String),
+    #[error("acknowledged data is missing: {0}")]
+    Lost(String),
+    #[error(
+        "the ledger stopped accepting writes after a failed disk flush ({0}); reopen it to recover"
+    )]
+    Poisoned(String),
+}
+
+impl StorageError {
+    pub fn io(path: &Path, e: io::Error) -> StorageError {
+        StorageError::Io {
+            path: path.to_path_buf(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+
+    /// True when the disk is full: the append can be retried once space is back.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StorageError::Io { kind, .. } if *kind == io::ErrorKind::StorageFull)
+            || matches!(self, StorageError::Io { message, .. } if message.contains("No space left"))
+    }
+}
+
+impl From<sled::Error> for StorageError {
+    fn from(e: sled::Error) -> Self {
+        StorageError::Index(e.to_string())
+    }
+}

@@ -1,0 +1,453 @@
+//! Integrity and authority of a whole log: framing, encoding, positions, received order,
+//! origin, signatures, stream chains, who signed what (§4), and the root against checkpoints.
+//!
+//! Work is split per chunk of entries: decoding, hashing and signature checks run in parallel
+//! (signatures batched after the weak-key checks of [`crate::crypto`]); the checks that depend
+//! on order run sequentially after them. The report names the first bad position, which is
+//! the same whichever way the work was split.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::authority::Registry;
+use crate::crypto::{self, KeyCache};
+use crate::format::event::signed_message;
+use crate::format::merkle::{self, Frontier};
+use crate::format::{Entry, FormatError, Hash, SignedNote, VerifierKey};
+
+/// Entries per chunk: large enough to keep both cores busy, small enough to bound memory.
+pub const CHUNK: usize = 8192;
+/// Signatures per batch verification call.
+const SIG_BATCH: usize = 256;
+
+/// What kind of failure a verifier found: the labels of the test vectors' `why`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Framing,
+    Encoding,
+    Position,
+    ReceivedTime,
+    LedgerOrigin,
+    Signature,
+    StreamChain,
+    Authority,
+    Checkpoint,
+}
+
+impl FailureKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureKind::Framing => "framing",
+            FailureKind::Encoding => "encoding",
+            FailureKind::Position => "position",
+            FailureKind::ReceivedTime => "received time",
+            FailureKind::LedgerOrigin => "ledger origin",
+            FailureKind::Signature => "signature",
+            FailureKind::StreamChain => "stream chain",
+            FailureKind::Authority => "authority",
+            FailureKind::Checkpoint => "checkpoint",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    /// The first entry that is wrong (for a checkpoint failure: the checkpoint's size).
+    pub position: u64,
+    pub kind: FailureKind,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckpointResult {
+    pub size: u64,
+    pub root: Hash,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IntegrityReport {
+    pub origin: Option<String>,
+    /// Entries checked before the first failure (all of them when there is none).
+    pub entries: u64,
+    pub streams: usize,
+    /// Root of the entries checked.
+    pub root: Hash,
+    pub checkpoints: Vec<CheckpointResult>,
+    pub failure: Option<Failure>,
+}
+
+impl IntegrityReport {
+    pub fn ok(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Check every signature with `verify_strict` alone, without batching.
+    pub strict_signatures: bool,
+}
+
+/// Per-entry results of the parallel stage.
+struct Decoded {
+    entry: Result<Entry, FormatError>,
+    leaf: Hash,
+    signature_ok: bool,
+}
+
+pub struct Verifier {
+    origin: Option<String>,
+    options: VerifyOptions,
+    position: u64,
+    last_received: i64,
+    heads: HashMap<String, (u64, Hash)>,
+    kinds: HashMap<Hash, u8>,
+    registry: Option<Registry>,
+    frontier: Frontier,
+    roots: HashMap<u64, Hash>,
+    wanted_roots: Vec<u64>,
+    failure: Option<Failure>,
+}
+
+impl Verifier {
+    /// `origin`: the ledger the log must belong to, when known from a trusted source (the
+    /// archive's `ledger.json`, the live ledger); otherwise the genesis event's.
+    pub fn new(origin: Option<String>, options: VerifyOptions) -> Verifier {
+        Verifier {
+            origin,
+            options,
+            position: 0,
+            last_received: i64::MIN,
+            heads: HashMap::new(),
+            kinds: HashMap::new(),
+            registry: None,
+            frontier: Frontier::new(),
+            roots: HashMap::new(),
+            wanted_roots: Vec::new(),
+            failure: None,
+        }
+    }
+
+    /// Asks for the root at these sizes to be remembered (to check checkpoints against).
+    pub fn want_roots(&mut self, sizes: &[u64]) {
+        self.wanted_roots.extend_from_slice(sizes);
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.position
+    }
+
+    fn fail(&mut self, kind: FailureKind, detail: String) -> Result<(), Failure> {
+        let f = Failure {
+            position: self.position,
+            kind,
+            detail,
+        };
+        self.failure = Some(f.clone());
+        Err(f)
+    }
+
+    /// Records a framing failure found by whoever splits the entries (e.g. `entries.bin`).
+    pub fn framing_failure(&mut self, detail: String) {
+        if self.failure.is_none() {
+            let _ = self.fail(FailureKind::Framing, detail);
+        }
+    }
+
+    /// Checks the next chunk of entries (their bytes, in log order). Stops at the first
+    /// failure, which is then final.
+    pub fn push_chunk(&mut self, chunk: Vec<Vec<u8>>) -> Result<(), Failure> {
+        if let Some(f) = &self.failure {
+            return Err(f.clone());
+        }
+        let strict = self.options.strict_signatures;
+        let decoded: Vec<Decoded> = chunk
+            .par_chunks(SIG_BATCH)
+            .flat_map_iter(|part| decode_part(part, strict))
+            .collect();
+        for d in decoded {
+            self.check_one(d)?;
+        }
+        Ok(())
+    }
+
+    fn check_one(&mut self, d: Decoded) -> Result<(), Failure> {
+        let entry = match d.entry {
+            Ok(e) => e,
+            Err(e) => return self.fail(FailureKind::Encoding, e.to_string()),
+        };
+        if entry.position != self.position {
+            return self.fail(
+                FailureKind::Position,
+                format!("entry says position {}", entry.position),
+            );
+        }
+        if entry.received < self.last_received {
+            return self.fail(
+                FailureKind::ReceivedTime,
+                format!(
+                    "received {} ms is earlier than the previous entry's {} ms",
+                    entry.received, self.last_received
+                ),
+            );
+        }
+        let body = entry.event.body();
+        let origin = self.origin.get_or_insert_with(|| body.ledger.clone());
+        if body.ledger != *origin {
+            let detail = format!(
+                "event belongs to ledger `{}`, not `{}`",
+                body.ledger, origin
+            );
+            return self.fail(FailureKind::LedgerOrigin, detail);
+        }
+        if !d.signature_ok {
+            return self.fail(FailureKind::Signature, "signature does not verify".into());
+        }
+        if let Err(e) = entry.event.check_payload() {
+            return self.fail(FailureKind::Encoding, e.to_string());
+        }
+        let (next, head) = self
+            .heads
+            .get(&body.stream)
+            .copied()
+            .unwrap_or((0, Hash::ZERO));
+        if body.version != next || body.prev != head {
+            let detail = format!(
+                "`{}` version {} with prev {} does not follow version {} with hash {}",
+                body.stream,
+                body.version,
+                body.prev,
+                next as i128 - 1,
+                head
+            );
+            return self.fail(FailureKind::StreamChain, detail);
+        }
+        if let Err(detail) = self.check_authority(&entry) {
+            return self.fail(FailureKind::Authority, detail);
+        }
+        let hash = entry.event.hash();
+        self.heads
+            .insert(body.stream.clone(), (body.version + 1, hash));
+        if let Some(i) = crate::catalogue::KINDS
+            .iter()
+            .position(|k| k.kind == body.kind)
+        {
+            self.kinds.insert(hash, i as u8);
+        }
+        self.last_received = entry.received;
+        self.frontier.push(d.leaf, |_| {});
+        self.position += 1;
+        if self.wanted_roots.contains(&self.position) {
+            self.roots.insert(self.position, self.frontier.root());
+        }
+        Ok(())
+    }
+
+    fn check_authority(&mut self, entry: &Entry) -> Result<(), String> {
+        let body = entry.event.body();
+        let Some(registry) = self.registry.as_mut() else {
+            let origin = self.origin.clone().unwrap_or_default();
+            self.registry =
+                Some(Registry::genesis(&origin, &entry.event).map_err(|e| e.to_string())?);
+            return Ok(());
+        };
+        let kinds = &self.kinds;
+        let lookup = |h: &Hash| {
+            kinds
+                .get(h)
+                .map(|&i| crate::catalogue::KINDS[i as usize].kind.to_string())
+        };
+        registry.check(body, &lookup).map_err(|e| e.to_string())?;
+        if body.stream == "ledger" {
+            registry.apply(body).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Finishes: the root of what was checked, and each checkpoint checked against it.
+    /// Checkpoints must be signed by `log_key` when given, else by the log key that the
+    /// genesis event names.
+    pub fn finish(
+        self,
+        checkpoints: &[SignedNote],
+        log_key: Option<&VerifierKey>,
+    ) -> IntegrityReport {
+        let root = self.frontier.root();
+        let mut failure = self.failure.clone();
+        let genesis_key = self.registry.as_ref().map(|r| r.log_key().clone());
+        let key = log_key.cloned().or(genesis_key);
+        let mut results = Vec::new();
+        for note in checkpoints {
+            let cp = &note.checkpoint;
+            let detail = check_checkpoint(
+                note,
+                key.as_ref(),
+                self.origin.as_deref(),
+                |size| {
+                    if size == self.position {
+                        Some(root)
+                    } else {
+                        self.roots.get(&size).copied()
+                    }
+                },
+                self.position,
+                failure.is_some(),
+            );
+            let ok = detail.is_none();
+            if let (Some(d), None) = (&detail, &failure) {
+                failure = Some(Failure {
+                    position: cp.size.min(self.position),
+                    kind: FailureKind::Checkpoint,
+                    detail: d.clone(),
+                });
+            }
+            results.push(CheckpointResult {
+                size: cp.size,
+                root: cp.root,
+                ok,
+                detail: detail.unwrap_or_else(|| "signature and root verified".into()),
+            });
+        }
+        IntegrityReport {
+            origin: self.origin,
+            entries: self.position,
+            streams: self.heads.len(),
+            root,
+            checkpoints: results,
+            failure,
+        }
+    }
+}
+
+/// None when the checkpoint holds, else why not.
+fn check_checkpoint(
+    note: &SignedNote,
+    key: Option<&VerifierKey>,
+    origin: Option<&str>,
+    root_at: impl Fn(u64) -> Option<Hash>,
+    checked: u64,
+    log_failed: bool,
+) -> Option<String> {
+    let cp = &note.checkpoint;
+    let Some(key) = key else {
+        return Some("no log key to check the checkpoint's signature with".into());
+    };
+    if let Err(e) = note.verify(key) {
+        return Some(e.to_string());
+    }
+    if origin.is_some_and(|o| o != cp.origin) {
+        return Some(format!("checkpoint is for `{}`", cp.origin));
+    }
+    if cp.size > checked {
+        return Some(if log_failed {
+            format!(
+                "checkpoint covers {} entries; the log failed before that",
+                cp.size
+            )
+        } else {
+            format!(
+                "checkpoint covers {} entries, but the log has only {checked}",
+                cp.size
+            )
+        });
+    }
+    match root_at(cp.size) {
+        Some(root) if root == cp.root => None,
+        Some(root) => Some(format!(
+            "root at size {} is {root}, but the checkpoint says {}",
+            cp.size, cp.root
+        )),
+        None => Some(format!("root at size {} was not computed", cp.size)),
+    }
+}
+
+fn decode_part(part: &[Vec<u8>], strict: bool) -> Vec<Decoded> {
+    let entries: Vec<(Result<Entry, FormatError>, Hash)> = part
+        .iter()
+        .map(|bytes| (Entry::decode_structure(bytes), merkle::leaf_hash(bytes)))
+        .collect();
+    let messages: Vec<Option<(Vec<u8>, [u8; 64])>> = entries
+        .iter()
+        .map(|(e, _)| {
+            e.as_ref()
+                .ok()
+                .map(|e| (signed_message(e.event.body_bytes()), e.event.signature()))
+        })
+        .collect();
+    let mut results = vec![false; entries.len()];
+    if strict {
+        for (i, (e, _)) in entries.iter().enumerate() {
+            results[i] = e.as_ref().is_ok_and(|e| e.event.verify_signature().is_ok());
+        }
+    } else {
+        let mut idx = Vec::new();
+        let mut items = Vec::new();
+        for (i, ((e, _), m)) in entries.iter().zip(&messages).enumerate() {
+            if let (Ok(e), Some((message, signature))) = (e, m) {
+                idx.push(i);
+                items.push(crypto::Item {
+                    public: &e.event.body().signer,
+                    message,
+                    signature,
+                });
+            }
+        }
+        let ok = crypto::verify_many(&items, &mut KeyCache::default());
+        for (i, ok) in idx.into_iter().zip(ok) {
+            results[i] = ok;
+        }
+    }
+    entries
+        .into_iter()
+        .zip(results)
+        .map(|((entry, leaf), signature_ok)| Decoded {
+            entry,
+            leaf,
+            signature_ok,
+        })
+        .collect()
+}
+
+/// Verifies an `entries.bin` image (§5) as a whole.
+pub fn verify_entries_bin(
+    data: &[u8],
+    origin: Option<String>,
+    checkpoints: &[SignedNote],
+    log_key: Option<&VerifierKey>,
+    options: VerifyOptions,
+) -> IntegrityReport {
+    let mut verifier = Verifier::new(origin, options);
+    verifier.want_roots(
+        &checkpoints
+            .iter()
+            .map(|n| n.checkpoint.size)
+            .collect::<Vec<_>>(),
+    );
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for item in crate::format::entry::split_entries_bin(data) {
+        match item {
+            Ok(bytes) => {
+                chunk.push(bytes.to_vec());
+                if chunk.len() == CHUNK && verifier.push_chunk(std::mem::take(&mut chunk)).is_err()
+                {
+                    return verifier.finish(checkpoints, log_key);
+                }
+            }
+            Err(e) => {
+                if !chunk.is_empty() && verifier.push_chunk(std::mem::take(&mut chunk)).is_err() {
+                    return verifier.finish(checkpoints, log_key);
+                }
+                verifier.framing_failure(e.to_string());
+                return verifier.finish(checkpoints, log_key);
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = verifier.push_chunk(chunk);
+    }
+    verifier.finish(checkpoints, log_key)
+}

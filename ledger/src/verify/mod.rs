@@ -1,0 +1,4 @@
+//! Verification. Integrity and authority live here; the procedure checks come with the
+//! rulebook.
+
+pub mod integrity;
