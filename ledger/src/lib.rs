@@ -8,6 +8,7 @@
 
 pub mod authority;
 pub mod catalogue;
+pub mod compose;
 pub mod crypto;
 pub mod engine;
 pub mod format;

@@ -337,11 +337,13 @@ impl Ledger {
     }
 
     /// Verifies the whole stored log (framing, encoding, signatures, chains, received order,
-    /// authority) and every stored checkpoint against it.
+    /// authority) and every checkpoint ever signed against it.
     pub fn verify(&self, options: &VerifyOptions) -> Result<IntegrityReport, StorageError> {
         let size = self.size();
+        let sizes = self.checkpoint_sizes()?;
         let mut verifier =
             integrity::Verifier::new(Some(self.origin().to_string()), options.clone());
+        verifier.want_roots(&sizes);
         let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(integrity::CHUNK);
         let mut stopped = false;
         self.scan(0, size, &mut |_, bytes| {
@@ -354,9 +356,11 @@ impl Ledger {
         if !stopped && !chunk.is_empty() {
             let _ = verifier.push_chunk(chunk);
         }
-        let mut notes = Vec::new();
-        if let Some(latest) = self.checkpoint() {
-            notes.push(latest);
+        let mut notes = Vec::with_capacity(sizes.len());
+        for s in sizes {
+            if let Some(note) = self.checkpoint_at(s)? {
+                notes.push(note);
+            }
         }
         Ok(verifier.finish(&notes, Some(self.log_key())))
     }

@@ -259,8 +259,9 @@ pub(super) fn load_registry(shared: &Shared) -> Result<Registry, StorageError> {
     registry.ok_or_else(|| StorageError::Index("stream `ledger` is empty".into()))
 }
 
-/// Replays the log from the index's marker to its end, indexing every entry the index lacks,
-/// and cuts off a torn frame at the very end. Returns where the log ends and its frontier.
+/// Reads the whole log once: checks every frame's checksum, indexes every entry the index
+/// lacks (those from its marker on), and cuts off a torn frame at the very end if nothing
+/// acknowledged is in it. Returns where the log ends and its frontier.
 fn replay(
     index: &Index,
     reader: &segment::Reader,
@@ -269,55 +270,71 @@ fn replay(
     marker: Option<Marker>,
     acknowledged: u64,
 ) -> Result<(Marker, Frontier), StorageError> {
-    let mut at = marker.unwrap_or(Marker {
+    let indexed = marker.map_or(0, |m| m.size);
+    if let Some(m) = marker {
+        if !segments.contains(&m.segment) {
+            return Err(StorageError::Lost(format!(
+                "the index covers {} entries up to segment {}, which is missing from {}",
+                m.size,
+                m.segment,
+                log_dir.display()
+            )));
+        }
+    }
+    let mut frontier = Frontier::load(index, indexed)?;
+    let mut at = Marker {
         size: 0,
         segment: segments[0],
         offset: segment::HEADER_LEN,
-        last_received: i64::MIN,
-    });
-    if !segments.contains(&at.segment) {
+        last_received: marker.map_or(i64::MIN, |m| m.last_received),
+    };
+    if segments[0] != 0 {
         return Err(StorageError::Lost(format!(
-            "the index covers {} entries up to segment {}, which is missing from {}",
-            at.size,
-            at.segment,
-            log_dir.display()
+            "the first segment starts at entry {}, not 0",
+            segments[0]
         )));
     }
-    let mut frontier = Frontier::load(index, at.size)?;
     let mut batch = Batch::default();
     let mut pending = 0usize;
-    let start_segment = at.segment;
     let last_segment = *segments.last().unwrap_or(&0);
 
-    for &first in segments.iter().filter(|&&s| s >= start_segment) {
+    for &first in segments {
         let path = segment::segment_path(log_dir, first);
         let data = reader.read_all(first)?;
-        if first != start_segment {
-            if first != at.size {
-                return Err(StorageError::Corrupt {
-                    file: path,
-                    offset: 0,
-                    position: Some(at.size),
-                    reason: format!(
-                        "segment starts at entry {first}, but the previous one ends at {}",
-                        at.size
-                    ),
-                });
-            }
-            at.segment = first;
-            at.offset = segment::HEADER_LEN;
+        if first != at.size {
+            return Err(StorageError::Corrupt {
+                file: path,
+                offset: 0,
+                position: Some(at.size),
+                reason: format!(
+                    "segment starts at entry {first}, but the previous one ends at {}",
+                    at.size
+                ),
+            });
         }
-        if at.offset as usize > data.len() {
-            return Err(StorageError::Lost(format!(
-                "the index covers {} entries up to byte {} of {}, which is only {} bytes long",
-                at.size,
-                at.offset,
-                path.display(),
-                data.len()
-            )));
-        }
+        at.segment = first;
+        at.offset = segment::HEADER_LEN;
         loop {
+            if let Some(m) = marker {
+                if at.size == m.size && (at.segment != m.segment || at.offset != m.offset) {
+                    return Err(StorageError::Corrupt {
+                        file: path,
+                        offset: at.offset,
+                        position: Some(at.size),
+                        reason: format!(
+                            "the index says entry {} starts at byte {} of segment {}; delete the \
+                             index directory to rebuild it from the log",
+                            m.size, m.offset, m.segment
+                        ),
+                    });
+                }
+            }
             match frame::read(&data, at.offset as usize, MAX_ENTRY_BYTES) {
+                Found::Frame { end, .. } if at.size < indexed => {
+                    // Already indexed: the checksum is all there is to check on open.
+                    at.size += 1;
+                    at.offset = end as u64;
+                }
                 Found::Frame { start, end } => {
                     let corrupt = |reason: String| StorageError::Corrupt {
                         file: path.clone(),
@@ -341,11 +358,13 @@ fn replay(
                         len: (end - start) as u32,
                     };
                     batch.entry(at.size, loc, &hash, &body.stream, body.version);
-                    let next = Head {
-                        next_version: body.version + 1,
-                        hash,
-                    };
-                    batch.head(&body.stream, next);
+                    batch.head(
+                        &body.stream,
+                        Head {
+                            next_version: body.version + 1,
+                            hash,
+                        },
+                    );
                     frontier.push(merkle::leaf_hash(&data[start..end]), |n| batch.node(n));
                     at.size += 1;
                     at.offset = end as u64;
@@ -358,7 +377,7 @@ fn replay(
                     }
                 }
                 Found::End => break,
-                Found::Torn if first == last_segment && at.size >= acknowledged => {
+                Found::Torn if first == last_segment && at.size >= acknowledged.max(indexed) => {
                     tracing::warn!(
                         file = %path.display(),
                         offset = at.offset,
@@ -381,8 +400,9 @@ fn replay(
                         offset: at.offset,
                         position: Some(at.size),
                         reason: format!(
-                            "frame is cut short, but {acknowledged} entries were acknowledged; \
-                             restore the segment from a mirror or an archive"
+                            "frame is cut short, but {} entries were acknowledged; restore the \
+                             segment from a mirror or an archive",
+                            acknowledged.max(indexed)
                         ),
                     })
                 }
@@ -399,9 +419,10 @@ fn replay(
             }
         }
     }
-    if at.size < acknowledged {
+    if at.size < acknowledged.max(indexed) {
         return Err(StorageError::Lost(format!(
-            "{acknowledged} entries were acknowledged, but the log holds only {}",
+            "{} entries were acknowledged, but the log holds only {}",
+            acknowledged.max(indexed),
             at.size
         )));
     }

@@ -6,7 +6,7 @@
 //! on order run sequentially after them. The report names the first bad position, which is
 //! the same whichever way the work was split.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -109,7 +109,7 @@ pub struct Verifier {
     registry: Option<Registry>,
     frontier: Frontier,
     roots: HashMap<u64, Hash>,
-    wanted_roots: Vec<u64>,
+    wanted_roots: HashSet<u64>,
     failure: Option<Failure>,
 }
 
@@ -127,14 +127,14 @@ impl Verifier {
             registry: None,
             frontier: Frontier::new(),
             roots: HashMap::new(),
-            wanted_roots: Vec::new(),
+            wanted_roots: HashSet::new(),
             failure: None,
         }
     }
 
     /// Asks for the root at these sizes to be remembered (to check checkpoints against).
     pub fn want_roots(&mut self, sizes: &[u64]) {
-        self.wanted_roots.extend_from_slice(sizes);
+        self.wanted_roots.extend(sizes.iter().copied());
     }
 
     pub fn entries(&self) -> u64 {

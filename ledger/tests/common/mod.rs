@@ -26,3 +26,5 @@ pub fn seed(events: &Value, signer: &str) -> ed25519_dalek::SigningKey {
     let seed: [u8; 32] = bytes.try_into().expect("32-byte seed");
     ledger::crypto::signing_key_from_seed(&seed)
 }
+
+pub mod fixture;

@@ -1,0 +1,639 @@
+//! The live ledger: append semantics, restart, crash recovery, index rebuild, checkpoints.
+
+mod common;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::thread;
+
+use common::fixture::{
+    self, copy_dir, create, log_bytes, next, segment_files, CONGRESS, ORIGIN, T0,
+};
+use ledger::engine::AppendError;
+use ledger::format::merkle;
+use ledger::storage::{frame, StorageError};
+use ledger::verify::integrity::VerifyOptions;
+use ledger::{compose, Entry, Hash, Ledger, OpenError, Options};
+use serde_json::json;
+
+fn opts() -> Options {
+    Options::default()
+}
+
+#[test]
+fn appends_are_sequenced_and_refusals_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let (ledger, k) = create(&path, opts());
+    let e0 = next(&ledger, &k, CONGRESS, 0);
+    let a0 = ledger.append(e0.bytes().to_vec()).unwrap();
+    assert_eq!((a0.position, a0.version, a0.created), (3, 0, true));
+    let e1 = next(&ledger, &k, CONGRESS, 1);
+    let a1 = ledger.append(e1.bytes().to_vec()).unwrap();
+    assert_eq!((a1.position, a1.version), (4, 1));
+    assert!(a1.received >= a0.received);
+
+    // An idempotent retry returns the stored position and writes nothing.
+    let before = (ledger.size(), log_bytes(&path));
+    let retry = ledger.append(e1.bytes().to_vec()).unwrap();
+    assert_eq!(
+        (retry.position, retry.created, retry.received),
+        (4, false, a1.received)
+    );
+
+    let refusals: Vec<(Vec<u8>, &str)> = vec![
+        // Stale version: version 1 again, other content.
+        (
+            compose::event(
+                ORIGIN,
+                CONGRESS,
+                1,
+                e0.hash(),
+                "session.opened",
+                1,
+                T0,
+                &k.presidium,
+                &fixture::session(9),
+            )
+            .unwrap()
+            .into_bytes(),
+            "conflict",
+        ),
+        // A gap.
+        (
+            compose::event(
+                ORIGIN,
+                CONGRESS,
+                5,
+                e1.hash(),
+                "session.opened",
+                1,
+                T0,
+                &k.presidium,
+                &fixture::session(9),
+            )
+            .unwrap()
+            .into_bytes(),
+            "conflict",
+        ),
+        // The right version, the wrong prev.
+        (
+            compose::event(
+                ORIGIN,
+                CONGRESS,
+                2,
+                e0.hash(),
+                "session.opened",
+                1,
+                T0,
+                &k.presidium,
+                &fixture::session(9),
+            )
+            .unwrap()
+            .into_bytes(),
+            "prev",
+        ),
+        // Another ledger's event.
+        (
+            compose::event(
+                "ledger.other.vn/x",
+                CONGRESS,
+                2,
+                e1.hash(),
+                "session.opened",
+                1,
+                T0,
+                &k.presidium,
+                &fixture::session(9),
+            )
+            .unwrap()
+            .into_bytes(),
+            "ledger",
+        ),
+        // A damaged signature.
+        (
+            {
+                let mut b = next(&ledger, &k, CONGRESS, 2).into_bytes();
+                let n = b.len();
+                b[n - 5] ^= 1;
+                b
+            },
+            "signature",
+        ),
+        // Signed by a key nobody enrolled.
+        (
+            compose::next_event(
+                &ledger,
+                CONGRESS,
+                "session.opened",
+                1,
+                T0,
+                &k.outsider,
+                &fixture::session(2),
+            )
+            .unwrap()
+            .into_bytes(),
+            "not enrolled",
+        ),
+        // A counting key opening a session: the wrong role.
+        (
+            compose::next_event(
+                &ledger,
+                CONGRESS,
+                "session.opened",
+                1,
+                T0,
+                &k.counting,
+                &fixture::session(2),
+            )
+            .unwrap()
+            .into_bytes(),
+            "roles [presidium]",
+        ),
+        // The presidium outside its scope.
+        (
+            compose::next_event(
+                &ledger,
+                "congress/other/2020-2025",
+                "session.opened",
+                1,
+                T0,
+                &k.presidium,
+                &fixture::session(2),
+            )
+            .unwrap()
+            .into_bytes(),
+            "scope",
+        ),
+        // Cut short.
+        (
+            next(&ledger, &k, CONGRESS, 2).into_bytes()[..100].to_vec(),
+            "truncated",
+        ),
+        // Not a known kind.
+        (
+            compose::next_event(
+                &ledger,
+                CONGRESS,
+                "session.invented",
+                1,
+                T0,
+                &k.presidium,
+                &fixture::session(2),
+            )
+            .unwrap()
+            .into_bytes(),
+            "unknown event kind",
+        ),
+    ];
+    for (bytes, expect) in refusals {
+        let err = ledger.append(bytes).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(expect), "expected `{expect}` in: {text}");
+        match (&err, expect) {
+            (AppendError::Conflict { current, head, .. }, "conflict") => {
+                assert_eq!((*current, *head), (2, e1.hash()));
+            }
+            (AppendError::Conflict { .. }, _) => panic!("unexpected conflict: {text}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        (ledger.size(), log_bytes(&path)),
+        before,
+        "refusals wrote nothing"
+    );
+    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[test]
+fn a_revoked_key_signs_nothing_dated_after_its_revocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), opts());
+    let revoke = compose::revocation(&k.presidium.verifying_key().to_bytes(), T0 + 1_000, "lost");
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "key.revoked",
+        1,
+        T0 + 1_000,
+        &k.authority,
+        &revoke,
+    )
+    .unwrap();
+    ledger.append(e.into_bytes()).unwrap();
+    // Dated before the revocation takes effect: still valid (judged at the event's time).
+    let early = compose::next_event(
+        &ledger,
+        CONGRESS,
+        "session.opened",
+        1,
+        T0 + 999,
+        &k.presidium,
+        &fixture::session(1),
+    )
+    .unwrap();
+    ledger.append(early.into_bytes()).unwrap();
+    let late = compose::next_event(
+        &ledger,
+        CONGRESS,
+        "session.opened",
+        1,
+        T0 + 1_000,
+        &k.presidium,
+        &fixture::session(2),
+    )
+    .unwrap();
+    let err = ledger.append(late.into_bytes()).unwrap_err();
+    assert!(err.to_string().contains("revoked"), "{err}");
+    // Only an authority may enroll keys.
+    let payload = compose::enrollment(
+        &k.outsider.verifying_key().to_bytes(),
+        "x",
+        &["presidium"],
+        "*",
+        T0,
+        None,
+    );
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "key.enrolled",
+        1,
+        T0,
+        &k.presidium,
+        &payload,
+    )
+    .unwrap();
+    assert!(ledger
+        .append(e.into_bytes())
+        .unwrap_err()
+        .to_string()
+        .contains("authority"));
+    // An enrollment with an unknown role is refused with the list of roles.
+    let payload = compose::enrollment(
+        &k.outsider.verifying_key().to_bytes(),
+        "x",
+        &["king"],
+        "*",
+        T0,
+        None,
+    );
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "key.enrolled",
+        1,
+        T0,
+        &k.authority,
+        &payload,
+    )
+    .unwrap();
+    let err = ledger.append(e.into_bytes()).unwrap_err().to_string();
+    assert!(
+        err.contains("unknown role `king`") && err.contains("presidium"),
+        "{err}"
+    );
+}
+
+#[test]
+fn concurrent_appenders_get_dense_positions_and_everything_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let options = Options {
+        segment_bytes: 8 * 1024,
+        ..opts()
+    };
+    let (ledger, k) = create(&path, options.clone());
+    let ledger = Arc::new(ledger);
+    let k = Arc::new(k);
+    let mut handles = Vec::new();
+    for t in 0..8 {
+        let (ledger, k) = (ledger.clone(), k.clone());
+        handles.push(thread::spawn(move || {
+            let stream = format!("{CONGRESS}/s{t}");
+            let mut acked = Vec::new();
+            let mut prev = Hash::ZERO;
+            for v in 0..60u64 {
+                let e = compose::event(
+                    ORIGIN,
+                    &stream,
+                    v,
+                    prev,
+                    "session.opened",
+                    1,
+                    T0,
+                    &k.presidium,
+                    &fixture::session(v),
+                )
+                .unwrap();
+                prev = e.hash();
+                let a = ledger.append(e.bytes().to_vec()).unwrap();
+                acked.push((a.position, e.into_bytes()));
+            }
+            acked
+        }));
+    }
+    let mut acked: Vec<(u64, Vec<u8>)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    acked.sort();
+    let positions: Vec<u64> = acked.iter().map(|(p, _)| *p).collect();
+    assert_eq!(positions, (3..3 + 480).collect::<Vec<_>>());
+    assert!(segment_files(&path).len() > 3, "small segments roll");
+    let first_cp = ledger.sign_checkpoint().unwrap();
+    let ledger = Arc::into_inner(ledger).unwrap();
+    ledger.close().unwrap();
+
+    let ledger = Ledger::open(&path, options).unwrap();
+    assert_eq!(ledger.size(), 483);
+    for (p, bytes) in &acked {
+        assert_eq!(
+            &ledger.entry(*p).unwrap().unwrap().event.into_bytes(),
+            bytes,
+            "entry {p}"
+        );
+    }
+    // Appending goes on after the restart, and `received` never goes back.
+    let e = next(&ledger, &keys_again(), CONGRESS, 0);
+    let a = ledger.append(e.into_bytes()).unwrap();
+    assert_eq!(a.position, 483);
+    let last = ledger.entry(482).unwrap().unwrap();
+    assert!(a.received >= last.received);
+    // The checkpoint signed before the restart is still served, and consistent with the latest.
+    assert_eq!(
+        ledger.checkpoint_at(first_cp.checkpoint.size).unwrap(),
+        Some(first_cp.clone())
+    );
+    let latest = ledger.sign_checkpoint().unwrap();
+    assert_eq!(latest.checkpoint.size, 484);
+    let proof = ledger.consistency_proof(483, 484).unwrap().unwrap();
+    merkle::verify_consistency(
+        483,
+        484,
+        &first_cp.checkpoint.root,
+        &latest.checkpoint.root,
+        &proof,
+    )
+    .unwrap();
+    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(report.entries, 484);
+}
+
+fn keys_again() -> fixture::Keys {
+    fixture::keys()
+}
+
+#[test]
+fn every_checkpoint_ever_signed_is_kept_and_consistent_with_the_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let (ledger, k) = create(&path, opts());
+    let mut notes = vec![ledger.sign_checkpoint().unwrap()];
+    for i in 0..5 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+        notes.push(ledger.sign_checkpoint().unwrap());
+        // Asking again at the same size returns the same note: never two for one size.
+        assert_eq!(ledger.sign_checkpoint().unwrap(), *notes.last().unwrap());
+    }
+    let sizes = ledger.checkpoint_sizes().unwrap();
+    assert_eq!(sizes, vec![3, 4, 5, 6, 7, 8]);
+    let vkey = ledger.log_key().clone();
+    let latest = notes.last().unwrap().clone();
+    for note in &notes {
+        note.verify(&vkey).unwrap();
+        assert_eq!(
+            ledger.checkpoint_at(note.checkpoint.size).unwrap().as_ref(),
+            Some(note)
+        );
+        let (old, new) = (note.checkpoint.size, latest.checkpoint.size);
+        let proof = ledger.consistency_proof(old, new).unwrap().unwrap();
+        merkle::verify_consistency(
+            old,
+            new,
+            &note.checkpoint.root,
+            &latest.checkpoint.root,
+            &proof,
+        )
+        .unwrap();
+        for index in 0..old {
+            let leaf = merkle::leaf_hash(&ledger.entry_bytes(index).unwrap().unwrap());
+            let proof = ledger.inclusion_proof(index, old).unwrap().unwrap();
+            merkle::verify_inclusion(&leaf, index, old, &proof, &note.checkpoint.root).unwrap();
+        }
+    }
+}
+
+/// Writes an unacknowledged frame to the end of the last segment, as a crash between the
+/// committer's write and the syncer's fsync would leave it.
+fn write_unacknowledged_frame(
+    path: &std::path::Path,
+    entry: &Entry,
+) -> (std::path::PathBuf, u64, u64) {
+    let seg = segment_files(path).pop().unwrap();
+    let before = std::fs::metadata(&seg).unwrap().len();
+    let mut buf = Vec::new();
+    frame::encode(&entry.encode(), &mut buf);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&seg)
+        .unwrap()
+        .write_all(&buf)
+        .unwrap();
+    (seg, before, before + buf.len() as u64)
+}
+
+#[test]
+fn a_torn_last_frame_is_cut_off_at_every_offset_and_the_log_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let (ledger, k) = create(&base, opts());
+    for i in 0..4 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+    }
+    let size = ledger.size();
+    let pending = Entry {
+        position: size,
+        received: ledger::engine::now_ms() + 1_000,
+        event: next(&ledger, &k, CONGRESS, 4),
+    };
+    let root = ledger.root();
+    ledger.close().unwrap();
+    let (_, start, end) = write_unacknowledged_frame(&base, &pending);
+
+    for cut in start + 1..end {
+        let case = dir.path().join(format!("cut-{cut}"));
+        copy_dir(&base, &case);
+        let seg = segment_files(&case).pop().unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&seg)
+            .unwrap()
+            .set_len(cut)
+            .unwrap();
+        if cut % 7 == 0 {
+            // Sometimes without the index too: the rebuild must cut the same way.
+            std::fs::remove_dir_all(case.join("index")).unwrap();
+        }
+        let ledger = Ledger::open(&case, opts()).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        assert_eq!(ledger.size(), size, "cut at {cut}");
+        assert_eq!(ledger.root(), root);
+        assert_eq!(
+            std::fs::metadata(&seg).unwrap().len(),
+            start,
+            "torn bytes removed"
+        );
+        let a = ledger
+            .append(next(&ledger, &k, CONGRESS, 4).into_bytes())
+            .unwrap();
+        assert_eq!(a.position, size);
+        ledger.close().unwrap();
+        std::fs::remove_dir_all(&case).unwrap();
+    }
+    // The whole frame present: it was durable, so it is kept and indexed.
+    let ledger = Ledger::open(&base, opts()).unwrap();
+    assert_eq!(ledger.size(), size + 1);
+    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[test]
+fn a_damaged_earlier_frame_refuses_to_open_and_names_the_entry_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let (ledger, k) = create(&base, opts());
+    for i in 0..6 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+    }
+    let target = 4u64;
+    ledger.close().unwrap();
+    // Find entry 4's frame by walking the segment.
+    let seg = segment_files(&base).pop().unwrap();
+    let data = std::fs::read(&seg).unwrap();
+    let mut offset = ledger::storage::segment::HEADER_LEN as usize;
+    for _ in 0..target {
+        match frame::read(&data, offset, 1 << 20) {
+            frame::Found::Frame { end, .. } => offset = end,
+            other => panic!("{other:?}"),
+        }
+    }
+    for (name, at) in [("header", offset + 2), ("payload", offset + 40)] {
+        let case = dir.path().join(name);
+        copy_dir(&base, &case);
+        let seg = segment_files(&case).pop().unwrap();
+        let mut bytes = std::fs::read(&seg).unwrap();
+        bytes[at] ^= 0x10;
+        std::fs::write(&seg, &bytes).unwrap();
+        let err = match Ledger::open(&case, opts()) {
+            Err(OpenError::Storage(e @ StorageError::Corrupt { .. })) => e,
+            Err(other) => panic!("{name}: wrong error {other}"),
+            Ok(_) => panic!("{name}: a damaged log was opened"),
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains("entry 4") && text.contains(".seg"),
+            "{name}: {text}"
+        );
+        // Refusing to open changed nothing on disk.
+        assert_eq!(std::fs::read(&seg).unwrap(), bytes);
+    }
+}
+
+#[test]
+fn a_deleted_index_is_rebuilt_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let options = Options {
+        segment_bytes: 4 * 1024,
+        ..opts()
+    };
+    let (ledger, k) = create(&path, options.clone());
+    for i in 0..40 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+        if i % 9 == 0 {
+            ledger.sign_checkpoint().unwrap();
+        }
+    }
+    let complaint = "complaint/2020-001";
+    let inspection = &k.authority;
+    let e = compose::next_event(
+        &ledger,
+        complaint,
+        "complaint.assigned",
+        1,
+        T0,
+        inspection,
+        &json!({"handler":"UBKT","due":"2020-07-01"}),
+    )
+    .unwrap();
+    ledger.append(e.into_bytes()).unwrap();
+    ledger.close().unwrap();
+    let ledger = Ledger::open(&path, options.clone()).unwrap();
+    let dump = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(dump.ok());
+    let before = index_dump(ledger);
+
+    std::fs::remove_dir_all(path.join("index")).unwrap();
+    let ledger = Ledger::open(&path, options).unwrap();
+    assert_eq!(ledger.size(), 44);
+    assert_eq!(
+        ledger.streams().unwrap(),
+        vec![
+            complaint.to_string(),
+            CONGRESS.to_string(),
+            "ledger".to_string()
+        ]
+    );
+    let after = index_dump(ledger);
+    assert_eq!(before.len(), after.len());
+    assert!(
+        before == after,
+        "the rebuilt index differs from the original"
+    );
+}
+
+fn index_dump(ledger: Ledger) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let dir = ledger.dir().to_path_buf();
+    ledger.close().unwrap();
+    let index = ledger::storage::index::Index::open(&dir.join("index"), 1 << 20).unwrap();
+    index.dump().unwrap()
+}
+
+#[test]
+fn opening_refuses_what_is_not_a_ledger_and_creating_refuses_a_used_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Ledger::open(dir.path(), opts()).err().unwrap();
+    assert!(err.to_string().contains("not a ledger directory"), "{err}");
+    std::fs::write(dir.path().join("something"), b"x").unwrap();
+    let k = fixture::keys();
+    let genesis = compose::genesis(
+        ORIGIN,
+        "t",
+        &k.authority,
+        &[],
+        &fixture::log_vkey(&k),
+        "qd244-2014",
+        T0,
+    )
+    .unwrap();
+    let err = Ledger::create(dir.path(), genesis.clone(), k.log.clone(), opts())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("already holds"), "{err}");
+    // A genesis naming another log key than the one given.
+    let err = Ledger::create(&dir.path().join("new"), genesis, k.outsider.clone(), opts())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("log key"), "{err}");
+}
