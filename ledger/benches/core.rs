@@ -1,1 +1,376 @@
-fn main() {}
+//! Figures for the ledger core, each next to the machine limit it is bounded by.
+//!
+//! `cargo bench -p ledger --bench core` (all), or name parts: `-- limits append build verify
+//! proofs`. `BENCH_EVENTS` sets the size of the large log (default 1,000,000).
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signer, SigningKey};
+use ledger::compose;
+use ledger::crypto::signing_key_from_seed;
+use ledger::verify::integrity::VerifyOptions;
+use ledger::{Hash, Ledger, Options, VerifierKey};
+use rayon::prelude::*;
+use serde_json::json;
+
+const ORIGIN: &str = "ledger.bench.vn/core";
+const T0: i64 = 1_590_000_000_000;
+const APPENDERS: usize = 16;
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+struct Limits {
+    strict_1: f64,
+    strict_2: f64,
+    batch_2: f64,
+    fsync: f64,
+    group: f64,
+}
+
+fn limits(dir: &std::path::Path) -> Limits {
+    let key = signing_key_from_seed(&[7; 32]);
+    let msgs: Vec<Vec<u8>> = (0..4096u32)
+        .map(|i| format!("message {i} {}", "x".repeat(300)).into_bytes())
+        .collect();
+    let sigs: Vec<ed25519_dalek::Signature> = msgs.iter().map(|m| key.sign(m)).collect();
+    let vk = key.verifying_key();
+
+    let t = Instant::now();
+    for (m, s) in msgs.iter().zip(&sigs) {
+        vk.verify_strict(m, s).expect("valid");
+    }
+    let strict_1 = rate(msgs.len(), t.elapsed());
+    let t = Instant::now();
+    msgs.par_iter()
+        .zip(&sigs)
+        .for_each(|(m, s)| vk.verify_strict(m, s).expect("valid"));
+    let strict_2 = rate(msgs.len(), t.elapsed());
+    let t = Instant::now();
+    msgs.par_chunks(1024)
+        .zip(sigs.par_chunks(1024))
+        .for_each(|(m, s)| {
+            let m: Vec<&[u8]> = m.iter().map(|x| x.as_slice()).collect();
+            let keys = vec![vk; m.len()];
+            ed25519_dalek::verify_batch(&m, s, &keys).expect("valid batch");
+        });
+    let batch_2 = rate(msgs.len(), t.elapsed());
+
+    let path = dir.join("fsync.bin");
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .expect("open");
+    let record = [0xAB_u8; 512];
+    let n = 2000;
+    let t = Instant::now();
+    for _ in 0..n {
+        f.write_all(&record).expect("write");
+        f.sync_data().expect("fsync");
+    }
+    let fsync = rate(n, t.elapsed());
+    let n = 256 * 2000;
+    let t = Instant::now();
+    let mut buf = Vec::with_capacity(256 * 512);
+    for i in 0..n {
+        buf.extend_from_slice(&record);
+        if (i + 1) % 256 == 0 {
+            f.write_all(&buf).expect("write");
+            f.sync_data().expect("fsync");
+            buf.clear();
+        }
+    }
+    let group = rate(n, t.elapsed());
+    Limits {
+        strict_1,
+        strict_2,
+        batch_2,
+        fsync,
+        group,
+    }
+}
+
+struct Fixture {
+    authority: SigningKey,
+    log: SigningKey,
+    presidium: Vec<SigningKey>,
+}
+
+fn new_ledger(dir: &std::path::Path, options: Options) -> (Ledger, Fixture) {
+    let authority = signing_key_from_seed(&[1; 32]);
+    let log = signing_key_from_seed(&[2; 32]);
+    let vkey = VerifierKey::new(ORIGIN, log.verifying_key().to_bytes()).expect("key");
+    let genesis = compose::genesis(
+        ORIGIN,
+        "Sổ cái đo hiệu năng",
+        &authority,
+        &[],
+        &vkey,
+        "qd190-2024",
+        T0,
+    )
+    .expect("genesis");
+    let ledger = Ledger::create(dir, genesis, log.clone(), options).expect("create");
+    // One enrolled body per appender, as in a province where many congresses sit at once.
+    let presidium: Vec<SigningKey> = (0..APPENDERS)
+        .map(|i| signing_key_from_seed(&[10 + i as u8; 32]))
+        .collect();
+    for (i, k) in presidium.iter().enumerate() {
+        let p = compose::enrollment(
+            &k.verifying_key().to_bytes(),
+            &format!("Đoàn Chủ tịch {i}"),
+            &["presidium"],
+            "congress/",
+            T0,
+            None,
+        );
+        let e = compose::next_event(&ledger, "ledger", "key.enrolled", 1, T0, &authority, &p)
+            .expect("enroll");
+        ledger.append(e.into_bytes()).expect("append enrollment");
+    }
+    (
+        ledger,
+        Fixture {
+            authority,
+            log,
+            presidium,
+        },
+    )
+}
+
+fn stream_event(stream: &str, version: u64, prev: Hash, key: &SigningKey) -> ledger::SignedEvent {
+    let payload = json!({"motion": format!("m-{version}"), "subject": "resolution",
+        "text": "Thông qua Nghị quyết Đại hội đại biểu Đảng bộ nhiệm kỳ 2025–2030",
+        "method": "show_of_hands", "present": 297, "for": 290, "against": 3, "abstain": 4,
+        "adopted": true, "refs": []});
+    compose::event(
+        ORIGIN,
+        stream,
+        version,
+        prev,
+        "motion.decided",
+        1,
+        T0 + version as i64,
+        key,
+        &payload,
+    )
+    .expect("event")
+}
+
+/// Durable appends, 16 appenders on 16 streams, events signed before the clock starts.
+fn append(dir: &std::path::Path, per_appender: usize) -> (f64, usize) {
+    let (ledger, fx) = new_ledger(&dir.join("append"), Options::default());
+    let ledger = Arc::new(ledger);
+    let events: Vec<Vec<Vec<u8>>> = (0..APPENDERS)
+        .into_par_iter()
+        .map(|i| {
+            let stream = format!("congress/bench-{i}/2025-2030");
+            let mut prev = Hash::ZERO;
+            (0..per_appender as u64)
+                .map(|v| {
+                    let e = stream_event(&stream, v, prev, &fx.presidium[i]);
+                    prev = e.hash();
+                    e.into_bytes()
+                })
+                .collect()
+        })
+        .collect();
+    let bytes = events[0][0].len();
+    let t = Instant::now();
+    let handles: Vec<_> = events
+        .into_iter()
+        .map(|evs| {
+            let ledger = ledger.clone();
+            std::thread::spawn(move || {
+                for e in evs {
+                    ledger.append(e).expect("append");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("appender");
+    }
+    let r = rate(APPENDERS * per_appender, t.elapsed());
+    drop(fx.authority);
+    drop(fx.log);
+    (r, bytes)
+}
+
+/// Builds a large log with 16 appenders signing as they go; reports RSS along the way.
+fn build(dir: &std::path::Path, total: usize) -> (Ledger, Vec<(usize, f64)>, f64) {
+    let options = Options {
+        index_cache_bytes: 64 << 20,
+        ..Options::default()
+    };
+    let (ledger, fx) = new_ledger(dir, options);
+    let ledger = Arc::new(ledger);
+    let per = total / APPENDERS;
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = Instant::now();
+    let handles: Vec<_> = (0..APPENDERS)
+        .map(|i| {
+            let (ledger, key, done) = (ledger.clone(), fx.presidium[i].clone(), done.clone());
+            std::thread::spawn(move || {
+                let stream = format!("congress/build-{i}/2025-2030");
+                let mut prev = Hash::ZERO;
+                for v in 0..per as u64 {
+                    let e = stream_event(&stream, v, prev, &key);
+                    prev = e.hash();
+                    ledger.append(e.into_bytes()).expect("append");
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let mut samples = Vec::new();
+    let marks = [total / 10, total / 4, total / 2, total * 3 / 4];
+    let mut next_mark = 0;
+    while handles.iter().any(|h| !h.is_finished()) {
+        std::thread::sleep(Duration::from_millis(50));
+        let n = done.load(std::sync::atomic::Ordering::Relaxed);
+        if next_mark < marks.len() && n >= marks[next_mark] {
+            samples.push((n, rss_mib()));
+            next_mark += 1;
+        }
+    }
+    for h in handles {
+        h.join().expect("builder");
+    }
+    let build_rate = rate(per * APPENDERS, t.elapsed());
+    samples.push((per * APPENDERS, rss_mib()));
+    ledger.sign_checkpoint().expect("checkpoint");
+    let ledger = Arc::into_inner(ledger).expect("sole owner");
+    (ledger, samples, build_rate)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
+    let total: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let base = std::env::var("BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir());
+    let dir = tempfile::tempdir_in(base).expect("temp dir");
+    println!(
+        "# Congress Ledger core benchmarks ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    let lim = limits(dir.path());
+    if want("limits") || want("append") || want("verify") {
+        println!("\n## Machine limits (same run)");
+        println!(
+            "ed25519 verify_strict, 1 core     {:>12.0} /s",
+            lim.strict_1
+        );
+        println!(
+            "ed25519 verify_strict, 2 cores    {:>12.0} /s",
+            lim.strict_2
+        );
+        println!("ed25519 batch (n=1024), 2 cores   {:>12.0} /s", lim.batch_2);
+        println!(
+            "fsync per 512-byte record         {:>12.0} records/s",
+            lim.fsync
+        );
+        println!(
+            "group commit per 256 records      {:>12.0} records/s",
+            lim.group
+        );
+    }
+    if want("append") {
+        let per = 12_500;
+        let (r, bytes) = append(dir.path(), per);
+        println!("\n## Durable appends, {APPENDERS} appenders on {APPENDERS} streams ({} events of {bytes} bytes)", per * APPENDERS);
+        println!("appends (signature, authority, fsync)  {:>10.0} events/s   target ≥ 40,000   = {:.2}× strict-verify on 2 cores, {:.2}× fsync-per-record, {:.3}× group-commit",
+            r, r / lim.strict_2, r / lim.fsync, r / lim.group);
+    }
+    if want("build") || want("verify") || want("proofs") {
+        let t = Instant::now();
+        let (ledger, samples, build_rate) = build(&dir.path().join("large"), total);
+        println!("\n## A log of {} events (built in {:.1}s, {:.0} events/s while signing on the same 2 cores)", ledger.size(), t.elapsed().as_secs_f64(), build_rate);
+        for (n, mib) in &samples {
+            println!("RSS after {n:>9} appends           {mib:>10.1} MiB");
+        }
+        if want("verify") {
+            for strict in [false, true] {
+                let t = Instant::now();
+                let report = ledger
+                    .verify(&VerifyOptions {
+                        strict_signatures: strict,
+                    })
+                    .expect("verify");
+                let d = t.elapsed();
+                assert!(report.ok(), "{:?}", report.failure);
+                let r = rate(report.entries as usize, d);
+                println!("verify whole log ({}) {:>12.0} events/s   target ≥ 100,000   = {:.2}× batch-verify limit, {:.2}× strict on 2 cores ({:.1}s)",
+                    if strict { "strict signatures" } else { "batch signatures " }, r, r / lim.batch_2, r / lim.strict_2, d.as_secs_f64());
+            }
+        }
+        if want("proofs") {
+            let size = ledger.size();
+            let n = 2000u64;
+            let mut x = 0x9E37_79B9_7F4A_7C15u64;
+            let mut next = move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let t = Instant::now();
+            for _ in 0..n {
+                let i = next() % size;
+                ledger.inclusion_proof(i, size).expect("io").expect("proof");
+            }
+            let incl = t.elapsed() / n as u32;
+            let t = Instant::now();
+            for _ in 0..n {
+                let old = 1 + next() % (size - 1);
+                ledger
+                    .consistency_proof(old, size)
+                    .expect("io")
+                    .expect("proof");
+            }
+            let cons = t.elapsed() / n as u32;
+            println!(
+                "inclusion proof at {size}     {:>10.1} µs   target < 1 ms",
+                incl.as_secs_f64() * 1e6
+            );
+            println!(
+                "consistency proof at {size}   {:>10.1} µs   target < 1 ms",
+                cons.as_secs_f64() * 1e6
+            );
+        }
+        let t = Instant::now();
+        let dir_path = ledger.dir().to_path_buf();
+        ledger.close().expect("close");
+        let reopened = Ledger::open(&dir_path, Options::default()).expect("reopen");
+        println!(
+            "reopen (checksums of every frame)   {:>10.2} s",
+            t.elapsed().as_secs_f64()
+        );
+        drop(reopened);
+    }
+}

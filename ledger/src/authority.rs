@@ -217,6 +217,12 @@ impl Registry {
             });
         }
         // The registry's own payloads must make sense before they can change who signs what.
+        if spec.family == Family::Ledger && body.schema != 1 {
+            return Err(bad_payload(
+                &body.kind,
+                format!("schema {} is unknown (only 1 exists)", body.schema),
+            ));
+        }
         match body.kind.as_str() {
             "key.enrolled" => {
                 let p: KeyEnrolled = parse_payload(body)?;

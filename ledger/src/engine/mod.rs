@@ -19,6 +19,7 @@ mod writer;
 pub use error::AppendError;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -115,9 +116,11 @@ pub(crate) struct Shared {
     reader: segment::Reader,
     committed: RwLock<Committed>,
     checkpoints: Mutex<CheckpointFile>,
-    /// Sequence number of the last group made durable, and a signal when it moves.
-    durable: Mutex<u64>,
-    durable_changed: Condvar,
+    /// Entries acknowledged to appenders: durable in the log, perhaps not indexed yet.
+    acked: AtomicU64,
+    /// Sequence number of the last group indexed (readable), and a signal when it moves.
+    indexed: Mutex<u64>,
+    indexed_changed: Condvar,
     poisoned: RwLock<Option<String>>,
 }
 
@@ -195,32 +198,40 @@ impl Ledger {
 
     /// Number of acknowledged entries.
     pub fn size(&self) -> u64 {
-        self.shared.committed.read().size
+        self.shared.acked.load(Ordering::Acquire)
     }
 
-    /// Root of the tree of all acknowledged entries.
+    /// Root of the tree of every entry acknowledged so far (waiting for the index to have
+    /// them, which follows each acknowledgement by a moment).
     pub fn root(&self) -> Hash {
+        let size = self.size();
+        if size > 0 {
+            self.shared.wait_indexed(size - 1);
+        }
         self.shared.committed.read().root
     }
 
     /// Blocks until the log holds more than `size` entries, or `timeout` passes; returns the
     /// size then. For followers (subscriptions, monitors).
     pub fn wait_for_growth(&self, size: u64, timeout: Duration) -> u64 {
-        let mut durable = self.shared.durable.lock();
+        let mut indexed = self.shared.indexed.lock();
         let current = self.size();
         if current > size {
             return current;
         }
-        self.shared.durable_changed.wait_for(&mut durable, timeout);
-        drop(durable);
+        self.shared.indexed_changed.wait_for(&mut indexed, timeout);
+        drop(indexed);
         self.size()
     }
 
+    /// The stream's next version and head hash, as of every acknowledged entry.
     pub fn head(&self, stream: &str) -> Result<Option<Head>, StorageError> {
+        self.indexed_size(self.size());
         self.shared.index.head(stream)
     }
 
     pub fn streams(&self) -> Result<Vec<String>, StorageError> {
+        self.indexed_size(self.size());
         self.shared.index.streams()
     }
 
@@ -234,6 +245,7 @@ impl Ledger {
     }
 
     pub fn entry_by_hash(&self, hash: &Hash) -> Result<Option<Entry>, StorageError> {
+        self.indexed_size(self.size());
         match self.shared.index.position_of_hash(hash)? {
             Some(p) => self.entry(p),
             None => Ok(None),
@@ -268,7 +280,8 @@ impl Ledger {
         to: u64,
         f: &mut dyn FnMut(u64, &[u8]) -> bool,
     ) -> Result<(), StorageError> {
-        self.shared.scan(from, to.min(self.size()), f)
+        let to = self.indexed_size(to.min(self.size())).min(to);
+        self.shared.scan(from, to, f)
     }
 
     /// The latest signed checkpoint.
@@ -290,7 +303,7 @@ impl Ledger {
     }
 
     pub fn root_at(&self, size: u64) -> Result<Result<Hash, ProofError>, StorageError> {
-        let current = self.size();
+        let current = self.indexed_size(size);
         if size > current {
             return Ok(Err(ProofError::IndexOutOfRange {
                 index: size,
@@ -329,6 +342,15 @@ impl Ledger {
             }));
         }
         merkle::consistency_proof(&self.shared.index, old, new)
+    }
+
+    /// How many entries the index covers, after waiting for it to cover `wanted` entries if
+    /// they are acknowledged.
+    fn indexed_size(&self, wanted: u64) -> u64 {
+        if wanted > 0 {
+            self.shared.wait_indexed(wanted - 1);
+        }
+        self.shared.committed.read().size
     }
 
     /// The authority registry as of the latest entry, rebuilt from stream `ledger`.
@@ -387,9 +409,36 @@ impl Drop for Ledger {
     }
 }
 
+/// How long a read of an acknowledged entry waits for the index to catch up.
+const INDEX_LAG_LIMIT: Duration = Duration::from_secs(10);
+
 impl Shared {
+    /// Whether entry `position` is readable; an acknowledged entry whose index update is still
+    /// in flight (it follows the fsync) is waited for, so appenders read their own writes.
+    fn wait_indexed(&self, position: u64) -> bool {
+        if position < self.committed.read().size {
+            return true;
+        }
+        if position >= self.acked.load(Ordering::Acquire) {
+            return false;
+        }
+        let deadline = std::time::Instant::now() + INDEX_LAG_LIMIT;
+        let mut indexed = self.indexed.lock();
+        while position >= self.committed.read().size {
+            if self.poisoned.read().is_some()
+                || self
+                    .indexed_changed
+                    .wait_until(&mut indexed, deadline)
+                    .timed_out()
+            {
+                return position < self.committed.read().size;
+            }
+        }
+        true
+    }
+
     fn entry_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, StorageError> {
-        if position >= self.committed.read().size {
+        if !self.wait_indexed(position) {
             return Ok(None);
         }
         let Some(loc) = self.index.location(position)? else {

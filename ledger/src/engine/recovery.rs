@@ -185,8 +185,9 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             checkpoint: latest.clone(),
         }),
         checkpoints: Mutex::new(checkpoints),
-        durable: Mutex::new(0),
-        durable_changed: Condvar::new(),
+        acked: std::sync::atomic::AtomicU64::new(end.size),
+        indexed: Mutex::new(0),
+        indexed_changed: Condvar::new(),
         poisoned: RwLock::new(None),
     });
     let registry = load_registry(&shared)?;

@@ -3,7 +3,9 @@
 //! one fsync, indexes it, acknowledges it, and signs checkpoints.
 //!
 //! Ordering: groups reach the syncer in the order they were written, so acknowledgements,
-//! index updates and checkpoints follow log order. Failure: a failed write (a full disk) is
+//! index updates and checkpoints follow log order. A group is acknowledged as soon as its
+//! fsync returns and indexed right after, while its appenders already prepare the next group;
+//! the index's marker therefore never covers an entry that is not durable. Failure: a failed write (a full disk) is
 //! cut off and refused, and the ledger goes on; a failed fsync poisons the ledger, because
 //! after it nothing can be known about what reached the disk.
 
@@ -232,15 +234,15 @@ impl Committer {
     }
 
     /// Waits until every group handed to the syncer is durable and indexed.
-    fn wait_durable(&self) -> Result<(), AppendError> {
-        let mut durable = self.shared.durable.lock();
-        while *durable < self.seq {
+    fn wait_indexed(&self) -> Result<(), AppendError> {
+        let mut indexed = self.shared.indexed.lock();
+        while *indexed < self.seq {
             if let Some(err) = self.poisoned() {
                 return Err(err);
             }
             self.shared
-                .durable_changed
-                .wait_for(&mut durable, std::time::Duration::from_millis(50));
+                .indexed_changed
+                .wait_for(&mut indexed, std::time::Duration::from_millis(50));
         }
         Ok(())
     }
@@ -257,7 +259,7 @@ impl Committer {
 
     /// A stored (durable) event with this hash, if any.
     fn stored(&self, hash: &Hash) -> Result<Option<Entry>, AppendError> {
-        self.wait_durable()?;
+        self.wait_indexed()?;
         match self.shared.index.position_of_hash(hash)? {
             Some(p) => Ok(self.shared.entry(p)?),
             None => Ok(None),
@@ -397,8 +399,8 @@ impl Committer {
             self.heads.insert(stream, (head, self.seq));
         }
         if self.heads.len() > HEAD_CACHE_LIMIT {
-            let durable = *self.shared.durable.lock();
-            self.heads.retain(|_, (_, seq)| *seq > durable);
+            let indexed = *self.shared.indexed.lock();
+            self.heads.retain(|_, (_, seq)| *seq > indexed);
         }
         g.batch.marker(Marker {
             size: self.size,
@@ -498,45 +500,45 @@ impl Syncer {
         tracing::error!(reason = %why, "ledger poisoned: no further appends until reopened");
         let mut p = self.shared.poisoned.write();
         p.get_or_insert(why.clone());
-        self.shared.durable_changed.notify_all();
+        self.shared.indexed_changed.notify_all();
         AppendError::Storage(StorageError::Poisoned(why))
     }
 
     fn commit(&mut self, g: Group) {
-        let poisoned = self.shared.poisoned.read().clone();
-        let result = match poisoned {
-            Some(why) => Err(AppendError::Storage(StorageError::Poisoned(why))),
-            None => g
-                .file
-                .sync_data()
-                .map_err(|e| self.poison(format!("fsync of {}: {e}", g.path.display())))
-                .and_then(|()| {
-                    self.shared
-                        .index
-                        .apply(g.batch)
-                        .map_err(|e| self.poison(format!("index update: {e}")))
-                }),
-        };
-        match result {
-            Ok(()) => {
-                {
-                    let mut c = self.shared.committed.write();
-                    debug_assert!(g.size >= c.size, "the log never shrinks");
-                    c.size = g.size;
-                    c.root = g.root;
-                }
-                *self.shared.durable.lock() = g.seq;
-                self.shared.durable_changed.notify_all();
-                for (reply, answer) in g.replies {
-                    let _ = reply.send(answer);
-                }
+        if let Some(why) = self.shared.poisoned.read().clone() {
+            let err = AppendError::Storage(StorageError::Poisoned(why));
+            for (reply, _) in g.replies {
+                let _ = reply.send(Err(err.clone()));
             }
-            Err(err) => {
-                for (reply, _) in g.replies {
-                    let _ = reply.send(Err(err.clone()));
-                }
-            }
+            return;
         }
+        if let Err(e) = g.file.sync_data() {
+            let err = self.poison(format!("fsync of {}: {e}", g.path.display()));
+            for (reply, _) in g.replies {
+                let _ = reply.send(Err(err.clone()));
+            }
+            return;
+        }
+        // Durable: acknowledge now, so that the appenders prepare the next group while this
+        // one is indexed. Reads of these positions wait for the index (Shared::wait_indexed).
+        self.shared
+            .acked
+            .store(g.size, std::sync::atomic::Ordering::Release);
+        for (reply, answer) in g.replies {
+            let _ = reply.send(answer);
+        }
+        if let Err(e) = self.shared.index.apply(g.batch) {
+            self.poison(format!("index update: {e}"));
+            return;
+        }
+        {
+            let mut c = self.shared.committed.write();
+            debug_assert!(g.size >= c.size, "the log never shrinks");
+            c.size = g.size;
+            c.root = g.root;
+        }
+        *self.shared.indexed.lock() = g.seq;
+        self.shared.indexed_changed.notify_all();
     }
 
     fn checkpoint_if_behind(&mut self) {

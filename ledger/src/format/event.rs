@@ -69,12 +69,6 @@ impl EventBody {
                 reason: "schema versions start at 1".into(),
             });
         }
-        if self.version == 0 && self.prev != Hash::ZERO {
-            return Err(FormatError::Malformed {
-                what: "prev",
-                reason: "the first event of a stream has 32 zero bytes as prev".into(),
-            });
-        }
         Ok(())
     }
 
