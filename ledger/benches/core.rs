@@ -173,9 +173,10 @@ fn stream_event(stream: &str, version: u64, prev: Hash, key: &SigningKey) -> led
     .expect("event")
 }
 
-/// Durable appends, 16 appenders on 16 streams, events signed before the clock starts.
-fn append(dir: &std::path::Path, per_appender: usize) -> (f64, usize) {
-    let (ledger, fx) = new_ledger(&dir.join("append"), Options::default());
+/// Durable appends, 16 appenders on 16 streams, events signed before the clock starts. Each
+/// appender keeps up to `window` events in flight (1: wait for each acknowledgement).
+fn append(dir: &std::path::Path, per_appender: usize, window: usize) -> (f64, usize) {
+    let (ledger, fx) = new_ledger(&dir.join(format!("append-{window}")), Options::default());
     let ledger = Arc::new(ledger);
     let events: Vec<Vec<Vec<u8>>> = (0..APPENDERS)
         .into_par_iter()
@@ -198,8 +199,16 @@ fn append(dir: &std::path::Path, per_appender: usize) -> (f64, usize) {
         .map(|evs| {
             let ledger = ledger.clone();
             std::thread::spawn(move || {
+                let mut in_flight = std::collections::VecDeque::with_capacity(window);
                 for e in evs {
-                    ledger.append(e).expect("append");
+                    if in_flight.len() == window {
+                        let t: ledger::Ticket = in_flight.pop_front().expect("non-empty");
+                        t.wait().expect("append");
+                    }
+                    in_flight.push_back(ledger.submit(e).expect("submit"));
+                }
+                for t in in_flight {
+                    t.wait().expect("append");
                 }
             })
         })
@@ -302,20 +311,40 @@ fn main() {
     }
     if want("append") {
         let per = 12_500;
-        let (r, bytes) = append(dir.path(), per);
-        println!("\n## Durable appends, {APPENDERS} appenders on {APPENDERS} streams ({} events of {bytes} bytes)", per * APPENDERS);
-        println!("appends (signature, authority, fsync)  {:>10.0} events/s   target ≥ 40,000   = {:.2}× strict-verify on 2 cores, {:.2}× fsync-per-record, {:.3}× group-commit",
-            r, r / lim.strict_2, r / lim.fsync, r / lim.group);
+        println!("\n## Durable appends, {APPENDERS} appenders on {APPENDERS} streams ({} events each run)", per * APPENDERS);
+        for window in [1, 64] {
+            let (r, bytes) = append(dir.path(), per, window);
+            println!("appends, {window:>2} in flight per appender ({bytes} B) {:>9.0} events/s   target ≥ 40,000   = {:.2}× strict-verify on 2 cores, {:.2}× fsync-per-record, {:.3}× group-commit",
+                r, r / lim.strict_2, r / lim.fsync, r / lim.group);
+        }
     }
     if want("build") || want("verify") || want("proofs") {
-        let t = Instant::now();
-        let (ledger, samples, build_rate) = build(&dir.path().join("large"), total);
-        println!("\n## A log of {} events (built in {:.1}s, {:.0} events/s while signing on the same 2 cores)", ledger.size(), t.elapsed().as_secs_f64(), build_rate);
-        for (n, mib) in &samples {
-            println!("RSS after {n:>9} appends           {mib:>10.1} MiB");
-        }
+        // BENCH_KEEP=DIR keeps the large log there, and reuses it when it exists already.
+        let keep = std::env::var("BENCH_KEEP")
+            .ok()
+            .map(std::path::PathBuf::from);
+        let ledger = match &keep {
+            Some(path) if path.exists() => {
+                Ledger::open(path, Options::default()).expect("open kept log")
+            }
+            _ => {
+                let path = keep.clone().unwrap_or_else(|| dir.path().join("large"));
+                let t = Instant::now();
+                let (ledger, samples, build_rate) = build(&path, total);
+                println!("\n## A log of {} events (built in {:.1}s, {:.0} events/s while signing on the same 2 cores)", ledger.size(), t.elapsed().as_secs_f64(), build_rate);
+                for (n, mib) in &samples {
+                    println!("RSS after {n:>9} appends           {mib:>10.1} MiB");
+                }
+                ledger
+            }
+        };
         if want("verify") {
-            for strict in [false, true] {
+            let modes: &[bool] = if std::env::var("BENCH_BATCH_ONLY").is_ok() {
+                &[false]
+            } else {
+                &[false, true]
+            };
+            for &strict in modes {
                 let t = Instant::now();
                 let report = ledger
                     .verify(&VerifyOptions {

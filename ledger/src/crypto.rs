@@ -53,25 +53,32 @@ pub struct Item<'a> {
 }
 
 /// Keys seen before, with whether they may enter a batch (valid, not weak, torsion-free).
-/// Signers are few (enrolled bodies), so the cache saves a decompression per event.
+/// Signers are few (enrolled bodies), so the cache saves a decompression and a torsion check
+/// (each as costly as a verification) per event. Shared by the threads of one verification.
 #[derive(Default)]
 pub struct KeyCache {
-    keys: HashMap<[u8; 32], Option<VerifyingKey>>,
+    keys: parking_lot::RwLock<HashMap<[u8; 32], Option<VerifyingKey>>>,
 }
 
 /// The number of distinct keys a cache holds before it starts afresh (a bound on memory).
 const KEY_CACHE_LIMIT: usize = 65_536;
 
 impl KeyCache {
-    fn batchable(&mut self, public: &[u8; 32]) -> Option<VerifyingKey> {
-        if self.keys.len() >= KEY_CACHE_LIMIT {
-            self.keys.clear();
+    fn batchable(&self, public: &[u8; 32]) -> Option<VerifyingKey> {
+        if let Some(known) = self.keys.read().get(public) {
+            return *known;
         }
-        *self.keys.entry(*public).or_insert_with(|| {
+        let checked = (|| {
             let key = VerifyingKey::from_bytes(public).ok()?;
             let point = CompressedEdwardsY(*public).decompress()?;
             (!key.is_weak() && point.is_torsion_free()).then_some(key)
-        })
+        })();
+        let mut keys = self.keys.write();
+        if keys.len() >= KEY_CACHE_LIMIT {
+            keys.clear();
+        }
+        keys.insert(*public, checked);
+        checked
     }
 }
 
@@ -116,7 +123,7 @@ fn signature_batchable(signature: &[u8; 64]) -> bool {
 
 /// Verifies many signatures; `result[i]` says whether item `i` verifies. Items that may not be
 /// batched, and the items of a failed batch, are verified one by one with `verify_strict`.
-pub fn verify_many(items: &[Item<'_>], cache: &mut KeyCache) -> Vec<bool> {
+pub fn verify_many(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
     let mut result = vec![false; items.len()];
     let mut batch_idx = Vec::with_capacity(items.len());
     let mut keys = Vec::with_capacity(items.len());
@@ -178,7 +185,7 @@ mod tests {
                 signature: s,
             })
             .collect();
-        let result = verify_many(&items, &mut KeyCache::default());
+        let result = verify_many(&items, &KeyCache::default());
         for (i, ok) in result.iter().enumerate() {
             assert_eq!(*ok, i != 7, "item {i}");
         }
@@ -197,7 +204,7 @@ mod tests {
             message: b"anything",
             signature: &sig,
         };
-        assert_eq!(verify_many(&[item], &mut KeyCache::default()), vec![false]);
+        assert_eq!(verify_many(&[item], &KeyCache::default()), vec![false]);
         assert!(verify_strict(&identity, b"anything", &sig).is_err());
     }
 

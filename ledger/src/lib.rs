@@ -16,5 +16,5 @@ pub mod keys;
 pub mod storage;
 pub mod verify;
 
-pub use engine::{AppendError, Appended, Ledger, OpenError, Options};
+pub use engine::{AppendError, Appended, Ledger, OpenError, Options, Ticket};
 pub use format::{Entry, EventBody, Hash, SignedEvent, SignedNote, VerifierKey};

@@ -82,6 +82,18 @@ pub struct Appended {
     pub created: bool,
 }
 
+/// The answer to a submitted event, to be waited for.
+pub struct Ticket {
+    answer: crossbeam_channel::Receiver<Result<Appended, AppendError>>,
+}
+
+impl Ticket {
+    /// Blocks until the event is durable or refused.
+    pub fn wait(self) -> Result<Appended, AppendError> {
+        self.answer.recv().map_err(|_| AppendError::Closed)?
+    }
+}
+
 /// Why a ledger could not be created or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -170,6 +182,15 @@ impl Ledger {
 
     /// Appends signed event bytes, returning once the entry is durable.
     pub fn append(&self, bytes: Vec<u8>) -> Result<Appended, AppendError> {
+        self.submit(bytes)?.wait()
+    }
+
+    /// Hands signed event bytes to the ledger without waiting: the answer comes through the
+    /// returned ticket once the entry is durable (or refused). An appender may keep several
+    /// events of its stream in flight this way; they are sequenced in submission order, and
+    /// if one is refused the ones after it in the same stream are refused too (their `prev`
+    /// no longer matches).
+    pub fn submit(&self, bytes: Vec<u8>) -> Result<Ticket, AppendError> {
         let event = SignedEvent::decode(bytes)?;
         if event.body().ledger != self.shared.origin {
             return Err(AppendError::WrongLedger {
@@ -180,9 +201,12 @@ impl Ledger {
         let (reply, answer) = bounded(1);
         let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
         submit
-            .send(writer::Job::Append { event, reply })
+            .send(writer::Job::Append {
+                event: Box::new(event),
+                reply,
+            })
             .map_err(|_| AppendError::Closed)?;
-        answer.recv().map_err(|_| AppendError::Closed)?
+        Ok(Ticket { answer })
     }
 
     /// Signs a checkpoint of everything acknowledged so far (or returns the one already
@@ -366,18 +390,12 @@ impl Ledger {
         let mut verifier =
             integrity::Verifier::new(Some(self.origin().to_string()), options.clone());
         verifier.want_roots(&sizes);
-        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(integrity::CHUNK);
-        let mut stopped = false;
-        self.scan(0, size, &mut |_, bytes| {
-            chunk.push(bytes.to_vec());
-            if chunk.len() == integrity::CHUNK {
-                stopped = verifier.push_chunk(std::mem::take(&mut chunk)).is_err();
-            }
-            !stopped
+        let size = self.indexed_size(size).min(size);
+        self.shared.scan_frames(0, size, &mut |frames| {
+            frames
+                .chunks(integrity::CHUNK)
+                .all(|chunk| verifier.push_chunk(chunk).is_ok())
         })?;
-        if !stopped && !chunk.is_empty() {
-            let _ = verifier.push_chunk(chunk);
-        }
         let mut notes = Vec::with_capacity(sizes.len());
         for s in sizes {
             if let Some(note) = self.checkpoint_at(s)? {
@@ -441,15 +459,14 @@ impl Shared {
         if !self.wait_indexed(position) {
             return Ok(None);
         }
-        let Some(loc) = self.index.location(position)? else {
+        let Some((offset, len)) = self.index.frame_of(position)? else {
             return Err(StorageError::Index(format!(
                 "entry {position} is acknowledged but not indexed; delete the index directory \
                  to rebuild it"
             )));
         };
-        self.reader
-            .read_frame(loc.segment, loc.offset, loc.len)
-            .map(Some)
+        let segment = self.reader.segment_of(position);
+        self.reader.read_frame(segment, offset, len).map(Some)
     }
 
     fn entry(&self, position: u64) -> Result<Option<Entry>, StorageError> {
@@ -472,28 +489,50 @@ impl Shared {
         to: u64,
         f: &mut dyn FnMut(u64, &[u8]) -> bool,
     ) -> Result<(), StorageError> {
+        let mut position = from;
+        self.scan_frames(from, to, &mut |frames| {
+            frames.iter().all(|bytes| {
+                let go_on = f(position, bytes);
+                position += 1;
+                go_on
+            })
+        })
+    }
+
+    /// Reads entries `[from, to)` a segment at a time, handing `f` the entry bytes of each
+    /// segment's stretch in order; `f` returns false to stop. Memory stays within a segment.
+    fn scan_frames(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(&[&[u8]]) -> bool,
+    ) -> Result<(), StorageError> {
         if from >= to {
             return Ok(());
         }
-        let Some(start) = self.index.location(from)? else {
+        let Some((start_offset, _)) = self.index.frame_of(from)? else {
             return Err(StorageError::Index(format!("entry {from} is not indexed")));
         };
+        let start_segment = self.reader.segment_of(from);
         let log_dir = self.dir.join("log");
-        let segments = segment::list(&log_dir)?;
         let mut position = from;
-        for &first in segments.iter().filter(|&&s| s >= start.segment) {
+        for first in self
+            .reader
+            .segments()
+            .into_iter()
+            .filter(|&s| s >= start_segment)
+        {
             let data = self.reader.read_all(first)?;
-            let mut offset = if first == start.segment {
-                start.offset as usize
+            let mut offset = if first == start_segment {
+                start_offset as usize
             } else {
                 segment::HEADER_LEN as usize
             };
+            let mut frames: Vec<&[u8]> = Vec::new();
             while position < to {
                 match frame::read(&data, offset, crate::format::encoding::MAX_ENTRY_BYTES) {
                     frame::Found::Frame { start, end } => {
-                        if !f(position, &data[start..end]) {
-                            return Ok(());
-                        }
+                        frames.push(&data[start..end]);
                         position += 1;
                         offset = end;
                     }
@@ -508,7 +547,7 @@ impl Shared {
                     }
                 }
             }
-            if position >= to {
+            if !f(&frames) || position >= to {
                 return Ok(());
             }
         }

@@ -17,7 +17,7 @@ use crate::format::{Entry, SignedEvent, SignedNote};
 use crate::keys;
 use crate::storage::checkpoints::CheckpointFile;
 use crate::storage::frame::{self, Found};
-use crate::storage::index::{Batch, Head, Index, Location, Marker};
+use crate::storage::index::{Batch, BucketRecord, Index, Location, Marker, BUCKET};
 use crate::storage::{segment, StorageError};
 
 /// Entries replayed into the index per sled batch.
@@ -34,6 +34,8 @@ pub(super) struct WriterState {
     pub last_received: i64,
     pub registry: Registry,
     pub last_checkpoint_size: Option<u64>,
+    /// The index's record of the last, partly filled bucket.
+    pub tail: BucketRecord,
 }
 
 pub(super) struct Recovered {
@@ -116,8 +118,8 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         .map(|m| m.size)
         .max(latest.as_ref().map(|n| n.checkpoint.size))
         .unwrap_or(0);
-    let reader = segment::Reader::new(&log_dir);
-    let (end, frontier) = replay(&index, &reader, &log_dir, &segments, marker, acknowledged)?;
+    let reader = segment::Reader::new(&log_dir, segments.clone());
+    let (end, frontier, tail) = replay(&index, &reader, &log_dir, &segments, marker, acknowledged)?;
     if end.size == 0 {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
@@ -145,8 +147,8 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
     }
 
     // Read entry 0 directly: the shared state that normally serves reads is not built yet.
-    let genesis_bytes = match index.location(0)? {
-        Some(loc) => reader.read_frame(loc.segment, loc.offset, loc.len)?,
+    let genesis_bytes = match index.frame_of(0)? {
+        Some((offset, len)) => reader.read_frame(0, offset, len)?,
         None => return Err(StorageError::Index("entry 0 is not indexed".into()).into()),
     };
     let genesis = Entry::decode(&genesis_bytes).map_err(|e| StorageError::Corrupt {
@@ -202,6 +204,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             last_received: end.last_received,
             registry,
             last_checkpoint_size: latest.map(|n| n.checkpoint.size),
+            tail,
         },
         shared,
     })
@@ -215,7 +218,7 @@ fn load_checkpoints(
     let (file, fresh) = CheckpointFile::open(dir, index.checkpoints_marker()?.unwrap_or(0))?;
     let mut latest = None;
     if !fresh.is_empty() {
-        let mut batch = Batch::default();
+        let mut batch = Batch::empty();
         let mut next = 0;
         for stored in &fresh {
             next = stored.offset + frame::framed_len(stored.len as usize);
@@ -270,7 +273,7 @@ fn replay(
     segments: &[u64],
     marker: Option<Marker>,
     acknowledged: u64,
-) -> Result<(Marker, Frontier), StorageError> {
+) -> Result<(Marker, Frontier, BucketRecord), StorageError> {
     let indexed = marker.map_or(0, |m| m.size);
     if let Some(m) = marker {
         if !segments.contains(&m.segment) {
@@ -295,7 +298,7 @@ fn replay(
             segments[0]
         )));
     }
-    let mut batch = Batch::default();
+    let mut batch = Batch::new(index.bucket(indexed / BUCKET)?);
     let mut pending = 0usize;
     let last_segment = *segments.last().unwrap_or(&0);
 
@@ -354,18 +357,10 @@ fn replay(
                     let body = entry.event.body();
                     let hash = entry.event.hash();
                     let loc = Location {
-                        segment: first,
                         offset: at.offset,
                         len: (end - start) as u32,
                     };
                     batch.entry(at.size, loc, &hash, &body.stream, body.version);
-                    batch.head(
-                        &body.stream,
-                        Head {
-                            next_version: body.version + 1,
-                            hash,
-                        },
-                    );
                     frontier.push(merkle::leaf_hash(&data[start..end]), |n| batch.node(n));
                     at.size += 1;
                     at.offset = end as u64;
@@ -373,7 +368,8 @@ fn replay(
                     pending += 1;
                     if pending == REPLAY_BATCH {
                         batch.marker(at);
-                        index.apply(std::mem::take(&mut batch))?;
+                        let tail = batch.tail();
+                        index.apply(std::mem::replace(&mut batch, Batch::new(tail)))?;
                         pending = 0;
                     }
                 }
@@ -428,6 +424,7 @@ fn replay(
         )));
     }
     batch.marker(at);
+    let tail = batch.tail();
     index.apply(batch)?;
-    Ok((at, frontier))
+    Ok((at, frontier, tail))
 }

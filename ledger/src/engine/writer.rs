@@ -1,6 +1,7 @@
-//! The append pipeline: a committer thread that checks and sequences groups of events and
-//! writes each group with one `write`, and a syncer thread that makes each group durable with
-//! one fsync, indexes it, acknowledges it, and signs checkpoints.
+//! The append pipeline, three threads in a row: the committer checks and sequences groups of
+//! events and writes each group with one `write`; the syncer makes each group durable with one
+//! fsync and acknowledges it; the indexer applies it to the index, publishes it to readers and
+//! signs checkpoints.
 //!
 //! Ordering: groups reach the syncer in the order they were written, so acknowledgements,
 //! index updates and checkpoints follow log order. A group is acknowledged as soon as its
@@ -26,14 +27,14 @@ use crate::crypto::{self, KeyCache, SignatureError};
 use crate::format::event::signed_message;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
-use crate::storage::index::{Batch, Head, Location, Marker};
+use crate::storage::index::{Batch, BucketRecord, Head, Location, Marker};
 use crate::storage::{frame, segment, StorageError};
 
 pub(crate) type Reply<T> = Sender<Result<T, AppendError>>;
 
 pub(crate) enum Job {
     Append {
-        event: SignedEvent,
+        event: Box<SignedEvent>,
         reply: Reply<Appended>,
     },
     Checkpoint {
@@ -75,8 +76,9 @@ struct Committer {
     last_received: i64,
     registry: Registry,
     heads: HashMap<String, (Head, u64)>,
+    tail: BucketRecord,
     seq: u64,
-    keys: [KeyCache; 2],
+    keys: KeyCache,
     sync: Sender<SyncMsg>,
 }
 
@@ -87,12 +89,17 @@ pub(super) fn start(
 ) -> Result<(Sender<Job>, Vec<JoinHandle<()>>), OpenError> {
     let (submit, jobs) = bounded::<Job>(options.max_batch.max(16) * 2);
     let (sync_tx, sync_rx) = bounded::<SyncMsg>(2);
-    let syncer = Syncer {
+    let (index_tx, index_rx) = bounded::<IndexMsg>(64);
+    let indexer = Indexer {
         shared: shared.clone(),
         log_key: state.log_key,
         last_checkpoint_size: state.last_checkpoint_size,
         last_checkpoint_at: Instant::now(),
         interval: options.checkpoint_interval,
+    };
+    let syncer = Syncer {
+        shared: shared.clone(),
+        indexer: index_tx,
     };
     let committer = Committer {
         log_dir: shared.dir.join("log"),
@@ -106,6 +113,7 @@ pub(super) fn start(
         last_received: state.last_received,
         registry: state.registry,
         heads: HashMap::new(),
+        tail: state.tail,
         seq: 0,
         keys: Default::default(),
         sync: sync_tx,
@@ -117,6 +125,10 @@ pub(super) fn start(
             message: e.to_string(),
         })
     };
+    let t0 = std::thread::Builder::new()
+        .name("ledger-indexer".into())
+        .spawn(move || indexer.run(index_rx))
+        .map_err(spawn_err)?;
     let t1 = std::thread::Builder::new()
         .name("ledger-syncer".into())
         .spawn(move || syncer.run(sync_rx))
@@ -125,8 +137,8 @@ pub(super) fn start(
         .name("ledger-committer".into())
         .spawn(move || committer.run(jobs))
         .map_err(spawn_err)?;
-    // The committer is joined first: it drops the syncer's channel when it ends.
-    Ok((submit, vec![t2, t1]))
+    // Joined in pipeline order: each stage ends when the one before it drops its channel.
+    Ok((submit, vec![t2, t1, t0]))
 }
 
 impl Committer {
@@ -136,7 +148,7 @@ impl Committer {
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
-                    Job::Append { event, reply } => appends.push((event, reply)),
+                    Job::Append { event, reply } => appends.push((*event, reply)),
                     Job::Checkpoint { reply } => {
                         // A checkpoint covers everything submitted before it.
                         self.group(std::mem::take(&mut appends));
@@ -200,6 +212,7 @@ impl Committer {
             return Ok(());
         }
         let file = segment::create(&self.log_dir, self.size)?;
+        self.shared.reader.register(self.size);
         self.file = Arc::new(file);
         self.segment_first = self.size;
         self.file_len = segment::HEADER_LEN;
@@ -222,13 +235,15 @@ impl Committer {
                 signature: s,
             })
             .collect();
-        let [k0, k1] = &mut self.keys;
+        let keys = &self.keys;
         if items.len() < PARALLEL_VERIFY_MIN {
-            return crypto::verify_many(&items, k0);
+            return crypto::verify_many(&items, keys);
         }
         let (a, b) = items.split_at(items.len() / 2);
-        let (mut ra, rb) =
-            rayon::join(|| crypto::verify_many(a, k0), || crypto::verify_many(b, k1));
+        let (mut ra, rb) = rayon::join(
+            || crypto::verify_many(a, keys),
+            || crypto::verify_many(b, keys),
+        );
         ra.extend(rb);
         ra
     }
@@ -346,7 +361,6 @@ impl Committer {
         let offset = self.file_len + g.buf.len() as u64;
         frame::encode(&entry, &mut g.buf);
         let loc = Location {
-            segment: self.segment_first,
             offset,
             len: entry.len() as u32,
         };
@@ -395,9 +409,9 @@ impl Committer {
         }
         self.seq += 1;
         for (stream, head) in g.heads {
-            g.batch.head(&stream, head);
             self.heads.insert(stream, (head, self.seq));
         }
+        self.tail = g.batch.tail();
         if self.heads.len() > HEAD_CACHE_LIMIT {
             let indexed = *self.shared.indexed.lock();
             self.heads.retain(|_, (_, seq)| *seq > indexed);
@@ -453,7 +467,7 @@ impl Pending {
     fn new(c: &Committer) -> Pending {
         Pending {
             buf: Vec::new(),
-            batch: Batch::default(),
+            batch: Batch::new(c.tail.clone()),
             size: c.size,
             last_received: c.last_received,
             frontier: c.frontier.clone(),
@@ -466,54 +480,51 @@ impl Pending {
     }
 }
 
+/// Makes groups durable and acknowledges them.
 struct Syncer {
     shared: Arc<Shared>,
-    log_key: ed25519_dalek::SigningKey,
-    last_checkpoint_size: Option<u64>,
-    last_checkpoint_at: Instant,
-    interval: std::time::Duration,
+    indexer: Sender<IndexMsg>,
+}
+
+enum IndexMsg {
+    Group {
+        seq: u64,
+        batch: Batch,
+        size: u64,
+        root: Hash,
+    },
+    Checkpoint(Reply<SignedNote>),
+}
+
+fn poison(shared: &Shared, why: String) -> AppendError {
+    tracing::error!(reason = %why, "ledger poisoned: no further appends until reopened");
+    shared.poisoned.write().get_or_insert(why.clone());
+    shared.indexed_changed.notify_all();
+    AppendError::Storage(StorageError::Poisoned(why))
 }
 
 impl Syncer {
-    fn run(mut self, messages: Receiver<SyncMsg>) {
-        loop {
-            match messages.recv_timeout(self.interval) {
-                Ok(SyncMsg::Group(g)) => {
-                    self.commit(g);
-                    if self.last_checkpoint_at.elapsed() >= self.interval {
-                        self.checkpoint_if_behind();
-                    }
-                }
-                Ok(SyncMsg::Checkpoint(reply)) => {
-                    let _ = reply.send(self.checkpoint());
-                }
-                Err(RecvTimeoutError::Timeout) => self.checkpoint_if_behind(),
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.checkpoint_if_behind();
-                    return;
+    fn run(self, messages: Receiver<SyncMsg>) {
+        for msg in messages {
+            match msg {
+                SyncMsg::Group(g) => self.commit(g),
+                SyncMsg::Checkpoint(reply) => {
+                    let _ = self.indexer.send(IndexMsg::Checkpoint(reply));
                 }
             }
         }
     }
 
-    fn poison(&self, why: String) -> AppendError {
-        tracing::error!(reason = %why, "ledger poisoned: no further appends until reopened");
-        let mut p = self.shared.poisoned.write();
-        p.get_or_insert(why.clone());
-        self.shared.indexed_changed.notify_all();
-        AppendError::Storage(StorageError::Poisoned(why))
-    }
-
-    fn commit(&mut self, g: Group) {
-        if let Some(why) = self.shared.poisoned.read().clone() {
-            let err = AppendError::Storage(StorageError::Poisoned(why));
-            for (reply, _) in g.replies {
-                let _ = reply.send(Err(err.clone()));
-            }
-            return;
-        }
-        if let Err(e) = g.file.sync_data() {
-            let err = self.poison(format!("fsync of {}: {e}", g.path.display()));
+    fn commit(&self, g: Group) {
+        let failed = match self.shared.poisoned.read().clone() {
+            Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
+            None => g
+                .file
+                .sync_data()
+                .err()
+                .map(|e| poison(&self.shared, format!("fsync of {}: {e}", g.path.display()))),
+        };
+        if let Some(err) = failed {
             for (reply, _) in g.replies {
                 let _ = reply.send(Err(err.clone()));
             }
@@ -527,17 +538,66 @@ impl Syncer {
         for (reply, answer) in g.replies {
             let _ = reply.send(answer);
         }
-        if let Err(e) = self.shared.index.apply(g.batch) {
-            self.poison(format!("index update: {e}"));
+        let _ = self.indexer.send(IndexMsg::Group {
+            seq: g.seq,
+            batch: g.batch,
+            size: g.size,
+            root: g.root,
+        });
+    }
+}
+
+/// Applies durable groups to the index, publishes them to readers, and signs checkpoints.
+struct Indexer {
+    shared: Arc<Shared>,
+    log_key: ed25519_dalek::SigningKey,
+    last_checkpoint_size: Option<u64>,
+    last_checkpoint_at: Instant,
+    interval: std::time::Duration,
+}
+
+impl Indexer {
+    fn run(mut self, messages: Receiver<IndexMsg>) {
+        loop {
+            match messages.recv_timeout(self.interval) {
+                Ok(IndexMsg::Group {
+                    seq,
+                    batch,
+                    size,
+                    root,
+                }) => {
+                    self.apply(seq, batch, size, root);
+                    if self.last_checkpoint_at.elapsed() >= self.interval {
+                        self.checkpoint_if_behind();
+                    }
+                }
+                Ok(IndexMsg::Checkpoint(reply)) => {
+                    let _ = reply.send(self.checkpoint());
+                }
+                Err(RecvTimeoutError::Timeout) => self.checkpoint_if_behind(),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.checkpoint_if_behind();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, seq: u64, batch: Batch, size: u64, root: Hash) {
+        if self.shared.poisoned.read().is_some() {
+            return;
+        }
+        if let Err(e) = self.shared.index.apply(batch) {
+            poison(&self.shared, format!("index update: {e}"));
             return;
         }
         {
             let mut c = self.shared.committed.write();
-            debug_assert!(g.size >= c.size, "the log never shrinks");
-            c.size = g.size;
-            c.root = g.root;
+            debug_assert!(size >= c.size, "the log never shrinks");
+            c.size = size;
+            c.root = root;
         }
-        *self.shared.indexed.lock() = g.seq;
+        *self.shared.indexed.lock() = seq;
         self.shared.indexed_changed.notify_all();
     }
 
@@ -569,7 +629,7 @@ impl Syncer {
         let note = SignedNote::sign(body, &self.log_key)
             .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
         let (offset, len) = self.shared.checkpoints.lock().append(&note)?;
-        let mut batch = Batch::default();
+        let mut batch = Batch::empty();
         batch.checkpoint(committed.size, offset, len);
         batch.checkpoint_marker(offset + frame::framed_len(len as usize));
         self.shared.index.apply(batch)?;

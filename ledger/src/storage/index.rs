@@ -4,13 +4,18 @@
 //!
 //! | key | value |
 //! | --- | --- |
-//! | `p` position(BE) | segment first position, frame offset, payload length |
 //! | `h` event hash | position |
-//! | `s` stream 0x00 version(BE) | position |
-//! | `S` stream | next version, head hash |
-//! | `n` level(u8) index(BE) | Merkle node hash |
+//! | `s` stream 0x00 version(BE) | position, event hash (the last key of a stream is its head) |
+//! | `S` stream | nothing: one key per stream, written at its version 0 |
+//! | `b` bucket(BE) | the bucket record of positions `64·bucket .. 64·bucket+63` (below) |
 //! | `c` size(BE) | checkpoint offset and length in `checkpoints.log` |
 //! | `m` name | markers: `applied` (log indexed up to), `checkpoints` (file indexed up to) |
+//!
+//! A bucket record packs what is positional: each entry's frame offset and length, then every
+//! Merkle node completed by one of the bucket's leaves (level, index, hash), in the order the
+//! tree produced them. Per-entry keys in sled cost more than the rest of an append; packing
+//! keeps an append to two keys, while a location or a node is still one read. The record's
+//! bytes depend only on the log, so a rebuilt index is identical to the original.
 
 use std::path::Path;
 
@@ -21,10 +26,15 @@ use super::StorageError;
 
 const MARK_APPLIED: &[u8] = b"mapplied";
 const MARK_CHECKPOINTS: &[u8] = b"mcheckpoints";
+/// Positions per bucket record.
+pub const BUCKET: u64 = 64;
+const ENTRY_LEN: usize = 12;
+const NODE_LEN: usize = 41;
 
+/// Where an entry's frame starts in its segment file, and its payload length. (Which
+/// segment holds a position follows from the segment files' names.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
-    pub segment: u64,
     pub offset: u64,
     pub len: u32,
 }
@@ -52,39 +62,42 @@ fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     })
 }
 
-fn pos_key(position: u64) -> [u8; 9] {
-    let mut k = [b'p'; 9];
-    k[1..].copy_from_slice(&position.to_be_bytes());
-    k
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn stream_version_key(stream: &str, version: u64) -> Vec<u8> {
+fn stream_prefix(stream: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(stream.len() + 10);
     k.push(b's');
     k.extend_from_slice(stream.as_bytes());
     k.push(0);
+    k
+}
+
+fn stream_version_key(stream: &str, version: u64) -> Vec<u8> {
+    let mut k = stream_prefix(stream);
     k.extend_from_slice(&version.to_be_bytes());
     k
 }
 
-fn head_key(stream: &str) -> Vec<u8> {
+fn stream_key(stream: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(stream.len() + 1);
     k.push(b'S');
     k.extend_from_slice(stream.as_bytes());
     k
 }
 
-fn node_key(level: u32, index: u64) -> [u8; 10] {
-    let mut k = [0u8; 10];
-    k[0] = b'n';
-    k[1] = level as u8;
-    k[2..].copy_from_slice(&index.to_be_bytes());
-    k
-}
-
 fn hash_key(hash: &Hash) -> [u8; 33] {
     let mut k = [b'h'; 33];
     k[1..].copy_from_slice(&hash.0);
+    k
+}
+
+fn bucket_key(bucket: u64) -> [u8; 9] {
+    let mut k = [b'b'; 9];
+    k[1..].copy_from_slice(&bucket.to_be_bytes());
     k
 }
 
@@ -100,39 +113,136 @@ fn corrupt_index(what: &str) -> StorageError {
     ))
 }
 
+/// A bucket record being filled: `count` entries, then nodes.
+///
+/// Layout: `count: u32`, `count × (offset: u64, len: u32)`, then the nodes, each
+/// `level: u8, index: u64, hash: [32]`, to the end of the value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketRecord {
+    pub bucket: u64,
+    entries: Vec<(u64, u32)>,
+    nodes: Vec<u8>,
+}
+
+impl BucketRecord {
+    fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(4 + self.entries.len() * ENTRY_LEN + self.nodes.len());
+        v.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
+        for (offset, len) in &self.entries {
+            v.extend_from_slice(&offset.to_le_bytes());
+            v.extend_from_slice(&len.to_le_bytes());
+        }
+        v.extend_from_slice(&self.nodes);
+        v
+    }
+
+    fn decode(bucket: u64, v: &[u8]) -> Result<BucketRecord, StorageError> {
+        let count = u32_at(v, 0).ok_or_else(|| corrupt_index("a bucket record"))? as usize;
+        let nodes_at = 4 + count * ENTRY_LEN;
+        if count as u64 > BUCKET || v.len() < nodes_at || (v.len() - nodes_at) % NODE_LEN != 0 {
+            return Err(corrupt_index("a bucket record"));
+        }
+        let entries = (0..count)
+            .map(|i| {
+                let at = 4 + i * ENTRY_LEN;
+                (u64_at(v, at).unwrap_or(0), u32_at(v, at + 8).unwrap_or(0))
+            })
+            .collect();
+        Ok(BucketRecord {
+            bucket,
+            entries,
+            nodes: v[nodes_at..].to_vec(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find_node(&self, level: u32, index: u64) -> Option<Hash> {
+        self.nodes.chunks_exact(NODE_LEN).find_map(|n| {
+            (u32::from(n[0]) == level && u64_at(n, 1) == Some(index))
+                .then(|| Hash::from_slice(&n[9..41]))
+                .flatten()
+        })
+    }
+}
+
 pub struct Index {
     db: sled::Db,
 }
 
-/// The index updates of one group commit (or one stretch of replay).
-#[derive(Default)]
+/// One raw key and value of the index.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
+/// The index updates of one group commit (or one stretch of replay). It carries the bucket
+/// record of the log's end across groups: the next batch continues where this one stopped.
 pub struct Batch {
     batch: sled::Batch,
+    bucket: BucketRecord,
+    bucket_dirty: bool,
 }
 
 impl Batch {
+    /// A batch that records no entries (checkpoints only).
+    pub fn empty() -> Batch {
+        Batch::new(BucketRecord::default())
+    }
+
+    /// A batch continuing the log whose partial last bucket is `bucket`.
+    pub fn new(bucket: BucketRecord) -> Batch {
+        Batch {
+            batch: sled::Batch::default(),
+            bucket,
+            bucket_dirty: false,
+        }
+    }
+
+    /// Records entry `position` (which must be the next one after the last recorded).
     pub fn entry(&mut self, position: u64, loc: Location, hash: &Hash, stream: &str, version: u64) {
-        let mut v = Vec::with_capacity(20);
-        v.extend_from_slice(&loc.segment.to_le_bytes());
-        v.extend_from_slice(&loc.offset.to_le_bytes());
-        v.extend_from_slice(&loc.len.to_le_bytes());
-        self.batch.insert(&pos_key(position)[..], v);
+        let bucket = position / BUCKET;
+        if bucket != self.bucket.bucket {
+            self.flush_bucket();
+            self.bucket = BucketRecord {
+                bucket,
+                ..BucketRecord::default()
+            };
+        }
+        debug_assert_eq!(position % BUCKET, self.bucket.entries.len() as u64);
+        self.bucket.entries.push((loc.offset, loc.len));
+        self.bucket_dirty = true;
         let p = position.to_le_bytes();
         self.batch.insert(&hash_key(hash)[..], &p[..]);
+        let mut v = [0u8; 40];
+        v[..8].copy_from_slice(&p);
+        v[8..].copy_from_slice(&hash.0);
         self.batch
-            .insert(stream_version_key(stream, version), &p[..]);
+            .insert(stream_version_key(stream, version), &v[..]);
+        if version == 0 {
+            self.batch.insert(stream_key(stream), &[][..]);
+        }
     }
 
-    pub fn head(&mut self, stream: &str, head: Head) {
-        let mut v = Vec::with_capacity(40);
-        v.extend_from_slice(&head.next_version.to_le_bytes());
-        v.extend_from_slice(&head.hash.0);
-        self.batch.insert(head_key(stream), v);
-    }
-
+    /// Records a node completed by the entry recorded last.
     pub fn node(&mut self, node: NewNode) {
-        self.batch
-            .insert(&node_key(node.level, node.index)[..], &node.hash.0[..]);
+        self.bucket.nodes.push(node.level as u8);
+        self.bucket
+            .nodes
+            .extend_from_slice(&node.index.to_le_bytes());
+        self.bucket.nodes.extend_from_slice(&node.hash.0);
+        self.bucket_dirty = true;
+    }
+
+    fn flush_bucket(&mut self) {
+        if self.bucket_dirty {
+            self.batch
+                .insert(&bucket_key(self.bucket.bucket)[..], self.bucket.encode());
+            self.bucket_dirty = false;
+        }
     }
 
     pub fn marker(&mut self, m: Marker) {
@@ -156,6 +266,11 @@ impl Batch {
         self.batch
             .insert(MARK_CHECKPOINTS, &next_offset.to_le_bytes()[..]);
     }
+
+    /// The bucket record at the log's end, to start the next batch from.
+    pub fn tail(&self) -> BucketRecord {
+        self.bucket.clone()
+    }
 }
 
 impl Index {
@@ -168,7 +283,8 @@ impl Index {
         Ok(Index { db })
     }
 
-    pub fn apply(&self, batch: Batch) -> Result<(), StorageError> {
+    pub fn apply(&self, mut batch: Batch) -> Result<(), StorageError> {
+        batch.flush_bucket();
         self.db.apply_batch(batch.batch)?;
         Ok(())
     }
@@ -199,17 +315,32 @@ impl Index {
         Ok(self.db.get(MARK_CHECKPOINTS)?.and_then(|v| u64_at(&v, 0)))
     }
 
-    pub fn location(&self, position: u64) -> Result<Option<Location>, StorageError> {
-        let Some(v) = self.db.get(pos_key(position))? else {
+    /// The record of bucket `bucket` (empty if nothing is indexed there yet).
+    pub fn bucket(&self, bucket: u64) -> Result<BucketRecord, StorageError> {
+        match self.db.get(bucket_key(bucket))? {
+            Some(v) => BucketRecord::decode(bucket, &v),
+            None => Ok(BucketRecord {
+                bucket,
+                ..BucketRecord::default()
+            }),
+        }
+    }
+
+    /// The frame offset and length of entry `position`, if indexed. The segment is the
+    /// caller's to find (the last segment starting at or before the position).
+    pub fn frame_of(&self, position: u64) -> Result<Option<(u64, u32)>, StorageError> {
+        let Some(v) = self.db.get(bucket_key(position / BUCKET))? else {
             return Ok(None);
         };
-        match (u64_at(&v, 0), u64_at(&v, 8), v.get(16..20)) {
-            (Some(segment), Some(offset), Some(len)) => Ok(Some(Location {
-                segment,
-                offset,
-                len: u32::from_le_bytes([len[0], len[1], len[2], len[3]]),
-            })),
-            _ => Err(corrupt_index("an entry location")),
+        let i = (position % BUCKET) as usize;
+        let count = u32_at(&v, 0).ok_or_else(|| corrupt_index("a bucket record"))? as usize;
+        if i >= count {
+            return Ok(None);
+        }
+        let at = 4 + i * ENTRY_LEN;
+        match (u64_at(&v, at), u32_at(&v, at + 8)) {
+            (Some(offset), Some(len)) => Ok(Some((offset, len))),
+            _ => Err(corrupt_index("a bucket record")),
         }
     }
 
@@ -242,16 +373,25 @@ impl Index {
     }
 
     pub fn head(&self, stream: &str) -> Result<Option<Head>, StorageError> {
-        let Some(v) = self.db.get(head_key(stream))? else {
+        let prefix = stream_prefix(stream);
+        let Some(item) = self.db.scan_prefix(&prefix).next_back() else {
             return Ok(None);
         };
-        match (u64_at(&v, 0), v.get(8..40).and_then(Hash::from_slice)) {
-            (Some(next_version), Some(hash)) => Ok(Some(Head { next_version, hash })),
-            _ => Err(corrupt_index("a stream head")),
+        let (k, v) = item?;
+        let version = k
+            .get(prefix.len()..)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes);
+        match (version, v.get(8..40).and_then(Hash::from_slice)) {
+            (Some(version), Some(hash)) => Ok(Some(Head {
+                next_version: version + 1,
+                hash,
+            })),
+            _ => Err(corrupt_index("a stream key")),
         }
     }
 
-    /// Every stream name, in byte order (for reports and tests).
+    /// Every stream name, in byte order.
     pub fn streams(&self) -> Result<Vec<String>, StorageError> {
         let mut out = Vec::new();
         for item in self.db.scan_prefix(b"S") {
@@ -265,11 +405,8 @@ impl Index {
         let Some(v) = self.db.get(checkpoint_key(size))? else {
             return Ok(None);
         };
-        match (u64_at(&v, 0), v.get(8..12)) {
-            (Some(offset), Some(len)) => Ok(Some((
-                offset,
-                u32::from_le_bytes([len[0], len[1], len[2], len[3]]),
-            ))),
+        match (u64_at(&v, 0), u32_at(&v, 8)) {
+            (Some(offset), Some(len)) => Ok(Some((offset, len))),
             _ => Err(corrupt_index("a checkpoint location")),
         }
     }
@@ -304,7 +441,7 @@ impl Index {
     }
 
     /// Every key and value, in order: used to show that a rebuilt index is identical.
-    pub fn dump(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    pub fn dump(&self) -> Result<Vec<KeyValue>, StorageError> {
         let mut out = Vec::new();
         for item in self.db.iter() {
             let (k, v) = item?;
@@ -317,10 +454,11 @@ impl Index {
 impl NodeSource for Index {
     type Error = StorageError;
 
+    /// A node is stored in the bucket of the leaf that completed it: its subtree's last leaf.
     fn node(&self, level: u32, index: u64) -> Result<Hash, StorageError> {
-        self.db
-            .get(node_key(level, index))?
-            .and_then(|v| Hash::from_slice(&v))
+        let last_leaf = ((index + 1) << level) - 1;
+        self.bucket(last_leaf / BUCKET)?
+            .find_node(level, index)
             .ok_or_else(|| {
                 StorageError::Index(format!(
                     "Merkle node (level {level}, index {index}) is missing; delete the index \

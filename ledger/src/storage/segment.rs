@@ -110,14 +110,35 @@ pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
 pub struct Reader {
     dir: PathBuf,
     handles: Mutex<HashMap<u64, Arc<File>>>,
+    /// First positions of the segments, ascending.
+    segments: parking_lot::RwLock<Vec<u64>>,
 }
 
 impl Reader {
-    pub fn new(dir: &Path) -> Reader {
+    pub fn new(dir: &Path, segments: Vec<u64>) -> Reader {
         Reader {
             dir: dir.to_path_buf(),
             handles: Mutex::new(HashMap::new()),
+            segments: parking_lot::RwLock::new(segments),
         }
+    }
+
+    /// Makes a new last segment known to readers.
+    pub fn register(&self, first: u64) {
+        let mut segments = self.segments.write();
+        debug_assert!(segments.last().is_none_or(|&l| l < first));
+        segments.push(first);
+    }
+
+    /// The segment holding `position`: the last one starting at or before it.
+    pub fn segment_of(&self, position: u64) -> u64 {
+        let segments = self.segments.read();
+        let i = segments.partition_point(|&s| s <= position);
+        segments[i.saturating_sub(1)]
+    }
+
+    pub fn segments(&self) -> Vec<u64> {
+        self.segments.read().clone()
     }
 
     fn handle(&self, first: u64) -> Result<Arc<File>, StorageError> {

@@ -17,9 +17,9 @@ use crate::format::merkle::{self, Frontier};
 use crate::format::{Entry, FormatError, Hash, SignedNote, VerifierKey};
 
 /// Entries per chunk: large enough to keep both cores busy, small enough to bound memory.
-pub const CHUNK: usize = 8192;
+pub const CHUNK: usize = 16384;
 /// Signatures per batch verification call.
-const SIG_BATCH: usize = 256;
+const SIG_BATCH: usize = 1024;
 
 /// What kind of failure a verifier found: the labels of the test vectors' `why`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -111,6 +111,10 @@ pub struct Verifier {
     roots: HashMap<u64, Hash>,
     wanted_roots: HashSet<u64>,
     failure: Option<Failure>,
+    keys: KeyCache,
+    /// A decoded chunk waiting for the sequential checks, which run while the next chunk
+    /// decodes.
+    pending: Option<Vec<Decoded>>,
 }
 
 impl Verifier {
@@ -129,6 +133,8 @@ impl Verifier {
             roots: HashMap::new(),
             wanted_roots: HashSet::new(),
             failure: None,
+            keys: KeyCache::default(),
+            pending: None,
         }
     }
 
@@ -159,17 +165,32 @@ impl Verifier {
     }
 
     /// Checks the next chunk of entries (their bytes, in log order). Stops at the first
-    /// failure, which is then final.
-    pub fn push_chunk(&mut self, chunk: Vec<Vec<u8>>) -> Result<(), Failure> {
+    /// failure, which is then final. The order-dependent checks of a chunk may finish only at
+    /// the next call (or at [`Verifier::finish`]): they overlap the next chunk's decoding.
+    pub fn push_chunk(&mut self, chunk: &[&[u8]]) -> Result<(), Failure> {
         if let Some(f) = &self.failure {
             return Err(f.clone());
         }
         let strict = self.options.strict_signatures;
-        let decoded: Vec<Decoded> = chunk
-            .par_chunks(SIG_BATCH)
-            .flat_map_iter(|part| decode_part(part, strict))
-            .collect();
-        for d in decoded {
+        let pending = self.pending.take();
+        let keys = std::mem::take(&mut self.keys);
+        let (decoded, checked) = rayon::join(
+            || {
+                chunk
+                    .par_chunks(SIG_BATCH)
+                    .flat_map_iter(|part| decode_part(part, strict, &keys))
+                    .collect::<Vec<Decoded>>()
+            },
+            || self.check_all(pending),
+        );
+        self.keys = keys;
+        checked?;
+        self.pending = Some(decoded);
+        Ok(())
+    }
+
+    fn check_all(&mut self, decoded: Option<Vec<Decoded>>) -> Result<(), Failure> {
+        for d in decoded.into_iter().flatten() {
             self.check_one(d)?;
         }
         Ok(())
@@ -272,10 +293,14 @@ impl Verifier {
     /// Checkpoints must be signed by `log_key` when given, else by the log key that the
     /// genesis event names.
     pub fn finish(
-        self,
+        mut self,
         checkpoints: &[SignedNote],
         log_key: Option<&VerifierKey>,
     ) -> IntegrityReport {
+        if self.failure.is_none() {
+            let pending = self.pending.take();
+            let _ = self.check_all(pending);
+        }
         let root = self.frontier.root();
         let mut failure = self.failure.clone();
         let genesis_key = self.registry.as_ref().map(|r| r.log_key().clone());
@@ -365,7 +390,7 @@ fn check_checkpoint(
     }
 }
 
-fn decode_part(part: &[Vec<u8>], strict: bool) -> Vec<Decoded> {
+fn decode_part(part: &[&[u8]], strict: bool, keys: &KeyCache) -> Vec<Decoded> {
     let entries: Vec<(Result<Entry, FormatError>, Hash)> = part
         .iter()
         .map(|bytes| (Entry::decode_structure(bytes), merkle::leaf_hash(bytes)))
@@ -396,7 +421,7 @@ fn decode_part(part: &[Vec<u8>], strict: bool) -> Vec<Decoded> {
                 });
             }
         }
-        let ok = crypto::verify_many(&items, &mut KeyCache::default());
+        let ok = crypto::verify_many(&items, keys);
         for (i, ok) in idx.into_iter().zip(ok) {
             results[i] = ok;
         }
@@ -427,27 +452,30 @@ pub fn verify_entries_bin(
             .map(|n| n.checkpoint.size)
             .collect::<Vec<_>>(),
     );
-    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut chunk: Vec<&[u8]> = Vec::with_capacity(CHUNK);
     for item in crate::format::entry::split_entries_bin(data) {
         match item {
             Ok(bytes) => {
-                chunk.push(bytes.to_vec());
-                if chunk.len() == CHUNK && verifier.push_chunk(std::mem::take(&mut chunk)).is_err()
-                {
-                    return verifier.finish(checkpoints, log_key);
+                chunk.push(bytes);
+                if chunk.len() == CHUNK {
+                    if verifier.push_chunk(&chunk).is_err() {
+                        return verifier.finish(checkpoints, log_key);
+                    }
+                    chunk.clear();
                 }
             }
             Err(e) => {
-                if !chunk.is_empty() && verifier.push_chunk(std::mem::take(&mut chunk)).is_err() {
-                    return verifier.finish(checkpoints, log_key);
+                if verifier.push_chunk(&chunk).is_ok() {
+                    // Everything before the bad frame is judged before the frame is.
+                    let pending = verifier.pending.take();
+                    if verifier.check_all(pending).is_ok() {
+                        verifier.framing_failure(e.to_string());
+                    }
                 }
-                verifier.framing_failure(e.to_string());
                 return verifier.finish(checkpoints, log_key);
             }
         }
     }
-    if !chunk.is_empty() {
-        let _ = verifier.push_chunk(chunk);
-    }
+    let _ = verifier.push_chunk(&chunk);
     verifier.finish(checkpoints, log_key)
 }
