@@ -1,1 +1,69 @@
-fn main() {}
+//! `congress-ledger`: the command-line front end. Every command is a thin layer over the
+//! `ledger` library; this crate only parses arguments, reads files and prints.
+
+mod demo;
+mod keycmd;
+mod ledgercmd;
+mod text;
+mod verifycmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Sổ cái đại hội Đảng — Congress Ledger: a tamper-evident record of party congress procedure.
+#[derive(Parser)]
+#[command(name = "congress-ledger", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ed25519 keys: generate one, show one.
+    Key {
+        #[command(subcommand)]
+        action: keycmd::KeyAction,
+    },
+    /// Create a ledger and append its genesis event (`ledger.created`).
+    Init(ledgercmd::InitArgs),
+    /// Sign an event locally (next version and prev looked up) and append it.
+    Append(ledgercmd::AppendArgs),
+    /// Verify a ledger: integrity (framing, encoding, signatures, chains, checkpoints) and
+    /// authority (who may sign what).
+    Verify(verifycmd::VerifyArgs),
+    /// Print the latest signed checkpoint (signing one first if the log has grown).
+    Checkpoint {
+        #[arg(long)]
+        ledger: PathBuf,
+    },
+    /// Inclusion and consistency proofs.
+    Proof {
+        #[command(subcommand)]
+        kind: ledgercmd::ProofKind,
+    },
+    /// Build the Hải Dương 2020 congress ledger, verify it and print the report.
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Key { action } => keycmd::run(action),
+        Command::Init(args) => ledgercmd::init(args),
+        Command::Append(args) => ledgercmd::append(args),
+        Command::Verify(args) => verifycmd::run(args),
+        Command::Checkpoint { ledger } => ledgercmd::checkpoint(&ledger),
+        Command::Proof { kind } => ledgercmd::proof(kind),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lỗi / error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

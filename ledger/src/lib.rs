@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod engine;
 pub mod format;
 pub mod keys;
+pub mod scenarios;
 pub mod storage;
 pub mod verify;
 

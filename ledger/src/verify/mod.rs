@@ -2,3 +2,4 @@
 //! rulebook.
 
 pub mod integrity;
+pub mod report;

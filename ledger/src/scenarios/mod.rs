@@ -1,0 +1,129 @@
+//! Congresses from the press reports the product was designed from, as signed events: the
+//! demo runs them, and tests check what the ledger makes of them.
+//!
+//! Keys are derived from fixed labels so that a scenario is reproducible byte for byte. They
+//! are demonstration keys, published in this source: never enroll them in a real ledger.
+
+pub mod hai_duong_2020;
+mod names;
+
+use std::collections::HashMap;
+
+use ed25519_dalek::SigningKey;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::compose::{self, ComposeError};
+use crate::format::{Hash, SignedEvent, VerifierKey};
+
+/// A demonstration key, derived from its label.
+pub fn demo_key(label: &str) -> SigningKey {
+    let seed: [u8; 32] = Sha256::digest(format!("congress-ledger demo key: {label}")).into();
+    SigningKey::from_bytes(&seed)
+}
+
+/// Milliseconds since the epoch for a local time in Vietnam (UTC+7).
+pub fn vn_time(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
+    // Days from 1970-01-01 to the date (proleptic Gregorian), by the civil-from-days inverse.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m as i32 + 2) / 5 + day as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era as i64 * 146_097 + doe as i64 - 719_468;
+    ((days * 24 + hour as i64 - 7) * 60 + minute as i64) * 60_000
+}
+
+/// A ledger's worth of signed events, and the keys that signed them.
+pub struct Scenario {
+    pub origin: String,
+    pub title: String,
+    pub log_key: SigningKey,
+    pub events: Vec<SignedEvent>,
+}
+
+/// Signs events in order, keeping each stream's version and head.
+pub struct Recorder {
+    origin: String,
+    heads: HashMap<String, (u64, Hash)>,
+    events: Vec<SignedEvent>,
+}
+
+impl Recorder {
+    pub fn new(origin: &str, genesis: SignedEvent) -> Recorder {
+        let mut heads = HashMap::new();
+        heads.insert("ledger".to_string(), (1, genesis.hash()));
+        Recorder {
+            origin: origin.to_string(),
+            heads,
+            events: vec![genesis],
+        }
+    }
+
+    /// Signs and records the next event of `stream`; returns its hash.
+    pub fn record(
+        &mut self,
+        key: &SigningKey,
+        stream: &str,
+        kind: &str,
+        time: i64,
+        payload: Value,
+    ) -> Result<Hash, ComposeError> {
+        let (version, prev) = self.heads.get(stream).copied().unwrap_or((0, Hash::ZERO));
+        let event = compose::event(
+            &self.origin,
+            stream,
+            version,
+            prev,
+            kind,
+            1,
+            time,
+            key,
+            &payload,
+        )?;
+        let hash = event.hash();
+        self.heads.insert(stream.to_string(), (version + 1, hash));
+        self.events.push(event);
+        Ok(hash)
+    }
+
+    pub fn finish(self) -> Vec<SignedEvent> {
+        self.events
+    }
+}
+
+/// The genesis and the recorder that continues it.
+pub fn start(
+    origin: &str,
+    title: &str,
+    authority: &SigningKey,
+    log_key: &SigningKey,
+    rulebook: &str,
+    time: i64,
+) -> Result<Recorder, ComposeError> {
+    let vkey = VerifierKey::new(origin, log_key.verifying_key().to_bytes()).map_err(|e| {
+        ComposeError::Format(crate::format::FormatError::Malformed {
+            what: "origin",
+            reason: e.to_string(),
+        })
+    })?;
+    let genesis = compose::genesis(origin, title, authority, &[], &vkey, rulebook, time)?;
+    Ok(Recorder::new(origin, genesis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vn_time;
+
+    #[test]
+    fn vietnam_local_time_is_utc_plus_seven() {
+        // 2020-06-05 08:00 in Hanoi is 2020-06-05T01:00:00Z = 1591318800000.
+        assert_eq!(vn_time(2020, 6, 5, 8, 0), 1_591_318_800_000);
+        assert_eq!(vn_time(1970, 1, 1, 7, 0), 0);
+        assert_eq!(vn_time(2024, 2, 29, 7, 0), 1_709_164_800_000);
+    }
+}

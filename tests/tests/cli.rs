@@ -1,0 +1,257 @@
+//! The `congress-ledger` binary, driven as a user would drive it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// Builds the binary once (the same profile as these tests) and returns its path.
+fn bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root")
+            .to_path_buf();
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "cli", "--bin", "congress-ledger"])
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the binary failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        target.join("debug").join("congress-ledger")
+    })
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
+    let out = run(&["demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Toàn vẹn / Integrity") && text.contains("ĐẠT / OK"),
+        "{text}"
+    );
+    let declared = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("election.declared"))
+        .and_then(|n| n.trim().parse::<u32>().ok());
+    assert_eq!(declared, Some(7), "seven elections declared: {text}");
+    assert!(text.contains("Việc bầu Bí thư trực tiếp"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo");
+    let out = run(&["demo", "--ledger", path.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["report"]["integrity"]["ok"], true);
+    assert_eq!(v["report"]["integrity"]["entries"], 249);
+    assert_eq!(v["kinds"]["person.registered"], 73);
+    // The ledger stays where it was asked to be built, and verifies again from disk.
+    let out = run(&["verify", "--ledger", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    for k in ["authority", "log", "outsider"] {
+        let out = run(&["key", "generate", "--out", &p(&format!("{k}.key"))]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim().len(), 64, "public key as hex, one line");
+    }
+    let mode = std::fs::metadata(p("log.key")).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o600
+    );
+    let out = run(&["key", "generate", "--out", &p("log.key")]);
+    assert!(
+        !out.status.success(),
+        "an existing key file is never overwritten"
+    );
+
+    let origin = "ledger.test.vn/cli";
+    let out = run(&["key", "show", &p("log.key"), "--name", origin]);
+    let vkey = stdout(&out).lines().nth(1).unwrap().to_string();
+    assert!(vkey.starts_with("ledger.test.vn/cli+"), "{vkey}");
+
+    let out = run(&[
+        "init",
+        "--ledger",
+        &p("l"),
+        "--origin",
+        origin,
+        "--title",
+        "Sổ cái thử",
+        "--authority-key",
+        &p("authority.key"),
+        "--log-key",
+        &p("log.key"),
+        "--rulebook",
+        "qd190-2024",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&vkey));
+
+    // The authority enrolls nobody, so only it may sign; it records an org.
+    std::fs::write(
+        p("org.json"),
+        r#"{"org":"hd.test","name":"Đảng bộ thử","parent":null,"level":"district"}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "append",
+        "--ledger",
+        &p("l"),
+        "--key",
+        &p("authority.key"),
+        "--stream",
+        "org/hd.test",
+        "--kind",
+        "org.registered",
+        "--time",
+        "2020-06-05T08:00:00+07:00",
+        "--payload",
+        &p("org.json"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    let (position, hash) = line.trim().split_once('\t').unwrap();
+    assert_eq!(position, "1");
+    assert_eq!(hash.len(), 64);
+
+    // An outsider's act is refused, with the reason, and exit code 1.
+    let out = run(&[
+        "append",
+        "--ledger",
+        &p("l"),
+        "--key",
+        &p("outsider.key"),
+        "--stream",
+        "org/hd.test",
+        "--kind",
+        "org.registered",
+        "--payload",
+        &p("org.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not enrolled"), "{}", stderr(&out));
+    // A bad time is bad usage: exit 2, saying what to write instead.
+    let out = run(&[
+        "append",
+        "--ledger",
+        &p("l"),
+        "--key",
+        &p("authority.key"),
+        "--stream",
+        "org/hd.test",
+        "--kind",
+        "org.registered",
+        "--time",
+        "5/6/2020",
+        "--payload",
+        &p("org.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
+
+    let out = run(&["checkpoint", "--ledger", &p("l")]);
+    assert!(out.status.success());
+    let note = stdout(&out);
+    assert!(note.starts_with("ledger.test.vn/cli\n2\n"), "{note}");
+
+    let out = run(&[
+        "proof",
+        "inclusion",
+        "--ledger",
+        &p("l"),
+        "--position",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["size"], 2);
+    assert_eq!(v["proof"].as_array().unwrap().len(), 1);
+    let out = run(&["proof", "consistency", "--ledger", &p("l"), "--old", "1"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).lines().count(), 1);
+
+    let out = run(&["verify", "--ledger", &p("l"), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["integrity"]["ok"], true);
+    assert_eq!(v["authority"]["ok"], true);
+
+    // One flipped byte in the stored log: verification fails with exit 1 and names the damage.
+    let seg = std::fs::read_dir(dir.path().join("l/log"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&seg).unwrap();
+    let n = bytes.len();
+    bytes[n - 100] ^= 0x01;
+    std::fs::write(&seg, &bytes).unwrap();
+    let out = run(&["verify", "--ledger", &p("l")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("KHÔNG ĐẠT / FAILED"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn unreadable_input_is_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "verify",
+        "--ledger",
+        dir.path().join("nothing").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a ledger directory"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "key",
+        "show",
+        dir.path().join("missing.key").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read key file"),
+        "{}",
+        stderr(&out)
+    );
+}
