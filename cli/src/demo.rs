@@ -11,7 +11,7 @@ use ledger::format::merkle;
 use ledger::scenarios::hai_duong_2020;
 use ledger::verify::integrity::VerifyOptions;
 use ledger::verify::report::Report;
-use ledger::{Ledger, Options};
+use ledger::Options;
 
 use crate::text::both;
 
@@ -32,16 +32,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| temp.path().join("hai-duong-2020"));
     let scenario = hai_duong_2020::build().context("building the scenario")?;
-    let mut events = scenario.events.into_iter();
-    let genesis = events.next().context("the scenario has no genesis")?;
-    let ledger = Ledger::create(&dir, genesis, scenario.log_key, Options::default())?;
-    // Each body keeps its acts in flight and waits once: acknowledgements mean durable.
-    let tickets = events
-        .map(|e| ledger.submit(e.into_bytes()))
-        .collect::<Result<Vec<_>, _>>()?;
-    for t in tickets {
-        t.wait()?;
-    }
+    let ledger = scenario.create_ledger(&dir, Options::default())?;
     let note = ledger.sign_checkpoint()?;
     let report = Report::new(ledger.verify(&VerifyOptions::default())?);
 

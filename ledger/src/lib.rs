@@ -7,12 +7,15 @@
 //! the index, [`engine`] the live ledger, [`verify`] the verifiers, [`keys`] key files.
 
 pub mod authority;
+pub mod calendar;
 pub mod catalogue;
 pub mod compose;
 pub mod crypto;
+pub mod domain;
 pub mod engine;
 pub mod format;
 pub mod keys;
+pub mod projections;
 pub mod scenarios;
 pub mod storage;
 pub mod verify;

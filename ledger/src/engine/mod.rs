@@ -308,6 +308,31 @@ impl Ledger {
         self.shared.scan(from, to, f)
     }
 
+    /// Like [`Ledger::scan`], a segment's stretch at a time: `f` gets the position of the
+    /// first entry and the entries' bytes.
+    pub fn scan_chunks(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(u64, &[&[u8]]) -> bool,
+    ) -> Result<(), StorageError> {
+        let to = self.indexed_size(to.min(self.size())).min(to);
+        let mut position = from;
+        self.shared.scan_frames(from, to, &mut |frames| {
+            let go_on = f(position, frames);
+            position += frames.len() as u64;
+            go_on
+        })
+    }
+
+    pub fn projection_checkpoint(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        self.shared.index.projection_checkpoint()
+    }
+
+    pub fn save_projection_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError> {
+        self.shared.index.save_projection_checkpoint(bytes)
+    }
+
     /// The latest signed checkpoint.
     pub fn checkpoint(&self) -> Option<SignedNote> {
         self.shared.committed.read().checkpoint.clone()

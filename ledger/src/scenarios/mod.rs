@@ -14,6 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::compose::{self, ComposeError};
+use crate::engine::{Ledger, Options};
 use crate::format::{Hash, SignedEvent, VerifierKey};
 
 /// A demonstration key, derived from its label.
@@ -44,6 +45,39 @@ pub struct Scenario {
     pub title: String,
     pub log_key: SigningKey,
     pub events: Vec<SignedEvent>,
+}
+
+impl Scenario {
+    /// Creates a ledger in `dir` and appends every event; each act is in flight at once and
+    /// waited for at the end (acknowledgements mean durable).
+    pub fn create_ledger(
+        self,
+        dir: &std::path::Path,
+        options: Options,
+    ) -> Result<Ledger, ScenarioError> {
+        let mut events = self.events.into_iter();
+        let genesis = events.next().ok_or(ScenarioError::Empty)?;
+        let ledger = Ledger::create(dir, genesis, self.log_key, options)?;
+        let tickets = events
+            .map(|e| ledger.submit(e.into_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for t in tickets {
+            t.wait()?;
+        }
+        Ok(ledger)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("the scenario has no events")]
+    Empty,
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error(transparent)]
+    Open(#[from] crate::engine::OpenError),
+    #[error("the ledger refused a scenario event: {0}")]
+    Append(#[from] crate::engine::AppendError),
 }
 
 /// Signs events in order, keeping each stream's version and head.

@@ -10,6 +10,7 @@
 //! | `b` bucket(BE) | the bucket record of positions `64·bucket .. 64·bucket+63` (below) |
 //! | `c` size(BE) | checkpoint offset and length in `checkpoints.log` |
 //! | `m` name | markers: `applied` (log indexed up to), `checkpoints` (file indexed up to) |
+//! | `P` name | projection checkpoints (their own position inside) |
 //!
 //! A bucket record packs what is positional: each entry's frame offset and length, then every
 //! Merkle node completed by one of the bucket's leaves (level, index, hash), in the order the
@@ -26,6 +27,7 @@ use super::StorageError;
 
 const MARK_APPLIED: &[u8] = b"mapplied";
 const MARK_CHECKPOINTS: &[u8] = b"mcheckpoints";
+const PROJECTIONS: &[u8] = b"Pprojections";
 /// Positions per bucket record.
 pub const BUCKET: u64 = 64;
 const ENTRY_LEN: usize = 12;
@@ -438,6 +440,15 @@ impl Index {
             out.push(u64::from_be_bytes(a));
         }
         Ok(out)
+    }
+
+    pub fn projection_checkpoint(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.db.get(PROJECTIONS)?.map(|v| v.to_vec()))
+    }
+
+    pub fn save_projection_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError> {
+        self.db.insert(PROJECTIONS, bytes)?;
+        Ok(())
     }
 
     /// Every key and value, in order: used to show that a rebuilt index is identical.

@@ -1,0 +1,87 @@
+//! What a congress is, in events: the payload types of every kind (`payloads`), their JSON
+//! Schemas (`schemas`), and decoding with upcasting, so that an event of an older schema
+//! version is read as the current type without its stored bytes ever changing.
+
+pub mod payloads;
+
+pub use payloads::Payload;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("unknown event kind `{kind}`")]
+    UnknownKind { kind: String },
+    #[error("`{kind}` has no schema version {schema} (this software knows up to {latest})")]
+    UnknownSchema {
+        kind: String,
+        schema: u16,
+        latest: u16,
+    },
+    #[error("payload of `{kind}` does not match its type: {reason}")]
+    Mismatch { kind: String, reason: String },
+}
+
+/// The newest schema version of each kind. Older versions remain readable: [`decode`] upcasts
+/// them to the newest type.
+pub fn latest_schema(kind: &str) -> Option<u16> {
+    crate::catalogue::spec(kind).map(|_| 1)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T, PayloadError> {
+    serde_json::from_slice(bytes).map_err(|e| PayloadError::Mismatch {
+        kind: kind.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Decodes a payload of `kind` at `schema` into the current type.
+pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadError> {
+    let Some(latest) = latest_schema(kind) else {
+        return Err(PayloadError::UnknownKind {
+            kind: kind.to_string(),
+        });
+    };
+    if schema == 0 || schema > latest {
+        return Err(PayloadError::UnknownSchema {
+            kind: kind.to_string(),
+            schema,
+            latest,
+        });
+    }
+    // Every kind is at version 1; a version 2 of a kind adds its arm for 1 here, converting
+    // the old type into the new one.
+    Ok(match kind {
+        "ledger.created" => Payload::LedgerCreated(parse(kind, bytes)?),
+        "key.enrolled" => Payload::KeyEnrolled(parse(kind, bytes)?),
+        "key.revoked" => Payload::KeyRevoked(parse(kind, bytes)?),
+        "org.registered" => Payload::OrgRegistered(parse(kind, bytes)?),
+        "congress.convened" => Payload::CongressConvened(Box::new(parse(kind, bytes)?)),
+        "person.registered" => Payload::PersonRegistered(parse(kind, bytes)?),
+        "credentials.reported" => Payload::CredentialsReported(parse(kind, bytes)?),
+        "session.opened" => Payload::SessionOpened(parse(kind, bytes)?),
+        "motion.decided" => Payload::MotionDecided(parse(kind, bytes)?),
+        "election.opened" => Payload::ElectionOpened(parse(kind, bytes)?),
+        "nomination.made" => Payload::NominationMade(parse(kind, bytes)?),
+        "straw_poll.counted" => Payload::StrawPollCounted(parse(kind, bytes)?),
+        "withdrawal.decided" => Payload::WithdrawalDecided(parse(kind, bytes)?),
+        "candidate_list.adopted" => Payload::CandidateListAdopted(parse(kind, bytes)?),
+        "ballots.issued" => Payload::BallotsIssued(parse(kind, bytes)?),
+        "ballots.counted" => Payload::BallotsCounted(parse(kind, bytes)?),
+        "election.declared" => Payload::ElectionDeclared(parse(kind, bytes)?),
+        "congress.closed" => Payload::CongressClosed(parse(kind, bytes)?),
+        "results.approved" => Payload::ResultsApproved(parse(kind, bytes)?),
+        "appointment.made" => Payload::AppointmentMade(parse(kind, bytes)?),
+        "document.attached" => Payload::DocumentAttached(parse(kind, bytes)?),
+        "correction.issued" => Payload::CorrectionIssued(parse(kind, bytes)?),
+        "complaint.received" => Payload::ComplaintReceived(parse(kind, bytes)?),
+        "complaint.assigned" => Payload::ComplaintAssigned(parse(kind, bytes)?),
+        "complaint.dismissed" => Payload::ComplaintDismissed(parse(kind, bytes)?),
+        "complaint.concluded" => Payload::ComplaintConcluded(parse(kind, bytes)?),
+        "complaint.notified" => Payload::ComplaintNotified(parse(kind, bytes)?),
+        "complaint.reopened" => Payload::ComplaintReopened(parse(kind, bytes)?),
+        other => {
+            return Err(PayloadError::UnknownKind {
+                kind: other.to_string(),
+            })
+        }
+    })
+}

@@ -1,0 +1,355 @@
+//! The payload of every event kind (`events.md`), schema version 1, as Rust types. Unknown
+//! fields are refused, as the JSON Schemas in `schemas/` refuse them; a test checks that the
+//! two agree on every example.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub type Person = String;
+/// An event hash in lower-case hex.
+pub type Ref = String;
+/// A calendar date, `YYYY-MM-DD`.
+pub type Date = String;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgRegistered {
+    pub org: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub seats: BTreeMap<String, u64>,
+    pub secretary_direct: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominees: Option<BTreeMap<String, Vec<Person>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CongressConvened {
+    pub org: String,
+    pub term: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub form: String,
+    pub convened: u64,
+    pub opens: Date,
+    pub closes: Date,
+    pub rulebook: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRegistered {
+    pub person: Person,
+    pub name: String,
+    pub gender: String,
+    pub birth_year: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ethnicity: Option<String>,
+    pub incumbent: Vec<String>,
+    pub delegate: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Absence {
+    pub person: Person,
+    pub whole_congress: bool,
+    pub excused: bool,
+    pub substituted_by: Option<Person>,
+    pub convening_committee_member: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disqualification {
+    pub person: Person,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsReported {
+    pub convened: u64,
+    pub present: u64,
+    pub absent: Vec<Absence>,
+    pub disqualified: Vec<Disqualification>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionOpened {
+    pub session: u64,
+    pub present: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MotionDecided {
+    pub motion: String,
+    pub subject: String,
+    pub text: String,
+    pub method: String,
+    pub present: u64,
+    #[serde(rename = "for")]
+    pub for_: u64,
+    pub against: u64,
+    pub abstain: u64,
+    pub adopted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<Person>>,
+    pub refs: Vec<Ref>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionOpened {
+    pub election: String,
+    pub body: String,
+    pub round: u64,
+    pub seats: u64,
+    pub alternates: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NominationMade {
+    pub election: String,
+    pub person: Person,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominated_by: Option<Person>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrawPollCounted {
+    pub election: String,
+    pub present: u64,
+    pub votes: BTreeMap<Person, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalDecided {
+    pub election: String,
+    pub person: Person,
+    pub reason: String,
+    pub allowed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<Ref>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateListAdopted {
+    pub election: String,
+    pub round: u64,
+    pub candidates: Vec<Person>,
+    pub motion: Ref,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotsIssued {
+    pub election: String,
+    pub round: u64,
+    pub issued: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotsCounted {
+    pub election: String,
+    pub round: u64,
+    pub received: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub votes: BTreeMap<Person, u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionDeclared {
+    pub election: String,
+    pub round: u64,
+    pub elected: Vec<Person>,
+    pub alternates: Vec<Person>,
+    pub counted: Ref,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CongressClosed {
+    pub closed: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approved {
+    pub election: String,
+    pub persons: Vec<Person>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refused {
+    pub election: String,
+    pub person: Person,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsApproved {
+    pub decision: String,
+    pub date: Date,
+    pub approved: Vec<Approved>,
+    pub refused: Vec<Refused>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentMade {
+    pub decision: String,
+    pub date: Date,
+    pub body: String,
+    pub person: Person,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentAttached {
+    pub sha256: String,
+    pub media_type: String,
+    pub bytes: u64,
+    pub title: String,
+    pub refs: Vec<Ref>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionIssued {
+    pub corrects: Ref,
+    pub reason: String,
+    pub replacement: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Complainant {
+    pub anonymous: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub signatories: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concerns {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub congress: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Ref>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintReceived {
+    pub case: String,
+    pub received: Date,
+    pub channel: String,
+    pub kind: String,
+    pub complainant: Complainant,
+    pub concerns: Concerns,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintAssigned {
+    pub handler: String,
+    pub due: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintDismissed {
+    pub reason: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintConcluded {
+    pub finding: String,
+    pub summary: String,
+    pub measures: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintNotified {
+    pub notified: Date,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintReopened {
+    pub reason: String,
+}
+
+pub use crate::authority::{KeyEnrolled, KeyRevoked, LedgerCreated};
+
+/// A decoded payload, whatever its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    LedgerCreated(LedgerCreated),
+    KeyEnrolled(KeyEnrolled),
+    KeyRevoked(KeyRevoked),
+    OrgRegistered(OrgRegistered),
+    CongressConvened(Box<CongressConvened>),
+    PersonRegistered(PersonRegistered),
+    CredentialsReported(CredentialsReported),
+    SessionOpened(SessionOpened),
+    MotionDecided(MotionDecided),
+    ElectionOpened(ElectionOpened),
+    NominationMade(NominationMade),
+    StrawPollCounted(StrawPollCounted),
+    WithdrawalDecided(WithdrawalDecided),
+    CandidateListAdopted(CandidateListAdopted),
+    BallotsIssued(BallotsIssued),
+    BallotsCounted(BallotsCounted),
+    ElectionDeclared(ElectionDeclared),
+    CongressClosed(CongressClosed),
+    ResultsApproved(ResultsApproved),
+    AppointmentMade(AppointmentMade),
+    DocumentAttached(DocumentAttached),
+    CorrectionIssued(CorrectionIssued),
+    ComplaintReceived(ComplaintReceived),
+    ComplaintAssigned(ComplaintAssigned),
+    ComplaintDismissed(ComplaintDismissed),
+    ComplaintConcluded(ComplaintConcluded),
+    ComplaintNotified(ComplaintNotified),
+    ComplaintReopened(ComplaintReopened),
+}

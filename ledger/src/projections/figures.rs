@@ -1,0 +1,239 @@
+//! Figures as the reports print them: attendance and quorum, the base that a candidate must
+//! win more than half of, tallies as a share of that base, and the composition of the
+//! committee (women, young members, incumbents re-elected), the secretary's share, and the
+//! delegation with its alternates.
+
+use serde::Serialize;
+
+use super::congress::{Congress, Election};
+use super::orgs::percent;
+
+/// Bodies elected by the new committee at its first meeting, not by the congress.
+pub const ELECTED_BY_COMMITTEE: &[&str] = &[
+    "standing_committee",
+    "deputy_secretary",
+    "inspection_commission",
+    "inspection_chair",
+];
+
+/// Who votes in an election: the congress, or the committee it elected.
+pub fn voted_by_committee(congress: &Congress, body: &str) -> bool {
+    ELECTED_BY_COMMITTEE.contains(&body)
+        || (body == "secretary" && !congress.convened.value.plan.secretary_direct)
+}
+
+/// The base of the "more than half" rule (P-04, R-01): for a delegate congress, the official
+/// delegates summoned less convening-committee members absent for the whole congress and
+/// delegates absent for the whole congress with no one substituting; for an all-member
+/// congress, the members summoned less those absent for the whole congress with a reason the
+/// convening committee accepted. For elections by the new committee: its members. None until
+/// the credentials report (or the committee) is recorded.
+pub fn threshold_base(congress: &Congress, body: &str) -> Option<u64> {
+    if voted_by_committee(congress, body) {
+        let members = congress.elected_to("committee").len() as u64;
+        return (members > 0).then_some(members);
+    }
+    congress_base(congress)
+}
+
+pub fn congress_base(congress: &Congress) -> Option<u64> {
+    let c = &congress.credentials.as_ref()?.value;
+    let delegates = congress.convened.value.form == "delegates";
+    let less = c
+        .absent
+        .iter()
+        .filter(|a| a.whole_congress)
+        .filter(|a| {
+            if delegates {
+                a.convening_committee_member || a.substituted_by.is_none()
+            } else {
+                a.excused
+            }
+        })
+        .count() as u64;
+    Some(c.convened.saturating_sub(less))
+}
+
+/// A count next to its whole, with the percentage as reports print it (`8/41`, 19.51%).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Share {
+    pub count: u64,
+    pub of: u64,
+    pub percent: String,
+}
+
+impl Share {
+    pub fn new(count: u64, of: u64) -> Share {
+        Share {
+            count,
+            of,
+            percent: percent(count, of),
+        }
+    }
+
+    /// The share rounded to one decimal, as press reports print it (19.5%).
+    pub fn percent_1dp(&self) -> String {
+        if self.of == 0 {
+            return "0.0".into();
+        }
+        let tenths = (self.count as u128 * 1000 * 2 + self.of as u128) / (self.of as u128 * 2);
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub person: String,
+    pub name: Option<String>,
+    pub votes: u64,
+    /// Votes as a share of the threshold's base.
+    pub of_base: Share,
+    pub above_threshold: bool,
+    pub elected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundFigures {
+    pub election: String,
+    pub body: String,
+    pub round: u64,
+    pub seats: u64,
+    pub candidates: usize,
+    pub base: Option<u64>,
+    pub tallies: Vec<Tally>,
+}
+
+/// Every round's tallies against the base.
+pub fn rounds(congress: &Congress) -> Vec<RoundFigures> {
+    let mut out = Vec::new();
+    for e in congress.elections.values() {
+        let base = threshold_base(congress, &e.body);
+        for r in e.rounds.values() {
+            let candidates = r.list.as_ref().map_or(0, |l| l.value.candidates.len());
+            let elected: Vec<&String> = r
+                .declared
+                .iter()
+                .flat_map(|d| d.value.elected.iter().chain(&d.value.alternates))
+                .collect();
+            let tallies = r
+                .counted
+                .iter()
+                .flat_map(|c| c.value.votes.iter())
+                .map(|(person, &votes)| Tally {
+                    person: person.clone(),
+                    name: congress.persons.get(person).map(|p| p.value.name.clone()),
+                    votes,
+                    of_base: Share::new(votes, base.unwrap_or(0)),
+                    above_threshold: base.is_some_and(|b| votes * 2 > b),
+                    elected: elected.contains(&person),
+                })
+                .collect();
+            out.push(RoundFigures {
+                election: e.id.clone(),
+                body: e.body.clone(),
+                round: r.round,
+                seats: r.opened.value.seats,
+                candidates,
+                base,
+                tallies,
+            });
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Composition {
+    pub committee_size: u64,
+    pub women: Share,
+    /// Under the rulebook's youth age in the congress's year.
+    pub young: Share,
+    /// Incumbents of the outgoing committee on the list, and how many of them were re-elected.
+    pub incumbents_reelected: Share,
+    pub elected_in_one_round: bool,
+    pub secretary: Option<Tally>,
+    pub delegation: Option<(u64, u64)>,
+    pub delegation_in_one_round: Option<bool>,
+}
+
+fn one_round(e: &Election) -> bool {
+    e.rounds.len() == 1
+        && e.rounds.values().all(|r| {
+            r.declared
+                .as_ref()
+                .is_some_and(|d| d.value.elected.len() as u64 == r.opened.value.seats)
+        })
+}
+
+/// The composition of what the congress elected. `youth_age` comes from the rulebook.
+pub fn composition(congress: &Congress, youth_age: i32) -> Composition {
+    let year: i32 = congress
+        .convened
+        .value
+        .opens
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(0);
+    let committee = congress.elected_to("committee");
+    let size = committee.len() as u64;
+    let person = |p: &String| congress.persons.get(p).map(|r| &r.value);
+    let women = committee
+        .iter()
+        .filter(|p| person(p).is_some_and(|x| x.gender == "female"))
+        .count() as u64;
+    let young = committee
+        .iter()
+        .filter(|p| person(p).is_some_and(|x| year - x.birth_year < youth_age))
+        .count() as u64;
+    let committee_elections: Vec<&Election> = congress
+        .elections
+        .values()
+        .filter(|e| e.body == "committee")
+        .collect();
+    let listed: Vec<&String> = committee_elections
+        .iter()
+        .flat_map(|e| e.rounds.values())
+        .filter_map(|r| r.list.as_ref())
+        .flat_map(|l| l.value.candidates.iter())
+        .collect();
+    let mut standing: Vec<&String> = listed
+        .into_iter()
+        .filter(|p| person(p).is_some_and(|x| x.incumbent.iter().any(|b| b == "committee")))
+        .collect();
+    standing.sort();
+    standing.dedup();
+    let reelected = standing.iter().filter(|p| committee.contains(p)).count() as u64;
+    let secretary = rounds(congress)
+        .into_iter()
+        .filter(|r| r.body == "secretary")
+        .flat_map(|r| r.tallies)
+        .find(|t| t.elected);
+    let delegation: Vec<&Election> = congress
+        .elections
+        .values()
+        .filter(|e| e.body == "delegation")
+        .collect();
+    Composition {
+        committee_size: size,
+        women: Share::new(women, size),
+        young: Share::new(young, size),
+        incumbents_reelected: Share::new(reelected, standing.len() as u64),
+        elected_in_one_round: !committee_elections.is_empty()
+            && committee_elections.iter().all(|e| one_round(e)),
+        secretary,
+        delegation: (!delegation.is_empty()).then(|| {
+            (
+                delegation.iter().map(|e| e.elected().len() as u64).sum(),
+                delegation.iter().map(|e| e.alternates().len() as u64).sum(),
+            )
+        }),
+        delegation_in_one_round: (!delegation.is_empty())
+            .then(|| delegation.iter().all(|e| one_round(e))),
+    }
+}
+
+/// Attendance against the quorum: present, the delegates (members) summoned, and the share.
+pub fn attendance(congress: &Congress) -> Option<Share> {
+    let c = &congress.credentials.as_ref()?.value;
+    Some(Share::new(c.present, c.convened))
+}

@@ -1,0 +1,125 @@
+//! Projections: the figures of the real reports, and incremental state equal to a rebuild.
+
+use ledger::projections::congress::State;
+use ledger::projections::figures;
+use ledger::projections::Projections;
+use ledger::scenarios::hai_duong_2020 as hd;
+use ledger::Options;
+
+#[test]
+fn hai_duong_2020_reproduces_the_reported_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = hd::build()
+        .unwrap()
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    let p = Projections::rebuild(&ledger).unwrap();
+    assert_eq!(p.unplaced, vec![]);
+    let c = &p.congresses[hd::CONGRESS];
+    assert_eq!(c.state, State::Approved);
+    assert_eq!(c.convened.value.number.as_deref(), Some("XXIII"));
+
+    let attendance = figures::attendance(c).unwrap();
+    assert_eq!((attendance.count, attendance.of), (297, 300));
+    assert_eq!(
+        figures::congress_base(c),
+        Some(297),
+        "300 summoned less 3 absent with no substitute"
+    );
+
+    let comp = figures::composition(c, 40);
+    assert_eq!(comp.committee_size, 41);
+    assert!(comp.elected_in_one_round);
+    assert_eq!(
+        (
+            comp.incumbents_reelected.count,
+            comp.incumbents_reelected.of
+        ),
+        (32, 32)
+    );
+    assert_eq!(
+        (
+            comp.women.count,
+            comp.women.of,
+            comp.women.percent_1dp().as_str()
+        ),
+        (8, 41, "19.5")
+    );
+    assert_eq!(
+        (
+            comp.young.count,
+            comp.young.of,
+            comp.young.percent_1dp().as_str()
+        ),
+        (6, 41, "14.6")
+    );
+    let secretary = comp.secretary.unwrap();
+    assert_eq!(secretary.name.as_deref(), Some("Lê Đình Long"));
+    assert_eq!(secretary.of_base.percent_1dp(), "98.7");
+    assert_eq!(comp.delegation, Some((37, 2)));
+    assert_eq!(comp.delegation_in_one_round, Some(true));
+
+    assert_eq!(c.elected_to("standing_committee").len(), 12);
+    assert_eq!(c.elected_to("deputy_secretary").len(), 2);
+    assert_eq!(c.elected_to("inspection_commission").len(), 9);
+    assert_eq!(c.elected_to("inspection_chair").len(), 1);
+    // Elections by the new committee are judged against its 41 members.
+    assert_eq!(figures::threshold_base(c, "standing_committee"), Some(41));
+    let rounds = figures::rounds(c);
+    let committee = rounds.iter().find(|r| r.body == "committee").unwrap();
+    assert_eq!((committee.seats, committee.candidates), (41, 46));
+    assert!(committee
+        .tallies
+        .iter()
+        .filter(|t| t.elected)
+        .all(|t| t.above_threshold));
+
+    let progress = p.progress("hd.tinh-haiduong", Some("2020-2025"), None);
+    assert_eq!(
+        (
+            progress.units,
+            progress.held,
+            progress.closed,
+            progress.approved
+        ),
+        (1, 1, 1, 1)
+    );
+}
+
+#[test]
+fn incremental_projections_equal_a_rebuild_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let scenario = hd::build().unwrap();
+    let mut events = scenario.events.into_iter();
+    let ledger = ledger::Ledger::create(
+        &path,
+        events.next().unwrap(),
+        scenario.log_key,
+        Options::default(),
+    )
+    .unwrap();
+    let mut incremental = Projections::default();
+    for (i, e) in events.enumerate() {
+        ledger.append(e.into_bytes()).unwrap();
+        if i % 17 == 0 {
+            incremental.catch_up(&ledger).unwrap();
+        }
+        if i % 61 == 0 {
+            // Checkpointed in the index and loaded back, as a restarted server would.
+            incremental.save(&ledger).unwrap();
+            incremental = Projections::load(&ledger).unwrap();
+        }
+    }
+    incremental.catch_up(&ledger).unwrap();
+    let rebuilt = Projections::rebuild(&ledger).unwrap();
+    assert_eq!(incremental.position, ledger.size());
+    assert!(
+        incremental.to_bytes() == rebuilt.to_bytes(),
+        "incremental and rebuilt projections differ"
+    );
+    assert_eq!(
+        Projections::from_bytes(&rebuilt.to_bytes()).unwrap(),
+        rebuilt
+    );
+}
