@@ -1,10 +1,18 @@
-//! Ed25519 verification: strict single verification (§2.2) and the batch fast path.
+//! Ed25519 verification: strict verification (§2.2), exact, and a batched fast path, not.
 //!
-//! Batch verification (ed25519-dalek's `verify_batch`) is cofactorless, like `verify_strict`,
-//! but it does not refuse weak keys, small-order `R` or non-canonical encodings. So a signature
-//! enters a batch only after those checks pass; anything that fails them, and every item of a
-//! batch that fails as a whole, is decided by `verify_strict` alone. The answer is therefore
-//! never more lenient than strict verification on the inputs the checks can see.
+//! [`verify_each`] is `verify_strict`, signature by signature, with each signer's decompressed
+//! key cached. The ledger accepts appends through it alone, so it never stores an event that
+//! the spec's strict rule refuses.
+//!
+//! [`verify_batched`] is the verifier's fast mode: ed25519-dalek's `verify_batch`, entered only
+//! by signatures whose key is valid, not weak and torsion-free, whose `R` is a canonical
+//! encoding of a point not of small order and whose `S` is canonical; anything else, and every
+//! item of a batch that fails as a whole, is decided by `verify_strict`. One gap remains, and
+//! no cheap check closes it: the batch equation is cofactorless with coefficients derived from
+//! the inputs, so the holder of a key can craft a signature whose `R` carries a small-order
+//! component that strict verification refuses and a batch accepts (about half the time, and
+//! the signer can retry). Such an event can only be in a log the ledger did not write (appends
+//! are strict); to rule it out, verify with strict signatures.
 
 use std::collections::HashMap;
 
@@ -52,34 +60,71 @@ pub struct Item<'a> {
     pub signature: &'a [u8; 64],
 }
 
-/// Keys seen before, with whether they may enter a batch (valid, not weak, torsion-free).
-/// Signers are few (enrolled bodies), so the cache saves a decompression and a torsion check
-/// (each as costly as a verification) per event. Shared by the threads of one verification.
+/// What is known of a signer key: its decompressed form (None if it is not a point), whether
+/// it is weak (refused by strict verification) and whether it may enter a batch.
+#[derive(Clone, Copy)]
+struct KnownKey {
+    key: Option<VerifyingKey>,
+    weak: bool,
+    batchable: bool,
+}
+
+/// Keys seen before. Signers are few (enrolled bodies), so the cache saves a decompression,
+/// and for batches a torsion check (as costly as a verification), per event. Shared by the
+/// threads of one verification.
 #[derive(Default)]
 pub struct KeyCache {
-    keys: parking_lot::RwLock<HashMap<[u8; 32], Option<VerifyingKey>>>,
+    keys: parking_lot::RwLock<HashMap<[u8; 32], KnownKey>>,
 }
 
 /// The number of distinct keys a cache holds before it starts afresh (a bound on memory).
 const KEY_CACHE_LIMIT: usize = 65_536;
 
 impl KeyCache {
-    fn batchable(&self, public: &[u8; 32]) -> Option<VerifyingKey> {
+    fn known(&self, public: &[u8; 32]) -> KnownKey {
         if let Some(known) = self.keys.read().get(public) {
             return *known;
         }
-        let checked = (|| {
-            let key = VerifyingKey::from_bytes(public).ok()?;
-            let point = CompressedEdwardsY(*public).decompress()?;
-            (!key.is_weak() && point.is_torsion_free()).then_some(key)
-        })();
+        let key = VerifyingKey::from_bytes(public).ok();
+        let weak = key.is_some_and(|k| k.is_weak());
+        let batchable = !weak
+            && key.is_some()
+            && CompressedEdwardsY(*public)
+                .decompress()
+                .is_some_and(|p| p.is_torsion_free());
+        let known = KnownKey {
+            key,
+            weak,
+            batchable,
+        };
         let mut keys = self.keys.write();
         if keys.len() >= KEY_CACHE_LIMIT {
             keys.clear();
         }
-        keys.insert(*public, checked);
-        checked
+        keys.insert(*public, known);
+        known
     }
+
+    fn batchable(&self, public: &[u8; 32]) -> Option<VerifyingKey> {
+        let k = self.known(public);
+        k.key.filter(|_| k.batchable)
+    }
+}
+
+/// Exactly `verify_strict` for each item (§2.2); `result[i]` says whether item `i` verifies.
+pub fn verify_each(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
+    items
+        .iter()
+        .map(|item| {
+            let known = cache.known(item.public);
+            match known.key {
+                Some(key) if !known.weak => key
+                    .verify_strict(item.message, &Signature::from_bytes(item.signature))
+                    .is_ok(),
+                _ => false,
+            }
+        })
+        .collect()
 }
 
 /// Every encoding with `y < p` of a small-order point: the eight torsion points, each also
@@ -121,9 +166,10 @@ fn signature_batchable(signature: &[u8; 64]) -> bool {
     bool::from(Scalar::from_canonical_bytes(s).is_some())
 }
 
-/// Verifies many signatures; `result[i]` says whether item `i` verifies. Items that may not be
-/// batched, and the items of a failed batch, are verified one by one with `verify_strict`.
-pub fn verify_many(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
+/// The fast mode: batches, with the gap the module documentation describes. Items that may
+/// not be batched, and the items of a failed batch, are verified one by one with
+/// `verify_strict`.
+pub fn verify_batched(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
     let mut result = vec![false; items.len()];
     let mut batch_idx = Vec::with_capacity(items.len());
     let mut keys = Vec::with_capacity(items.len());
@@ -185,7 +231,7 @@ mod tests {
                 signature: s,
             })
             .collect();
-        let result = verify_many(&items, &KeyCache::default());
+        let result = verify_batched(&items, &KeyCache::default());
         for (i, ok) in result.iter().enumerate() {
             assert_eq!(*ok, i != 7, "item {i}");
         }
@@ -204,7 +250,7 @@ mod tests {
             message: b"anything",
             signature: &sig,
         };
-        assert_eq!(verify_many(&[item], &KeyCache::default()), vec![false]);
+        assert_eq!(verify_batched(&[item], &KeyCache::default()), vec![false]);
         assert!(verify_strict(&identity, b"anything", &sig).is_err());
     }
 

@@ -637,3 +637,54 @@ fn opening_refuses_what_is_not_a_ledger_and_creating_refuses_a_used_directory() 
         .unwrap();
     assert!(err.to_string().contains("log key"), "{err}");
 }
+
+#[test]
+fn a_signature_with_a_torsioned_nonce_is_refused_every_time() {
+    // The holder of the authority key crafts events whose signatures a batch check would let
+    // through about half the time; the ledger verifies strictly and refuses every one.
+    let signer = common::RawSigner::new(b"dishonest authority");
+    let log = ledger::crypto::signing_key_from_seed(&[2; 32]);
+    let vkey = ledger::VerifierKey::new(ORIGIN, log.verifying_key().to_bytes()).unwrap();
+    let body =
+        |stream: &str, version, prev, kind: &str, payload: serde_json::Value| ledger::EventBody {
+            ledger: ORIGIN.into(),
+            stream: stream.into(),
+            version,
+            prev,
+            kind: kind.into(),
+            schema: 1,
+            time: T0,
+            signer: signer.public,
+            payload: serde_json::to_vec(&payload).unwrap(),
+        };
+    let genesis = body(
+        "ledger",
+        0,
+        Hash::ZERO,
+        "ledger.created",
+        json!({"origin": ORIGIN, "title": "t", "log_key": vkey.encode(),
+               "authorities": [hex::encode(signer.public)], "rulebook": "qd190-2024"}),
+    );
+    let genesis = ledger::SignedEvent::decode(signer.sign_event(&genesis, false)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::create(&dir.path().join("l"), genesis, log, opts()).unwrap();
+    for n in 0..16 {
+        let org = body(
+            "org/hd.test",
+            0,
+            Hash::ZERO,
+            "org.registered",
+            json!({"org": format!("hd.test-{n}"), "name": "Đảng bộ thử", "parent": null, "level": "district"}),
+        );
+        let err = ledger.append(signer.sign_event(&org, true)).unwrap_err();
+        assert!(
+            matches!(err, AppendError::Signature(_)),
+            "attempt {n}: {err}"
+        );
+        // The same act, signed properly, is accepted.
+        if n == 15 {
+            ledger.append(signer.sign_event(&org, false)).unwrap();
+        }
+    }
+    assert_eq!(ledger.size(), 2);
+}

@@ -237,12 +237,12 @@ impl Committer {
             .collect();
         let keys = &self.keys;
         if items.len() < PARALLEL_VERIFY_MIN {
-            return crypto::verify_many(&items, keys);
+            return crypto::verify_each(&items, keys);
         }
         let (a, b) = items.split_at(items.len() / 2);
         let (mut ra, rb) = rayon::join(
-            || crypto::verify_many(a, keys),
-            || crypto::verify_many(b, keys),
+            || crypto::verify_each(a, keys),
+            || crypto::verify_each(b, keys),
         );
         ra.extend(rb);
         ra

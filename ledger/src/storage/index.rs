@@ -277,12 +277,32 @@ impl Batch {
 
 impl Index {
     pub fn open(path: &Path, cache_bytes: u64) -> Result<Index, StorageError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .mode(sled::Mode::HighThroughput)
-            .open()?;
-        Ok(Index { db })
+        // sled releases its directory lock when its flusher thread ends, a moment after the
+        // last handle is dropped: a close followed at once by an open waits for it, briefly.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes)
+                .mode(sled::Mode::HighThroughput)
+                .open();
+            match opened {
+                Ok(db) => return Ok(Index { db }),
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return Err(StorageError::Index(format!(
+                        "{} is in use by another process (is a server running on this ledger?)",
+                        path.display()
+                    )))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     pub fn apply(&self, mut batch: Batch) -> Result<(), StorageError> {

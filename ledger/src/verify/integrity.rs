@@ -404,11 +404,7 @@ fn decode_part(part: &[&[u8]], strict: bool, keys: &KeyCache) -> Vec<Decoded> {
         })
         .collect();
     let mut results = vec![false; entries.len()];
-    if strict {
-        for (i, (e, _)) in entries.iter().enumerate() {
-            results[i] = e.as_ref().is_ok_and(|e| e.event.verify_signature().is_ok());
-        }
-    } else {
+    {
         let mut idx = Vec::new();
         let mut items = Vec::new();
         for (i, ((e, _), m)) in entries.iter().zip(&messages).enumerate() {
@@ -421,7 +417,11 @@ fn decode_part(part: &[&[u8]], strict: bool, keys: &KeyCache) -> Vec<Decoded> {
                 });
             }
         }
-        let ok = crypto::verify_many(&items, keys);
+        let ok = if strict {
+            crypto::verify_each(&items, keys)
+        } else {
+            crypto::verify_batched(&items, keys)
+        };
         for (i, ok) in idx.into_iter().zip(ok) {
             results[i] = ok;
         }
