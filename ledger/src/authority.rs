@@ -31,6 +31,8 @@ pub struct KeyEnrolled {
     pub roles: Vec<String>,
     pub scope: String,
     pub valid_from: i64,
+    /// Required, though it may be null (no end): present-but-null is not the same as missing.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub valid_until: Option<i64>,
 }
 

@@ -3,6 +3,7 @@
 //! version is read as the current type without its stored bytes ever changing.
 
 pub mod payloads;
+pub mod schemas;
 
 pub use payloads::Payload;
 

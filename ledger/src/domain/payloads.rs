@@ -17,6 +17,8 @@ pub type Date = String;
 pub struct OrgRegistered {
     pub org: String,
     pub name: String,
+    /// Required, null for the root: present-but-null is not the same as missing.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub parent: Option<String>,
     pub level: String,
 }
@@ -57,6 +59,7 @@ pub struct PersonRegistered {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ethnicity: Option<String>,
     pub incumbent: Vec<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
     pub delegate: Option<String>,
 }
 
@@ -66,6 +69,7 @@ pub struct Absence {
     pub person: Person,
     pub whole_congress: bool,
     pub excused: bool,
+    #[serde(deserialize_with = "Option::deserialize")]
     pub substituted_by: Option<Person>,
     pub convening_committee_member: bool,
 }

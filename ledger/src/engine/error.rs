@@ -32,6 +32,8 @@ pub enum AppendError {
         expected: Hash,
         found: Hash,
     },
+    #[error("{0}")]
+    Schema(#[from] crate::domain::schemas::SchemaError),
     #[error("unauthorized: {0}")]
     Unauthorized(#[from] AuthorityError),
     #[error("storage: {0}")]

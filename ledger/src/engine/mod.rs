@@ -198,6 +198,7 @@ impl Ledger {
                 found: event.body().ledger.clone(),
             });
         }
+        self.check_schema(&event)?;
         let (reply, answer) = bounded(1);
         let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
         submit
@@ -207,6 +208,40 @@ impl Ledger {
             })
             .map_err(|_| AppendError::Closed)?;
         Ok(Ticket { answer })
+    }
+
+    /// Validates the payload against its kind's schema (a correction's replacement against the
+    /// corrected act's). Unknown kinds are left to the authority check, which names them.
+    fn check_schema(&self, event: &SignedEvent) -> Result<(), AppendError> {
+        let body = event.body();
+        if crate::catalogue::spec(&body.kind).is_none() {
+            return Ok(());
+        }
+        crate::domain::schemas::validate(&body.kind, body.schema, &body.payload)?;
+        if body.kind == "correction.issued" {
+            let target = crate::authority::correction_target(body)?;
+            if let Some(corrected) = self.entry_by_hash(&target)? {
+                #[derive(serde::Deserialize)]
+                struct Replacement {
+                    replacement: serde_json::Value,
+                }
+                let r: Replacement = serde_json::from_slice(&body.payload).map_err(|e| {
+                    crate::domain::schemas::SchemaError {
+                        kind: body.kind.clone(),
+                        schema: body.schema,
+                        path: "/replacement".into(),
+                        message: e.to_string(),
+                    }
+                })?;
+                let c = corrected.event.body();
+                let bytes = serde_json::to_vec(&r.replacement).unwrap_or_default();
+                crate::domain::schemas::validate(&c.kind, c.schema, &bytes).map_err(|mut e| {
+                    e.path = format!("/replacement{}", e.path);
+                    e
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Signs a checkpoint of everything acknowledged so far (or returns the one already

@@ -76,8 +76,9 @@ pub fn create(dir: &Path, options: Options) -> (Ledger, Keys) {
     (ledger, k)
 }
 
+/// A `session.opened` payload; sessions count from 1.
 pub fn session(n: u64) -> Value {
-    json!({"session": n, "present": 297})
+    json!({"session": n + 1, "present": 297})
 }
 
 /// The next `session.opened` in `stream`, signed by the presidium.

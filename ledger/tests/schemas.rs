@@ -1,0 +1,149 @@
+//! The JSON Schemas and the Rust payload types agree, and appends are held to the schemas.
+
+mod common;
+
+use common::fixture::{self, create, CONGRESS, T0};
+use ledger::domain::{self, schemas};
+use ledger::engine::AppendError;
+use ledger::{compose, Options};
+use serde_json::{json, Value};
+
+#[test]
+fn every_kind_has_a_schema_and_every_schema_file_is_shipped() {
+    for spec in ledger::catalogue::KINDS {
+        assert!(
+            schemas::text(spec.kind, 1).is_some(),
+            "no schema for {}",
+            spec.kind
+        );
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let mut on_disk = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let kind = dir.file_name().unwrap().to_str().unwrap().to_string();
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            let version: u16 = file.file_stem().unwrap().to_str().unwrap().parse().unwrap();
+            let text = std::fs::read_to_string(&file).unwrap();
+            assert_eq!(
+                schemas::text(&kind, version),
+                Some(text.as_str()),
+                "{} is not shipped",
+                file.display()
+            );
+            on_disk += 1;
+        }
+    }
+    assert_eq!(on_disk, schemas::SCHEMAS.len());
+}
+
+#[test]
+fn every_example_is_valid_for_both_the_schema_and_the_rust_type() {
+    for &(kind, version, text) in schemas::SCHEMAS {
+        let schema: Value = serde_json::from_str(text).unwrap();
+        let examples = schema["examples"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{kind} has no examples"));
+        assert!(!examples.is_empty(), "{kind}");
+        for example in examples {
+            let bytes = serde_json::to_vec(example).unwrap();
+            schemas::validate(kind, version, &bytes).unwrap_or_else(|e| panic!("{e}"));
+            let decoded =
+                domain::decode(kind, version, &bytes).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert!(!format!("{decoded:?}").is_empty());
+            // An unknown field is refused by both.
+            let mut extra = example.clone();
+            extra
+                .as_object_mut()
+                .unwrap()
+                .insert("unexpected".into(), json!(1));
+            let bytes = serde_json::to_vec(&extra).unwrap();
+            assert!(
+                schemas::validate(kind, version, &bytes).is_err(),
+                "{kind}: schema took an unknown field"
+            );
+            assert!(
+                domain::decode(kind, version, &bytes).is_err(),
+                "{kind}: type took an unknown field"
+            );
+            // So is a missing required field.
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let mut missing = example.clone();
+                missing
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(field.as_str().unwrap());
+                let bytes = serde_json::to_vec(&missing).unwrap();
+                assert!(
+                    schemas::validate(kind, version, &bytes).is_err(),
+                    "{kind} without {field}"
+                );
+                assert!(
+                    domain::decode(kind, version, &bytes).is_err(),
+                    "{kind} type without {field}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_event_of_the_demo_congress_matches_its_schema() {
+    let scenario = ledger::scenarios::hai_duong_2020::build().unwrap();
+    for e in &scenario.events {
+        let b = e.body();
+        schemas::validate(&b.kind, b.schema, &b.payload).unwrap_or_else(|err| panic!("{err}"));
+    }
+}
+
+#[test]
+fn an_append_that_does_not_match_its_schema_is_refused_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), Options::default());
+    let before = ledger.size();
+    let cases = [
+        (json!({"session": 1}), "", "present"),
+        (json!({"session": 0, "present": 297}), "/session", ""),
+        (json!({"session": 1, "present": -3}), "/present", ""),
+        (json!({"session": "một", "present": 297}), "/session", ""),
+    ];
+    for (payload, path, mention) in cases {
+        let e = compose::next_event(
+            &ledger,
+            CONGRESS,
+            "session.opened",
+            1,
+            T0,
+            &k.presidium,
+            &payload,
+        )
+        .unwrap();
+        match ledger.append(e.into_bytes()) {
+            Err(AppendError::Schema(err)) => {
+                assert_eq!(err.path, path, "{err}");
+                assert!(err.to_string().contains(mention), "{err}");
+            }
+            other => panic!("{payload}: {other:?}"),
+        }
+    }
+    // A schema version that does not exist.
+    let e = compose::next_event(
+        &ledger,
+        CONGRESS,
+        "session.opened",
+        2,
+        T0,
+        &k.presidium,
+        &fixture::session(1),
+    )
+    .unwrap();
+    assert!(matches!(
+        ledger.append(e.into_bytes()),
+        Err(AppendError::Schema(_))
+    ));
+    assert_eq!(ledger.size(), before);
+}
