@@ -16,6 +16,8 @@ pub mod engine;
 pub mod format;
 pub mod keys;
 pub mod projections;
+pub mod rulebook;
+pub mod rules;
 pub mod scenarios;
 pub mod storage;
 pub mod verify;

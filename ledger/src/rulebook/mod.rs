@@ -16,8 +16,14 @@ pub use finding::{Finding, Severity};
 
 /// The rulebooks this software carries, by id.
 const FILES: &[(&str, &str)] = &[
-    ("qd244-2014", include_str!("../../../rulebooks/qd244-2014.json")),
-    ("qd190-2024", include_str!("../../../rulebooks/qd190-2024.json")),
+    (
+        "qd244-2014",
+        include_str!("../../../rulebooks/qd244-2014.json"),
+    ),
+    (
+        "qd190-2024",
+        include_str!("../../../rulebooks/qd190-2024.json"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +148,12 @@ impl Rulebook {
     /// The rulebook `id`, parsed once.
     pub fn get(id: &str) -> Result<&'static Rulebook, RulebookError> {
         static ALL: OnceLock<Vec<Result<Rulebook, RulebookError>>> = OnceLock::new();
-        let all = ALL.get_or_init(|| FILES.iter().map(|(id, text)| Rulebook::parse(id, text)).collect());
+        let all = ALL.get_or_init(|| {
+            FILES
+                .iter()
+                .map(|(id, text)| Rulebook::parse(id, text))
+                .collect()
+        });
         for (i, (known, _)) in FILES.iter().enumerate() {
             if *known == id {
                 return all[i].as_ref().map_err(Clone::clone);
@@ -170,7 +181,11 @@ impl Rulebook {
     pub fn strings(&self, name: &str) -> Vec<String> {
         self.value(name)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -1,0 +1,117 @@
+//! The procedure checks: clean congresses produce no finding, irregular ones exactly theirs.
+
+mod common;
+
+use ledger::projections::Projections;
+use ledger::rulebook::{Rulebook, Severity};
+use ledger::rules;
+use ledger::scenarios::hai_duong_2020 as hd;
+use ledger::{Ledger, Options, SignedEvent};
+
+#[test]
+fn both_rulebooks_load_with_every_rule_and_parameter() {
+    let rule_ids: Vec<&str> = rules::CONGRESS_RULES
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(rules::CASE_RULES.iter().map(|(id, _)| *id))
+        .collect();
+    assert_eq!(rule_ids.len(), 23, "every rule of rulebook.md");
+    for id in Rulebook::ids() {
+        let rb = Rulebook::get(id).unwrap();
+        for rule in &rule_ids {
+            assert!(rb.meta(rule).is_some(), "{id} lacks {rule}");
+        }
+        for p in [
+            "notice_working_days",
+            "window_working_days",
+            "small_body_max_extra",
+            "youth_age",
+        ] {
+            assert!(rb.number(p).is_some(), "{id}: {p}");
+        }
+        for p in [
+            "quorum",
+            "max_surplus",
+            "floor_support",
+            "threshold",
+            "women_min",
+        ] {
+            assert!(rb.fraction(p).is_some(), "{id}: {p}");
+        }
+        assert!(
+            rb.fraction("threshold").unwrap().strict,
+            "more than half is strict"
+        );
+        // Tết 2020 (25 January) is a holiday in every rulebook's calendar.
+        let tet = ledger::calendar::parse_date("2020-01-27").unwrap();
+        assert!(!rb.holidays.is_working_day(tet), "{id}");
+        assert_eq!(rb.meta("P-04").unwrap().severity, Severity::Violation);
+        assert_eq!(rb.meta("K-06").unwrap().severity, Severity::Warning);
+        assert_eq!(rb.meta("PL-01").unwrap().severity, Severity::Info);
+    }
+    assert!(Rulebook::get("qd999").is_err());
+}
+
+#[test]
+fn the_hai_duong_congress_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = hd::build()
+        .unwrap()
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    let p = Projections::rebuild(&ledger).unwrap();
+    let report = rules::check(&p, "qd244-2014");
+    assert_eq!(report.unchecked, vec![]);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+#[test]
+fn the_vector_ledger_s_fifty_percent_surplus_is_a_c01_finding() {
+    let events = common::load("events.json");
+    let c = common::load("checkpoint.json");
+    let list = events["events"].as_array().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log_key =
+        ledger::crypto::signing_key_from_seed(&common::hex(&c["log_seed_hex"]).try_into().unwrap());
+    let genesis = SignedEvent::decode(common::hex(&list[0]["signed_event_hex"])).unwrap();
+    let ledger =
+        Ledger::create(&dir.path().join("l"), genesis, log_key, Options::default()).unwrap();
+    for e in &list[1..] {
+        ledger.append(common::hex(&e["signed_event_hex"])).unwrap();
+    }
+    let p = Projections::rebuild(&ledger).unwrap();
+    let report = rules::check(&p, "qd244-2014");
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    // Besides the surplus: convened on 1 May 2020 for 5 June, 25 working days' notice (30 are
+    // required); and neither of the two elected is under 40.
+    assert_eq!(
+        rules,
+        vec!["C-01", "T-02", "V-01"],
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        report.findings[2].message_en.contains("by 25 working days"),
+        "{}",
+        report.findings[2].message_en
+    );
+    assert_eq!(report.findings[1].severity, Severity::Info);
+    let f = &report.findings[0];
+    assert_eq!(f.severity, Severity::Violation);
+    assert_eq!(
+        f.events,
+        vec![list[16]["event_hash_hex"].as_str().unwrap().to_string()]
+    );
+    assert!(
+        f.message_en.contains("3 candidates for 2 seats"),
+        "{}",
+        f.message_en
+    );
+    assert!(
+        f.message_vi.contains("3 người cho 2 chỗ"),
+        "{}",
+        f.message_vi
+    );
+    assert_eq!(f.rulebook, "qd244-2014");
+    assert!(!f.citation.is_empty());
+}
