@@ -115,3 +115,37 @@ fn the_vector_ledger_s_fifty_percent_surplus_is_a_c01_finding() {
     assert_eq!(f.rulebook, "qd244-2014");
     assert!(!f.citation.is_empty());
 }
+
+#[test]
+fn the_irregular_congress_produces_exactly_one_finding_per_rule() {
+    use ledger::scenarios::irregular_2025 as irr;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = irr::build()
+        .unwrap()
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    let p = Projections::rebuild(&ledger).unwrap();
+    assert_eq!(p.unplaced, vec![]);
+    let report = rules::check(&p, "qd190-2024");
+    let mut fired: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    fired.sort();
+    let mut every: Vec<&str> = rules::CONGRESS_RULES
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(rules::CASE_RULES.iter().map(|(id, _)| *id))
+        .collect();
+    every.sort();
+    assert_eq!(fired, every, "{:#?}", report.findings);
+    for f in &report.findings {
+        assert_eq!(f.rulebook, "qd190-2024");
+        assert!(!f.events.is_empty(), "{} names its acts", f.rule);
+        assert!(!f.message_vi.is_empty() && !f.message_en.is_empty());
+        let rb = Rulebook::get("qd190-2024").unwrap();
+        assert_eq!(f.severity, rb.meta(&f.rule).unwrap().severity);
+    }
+    let p04 = report.findings.iter().find(|f| f.rule == "P-04").unwrap();
+    assert_eq!(p04.parameters["base"], 110);
+    assert_eq!(p04.parameters["votes"], 54);
+    let k01 = report.findings.iter().find(|f| f.rule == "K-01").unwrap();
+    assert!(k01.stream.starts_with("complaint/"), "{}", k01.stream);
+}

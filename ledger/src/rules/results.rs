@@ -133,7 +133,7 @@ fn ranked_above(r: &Round, base: u64, threshold: &crate::rulebook::Fraction) -> 
         .filter(|(_, &v)| threshold.reached_by(v, base))
         .map(|(p, &v)| (p.clone(), v))
         .collect();
-    above.sort_by(|a, b| b.1.cmp(&a.1));
+    above.sort_by_key(|a| std::cmp::Reverse(a.1));
     above
 }
 

@@ -5,6 +5,7 @@
 //! are demonstration keys, published in this source: never enroll them in a real ledger.
 
 pub mod hai_duong_2020;
+pub mod irregular_2025;
 mod names;
 
 use std::collections::HashMap;
