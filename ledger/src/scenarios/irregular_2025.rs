@@ -124,6 +124,8 @@ fn round(r: &mut Recorder, k: &Keys, s: &RoundSpec) -> Result<Hash, ComposeError
     )
 }
 
+// A scenario line reads best with the election's facts in a row, as a table would give them.
+#[allow(clippy::too_many_arguments)]
 fn open(
     r: &mut Recorder,
     k: &Keys,
