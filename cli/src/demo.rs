@@ -10,7 +10,6 @@ use clap::Args;
 use ledger::format::merkle;
 use ledger::scenarios::hai_duong_2020;
 use ledger::verify::integrity::VerifyOptions;
-use ledger::verify::report::Report;
 use ledger::Options;
 
 use crate::text::both;
@@ -34,7 +33,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let scenario = hai_duong_2020::build().context("building the scenario")?;
     let ledger = scenario.create_ledger(&dir, Options::default())?;
     let note = ledger.sign_checkpoint()?;
-    let report = Report::new(ledger.verify(&VerifyOptions::default())?);
+    let report = ledger::verify::ledger(&ledger, &VerifyOptions::default())?;
+    let projections = ledger::projections::Projections::rebuild(&ledger)?;
 
     // Count the acts, and find the secretary's election to prove its inclusion.
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
@@ -84,9 +84,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             dir.display()
         );
         crate::verifycmd::print_report(&report);
-        println!("\n{}", both("Các hành vi đã ghi", "Acts recorded"));
-        for (kind, n) in &kinds {
-            println!("  {kind:<26} {n:>5}");
+        if let Some(c) = projections.congresses.get(hai_duong_2020::CONGRESS) {
+            println!();
+            crate::reportcmd::print_congress(&ledger::projections::views::congress(c, &[]));
         }
         println!(
             "\n{}",
@@ -100,6 +100,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 &format!("Việc bầu Bí thư trực tiếp (mục {position}) có trong sổ cái: chứng minh {hashes} hash, khớp điểm kiểm"),
                 &format!("The secretary's direct election (entry {position}) is in the record: its proof of {hashes} hashes checks against the checkpoint")));
         }
+        print_other_scenarios(temp.path())?;
         if args.ledger.is_none() {
             println!(
                 "\n{}",
@@ -115,4 +116,80 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The other scenarios from the reports, and the irregular congress: one line each.
+fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
+    use ledger::projections::views::vi_decimal;
+    use ledger::projections::Projections;
+    use ledger::scenarios::{irregular_2025, seasons_2020 as s};
+
+    let build =
+        |name: &str, scenario: ledger::scenarios::Scenario| -> anyhow::Result<Projections> {
+            let ledger = scenario.create_ledger(&dir.join(name), Options::default())?;
+            let p = Projections::rebuild(&ledger)?;
+            ledger.close()?;
+            Ok(p)
+        };
+    println!(
+        "\n{}",
+        both(
+            "Các kịch bản khác từ báo cáo",
+            "Other scenarios from the reports"
+        )
+    );
+    let p = build("nui-thanh", s::nui_thanh()?)?;
+    if let Some(c) = p.congresses.get(s::NUI_THANH) {
+        println!(
+            "  {}: {} {}",
+            both(
+                "Đại hội Đảng bộ huyện Núi Thành",
+                "Núi Thành district congress"
+            ),
+            c.convened.value.convened,
+            both("đại biểu chính thức", "official delegates")
+        );
+    }
+    let p = build("lang-son", s::lang_son()?)?;
+    let g = p.progress(s::LANG_SON_BLOC, Some("2020-2025"), Some("2020-05-19"));
+    println!(
+        "  {}: {}/{} ({}%) {}",
+        both(
+            "Đảng ủy Khối các cơ quan tỉnh Lạng Sơn",
+            "Lạng Sơn agencies' bloc"
+        ),
+        g.held,
+        g.units,
+        vi_decimal(&g.held_percent),
+        both(
+            "đã tổ chức đại hội đến 19/5/2020",
+            "held their congress by 19 May 2020"
+        )
+    );
+    let p = build("phu-tho", s::phu_tho()?)?;
+    let g = p.progress(s::PHU_THO, Some("2020-2025"), Some("2020-08-12"));
+    println!(
+        "  {}: {}/{} {}",
+        both("Tỉnh Phú Thọ", "Phú Thọ province"),
+        g.held,
+        g.units,
+        both(
+            "đảng bộ cấp trên cơ sở đã đại hội đến 12/8/2020",
+            "upper-grassroots congresses held by 12 August 2020"
+        )
+    );
+    let p = build("irregular", irregular_2025::build()?)?;
+    let findings = ledger::rules::check(&p, "qd190-2024").findings;
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    println!(
+        "  {}: {} {} ({})",
+        both(
+            "Đại hội minh họa có sai phạm (không có thật)",
+            "An irregular congress (made up)"
+        ),
+        findings.len(),
+        both("phát hiện", "findings"),
+        rules.join(", ")
+    );
+    Ok(())
 }

@@ -4,6 +4,7 @@
 mod demo;
 mod keycmd;
 mod ledgercmd;
+mod reportcmd;
 mod text;
 mod verifycmd;
 
@@ -34,6 +35,8 @@ enum Command {
     /// Verify a ledger: integrity (framing, encoding, signatures, chains, checkpoints) and
     /// authority (who may sign what).
     Verify(verifycmd::VerifyArgs),
+    /// Projections and findings: a congress, the complaint register, progress under an org.
+    Report(reportcmd::ReportArgs),
     /// Print the latest signed checkpoint (signing one first if the log has grown).
     Checkpoint {
         #[arg(long)]
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Init(args) => ledgercmd::init(args),
         Command::Append(args) => ledgercmd::append(args),
         Command::Verify(args) => verifycmd::run(args),
+        Command::Report(args) => reportcmd::run(args),
         Command::Checkpoint { ledger } => ledgercmd::checkpoint(&ledger),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Demo(args) => demo::run(args),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use ledger::rulebook::Severity;
 use ledger::storage::StorageError;
 use ledger::verify::integrity::VerifyOptions;
 use ledger::verify::report::Report;
@@ -20,8 +21,34 @@ pub struct VerifyArgs {
     /// in every corner case), instead of batches.
     #[arg(long)]
     strict: bool,
+    /// Exit with 3 when a finding of this severity or worse exists.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FailOn {
+    Violation,
+    Warning,
+}
+
+/// The exit code for a report: 1 when integrity or authority fail, 3 when `fail_on` is met.
+pub fn exit_code(report: &Report, fail_on: Option<FailOn>) -> ExitCode {
+    if !report.holds() {
+        return ExitCode::from(1);
+    }
+    let bar = match fail_on {
+        Some(FailOn::Violation) => Severity::Violation,
+        Some(FailOn::Warning) => Severity::Warning,
+        None => return ExitCode::SUCCESS,
+    };
+    if report.worst().is_some_and(|w| w >= bar) {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -49,16 +76,14 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let integrity = ledger.verify(&VerifyOptions {
-        strict_signatures: args.strict,
-    })?;
+    let report = ledger::verify::ledger(
+        &ledger,
+        &VerifyOptions {
+            strict_signatures: args.strict,
+        },
+    )?;
     ledger.close()?;
-    let report = Report::new(integrity);
-    let code = if report.holds() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    };
+    let code = exit_code(&report, args.fail_on);
     if args.json {
         crate::text::print_json(&report)?;
         return Ok(code);
@@ -94,28 +119,35 @@ pub fn print_report(report: &Report) {
         ),
     }
     let a = &report.authority;
-    match (&a.failure, i.ok) {
-        (None, true) => println!(
-            "  {:<28} {}: every act signed by a body allowed to sign it",
-            both("Thẩm quyền", "Authority"),
-            both("ĐẠT", "OK")
-        ),
-        (Some(f), _) => println!(
-            "  {:<28} {} tại mục {} / at entry {}: {}",
-            both("Thẩm quyền", "Authority"),
-            both("KHÔNG ĐẠT", "FAILED"),
-            f.position,
-            f.position,
-            f.detail
-        ),
-        (None, false) => println!(
+    if !i.ok {
+        println!(
             "  {:<28} {}",
             both("Thẩm quyền", "Authority"),
             both(
                 "chưa kiểm tra hết",
                 "not checked past the integrity failure"
             )
-        ),
+        );
+    } else if a.ok {
+        println!(
+            "  {:<28} {}: every act signed by a body allowed to sign it",
+            both("Thẩm quyền", "Authority"),
+            both("ĐẠT", "OK")
+        );
+    } else {
+        println!(
+            "  {:<28} {}: {} {}",
+            both("Thẩm quyền", "Authority"),
+            both("KHÔNG ĐẠT", "FAILED"),
+            a.unauthorized_count,
+            both(
+                "hành vi do người không có thẩm quyền ký",
+                "acts signed without authority"
+            )
+        );
+        for f in &a.unauthorized {
+            println!("    {} {}: {}", both("mục", "entry"), f.position, f.detail);
+        }
     }
     let good = i.checkpoints.iter().filter(|c| c.ok).count();
     println!(
@@ -126,5 +158,46 @@ pub fn print_report(report: &Report) {
     );
     for c in i.checkpoints.iter().filter(|c| !c.ok) {
         println!("    size {}: {}", c.size, c.detail);
+    }
+    print_findings(report);
+}
+
+pub fn print_findings(report: &Report) {
+    let Some(findings) = &report.findings else {
+        println!(
+            "  {:<28} {}",
+            both("Thủ tục", "Procedure"),
+            both(
+                "không đánh giá (sổ cái không toàn vẹn)",
+                "not assessed (integrity failed)"
+            )
+        );
+        return;
+    };
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    println!(
+        "  {:<28} {} {}, {} {}, {} {}",
+        both("Thủ tục", "Procedure"),
+        count(Severity::Violation),
+        both("vi phạm", "violations"),
+        count(Severity::Warning),
+        both("lưu ý", "warnings"),
+        count(Severity::Info),
+        both("thông tin", "info")
+    );
+    for f in findings {
+        println!(
+            "    [{}] {} / {} ({}) — {}",
+            f.rule,
+            f.severity.vi(),
+            f.severity.name(),
+            f.stream,
+            f.citation
+        );
+        println!("        {}", f.message_vi);
+        println!("        {}", f.message_en);
+    }
+    for u in &report.unchecked {
+        println!("    {}: {}", u.stream, u.reason);
     }
 }

@@ -123,3 +123,47 @@ fn incremental_projections_equal_a_rebuild_byte_for_byte() {
         rebuilt
     );
 }
+
+fn projections_of(scenario: ledger::scenarios::Scenario) -> Projections {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = scenario
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    Projections::rebuild(&ledger).unwrap()
+}
+
+#[test]
+fn the_seasons_of_2020_reproduce_the_reported_progress() {
+    use ledger::scenarios::seasons_2020 as s;
+    // Núi Thành: 297 official delegates summoned.
+    let p = projections_of(s::nui_thanh().unwrap());
+    let c = &p.congresses[s::NUI_THANH];
+    assert_eq!(c.convened.value.convened, 297);
+    assert_eq!(c.convened.value.form, "delegates");
+    assert_eq!(figures::attendance(c).unwrap().of, 297);
+
+    // Lạng Sơn's bloc: 42/69 by 19 May 2020, 60.87%.
+    let p = projections_of(s::lang_son().unwrap());
+    let progress = p.progress(s::LANG_SON_BLOC, Some("2020-2025"), Some("2020-05-19"));
+    assert_eq!(
+        (
+            progress.held,
+            progress.units,
+            progress.held_percent.as_str()
+        ),
+        (42, 69, "60.87")
+    );
+    assert_eq!(progress.pending.len(), 27);
+    let later = p.progress(s::LANG_SON_BLOC, Some("2020-2025"), None);
+    assert_eq!((later.held, later.closed), (62, 62));
+
+    // Phú Thọ: 18/18 by 12 August 2020, and not the day before.
+    let p = projections_of(s::phu_tho().unwrap());
+    let done = p.progress(s::PHU_THO, Some("2020-2025"), Some("2020-08-12"));
+    assert_eq!(
+        (done.held, done.units, done.held_percent.as_str()),
+        (18, 18, "100.00")
+    );
+    let before = p.progress(s::PHU_THO, Some("2020-2025"), Some("2020-08-11"));
+    assert_eq!(before.held, 17);
+}

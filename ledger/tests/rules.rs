@@ -149,3 +149,17 @@ fn the_irregular_congress_produces_exactly_one_finding_per_rule() {
     let k01 = report.findings.iter().find(|f| f.rule == "K-01").unwrap();
     assert!(k01.stream.starts_with("complaint/"), "{}", k01.stream);
 }
+
+#[test]
+fn the_seasons_of_2020_are_clean() {
+    use ledger::scenarios::seasons_2020 as s;
+    for scenario in [s::nui_thanh(), s::lang_son(), s::phu_tho()] {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = scenario
+            .unwrap()
+            .create_ledger(&dir.path().join("l"), Options::default())
+            .unwrap();
+        let report = rules::check(&Projections::rebuild(&ledger).unwrap(), "qd244-2014");
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    }
+}

@@ -309,7 +309,10 @@ fn every_must_fail_log_is_rejected_at_its_first_bad_position() {
                     strict_signatures: strict,
                 },
             );
-            let failure = report.failure.unwrap_or_else(|| panic!("{name}: accepted"));
+            let failure = report
+                .first_failure()
+                .cloned()
+                .unwrap_or_else(|| panic!("{name}: accepted"));
             assert_eq!(
                 failure.position,
                 case["first_bad_position"].as_u64().unwrap(),

@@ -17,6 +17,18 @@ pub enum State {
     Approved,
 }
 
+impl State {
+    /// The state in Vietnamese and English.
+    pub fn words(self) -> &'static str {
+        match self {
+            State::Convened => "đã triệu tập / convened",
+            State::InSession => "đang họp / in session",
+            State::Closed => "đã bế mạc / closed",
+            State::Approved => "đã được chuẩn y / approved",
+        }
+    }
+}
+
 /// A fact and the event that recorded it (its hash, hex), with the act's claimed time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded<T> {

@@ -103,10 +103,12 @@ pub struct RoundFigures {
     pub tallies: Vec<Tally>,
 }
 
-/// Every round's tallies against the base.
+/// Every round's tallies against the base, in the order the rounds were opened.
 pub fn rounds(congress: &Congress) -> Vec<RoundFigures> {
     let mut out = Vec::new();
-    for e in congress.elections.values() {
+    let mut elections: Vec<&Election> = congress.elections.values().collect();
+    elections.sort_by_key(|e| e.rounds.values().map(|r| r.opened.time).min());
+    for e in elections {
         let base = threshold_base(congress, &e.body);
         for r in e.rounds.values() {
             let candidates = r.list.as_ref().map_or(0, |l| l.value.candidates.len());

@@ -6,6 +6,7 @@ pub mod complaints;
 pub mod congress;
 pub mod figures;
 pub mod orgs;
+pub mod views;
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,7 @@
 pub mod hai_duong_2020;
 pub mod irregular_2025;
 mod names;
+pub mod seasons_2020;
 
 use std::collections::HashMap;
 

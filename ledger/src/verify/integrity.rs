@@ -77,12 +77,30 @@ pub struct IntegrityReport {
     /// Root of the entries checked.
     pub root: Hash,
     pub checkpoints: Vec<CheckpointResult>,
+    /// The first integrity failure: nothing after it is checked.
     pub failure: Option<Failure>,
+    /// Acts signed by a key not allowed to sign them (checking goes on past these), the first
+    /// [`UNAUTHORIZED_LIMIT`] of them.
+    pub unauthorized: Vec<Failure>,
+    pub unauthorized_count: u64,
 }
 
+/// At most this many unauthorized acts are listed (the count goes on).
+pub const UNAUTHORIZED_LIMIT: usize = 1000;
+
 impl IntegrityReport {
+    /// Integrity and authority both hold.
     pub fn ok(&self) -> bool {
-        self.failure.is_none()
+        self.failure.is_none() && self.unauthorized_count == 0
+    }
+
+    /// The first bad entry, whether an integrity or an authority failure.
+    pub fn first_failure(&self) -> Option<&Failure> {
+        match (&self.failure, self.unauthorized.first()) {
+            (Some(f), Some(a)) if a.position < f.position => Some(a),
+            (Some(f), _) => Some(f),
+            (None, a) => a,
+        }
     }
 }
 
@@ -111,6 +129,8 @@ pub struct Verifier {
     roots: HashMap<u64, Hash>,
     wanted_roots: HashSet<u64>,
     failure: Option<Failure>,
+    unauthorized: Vec<Failure>,
+    unauthorized_count: u64,
     keys: KeyCache,
     /// A decoded chunk waiting for the sequential checks, which run while the next chunk
     /// decodes.
@@ -133,6 +153,8 @@ impl Verifier {
             roots: HashMap::new(),
             wanted_roots: HashSet::new(),
             failure: None,
+            unauthorized: Vec::new(),
+            unauthorized_count: 0,
             keys: KeyCache::default(),
             pending: None,
         }
@@ -248,7 +270,19 @@ impl Verifier {
             return self.fail(FailureKind::StreamChain, detail);
         }
         if let Err(detail) = self.check_authority(&entry) {
-            return self.fail(FailureKind::Authority, detail);
+            // The act stays in the log and its chain goes on; it is reported, and it changes
+            // nothing in the registry.
+            if self.registry.is_none() {
+                return self.fail(FailureKind::Authority, detail);
+            }
+            self.unauthorized_count += 1;
+            if self.unauthorized.len() < UNAUTHORIZED_LIMIT {
+                self.unauthorized.push(Failure {
+                    position: self.position,
+                    kind: FailureKind::Authority,
+                    detail,
+                });
+            }
         }
         let hash = entry.event.hash();
         self.heads
@@ -344,6 +378,8 @@ impl Verifier {
             root,
             checkpoints: results,
             failure,
+            unauthorized: self.unauthorized,
+            unauthorized_count: self.unauthorized_count,
         }
     }
 }

@@ -1,5 +1,25 @@
-//! Verification. Integrity and authority live here; the procedure checks come with the
-//! rulebook.
+//! Verification, in three levels and in this order: integrity (`integrity`), authority (in
+//! the same pass), then procedure (the rulebook's checks over projections rebuilt from the
+//! verified log). `report` assembles them.
 
 pub mod integrity;
 pub mod report;
+
+use crate::engine::Ledger;
+use crate::projections::Projections;
+use crate::storage::StorageError;
+use integrity::VerifyOptions;
+use report::Report;
+
+/// Verifies a live ledger at all three levels. The procedure level is computed only when the
+/// log's integrity holds (findings about a log that is not the signed record would mislead),
+/// and from projections rebuilt for the purpose, not from the stored ones.
+pub fn ledger(ledger: &Ledger, options: &VerifyOptions) -> Result<Report, StorageError> {
+    let report = Report::new(ledger.verify(options)?);
+    if !report.integrity.ok {
+        return Ok(report);
+    }
+    let projections = Projections::rebuild(ledger)?;
+    let default_rulebook = ledger.registry()?.genesis_payload().rulebook.clone();
+    Ok(report.with_procedure(crate::rules::check(&projections, &default_rulebook)))
+}

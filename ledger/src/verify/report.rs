@@ -1,18 +1,22 @@
 //! The verification report, by level: integrity first (is this the log, byte for byte, as it
 //! was signed and chained?), then authority (was every act signed by a body allowed to?).
-//! Procedure findings join as a third level with the rulebook.
+//! Then procedure: what the rulebook's checks find in the acts.
 
 use serde::Serialize;
 
-use super::integrity::{CheckpointResult, Failure, FailureKind, IntegrityReport};
+use super::integrity::{CheckpointResult, Failure, IntegrityReport};
 use crate::format::Hash;
+use crate::rulebook::{Finding, Severity};
+use crate::rules::{ProcedureReport, Unchecked};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Level {
+pub struct AuthorityLevel {
     pub ok: bool,
-    /// How many entries this level covers (a later failure stops the checks early).
+    /// How many entries were checked (an integrity failure stops the checks early).
     pub entries: u64,
-    pub failure: Option<Failure>,
+    /// Acts signed by a key not allowed to sign them (the first of them, if many).
+    pub unauthorized: Vec<Failure>,
+    pub unauthorized_count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,38 +30,57 @@ pub struct IntegrityLevel {
     pub failure: Option<Failure>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub integrity: IntegrityLevel,
-    pub authority: Level,
+    pub authority: AuthorityLevel,
+    /// Procedure findings; None when they could not be computed (integrity failed).
+    pub findings: Option<Vec<Finding>>,
+    /// Streams the procedure checks could not run on (an unknown rulebook), and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<Unchecked>,
 }
 
 impl Report {
+    /// The integrity and authority levels, without procedure findings.
     pub fn new(r: IntegrityReport) -> Report {
-        let (integrity_failure, authority_failure) = match r.failure {
-            Some(f) if f.kind == FailureKind::Authority => (None, Some(f)),
-            other => (other, None),
-        };
+        // A failure of the genesis itself is reported as integrity: nothing can be judged.
+        let integrity_ok = r.failure.is_none();
         Report {
-            authority: Level {
-                ok: authority_failure.is_none() && integrity_failure.is_none(),
-                entries: authority_failure.as_ref().map_or(r.entries, |f| f.position),
-                failure: authority_failure,
+            authority: AuthorityLevel {
+                ok: integrity_ok && r.unauthorized_count == 0,
+                entries: r.entries,
+                unauthorized: r.unauthorized,
+                unauthorized_count: r.unauthorized_count,
             },
             integrity: IntegrityLevel {
-                ok: integrity_failure.is_none(),
+                ok: integrity_ok,
                 origin: r.origin,
                 entries: r.entries,
                 streams: r.streams,
                 root: r.root,
                 checkpoints: r.checkpoints,
-                failure: integrity_failure,
+                failure: r.failure,
             },
+            findings: None,
+            unchecked: Vec::new(),
         }
+    }
+
+    /// Adds the procedure level.
+    pub fn with_procedure(mut self, procedure: ProcedureReport) -> Report {
+        self.findings = Some(procedure.findings);
+        self.unchecked = procedure.unchecked;
+        self
     }
 
     /// Integrity and authority both hold.
     pub fn holds(&self) -> bool {
         self.integrity.ok && self.authority.ok
+    }
+
+    /// The most serious finding's severity, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().flatten().map(|f| f.severity).max()
     }
 }

@@ -1,0 +1,154 @@
+//! What a report shows, as serializable views over the projections: one congress with its
+//! figures and findings, the complaint register, progress across the tree.
+
+use serde::Serialize;
+
+use super::complaints::Case;
+use super::congress::{Congress, State};
+use super::figures::{self, Composition, RoundFigures, Share};
+use super::Projections;
+use crate::rulebook::{Finding, Fraction, Rulebook};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Person {
+    pub person: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Body {
+    pub subject: String,
+    pub members: Vec<Person>,
+    pub motion: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CongressView {
+    pub stream: String,
+    pub org: String,
+    pub term: String,
+    pub number: Option<String>,
+    pub state: State,
+    pub rulebook: String,
+    pub opens: String,
+    pub closes: String,
+    pub attendance: Option<Share>,
+    pub quorum: Option<Fraction>,
+    pub quorum_met: Option<bool>,
+    /// The base that elected candidates must win more than half of.
+    pub base: Option<u64>,
+    /// Bodies the congress elected by motion (presidium, secretariat, committees).
+    pub bodies: Vec<Body>,
+    pub rounds: Vec<RoundFigures>,
+    pub composition: Composition,
+    pub approvals: Vec<serde_json::Value>,
+    pub appointments: Vec<serde_json::Value>,
+    pub complaints: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn congress(c: &Congress, findings: &[Finding]) -> CongressView {
+    let rulebook = Rulebook::get(&c.convened.value.rulebook).ok();
+    let youth = rulebook
+        .and_then(|r| r.number("youth_age"))
+        .map_or(40, |v| v as i32);
+    let quorum = rulebook.and_then(|r| r.fraction("quorum"));
+    let attendance = figures::attendance(c);
+    let person = |p: &String| Person {
+        person: p.clone(),
+        name: c.persons.get(p).map(|r| r.value.name.clone()),
+    };
+    CongressView {
+        stream: c.stream.clone(),
+        org: c.convened.value.org.clone(),
+        term: c.convened.value.term.clone(),
+        number: c.convened.value.number.clone(),
+        state: c.state,
+        rulebook: c.convened.value.rulebook.clone(),
+        opens: c.convened.value.opens.clone(),
+        closes: c.convened.value.closes.clone(),
+        quorum_met: match (&attendance, quorum) {
+            (Some(a), Some(q)) => Some(q.reached_by(a.count, a.of)),
+            _ => None,
+        },
+        attendance,
+        quorum,
+        base: figures::congress_base(c),
+        bodies: c
+            .motions
+            .values()
+            .filter(|m| m.value.adopted)
+            .filter_map(|m| {
+                m.value.members.as_ref().map(|members| Body {
+                    subject: m.value.subject.clone(),
+                    members: members.iter().map(person).collect(),
+                    motion: m.event.clone(),
+                })
+            })
+            .collect(),
+        rounds: figures::rounds(c),
+        composition: figures::composition(c, youth),
+        approvals: c
+            .approvals
+            .iter()
+            .map(|a| serde_json::to_value(a).unwrap_or_default())
+            .collect(),
+        appointments: c
+            .appointments
+            .iter()
+            .map(|a| serde_json::to_value(a).unwrap_or_default())
+            .collect(),
+        complaints: c.complaints.clone(),
+        findings: findings
+            .iter()
+            .filter(|f| f.stream == c.stream)
+            .cloned()
+            .collect(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseRow {
+    pub stream: String,
+    pub case: String,
+    pub kind: String,
+    pub received: String,
+    pub state: String,
+    pub handler: Option<String>,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub congress: Option<String>,
+    pub person: Option<String>,
+    pub summary: String,
+}
+
+/// The complaint register as of `today` (`YYYY-MM-DD`), optionally only cases in `state`.
+pub fn register(p: &Projections, today: &str, state: Option<&str>) -> Vec<CaseRow> {
+    p.complaints
+        .values()
+        .filter(|c: &&Case| {
+            state.is_none_or(|s| c.state.name() == s || (s == "open" && c.state.open()))
+        })
+        .map(|c| {
+            let r = &c.received.value;
+            CaseRow {
+                stream: c.stream.clone(),
+                case: r.case.clone(),
+                kind: r.kind.clone(),
+                received: r.received.clone(),
+                state: c.state.name().to_string(),
+                handler: c.handler().map(str::to_string),
+                due: c.due().map(str::to_string),
+                overdue: c.overdue(today),
+                congress: r.concerns.congress.clone(),
+                person: r.concerns.person.clone(),
+                summary: r.summary.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A percentage as Vietnamese prints it: a decimal comma (`19,5`).
+pub fn vi_decimal(text: &str) -> String {
+    text.replace('.', ",")
+}
