@@ -80,6 +80,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         &ledger,
         &VerifyOptions {
             strict_signatures: args.strict,
+            ..Default::default()
         },
     )?;
     ledger.close()?;

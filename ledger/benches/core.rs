@@ -269,6 +269,43 @@ fn build(dir: &std::path::Path, total: usize) -> (Ledger, Vec<(usize, f64)>, f64
     (ledger, samples, build_rate)
 }
 
+/// A province's season: `congresses` congresses like Hải Dương's (≈250 acts each), signed and
+/// appended a congress at a time.
+fn province(dir: &std::path::Path, congresses: usize) -> Ledger {
+    use ledger::scenarios::{hai_duong_2020 as hd, start};
+    let k = hd::keys();
+    let origin = "ledger.bench.vn/province";
+    let day0 = ledger::scenarios::vn_time(2020, 3, 2, 8, 0);
+    let mut r = start(origin, "Sổ cái đo hiệu năng: một mùa đại hội", &k.authority, &k.log, "qd244-2014", day0).expect("genesis");
+    let bodies: [(&SigningKey, &[&str], &str); 6] = [
+        (&k.superior, &["superior"], "*"),
+        (&k.convener, &["convener"], "congress/"),
+        (&k.presidium, &["presidium", "secretariat"], "congress/"),
+        (&k.credentials, &["credentials"], "congress/"),
+        (&k.counting, &["counting"], "congress/"),
+        (&k.inspection, &["inspection", "registrar"], "*"),
+    ];
+    for (key, roles, scope) in bodies {
+        let p = compose::enrollment(&key.verifying_key().to_bytes(), "cơ quan", roles, scope, day0, None);
+        r.record(&k.authority, "ledger", "key.enrolled", day0, p).expect("enroll");
+    }
+    let mut first = r.take_events().into_iter();
+    let ledger = Ledger::create(dir, first.next().expect("genesis"), k.log.clone(), Options::default()).expect("create");
+    let mut pending: Vec<ledger::Ticket> = first.map(|e| ledger.submit(e.into_bytes()).expect("submit")).collect();
+    for i in 0..congresses {
+        let org = format!("bench.dv-{i:05}");
+        hd::record_congress(&mut r, &k, &org, &format!("congress/{org}/2020-2025")).expect("congress");
+        for t in pending.drain(..) {
+            t.wait().expect("append");
+        }
+        pending = r.take_events().into_iter().map(|e| ledger.submit(e.into_bytes()).expect("submit")).collect();
+    }
+    for t in pending {
+        t.wait().expect("append");
+    }
+    ledger
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -318,6 +355,46 @@ fn main() {
                 r, r / lim.strict_2, r / lim.fsync, r / lim.group);
         }
     }
+    if want("procedure") {
+        let keep = std::env::var("BENCH_KEEP_PROVINCE").ok().map(std::path::PathBuf::from);
+        let ledger = match &keep {
+            Some(path) if path.exists() => Ledger::open(path, Options::default()).expect("open kept province"),
+            _ => {
+                let path = keep.clone().unwrap_or_else(|| dir.path().join("province"));
+                let t = Instant::now();
+                let l = province(&path, total / 250);
+                println!("\n## A province of {} congresses, {} events (built in {:.1}s)", total / 250, l.size(), t.elapsed().as_secs_f64());
+                l
+            }
+        };
+        let n = ledger.size() as usize;
+        let t = Instant::now();
+        let integrity = ledger.verify(&VerifyOptions::default()).expect("verify");
+        let t_integrity = t.elapsed();
+        assert!(integrity.ok(), "{:?}", integrity.failure);
+        let t = Instant::now();
+        let folded = ledger.verify(&VerifyOptions { with_projections: true, ..Default::default() }).expect("verify");
+        let t_folded = t.elapsed();
+        assert!(folded.ok());
+        drop(folded);
+        let t = Instant::now();
+        let projections = ledger::projections::Projections::rebuild(&ledger).expect("projections");
+        let t_projections = t.elapsed();
+        let t = Instant::now();
+        let procedure = ledger::rules::check(&projections, "qd244-2014");
+        let t_rules = t.elapsed();
+        assert!(procedure.findings.is_empty(), "{} findings", procedure.findings.len());
+        let t = Instant::now();
+        let full = ledger::verify::ledger(&ledger, &VerifyOptions::default()).expect("full");
+        let t_full = t.elapsed();
+        assert!(full.holds());
+        println!("integrity and authority             {:>10.0} events/s ({:.2}s)", rate(n, t_integrity), t_integrity.as_secs_f64());
+        println!("integrity with projections folded   {:>10.0} events/s ({:.2}s)", rate(n, t_folded), t_folded.as_secs_f64());
+        println!("projection rebuild                  {:>10.0} events/s ({:.2}s)   target ≥ 300,000", rate(n, t_projections), t_projections.as_secs_f64());
+        println!("procedure checks over {} congresses {:>8.2}s", projections.congresses.len(), t_rules.as_secs_f64());
+        println!("full three-level verification       {:>10.0} events/s ({:.2}s): procedure adds {:.0}% to integrity   target ≤ 20%",
+            rate(n, t_full), t_full.as_secs_f64(), (t_full.as_secs_f64() / t_integrity.as_secs_f64() - 1.0) * 100.0);
+    }
     if want("build") || want("verify") || want("proofs") {
         // BENCH_KEEP=DIR keeps the large log there, and reuses it when it exists already.
         let keep = std::env::var("BENCH_KEEP")
@@ -349,6 +426,7 @@ fn main() {
                 let report = ledger
                     .verify(&VerifyOptions {
                         strict_signatures: strict,
+                        ..Default::default()
                     })
                     .expect("verify");
                 let d = t.elapsed();

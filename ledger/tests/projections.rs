@@ -167,3 +167,20 @@ fn the_seasons_of_2020_reproduce_the_reported_progress() {
     let before = p.progress(s::PHU_THO, Some("2020-2025"), Some("2020-08-11"));
     assert_eq!(before.held, 17);
 }
+
+#[test]
+fn projections_folded_in_verification_equal_a_rebuild() {
+    use ledger::verify::integrity::VerifyOptions;
+    for scenario in [hd::build().unwrap(), ledger::scenarios::irregular_2025::build().unwrap()] {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = scenario.create_ledger(&dir.path().join("l"), Options::default()).unwrap();
+        let report = ledger
+            .verify(&VerifyOptions {
+                with_projections: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let folded = report.projections.expect("asked for");
+        assert!(folded.to_bytes() == Projections::rebuild(&ledger).unwrap().to_bytes());
+    }
+}

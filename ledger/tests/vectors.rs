@@ -283,6 +283,7 @@ fn the_good_log_verifies_against_its_checkpoint() {
             Some(&vkey),
             VerifyOptions {
                 strict_signatures: strict,
+                ..Default::default()
             },
         );
         assert_eq!(report.failure, None);
@@ -307,6 +308,7 @@ fn every_must_fail_log_is_rejected_at_its_first_bad_position() {
                 None,
                 VerifyOptions {
                     strict_signatures: strict,
+                    ..Default::default()
                 },
             );
             let failure = report

@@ -48,19 +48,19 @@ pub struct Case {
     pub reopened: Vec<Recorded<ComplaintReopened>>,
 }
 
-fn rec<T: Clone>(act: &Act, value: &T) -> Recorded<T> {
+fn rec_of<T>(event: crate::format::Hash, time: i64, value: T) -> Recorded<T> {
     Recorded {
-        event: act.event.to_string(),
-        time: act.time,
-        value: value.clone(),
+        event,
+        time,
+        value,
     }
 }
 
 impl Case {
-    pub fn new(stream: &str, act: &Act, received: &ComplaintReceived) -> Case {
+    pub fn new(stream: &str, received: Recorded<ComplaintReceived>) -> Case {
         Case {
             stream: stream.to_string(),
-            received: rec(act, received),
+            received,
             state: CaseState::Received,
             assigned: None,
             dismissed: None,
@@ -70,30 +70,31 @@ impl Case {
         }
     }
 
-    pub fn apply(&mut self, act: &Act) {
+    pub fn apply(&mut self, act: Act) {
+        let event = act.event;
         match act.payload {
-            Payload::ComplaintReceived(p) => self.received = rec(act, p),
+            Payload::ComplaintReceived(p) => self.received = rec_of(event, act.time, p),
             Payload::ComplaintAssigned(p) => {
-                self.assigned = Some(rec(act, p));
+                self.assigned = Some(rec_of(event, act.time, p));
                 if self.state.open() {
                     self.state = CaseState::Assigned;
                 }
             }
             Payload::ComplaintDismissed(p) => {
-                self.dismissed = Some(rec(act, p));
+                self.dismissed = Some(rec_of(event, act.time, p));
                 self.state = CaseState::Dismissed;
             }
             Payload::ComplaintConcluded(p) => {
-                self.concluded = Some(rec(act, p));
+                self.concluded = Some(rec_of(event, act.time, p));
                 self.state = CaseState::Concluded;
             }
             Payload::ComplaintNotified(p) => {
-                self.notified.retain(|n| n.event != act.event);
-                self.notified.push(rec(act, p));
+                self.notified.retain(|n| n.event != event);
+                self.notified.push(rec_of(event, act.time, p));
             }
             Payload::ComplaintReopened(p) => {
-                self.reopened.retain(|n| n.event != act.event);
-                self.reopened.push(rec(act, p));
+                self.reopened.retain(|n| n.event != event);
+                self.reopened.push(rec_of(event, act.time, p));
                 self.state = CaseState::Reopened;
             }
             _ => {}

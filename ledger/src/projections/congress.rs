@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::payloads::*;
+use crate::format::Hash;
 
 /// Where a congress stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +33,7 @@ impl State {
 /// A fact and the event that recorded it (its hash, hex), with the act's claimed time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded<T> {
-    pub event: String,
+    pub event: Hash,
     pub time: i64,
     #[serde(flatten)]
     pub value: T,
@@ -99,31 +100,33 @@ pub struct Congress {
     pub appointments: Vec<Recorded<AppointmentMade>>,
     pub documents: Vec<Recorded<DocumentAttached>>,
     /// Corrections: (corrected event, correction event, reason).
-    pub corrections: Vec<(String, String, String)>,
+    pub corrections: Vec<(Hash, Hash, String)>,
     /// Complaint cases that concern this congress.
     pub complaints: Vec<String>,
 }
 
-/// What an event adds to a congress.
-pub struct Act<'a> {
-    pub event: &'a str,
+/// What an event adds to a congress (or a case): its hash, its time and its payload, which
+/// the projection takes over.
+pub struct Act {
+    pub event: Hash,
     pub time: i64,
-    pub payload: &'a Payload,
+    pub payload: Payload,
 }
 
-fn rec<T: Clone>(act: &Act, value: &T) -> Recorded<T> {
+fn act_record<T>(event: Hash, time: i64, value: T) -> Recorded<T> {
     Recorded {
-        event: act.event.to_string(),
-        time: act.time,
-        value: value.clone(),
+        event,
+        time,
+        value,
     }
 }
 
+
 impl Congress {
-    pub fn new(stream: &str, act: &Act, convened: &CongressConvened) -> Congress {
+    pub fn new(stream: &str, convened: Recorded<CongressConvened>) -> Congress {
         Congress {
             stream: stream.to_string(),
-            convened: rec(act, convened),
+            convened,
             state: State::Convened,
             persons: BTreeMap::new(),
             credentials: None,
@@ -158,91 +161,94 @@ impl Congress {
 
     /// Applies one act. Every act is an upsert by its natural key, so a correction applies its
     /// replacement the same way and takes the corrected act's place.
-    pub fn apply(&mut self, act: &Act) {
+    pub fn apply(&mut self, act: Act) {
+        let event = act.event;
+        let time = act.time;
         match act.payload {
-            Payload::CongressConvened(p) => self.convened = rec(act, p.as_ref()),
+            Payload::CongressConvened(p) => self.convened = act_record(event, time, *p),
             Payload::PersonRegistered(p) => {
-                self.persons.insert(p.person.clone(), rec(act, p));
+                self.persons.insert(p.person.clone(), act_record(event, time, p));
             }
-            Payload::CredentialsReported(p) => self.credentials = Some(rec(act, p)),
+            Payload::CredentialsReported(p) => self.credentials = Some(act_record(event, time, p)),
             Payload::SessionOpened(p) => {
-                self.sessions.insert(p.session, rec(act, p));
+                self.sessions.insert(p.session, act_record(event, time, p));
                 if self.state == State::Convened {
                     self.state = State::InSession;
                 }
             }
             Payload::MotionDecided(p) => {
-                self.motions.insert(p.motion.clone(), rec(act, p));
+                self.motions.insert(p.motion.clone(), act_record(event, time, p));
             }
             Payload::ElectionOpened(p) => {
-                let opened = rec(act, p);
-                let e = self.election(&p.election);
-                e.body = p.body.clone();
-                let round = e.rounds.entry(p.round).or_insert_with(|| Round {
-                    round: p.round,
-                    opened: opened.clone(),
-                    list: None,
-                    issued: None,
-                    counted: None,
-                    declared: None,
-                });
-                round.opened = opened;
+                let (id, body, round) = (p.election.clone(), p.body.clone(), p.round);
+                let opened = act_record(event, time, p);
+                let e = self.election(&id);
+                e.body = body;
+                match e.rounds.get_mut(&round) {
+                    Some(r) => r.opened = opened,
+                    None => {
+                        e.rounds.insert(
+                            round,
+                            Round {
+                                round,
+                                opened,
+                                list: None,
+                                issued: None,
+                                counted: None,
+                                declared: None,
+                            },
+                        );
+                    }
+                }
             }
             Payload::NominationMade(p) => {
-                let r = rec(act, p);
-                self.election(&p.election)
-                    .nominations
-                    .insert(p.person.clone(), r);
+                let (id, person) = (p.election.clone(), p.person.clone());
+                self.election(&id).nominations.insert(person, act_record(event, time, p));
             }
             Payload::StrawPollCounted(p) => {
-                self.election(&p.election).straw_poll = Some(rec(act, p))
+                let id = p.election.clone();
+                self.election(&id).straw_poll = Some(act_record(event, time, p));
             }
             Payload::WithdrawalDecided(p) => {
-                let r = rec(act, p);
-                self.election(&p.election)
-                    .withdrawals
-                    .insert(p.person.clone(), r);
+                let (id, person) = (p.election.clone(), p.person.clone());
+                self.election(&id).withdrawals.insert(person, act_record(event, time, p));
             }
             Payload::CandidateListAdopted(p) => {
-                let r = rec(act, p);
-                if let Some(round) = self.round(&p.election, p.round) {
-                    round.list = Some(r);
+                if let Some(round) = self.round(&p.election.clone(), p.round) {
+                    round.list = Some(act_record(event, time, p));
                 }
             }
             Payload::BallotsIssued(p) => {
-                let r = rec(act, p);
-                if let Some(round) = self.round(&p.election, p.round) {
-                    round.issued = Some(r);
+                if let Some(round) = self.round(&p.election.clone(), p.round) {
+                    round.issued = Some(act_record(event, time, p));
                 }
             }
             Payload::BallotsCounted(p) => {
-                let r = rec(act, p);
-                if let Some(round) = self.round(&p.election, p.round) {
-                    round.counted = Some(r);
+                if let Some(round) = self.round(&p.election.clone(), p.round) {
+                    round.counted = Some(act_record(event, time, p));
                 }
             }
             Payload::ElectionDeclared(p) => {
-                let r = rec(act, p);
-                if let Some(round) = self.round(&p.election, p.round) {
-                    round.declared = Some(r);
+                if let Some(round) = self.round(&p.election.clone(), p.round) {
+                    round.declared = Some(act_record(event, time, p));
                 }
             }
             Payload::CongressClosed(p) => {
-                self.closed = Some(rec(act, p));
+                self.closed = Some(act_record(event, time, p));
                 if self.state != State::Approved {
                     self.state = State::Closed;
                 }
             }
             Payload::ResultsApproved(p) => {
-                self.approvals.retain(|a| a.event != act.event);
-                self.approvals.push(rec(act, p));
+                self.approvals.retain(|a| a.event != event);
+                self.approvals.push(act_record(event, time, p));
                 self.state = State::Approved;
             }
             Payload::AppointmentMade(p) => {
-                self.appointments.retain(|a| a.event != act.event);
-                self.appointments.push(rec(act, p));
+                self.appointments.retain(|a| a.event != event);
+                self.appointments.push(act_record(event, time, p));
             }
-            Payload::DocumentAttached(p) => self.documents.push(rec(act, p)),
+            Payload::DocumentAttached(p) => self.documents.push(act_record(event, time, p)),
             _ => {}
         }
     }

@@ -105,8 +105,13 @@ pub struct RoundFigures {
 
 /// Every round's tallies against the base, in the order the rounds were opened.
 pub fn rounds(congress: &Congress) -> Vec<RoundFigures> {
+    rounds_of(congress, |_| true)
+}
+
+/// The tallies of the elections `wanted` picks.
+fn rounds_of(congress: &Congress, wanted: impl Fn(&Election) -> bool) -> Vec<RoundFigures> {
     let mut out = Vec::new();
-    let mut elections: Vec<&Election> = congress.elections.values().collect();
+    let mut elections: Vec<&Election> = congress.elections.values().filter(|e| wanted(e)).collect();
     elections.sort_by_key(|e| e.rounds.values().map(|r| r.opened.time).min());
     for e in elections {
         let base = threshold_base(congress, &e.body);
@@ -205,9 +210,8 @@ pub fn composition(congress: &Congress, youth_age: i32) -> Composition {
     standing.sort();
     standing.dedup();
     let reelected = standing.iter().filter(|p| committee.contains(p)).count() as u64;
-    let secretary = rounds(congress)
+    let secretary = rounds_of(congress, |e| e.body == "secretary")
         .into_iter()
-        .filter(|r| r.body == "secretary")
         .flat_map(|r| r.tallies)
         .find(|t| t.elected);
     let delegation: Vec<&Election> = congress

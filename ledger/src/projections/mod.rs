@@ -66,9 +66,14 @@ impl Decoded {
             kind: body.kind.clone(),
             schema: body.schema,
             time: body.time,
-            payload: domain::decode(&body.kind, body.schema, &body.payload)
-                .map_err(|e| e.to_string()),
+            payload: Decoded::payload_of(entry),
         }
+    }
+
+    /// The typed payload of an entry (the part of decoding that can run in parallel).
+    pub fn payload_of(entry: &Entry) -> Result<Payload, String> {
+        let body = entry.event.body();
+        domain::decode(&body.kind, body.schema, &body.payload).map_err(|e| e.to_string())
     }
 
     pub fn from_bytes(position: u64, bytes: &[u8]) -> Result<Decoded, String> {
@@ -78,82 +83,117 @@ impl Decoded {
     }
 }
 
+/// Where an act is, for the record of acts that could not be placed.
+struct Place<'a> {
+    position: u64,
+    hash: Hash,
+    kind: &'a str,
+}
+
 /// Looks up a stored event by hash (for corrections, which name the act they correct).
-pub type Lookup<'a> = &'a dyn Fn(&Hash) -> Option<Entry>;
+pub type Lookup<'a> = &'a dyn Fn(&Hash) -> Option<Target>;
+
+/// What a correction needs to know of the act it corrects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub stream: String,
+    pub kind: String,
+    pub schema: u16,
+    pub time: i64,
+}
+
+impl Target {
+    pub fn of(entry: &Entry) -> Target {
+        let b = entry.event.body();
+        Target {
+            stream: b.stream.clone(),
+            kind: b.kind.clone(),
+            schema: b.schema,
+            time: b.time,
+        }
+    }
+}
 
 impl Projections {
-    fn unplaced(&mut self, d: &Decoded, why: String) {
+    fn unplaced(&mut self, place: &Place, why: String) {
         self.unplaced_count += 1;
         if self.unplaced.len() < UNPLACED_LIMIT {
             self.unplaced.push(Unplaced {
-                position: d.position,
-                event: d.hash.to_hex(),
+                position: place.position,
+                event: place.hash.to_hex(),
                 why,
             });
         }
     }
 
-    /// Applies the next entry of the log.
-    pub fn apply(&mut self, d: &Decoded, lookup: Lookup) {
-        debug_assert_eq!(
-            d.position, self.position,
-            "entries are applied in log order"
-        );
+    /// Applies the next entry of the log (taking over its payload).
+    pub fn apply(&mut self, d: Decoded, lookup: Lookup) {
+        debug_assert_eq!(d.position, self.position, "entries are applied in log order");
         self.position = d.position + 1;
-        let payload = match &d.payload {
-            Ok(p) => p,
-            Err(why) => return self.unplaced(d, why.clone()),
+        let place = Place {
+            position: d.position,
+            hash: d.hash,
+            kind: &d.kind,
         };
-        let hash = d.hash.to_hex();
-        if let Payload::CorrectionIssued(c) = payload {
-            return self.correct(d, &hash, c, lookup);
+        match d.payload {
+            Err(why) => self.unplaced(&place, why),
+            Ok(Payload::CorrectionIssued(c)) => self.correct(&place, c, lookup),
+            Ok(payload) => {
+                let act = Act {
+                    event: d.hash,
+                    time: d.time,
+                    payload,
+                };
+                self.apply_act(&d.stream, act, &place);
+            }
         }
-        let act = Act {
-            event: &hash,
-            time: d.time,
-            payload,
-        };
-        self.apply_act(&d.stream, &act, d);
     }
 
-    fn apply_act(&mut self, stream: &str, act: &Act, d: &Decoded) {
+    fn apply_act(&mut self, stream: &str, act: Act, place: &Place) {
+        let creates = match &act.payload {
+            Payload::CongressConvened(_) => !self.congresses.contains_key(stream),
+            Payload::ComplaintReceived(_) => !self.complaints.contains_key(stream),
+            _ => false,
+        };
+        let (event, time) = (act.event, act.time);
         match act.payload {
             Payload::OrgRegistered(p) => {
                 self.orgs.insert(
                     p.org.clone(),
                     Recorded {
-                        event: act.event.to_string(),
-                        time: act.time,
-                        value: p.clone(),
+                        event,
+                        time,
+                        value: p,
                     },
                 );
             }
-            Payload::CongressConvened(p) if !self.congresses.contains_key(stream) => {
-                self.congresses
-                    .insert(stream.to_string(), Congress::new(stream, act, p));
+            Payload::CongressConvened(p) if creates => {
+                self.congresses.insert(
+                    stream.to_string(),
+                    Congress::new(stream, Recorded { event, time, value: *p }),
+                );
             }
-            Payload::ComplaintReceived(p) if !self.complaints.contains_key(stream) => {
-                self.complaints
-                    .insert(stream.to_string(), Case::new(stream, act, p));
-                if let Some(c) = p
-                    .concerns
-                    .congress
-                    .as_ref()
-                    .and_then(|c| self.congresses.get_mut(c))
-                {
+            Payload::ComplaintReceived(p) if creates => {
+                if let Some(c) = p.concerns.congress.as_ref().and_then(|c| self.congresses.get_mut(c)) {
                     c.complaints.push(stream.to_string());
                 }
+                self.complaints.insert(
+                    stream.to_string(),
+                    Case::new(stream, Recorded { event, time, value: p }),
+                );
             }
             Payload::LedgerCreated(_) | Payload::KeyEnrolled(_) | Payload::KeyRevoked(_) => {}
-            _ => {
+            payload => {
+                let is_document = matches!(payload, Payload::DocumentAttached(_));
+                let act = Act { event, time, payload };
                 if let Some(c) = self.congresses.get_mut(stream) {
                     c.apply(act);
                 } else if let Some(case) = self.complaints.get_mut(stream) {
                     case.apply(act);
-                } else if !matches!(act.payload, Payload::DocumentAttached(_)) {
+                } else if !is_document {
                     self.unplaced(
-                        d,
-                        format!("`{}` in `{stream}` before the stream was opened", d.kind),
+                        place,
+                        format!("`{}` in `{stream}` before the stream was opened", place.kind),
                     );
                 }
             }
@@ -162,45 +202,30 @@ impl Projections {
 
     /// A correction re-applies its replacement in place of the corrected act: every act is an
     /// upsert by its natural key, so the replacement takes the corrected one's place.
-    fn correct(
-        &mut self,
-        d: &Decoded,
-        hash: &str,
-        c: &domain::payloads::CorrectionIssued,
-        lookup: Lookup,
-    ) {
-        let Some(target) = c.corrects.parse::<Hash>().ok().and_then(|h| lookup(&h)) else {
-            return self.unplaced(
-                d,
-                format!("correction of {} which is not in the log", c.corrects),
-            );
+    fn correct(&mut self, place: &Place, c: domain::payloads::CorrectionIssued, lookup: Lookup) {
+        let corrected = c.corrects.parse::<Hash>().ok();
+        let Some((corrected, target)) = corrected.and_then(|h| lookup(&h).map(|t| (h, t))) else {
+            return self.unplaced(place, format!("correction of {} which is not in the log", c.corrects));
         };
-        let body = target.event.body();
         let replacement = match serde_json::to_vec(&c.replacement)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                domain::decode(&body.kind, body.schema, &bytes).map_err(|e| e.to_string())
-            }) {
+            .and_then(|bytes| domain::decode(&target.kind, target.schema, &bytes).map_err(|e| e.to_string()))
+        {
             Ok(p) => p,
             Err(why) => {
-                return self.unplaced(
-                    d,
-                    format!("replacement is not a valid `{}`: {why}", body.kind),
-                )
+                return self.unplaced(place, format!("replacement is not a valid `{}`: {why}", target.kind))
             }
         };
-        let corrected = c.corrects.clone();
         let act = Act {
-            event: &corrected,
-            time: body.time,
-            payload: &replacement,
+            event: corrected,
+            time: target.time,
+            payload: replacement,
         };
-        let stream = body.stream.clone();
-        self.apply_act(&stream, &act, d);
-        if let Some(congress) = self.congresses.get_mut(&stream) {
+        self.apply_act(&target.stream, act, place);
+        if let Some(congress) = self.congresses.get_mut(&target.stream) {
             congress
                 .corrections
-                .push((corrected, hash.to_string(), c.reason.clone()));
+                .push((corrected, place.hash, c.reason.clone()));
         }
     }
 
@@ -209,7 +234,7 @@ impl Projections {
     pub fn catch_up(&mut self, ledger: &Ledger) -> Result<u64, StorageError> {
         let start = self.position;
         let end = ledger.size();
-        let lookup = |h: &Hash| ledger.entry_by_hash(h).ok().flatten();
+        let lookup = |h: &Hash| ledger.entry_by_hash(h).ok().flatten().map(|e| Target::of(&e));
         let mut failed = None;
         ledger.scan_chunks(start, end, &mut |first, frames| {
             let decoded: Vec<Result<Decoded, String>> = frames
@@ -219,7 +244,7 @@ impl Projections {
                 .collect();
             for d in decoded {
                 match d {
-                    Ok(d) => self.apply(&d, &lookup),
+                    Ok(d) => self.apply(d, &lookup),
                     Err(e) => {
                         failed = Some(StorageError::Corrupt {
                             file: ledger.dir().join("log"),

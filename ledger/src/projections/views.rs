@@ -82,7 +82,7 @@ pub fn congress(c: &Congress, findings: &[Finding]) -> CongressView {
                 m.value.members.as_ref().map(|members| Body {
                     subject: m.value.subject.clone(),
                     members: members.iter().map(person).collect(),
-                    motion: m.event.clone(),
+                    motion: m.event.to_hex(),
                 })
             })
             .collect(),

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::Ctx;
+use crate::format::Hash;
 use crate::projections::congress::{Election, Round};
 use crate::rulebook::{fraction_range, Finding};
 
@@ -13,7 +14,7 @@ fn first_round(e: &Election) -> Option<&Round> {
 
 /// B-05: no member of the counting committee is on a ballot list that it counts.
 pub fn b05_counting_committee_not_on_list(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let counting: Vec<(&String, &String)> = ctx
+    let counting: Vec<(&String, &Hash)> = ctx
         .congress
         .motions
         .values()
@@ -27,7 +28,7 @@ pub fn b05_counting_committee_not_on_list(ctx: &Ctx, out: &mut Vec<Finding>) {
                 if list.value.candidates.contains(person) {
                     out.push(ctx.finding(
                         "B-05",
-                        vec![list.event.clone(), (*motion).clone()],
+                        vec![list.event, **motion],
                         format!(
                             "{} ({person}) là thành viên Ban Kiểm phiếu nhưng có tên trong danh sách bầu cử {} vòng {}",
                             ctx.name(person), e.id, r.round
@@ -92,7 +93,7 @@ pub fn c01_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !ok {
             out.push(ctx.finding(
                 "C-01",
-                vec![list.event.clone()],
+                vec![list.event],
                 format!("Danh sách bầu {} ({}) có {n} người cho {seats} chỗ (dư {extra}): {limit_vi}", e.id, e.body),
                 format!("the ballot list of {} ({}) has {n} candidates for {seats} seats ({extra} extra): {limit_en}", e.id, e.body),
                 &[("max_surplus", json!(max)), ("candidates", json!(n)), ("seats", json!(seats))],
@@ -122,7 +123,7 @@ pub fn c01b_prepared_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
         if seats <= small_max {
             continue;
         }
-        let prepared: Vec<&String> = e
+        let prepared: Vec<&Hash> = e
             .nominations
             .values()
             .filter(|n| n.value.source == "committee_list")
@@ -139,7 +140,7 @@ pub fn c01b_prepared_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
         if extra < min || extra > max {
             out.push(ctx.finding(
                 "C-01b",
-                prepared.iter().map(|s| s.to_string()).collect(),
+                prepared.iter().map(|h| **h).collect(),
                 format!(
                     "Cấp ủy giới thiệu {} người cho {seats} chỗ của {} (dư {extra}), ngoài khoảng dư chuẩn bị {min}–{max} ({}–{})",
                     prepared.len(), e.id, lo.text(), hi.text()
@@ -180,14 +181,14 @@ pub fn c03_floor_support(ctx: &Ctx, out: &mut Vec<Finding>) {
                 Some(p) => (
                     p.value.votes.get(person).copied().unwrap_or(0),
                     p.value.present,
-                    vec![p.event.clone()],
+                    vec![p.event],
                 ),
                 None => (0, 0, vec![]),
             };
             if e.straw_poll.is_some() && bar.reached_by(votes, present) {
                 continue;
             }
-            events.insert(0, list.event.clone());
+            events.insert(0, list.event);
             out.push(ctx.finding(
                 "C-03",
                 events,
@@ -230,7 +231,7 @@ pub fn c04_floor_order(ctx: &Ctx, out: &mut Vec<Finding>) {
             for taken in on.iter().filter(|t| votes(t) < votes(left)) {
                 out.push(ctx.finding(
                     "C-04",
-                    vec![list.event.clone(), poll.event.clone()],
+                    vec![list.event, poll.event],
                     format!(
                         "{} ({taken}, {} phiếu) được đưa vào danh sách {} trong khi {} ({left}, {} phiếu) thì không",
                         ctx.name(taken), votes(taken), e.id, ctx.name(left), votes(left)
@@ -254,12 +255,12 @@ pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ctx.congress
                     .motions
                     .values()
-                    .any(|x| &x.event == m && x.value.subject == "withdrawal" && x.value.adopted)
+                    .any(|x| x.event.to_hex() == *m && x.value.subject == "withdrawal" && x.value.adopted)
             });
             if !voted {
                 out.push(ctx.finding(
                     "C-06",
-                    vec![w.event.clone()],
+                    vec![w.event],
                     format!(
                         "Cho {} ({}) rút khỏi danh sách {} mà không có biểu quyết của đại hội",
                         ctx.name(&w.value.person),

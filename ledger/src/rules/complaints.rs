@@ -11,7 +11,7 @@ impl CaseCtx<'_> {
     fn finding(
         &self,
         rule: &str,
-        events: Vec<String>,
+        events: Vec<crate::format::Hash>,
         vi: String,
         en: String,
         params: &[(&str, serde_json::Value)],
@@ -27,12 +27,12 @@ impl CaseCtx<'_> {
         )
     }
 
-    fn decision_event(&self) -> Option<String> {
+    fn decision_event(&self) -> Option<crate::format::Hash> {
         self.case
             .concluded
             .as_ref()
-            .map(|c| c.event.clone())
-            .or(self.case.dismissed.as_ref().map(|d| d.event.clone()))
+            .map(|c| c.event)
+            .or(self.case.dismissed.as_ref().map(|d| d.event))
     }
 }
 
@@ -62,7 +62,7 @@ pub fn k01_window_after_closing(ctx: &CaseCtx, out: &mut Vec<Finding>) {
         .holidays
         .add_working_days(closed, window as u32);
     if parse_date(&decided).is_some_and(|d| d > deadline) {
-        let mut events = vec![ctx.case.received.event.clone()];
+        let mut events = vec![ctx.case.received.event];
         events.extend(ctx.decision_event());
         out.push(ctx.finding(
             "K-01",
@@ -102,7 +102,7 @@ pub fn k03_not_handled(ctx: &CaseCtx, out: &mut Vec<Finding>) {
     };
     out.push(ctx.finding(
         "K-03",
-        vec![ctx.case.received.event.clone(), concluded.event.clone()],
+        vec![ctx.case.received.event, concluded.event],
         format!("{why_vi} đã được xem xét, kết luận thay vì lưu đơn, không xử lý"),
         format!("{why_en} was investigated and concluded instead of being dismissed"),
         &[],
@@ -127,7 +127,7 @@ pub fn k04_before_list(ctx: &CaseCtx, out: &mut Vec<Finding>) {
     let referred = congress
         .motions
         .values()
-        .any(|m| m.value.refs.contains(&ctx.case.received.event));
+        .any(|m| m.value.refs.contains(&ctx.case.received.event.to_hex()));
     for e in congress.elections.values() {
         for r in e.rounds.values() {
             let Some(list) = &r.list else { continue };
@@ -139,7 +139,7 @@ pub fn k04_before_list(ctx: &CaseCtx, out: &mut Vec<Finding>) {
             }
             out.push(ctx.finding(
                 "K-04",
-                vec![ctx.case.received.event.clone(), list.event.clone()],
+                vec![ctx.case.received.event, list.event],
                 format!(
                     "Đơn liên quan đến ứng cử viên {person} nhận trước khi thông qua danh sách {} nhưng chưa được giải quyết trước đó, và biên bản đại hội không ghi việc chuyển lên cấp trên",
                     e.id
@@ -160,7 +160,7 @@ pub fn k06_due_date(ctx: &CaseCtx, out: &mut Vec<Finding>) {
         return;
     };
     if decided.as_str() > due {
-        let mut events: Vec<String> = ctx.case.assigned.iter().map(|a| a.event.clone()).collect();
+        let mut events: Vec<crate::format::Hash> = ctx.case.assigned.iter().map(|a| a.event).collect();
         events.extend(ctx.decision_event());
         out.push(ctx.finding(
             "K-06",

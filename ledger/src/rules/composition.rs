@@ -4,10 +4,10 @@
 use serde_json::json;
 
 use super::Ctx;
-use crate::projections::figures::{composition, Share};
+use crate::projections::figures::Share;
 use crate::rulebook::Finding;
 
-fn committee_events(ctx: &Ctx) -> Vec<String> {
+fn committee_events(ctx: &Ctx) -> Vec<crate::format::Hash> {
     ctx.congress
         .elections
         .values()
@@ -15,7 +15,7 @@ fn committee_events(ctx: &Ctx) -> Vec<String> {
         .flat_map(|e| {
             e.rounds
                 .values()
-                .filter_map(|r| r.declared.as_ref().map(|d| d.event.clone()))
+                .filter_map(|r| r.declared.as_ref().map(|d| d.event))
         })
         .collect()
 }
@@ -29,7 +29,7 @@ pub fn t01_women(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(min) = ctx.rulebook.fraction("women_min") else {
         return;
     };
-    let c = composition(ctx.congress, youth_age(ctx));
+    let c = ctx.composition();
     if c.committee_size == 0 || min.reached_by(c.women.count, c.women.of) {
         return;
     }
@@ -58,11 +58,11 @@ pub fn t01_women(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// with none is reported.
 pub fn t02_young(ctx: &Ctx, out: &mut Vec<Finding>) {
     let age = youth_age(ctx);
-    let c = composition(ctx.congress, age);
+    let c = ctx.composition();
     if c.committee_size == 0 || c.young.count > 0 {
         return;
     }
-    let Share { count, of, .. } = c.young;
+    let Share { count, of, .. } = c.young.clone();
     out.push(ctx.finding(
         "T-02",
         committee_events(ctx),
@@ -86,7 +86,7 @@ pub fn pl01_outside_plan(ctx: &Ctx, out: &mut Vec<Finding>) {
             for person in d.value.elected.iter().filter(|p| !planned.contains(p)) {
                 out.push(ctx.finding(
                     "PL-01",
-                    vec![d.event.clone(), ctx.congress.convened.event.clone()],
+                    vec![d.event, ctx.congress.convened.event],
                     format!(
                         "{} ({person}) trúng cử {} ({}) nhưng không có trong đề án nhân sự được duyệt",
                         ctx.name(person), e.id, e.body

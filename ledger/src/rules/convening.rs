@@ -21,7 +21,7 @@ pub fn v01_notice(ctx: &Ctx, out: &mut Vec<Finding>) {
     if days < notice as i64 {
         out.push(ctx.finding(
             "V-01",
-            vec![convened.event.clone()],
+            vec![convened.event],
             format!(
                 "Quyết định triệu tập ngày {decided} chỉ trước ngày khai mạc {} {days} ngày làm việc, ít hơn {notice} ngày theo quy định",
                 convened.value.opens
@@ -45,11 +45,11 @@ pub fn v05_quorum(ctx: &Ctx, out: &mut Vec<Finding>) {
         .credentials
         .as_ref()
         .map_or(ctx.congress.convened.value.convened, |c| c.value.convened);
-    let mut check = |event: &str, present: u64, what_vi: &str, what_en: &str| {
+    let mut check = |event: &crate::format::Hash, present: u64, what_vi: &str, what_en: &str| {
         if !quorum.reached_by(present, summoned) {
             out.push(ctx.finding(
                 "V-05",
-                vec![event.to_string()],
+                vec![*event],
                 format!(
                     "{what_vi}: có mặt {present}/{summoned}, chưa đủ {} số được triệu tập",
                     quorum.text()
@@ -90,7 +90,7 @@ pub fn v04_approval(ctx: &Ctx, out: &mut Vec<Finding>) {
         for r in &approval.value.refused {
             out.push(ctx.finding(
                 "V-04",
-                vec![approval.event.clone()],
+                vec![approval.event],
                 format!(
                     "Cấp ủy cấp trên không chuẩn y kết quả bầu {} ({}) của cuộc bầu {}: {}; người này không là thành viên",
                     ctx.name(&r.person), r.person, r.election, r.reason

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::format::Hash;
 use crate::projections::complaints::Case;
 use crate::projections::congress::Congress;
 use crate::projections::Projections;
@@ -23,6 +24,7 @@ pub struct Ctx<'a> {
     pub congress: &'a Congress,
     pub rulebook: &'a Rulebook,
     pub projections: &'a Projections,
+    composition: std::cell::OnceCell<crate::projections::figures::Composition>,
 }
 
 /// What a complaint rule sees: the case, and the congress it concerns if any.
@@ -71,7 +73,7 @@ pub fn finding(
     rulebook: &Rulebook,
     rule: &str,
     stream: &str,
-    events: Vec<String>,
+    events: Vec<Hash>,
     message_vi: String,
     message_en: String,
     parameters: &[(&str, Value)],
@@ -81,7 +83,7 @@ pub fn finding(
         rule: rule.to_string(),
         severity: meta.map_or(Severity::Warning, |m| m.severity),
         stream: stream.to_string(),
-        events,
+        events: events.iter().map(Hash::to_hex).collect(),
         message_vi,
         message_en,
         citation: meta.map(|m| m.citation.clone()).unwrap_or_default(),
@@ -94,10 +96,18 @@ pub fn finding(
 }
 
 impl Ctx<'_> {
+    /// The committee's composition, computed once for the rules that need it.
+    fn composition(&self) -> &crate::projections::figures::Composition {
+        self.composition.get_or_init(|| {
+            let youth = self.rulebook.number("youth_age").map_or(40, |v| v as i32);
+            crate::projections::figures::composition(self.congress, youth)
+        })
+    }
+
     fn finding(
         &self,
         rule: &str,
-        events: Vec<String>,
+        events: Vec<Hash>,
         vi: String,
         en: String,
         params: &[(&str, Value)],
@@ -157,6 +167,7 @@ pub fn check(projections: &Projections, default_rulebook: &str) -> ProcedureRepo
                     congress,
                     rulebook,
                     projections,
+                    composition: std::cell::OnceCell::new(),
                 };
                 for (_, rule) in CONGRESS_RULES {
                     rule(&ctx, &mut findings);

@@ -66,8 +66,8 @@ pub fn p02_counting_arithmetic(ctx: &Ctx, out: &mut Vec<Finding>) {
                 }
             }
             if !wrong_vi.is_empty() {
-                let mut events = vec![c.event.clone()];
-                events.extend(r.issued.iter().map(|i| i.event.clone()));
+                let mut events = vec![c.event];
+                events.extend(r.issued.iter().map(|i| i.event));
                 out.push(ctx.finding(
                     "P-02",
                     events,
@@ -107,7 +107,7 @@ pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
                 if !threshold.reached_by(votes, base) {
                     out.push(ctx.finding(
                         "P-04",
-                        vec![d.event.clone()],
+                        vec![d.event],
                         format!(
                             "{} ({person}) được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ)",
                             ctx.name(person), e.id, r.round, threshold.text()
@@ -173,7 +173,7 @@ pub fn p05_highest_win(ctx: &Ctx, out: &mut Vec<Finding>) {
             if !problems_vi.is_empty() {
                 out.push(ctx.finding(
                     "P-05",
-                    vec![d.event.clone()],
+                    vec![d.event],
                     format!(
                         "Kết quả {} vòng {}: {}",
                         e.id,
@@ -225,7 +225,7 @@ pub fn p06_tie_needs_new_round(ctx: &Ctx, out: &mut Vec<Finding>) {
                     .collect();
                 out.push(ctx.finding(
                     "P-06",
-                    vec![d.event.clone()],
+                    vec![d.event],
                     format!(
                         "{} vòng {}: {} bằng phiếu ({last}) ở chỗ cuối cùng; việc này phải bầu lại, không được quyết định bằng kết quả kiểm phiếu",
                         e.id, r.round, names.join(", ")
@@ -263,7 +263,7 @@ pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
             if !decided {
                 out.push(ctx.finding(
                     "P-07",
-                    vec![next.opened.event.clone()],
+                    vec![next.opened.event],
                     format!(
                         "{} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp sau vòng {}",
                         e.id, next.round, prev.round
@@ -313,7 +313,7 @@ pub fn p08_delegation_order(ctx: &Ctx, out: &mut Vec<Finding>) {
             if got_off != want_off || alternates != expected_alt {
                 out.push(ctx.finding(
                     "P-08",
-                    vec![d.event.clone()],
+                    vec![d.event],
                     format!(
                         "Đoàn đại biểu {} vòng {}: chính thức và dự khuyết không theo thứ tự số phiếu từ cao xuống thấp",
                         e.id, r.round
@@ -342,7 +342,7 @@ pub fn r01_resolution_majority(ctx: &Ctx, out: &mut Vec<Finding>) {
         if v.subject == "resolution" && v.adopted && !threshold.reached_by(v.for_, base) {
             out.push(ctx.finding(
                 "R-01",
-                vec![m.event.clone()],
+                vec![m.event],
                 format!("Nghị quyết {} được công bố thông qua với {} phiếu tán thành, không quá {} của {base}", v.motion, v.for_, threshold.text()),
                 format!("resolution {} was declared adopted with {} in favour, not more than {} of {base}", v.motion, v.for_, threshold.text()),
                 &[("threshold", json!(threshold)), ("base", json!(base))],

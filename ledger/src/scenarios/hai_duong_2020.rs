@@ -117,15 +117,15 @@ struct Election<'a> {
     hour: u32,
 }
 
-fn hold(r: &mut Recorder, k: &Keys, e: &Election) -> Result<(), ComposeError> {
+fn hold(r: &mut Recorder, k: &Keys, stream: &str, e: &Election) -> Result<(), ComposeError> {
     let t = |minute: u32| vn_time(2020, 6, e.day, e.hour, minute);
-    r.record(&k.presidium, CONGRESS, "election.opened", t(0), json!({
+    r.record(&k.presidium, stream, "election.opened", t(0), json!({
         "election": e.id, "body": e.body, "round": 1, "seats": e.seats, "alternates": e.alternates,
     }))?;
     for &c in &e.candidates {
         r.record(
             &k.presidium,
-            CONGRESS,
+            stream,
             "nomination.made",
             t(2),
             json!({
@@ -135,7 +135,7 @@ fn hold(r: &mut Recorder, k: &Keys, e: &Election) -> Result<(), ComposeError> {
     }
     let motion = r.record(
         &k.presidium,
-        CONGRESS,
+        stream,
         "motion.decided",
         t(10),
         json!({
@@ -147,7 +147,7 @@ fn hold(r: &mut Recorder, k: &Keys, e: &Election) -> Result<(), ComposeError> {
     )?;
     r.record(
         &k.presidium,
-        CONGRESS,
+        stream,
         "candidate_list.adopted",
         t(11),
         json!({
@@ -157,7 +157,7 @@ fn hold(r: &mut Recorder, k: &Keys, e: &Election) -> Result<(), ComposeError> {
     )?;
     r.record(
         &k.counting,
-        CONGRESS,
+        stream,
         "ballots.issued",
         t(15),
         json!({
@@ -172,7 +172,7 @@ fn hold(r: &mut Recorder, k: &Keys, e: &Election) -> Result<(), ComposeError> {
         .collect();
     let counted = r.record(
         &k.counting,
-        CONGRESS,
+        stream,
         "ballots.counted",
         t(45),
         json!({
@@ -180,7 +180,7 @@ fn hold(r: &mut Recorder, k: &Keys, e: &Election) -> Result<(), ComposeError> {
             "invalid": e.invalid, "votes": votes,
         }),
     )?;
-    r.record(&k.counting, CONGRESS, "election.declared", t(50), json!({
+    r.record(&k.counting, stream, "election.declared", t(50), json!({
         "election": e.id, "round": 1, "elected": people(e.elected.iter().copied()),
         "alternates": people(e.declared_alternates.iter().copied()), "counted": counted.to_hex(),
     }))?;
@@ -261,6 +261,18 @@ pub fn build() -> Result<Scenario, ComposeError> {
         "org": ORG, "name": "Đảng bộ thành phố Hải Dương", "parent": "hd.tinh-haiduong", "level": "district",
     }))?;
 
+    record_congress(&mut r, &k, ORG, CONGRESS)?;
+    Ok(Scenario {
+        origin: ORIGIN.to_string(),
+        title: title.to_string(),
+        log_key: k.log,
+        events: r.finish(),
+    })
+}
+
+/// Records the congress of `org` in `stream`, from its convening to the approval of its
+/// results, with the signatures of `k`'s bodies (whose scopes must cover `stream`).
+pub fn record_congress(r: &mut Recorder, k: &Keys, org: &str, stream: &str) -> Result<(), ComposeError> {
     let plan = json!({
         "seats": {"committee": 41, "standing_committee": 12, "secretary": 1, "deputy_secretary": 2,
                   "inspection_commission": 9, "inspection_chair": 1, "delegation": 37},
@@ -276,18 +288,18 @@ pub fn build() -> Result<Scenario, ComposeError> {
     });
     r.record(
         &k.convener,
-        CONGRESS,
+        stream,
         "congress.convened",
         vn_time(2020, 4, 1, 9, 0),
         json!({
-            "org": ORG, "term": TERM, "number": "XXIII", "form": "delegates", "convened": CONVENED,
+            "org": org, "term": TERM, "number": "XXIII", "form": "delegates", "convened": CONVENED,
             "opens": "2020-06-05", "closes": "2020-06-07", "rulebook": "qd244-2014", "plan": plan,
         }),
     )?;
     for i in 0..PEOPLE {
         r.record(
             &k.credentials,
-            CONGRESS,
+            stream,
             "person.registered",
             vn_time(2020, 6, 4, 14, 0),
             json!({
@@ -306,7 +318,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
         .collect();
     r.record(
         &k.credentials,
-        CONGRESS,
+        stream,
         "credentials.reported",
         vn_time(2020, 6, 5, 8, 0),
         json!({
@@ -315,7 +327,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
     )?;
     r.record(
         &k.presidium,
-        CONGRESS,
+        stream,
         "session.opened",
         vn_time(2020, 6, 5, 8, 30),
         json!({
@@ -348,7 +360,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
         }
         r.record(
             &k.presidium,
-            CONGRESS,
+            stream,
             "motion.decided",
             vn_time(2020, 6, 5, 8, 40 + n as u32),
             m,
@@ -464,11 +476,11 @@ pub fn build() -> Result<Scenario, ComposeError> {
     ];
     for e in &elections {
         debug_assert_eq!(e.candidates.len(), e.votes.len(), "{}", e.id);
-        hold(&mut r, &k, e)?;
+        hold(r, k, stream, e)?;
     }
     r.record(
         &k.presidium,
-        CONGRESS,
+        stream,
         "congress.closed",
         vn_time(2020, 6, 7, 11, 30),
         json!({
@@ -484,7 +496,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
         .collect();
     r.record(
         &k.superior,
-        CONGRESS,
+        stream,
         "results.approved",
         vn_time(2020, 6, 15, 9, 0),
         json!({
@@ -492,10 +504,5 @@ pub fn build() -> Result<Scenario, ComposeError> {
             "approved": approved, "refused": [],
         }),
     )?;
-    Ok(Scenario {
-        origin: ORIGIN.to_string(),
-        title: title.to_string(),
-        log_key: k.log,
-        events: r.finish(),
-    })
+    Ok(())
 }

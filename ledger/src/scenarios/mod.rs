@@ -130,6 +130,12 @@ impl Recorder {
     pub fn finish(self) -> Vec<SignedEvent> {
         self.events
     }
+
+    /// The events signed so far, leaving the recorder empty (heads are kept): for long
+    /// scenarios appended a part at a time.
+    pub fn take_events(&mut self) -> Vec<SignedEvent> {
+        std::mem::take(&mut self.events)
+    }
 }
 
 /// The genesis and the recorder that continues it.

@@ -15,6 +15,7 @@ use crate::crypto::{self, KeyCache};
 use crate::format::event::signed_message;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Entry, FormatError, Hash, SignedNote, VerifierKey};
+use crate::projections::{Decoded as ProjDecoded, Projections, Target};
 
 /// Entries per chunk: large enough to keep both cores busy, small enough to bound memory.
 pub const CHUNK: usize = 16384;
@@ -83,6 +84,9 @@ pub struct IntegrityReport {
     /// [`UNAUTHORIZED_LIMIT`] of them.
     pub unauthorized: Vec<Failure>,
     pub unauthorized_count: u64,
+    /// The projections of the entries checked, when asked for (`with_projections`).
+    #[serde(skip)]
+    pub projections: Option<Projections>,
 }
 
 /// At most this many unauthorized acts are listed (the count goes on).
@@ -108,6 +112,8 @@ impl IntegrityReport {
 pub struct VerifyOptions {
     /// Check every signature with `verify_strict` alone, without batching.
     pub strict_signatures: bool,
+    /// Fold the projections in the same pass (for the procedure checks), sharing its decoding.
+    pub with_projections: bool,
 }
 
 /// Per-entry results of the parallel stage.
@@ -115,6 +121,19 @@ struct Decoded {
     entry: Result<Entry, FormatError>,
     leaf: Hash,
     signature_ok: bool,
+    /// The payload rule (a JSON object), checked in parallel and reported after the signature.
+    payload_ok: Result<(), FormatError>,
+    /// The typed payload, when projections are folded in the same pass.
+    payload: Option<Result<crate::domain::Payload, String>>,
+}
+
+/// What the verifier remembers of every act: enough to judge a correction's authority and to
+/// place its replacement. (Memory grows with the log here: ~60 bytes an entry.)
+struct ActRef {
+    kind: u8,
+    schema: u16,
+    stream: u32,
+    time: i64,
 }
 
 pub struct Verifier {
@@ -123,7 +142,10 @@ pub struct Verifier {
     position: u64,
     last_received: i64,
     heads: HashMap<String, (u64, Hash)>,
-    kinds: HashMap<Hash, u8>,
+    acts: HashMap<Hash, ActRef>,
+    stream_ids: HashMap<String, u32>,
+    stream_names: Vec<String>,
+    projections: Option<Projections>,
     registry: Option<Registry>,
     frontier: Frontier,
     roots: HashMap<u64, Hash>,
@@ -141,13 +163,17 @@ impl Verifier {
     /// `origin`: the ledger the log must belong to, when known from a trusted source (the
     /// archive's `ledger.json`, the live ledger); otherwise the genesis event's.
     pub fn new(origin: Option<String>, options: VerifyOptions) -> Verifier {
+        let projections = options.with_projections.then(Projections::default);
         Verifier {
             origin,
             options,
             position: 0,
             last_received: i64::MIN,
             heads: HashMap::new(),
-            kinds: HashMap::new(),
+            acts: HashMap::new(),
+            stream_ids: HashMap::new(),
+            stream_names: Vec::new(),
+            projections,
             registry: None,
             frontier: Frontier::new(),
             roots: HashMap::new(),
@@ -194,13 +220,14 @@ impl Verifier {
             return Err(f.clone());
         }
         let strict = self.options.strict_signatures;
+        let project = self.options.with_projections;
         let pending = self.pending.take();
         let keys = std::mem::take(&mut self.keys);
         let (decoded, checked) = rayon::join(
             || {
                 chunk
                     .par_chunks(SIG_BATCH)
-                    .flat_map_iter(|part| decode_part(part, strict, &keys))
+                    .flat_map_iter(|part| decode_part(part, strict, project, &keys))
                     .collect::<Vec<Decoded>>()
             },
             || self.check_all(pending),
@@ -250,7 +277,7 @@ impl Verifier {
         if !d.signature_ok {
             return self.fail(FailureKind::Signature, "signature does not verify".into());
         }
-        if let Err(e) = entry.event.check_payload() {
+        if let Err(e) = d.payload_ok {
             return self.fail(FailureKind::Encoding, e.to_string());
         }
         let (next, head) = self
@@ -291,7 +318,43 @@ impl Verifier {
             .iter()
             .position(|k| k.kind == body.kind)
         {
-            self.kinds.insert(hash, i as u8);
+            let next = self.stream_names.len() as u32;
+            let stream = *self.stream_ids.entry(body.stream.clone()).or_insert(next);
+            if stream == next {
+                self.stream_names.push(body.stream.clone());
+            }
+            self.acts.insert(
+                hash,
+                ActRef {
+                    kind: i as u8,
+                    schema: body.schema,
+                    stream,
+                    time: body.time,
+                },
+            );
+        }
+        if let (Some(p), Some(payload)) = (self.projections.as_mut(), d.payload) {
+            let (acts, names) = (&self.acts, &self.stream_names);
+            let lookup = |h: &Hash| {
+                acts.get(h).map(|a| Target {
+                    stream: names[a.stream as usize].clone(),
+                    kind: crate::catalogue::KINDS[a.kind as usize].kind.to_string(),
+                    schema: a.schema,
+                    time: a.time,
+                })
+            };
+            p.apply(
+                ProjDecoded {
+                    position: self.position,
+                    hash,
+                    stream: body.stream.clone(),
+                    kind: body.kind.clone(),
+                    schema: body.schema,
+                    time: body.time,
+                    payload,
+                },
+                &lookup,
+            );
         }
         self.last_received = entry.received;
         self.frontier.push(d.leaf, |_| {});
@@ -310,11 +373,10 @@ impl Verifier {
                 Some(Registry::genesis(&origin, &entry.event).map_err(|e| e.to_string())?);
             return Ok(());
         };
-        let kinds = &self.kinds;
+        let acts = &self.acts;
         let lookup = |h: &Hash| {
-            kinds
-                .get(h)
-                .map(|&i| crate::catalogue::KINDS[i as usize].kind.to_string())
+            acts.get(h)
+                .map(|a| crate::catalogue::KINDS[a.kind as usize].kind.to_string())
         };
         registry.check(body, &lookup).map_err(|e| e.to_string())?;
         if body.stream == "ledger" {
@@ -380,6 +442,7 @@ impl Verifier {
             failure,
             unauthorized: self.unauthorized,
             unauthorized_count: self.unauthorized_count,
+            projections: self.projections,
         }
     }
 }
@@ -426,7 +489,7 @@ fn check_checkpoint(
     }
 }
 
-fn decode_part(part: &[&[u8]], strict: bool, keys: &KeyCache) -> Vec<Decoded> {
+fn decode_part(part: &[&[u8]], strict: bool, project: bool, keys: &KeyCache) -> Vec<Decoded> {
     let entries: Vec<(Result<Entry, FormatError>, Hash)> = part
         .iter()
         .map(|bytes| (Entry::decode_structure(bytes), merkle::leaf_hash(bytes)))
@@ -466,6 +529,10 @@ fn decode_part(part: &[&[u8]], strict: bool, keys: &KeyCache) -> Vec<Decoded> {
         .into_iter()
         .zip(results)
         .map(|((entry, leaf), signature_ok)| Decoded {
+            payload_ok: entry.as_ref().map_or(Ok(()), |e| e.event.check_payload()),
+            payload: project
+                .then(|| entry.as_ref().ok().map(ProjDecoded::payload_of))
+                .flatten(),
             entry,
             leaf,
             signature_ok,
