@@ -33,8 +33,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let scenario = hai_duong_2020::build().context("building the scenario")?;
     let ledger = scenario.create_ledger(&dir, Options::default())?;
     let note = ledger.sign_checkpoint()?;
-    let report = ledger::verify::ledger(&ledger, &VerifyOptions::default())?;
-    let projections = ledger::projections::Projections::rebuild(&ledger)?;
+    let (report, projections) =
+        ledger::verify::ledger_with_projections(&ledger, &VerifyOptions::default())?;
+    let projections = match projections {
+        Some(p) => p,
+        None => ledger::projections::Projections::rebuild(&ledger)?,
+    };
 
     // Count the acts, and find the secretary's election to prove its inclusion.
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();

@@ -171,9 +171,14 @@ fn the_seasons_of_2020_reproduce_the_reported_progress() {
 #[test]
 fn projections_folded_in_verification_equal_a_rebuild() {
     use ledger::verify::integrity::VerifyOptions;
-    for scenario in [hd::build().unwrap(), ledger::scenarios::irregular_2025::build().unwrap()] {
+    for scenario in [
+        hd::build().unwrap(),
+        ledger::scenarios::irregular_2025::build().unwrap(),
+    ] {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = scenario.create_ledger(&dir.path().join("l"), Options::default()).unwrap();
+        let ledger = scenario
+            .create_ledger(&dir.path().join("l"), Options::default())
+            .unwrap();
         let report = ledger
             .verify(&VerifyOptions {
                 with_projections: true,

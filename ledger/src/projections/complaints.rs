@@ -49,11 +49,7 @@ pub struct Case {
 }
 
 fn rec_of<T>(event: crate::format::Hash, time: i64, value: T) -> Recorded<T> {
-    Recorded {
-        event,
-        time,
-        value,
-    }
+    Recorded { event, time, value }
 }
 
 impl Case {

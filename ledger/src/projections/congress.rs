@@ -114,13 +114,8 @@ pub struct Act {
 }
 
 fn act_record<T>(event: Hash, time: i64, value: T) -> Recorded<T> {
-    Recorded {
-        event,
-        time,
-        value,
-    }
+    Recorded { event, time, value }
 }
-
 
 impl Congress {
     pub fn new(stream: &str, convened: Recorded<CongressConvened>) -> Congress {
@@ -167,7 +162,8 @@ impl Congress {
         match act.payload {
             Payload::CongressConvened(p) => self.convened = act_record(event, time, *p),
             Payload::PersonRegistered(p) => {
-                self.persons.insert(p.person.clone(), act_record(event, time, p));
+                self.persons
+                    .insert(p.person.clone(), act_record(event, time, p));
             }
             Payload::CredentialsReported(p) => self.credentials = Some(act_record(event, time, p)),
             Payload::SessionOpened(p) => {
@@ -177,7 +173,8 @@ impl Congress {
                 }
             }
             Payload::MotionDecided(p) => {
-                self.motions.insert(p.motion.clone(), act_record(event, time, p));
+                self.motions
+                    .insert(p.motion.clone(), act_record(event, time, p));
             }
             Payload::ElectionOpened(p) => {
                 let (id, body, round) = (p.election.clone(), p.body.clone(), p.round);
@@ -203,7 +200,9 @@ impl Congress {
             }
             Payload::NominationMade(p) => {
                 let (id, person) = (p.election.clone(), p.person.clone());
-                self.election(&id).nominations.insert(person, act_record(event, time, p));
+                self.election(&id)
+                    .nominations
+                    .insert(person, act_record(event, time, p));
             }
             Payload::StrawPollCounted(p) => {
                 let id = p.election.clone();
@@ -211,7 +210,9 @@ impl Congress {
             }
             Payload::WithdrawalDecided(p) => {
                 let (id, person) = (p.election.clone(), p.person.clone());
-                self.election(&id).withdrawals.insert(person, act_record(event, time, p));
+                self.election(&id)
+                    .withdrawals
+                    .insert(person, act_record(event, time, p));
             }
             Payload::CandidateListAdopted(p) => {
                 if let Some(round) = self.round(&p.election.clone(), p.round) {

@@ -128,7 +128,10 @@ impl Projections {
 
     /// Applies the next entry of the log (taking over its payload).
     pub fn apply(&mut self, d: Decoded, lookup: Lookup) {
-        debug_assert_eq!(d.position, self.position, "entries are applied in log order");
+        debug_assert_eq!(
+            d.position, self.position,
+            "entries are applied in log order"
+        );
         self.position = d.position + 1;
         let place = Place {
             position: d.position,
@@ -170,22 +173,45 @@ impl Projections {
             Payload::CongressConvened(p) if creates => {
                 self.congresses.insert(
                     stream.to_string(),
-                    Congress::new(stream, Recorded { event, time, value: *p }),
+                    Congress::new(
+                        stream,
+                        Recorded {
+                            event,
+                            time,
+                            value: *p,
+                        },
+                    ),
                 );
             }
             Payload::ComplaintReceived(p) if creates => {
-                if let Some(c) = p.concerns.congress.as_ref().and_then(|c| self.congresses.get_mut(c)) {
+                if let Some(c) = p
+                    .concerns
+                    .congress
+                    .as_ref()
+                    .and_then(|c| self.congresses.get_mut(c))
+                {
                     c.complaints.push(stream.to_string());
                 }
                 self.complaints.insert(
                     stream.to_string(),
-                    Case::new(stream, Recorded { event, time, value: p }),
+                    Case::new(
+                        stream,
+                        Recorded {
+                            event,
+                            time,
+                            value: p,
+                        },
+                    ),
                 );
             }
             Payload::LedgerCreated(_) | Payload::KeyEnrolled(_) | Payload::KeyRevoked(_) => {}
             payload => {
                 let is_document = matches!(payload, Payload::DocumentAttached(_));
-                let act = Act { event, time, payload };
+                let act = Act {
+                    event,
+                    time,
+                    payload,
+                };
                 if let Some(c) = self.congresses.get_mut(stream) {
                     c.apply(act);
                 } else if let Some(case) = self.complaints.get_mut(stream) {
@@ -193,7 +219,10 @@ impl Projections {
                 } else if !is_document {
                     self.unplaced(
                         place,
-                        format!("`{}` in `{stream}` before the stream was opened", place.kind),
+                        format!(
+                            "`{}` in `{stream}` before the stream was opened",
+                            place.kind
+                        ),
                     );
                 }
             }
@@ -205,15 +234,22 @@ impl Projections {
     fn correct(&mut self, place: &Place, c: domain::payloads::CorrectionIssued, lookup: Lookup) {
         let corrected = c.corrects.parse::<Hash>().ok();
         let Some((corrected, target)) = corrected.and_then(|h| lookup(&h).map(|t| (h, t))) else {
-            return self.unplaced(place, format!("correction of {} which is not in the log", c.corrects));
+            return self.unplaced(
+                place,
+                format!("correction of {} which is not in the log", c.corrects),
+            );
         };
         let replacement = match serde_json::to_vec(&c.replacement)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| domain::decode(&target.kind, target.schema, &bytes).map_err(|e| e.to_string()))
-        {
+            .and_then(|bytes| {
+                domain::decode(&target.kind, target.schema, &bytes).map_err(|e| e.to_string())
+            }) {
             Ok(p) => p,
             Err(why) => {
-                return self.unplaced(place, format!("replacement is not a valid `{}`: {why}", target.kind))
+                return self.unplaced(
+                    place,
+                    format!("replacement is not a valid `{}`: {why}", target.kind),
+                )
             }
         };
         let act = Act {
@@ -234,7 +270,13 @@ impl Projections {
     pub fn catch_up(&mut self, ledger: &Ledger) -> Result<u64, StorageError> {
         let start = self.position;
         let end = ledger.size();
-        let lookup = |h: &Hash| ledger.entry_by_hash(h).ok().flatten().map(|e| Target::of(&e));
+        let lookup = |h: &Hash| {
+            ledger
+                .entry_by_hash(h)
+                .ok()
+                .flatten()
+                .map(|e| Target::of(&e))
+        };
         let mut failed = None;
         ledger.scan_chunks(start, end, &mut |first, frames| {
             let decoded: Vec<Result<Decoded, String>> = frames

@@ -252,10 +252,9 @@ pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
     for e in ctx.congress.elections.values() {
         for w in e.withdrawals.values().filter(|w| w.value.allowed) {
             let voted = w.value.motion.as_ref().is_some_and(|m| {
-                ctx.congress
-                    .motions
-                    .values()
-                    .any(|x| x.event.to_hex() == *m && x.value.subject == "withdrawal" && x.value.adopted)
+                ctx.congress.motions.values().any(|x| {
+                    x.event.to_hex() == *m && x.value.subject == "withdrawal" && x.value.adopted
+                })
             });
             if !voted {
                 out.push(ctx.finding(

@@ -28,11 +28,11 @@ impl CaseCtx<'_> {
     }
 
     fn decision_event(&self) -> Option<crate::format::Hash> {
-        self.case
-            .concluded
+        self.case.concluded.as_ref().map(|c| c.event).or(self
+            .case
+            .dismissed
             .as_ref()
-            .map(|c| c.event)
-            .or(self.case.dismissed.as_ref().map(|d| d.event))
+            .map(|d| d.event))
     }
 }
 
@@ -160,7 +160,8 @@ pub fn k06_due_date(ctx: &CaseCtx, out: &mut Vec<Finding>) {
         return;
     };
     if decided.as_str() > due {
-        let mut events: Vec<crate::format::Hash> = ctx.case.assigned.iter().map(|a| a.event).collect();
+        let mut events: Vec<crate::format::Hash> =
+            ctx.case.assigned.iter().map(|a| a.event).collect();
         events.extend(ctx.decision_event());
         out.push(ctx.finding(
             "K-06",

@@ -272,7 +272,12 @@ pub fn build() -> Result<Scenario, ComposeError> {
 
 /// Records the congress of `org` in `stream`, from its convening to the approval of its
 /// results, with the signatures of `k`'s bodies (whose scopes must cover `stream`).
-pub fn record_congress(r: &mut Recorder, k: &Keys, org: &str, stream: &str) -> Result<(), ComposeError> {
+pub fn record_congress(
+    r: &mut Recorder,
+    k: &Keys,
+    org: &str,
+    stream: &str,
+) -> Result<(), ComposeError> {
     let plan = json!({
         "seats": {"committee": 41, "standing_committee": 12, "secretary": 1, "deputy_secretary": 2,
                   "inspection_commission": 9, "inspection_chair": 1, "delegation": 37},

@@ -6,6 +6,7 @@ pub mod integrity;
 pub mod report;
 
 use crate::engine::Ledger;
+use crate::projections::Projections;
 use crate::storage::StorageError;
 use integrity::VerifyOptions;
 use report::Report;
@@ -14,6 +15,15 @@ use report::Report;
 /// log's integrity holds (findings about a log that is not the signed record would mislead),
 /// from projections folded in the same pass over the log, not from the stored ones.
 pub fn ledger(ledger: &Ledger, options: &VerifyOptions) -> Result<Report, StorageError> {
+    Ok(ledger_with_projections(ledger, options)?.0)
+}
+
+/// As [`ledger`], and the projections the procedure level was computed from (None when the
+/// log's integrity failed), for callers that go on to show them.
+pub fn ledger_with_projections(
+    ledger: &Ledger,
+    options: &VerifyOptions,
+) -> Result<(Report, Option<Projections>), StorageError> {
     let options = VerifyOptions {
         with_projections: true,
         ..options.clone()
@@ -22,8 +32,9 @@ pub fn ledger(ledger: &Ledger, options: &VerifyOptions) -> Result<Report, Storag
     let projections = integrity.projections.take();
     let report = Report::new(integrity);
     let Some(projections) = projections.filter(|_| report.integrity.ok) else {
-        return Ok(report);
+        return Ok((report, None));
     };
     let default_rulebook = ledger.registry()?.genesis_payload().rulebook.clone();
-    Ok(report.with_procedure(crate::rules::check(&projections, &default_rulebook)))
+    let report = report.with_procedure(crate::rules::check(&projections, &default_rulebook));
+    Ok((report, Some(projections)))
 }
