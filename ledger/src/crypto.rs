@@ -60,11 +60,13 @@ pub struct Item<'a> {
     pub signature: &'a [u8; 64],
 }
 
-/// What is known of a signer key: its decompressed form (None if it is not a point), whether
-/// it is weak (refused by strict verification) and whether it may enter a batch.
+/// What is known of a signer key: its decompressed form (None if it is not a point), its
+/// negation (for recomputing `R`), whether it is weak (refused by strict verification) and
+/// whether it may enter a batch.
 #[derive(Clone, Copy)]
 struct KnownKey {
     key: Option<VerifyingKey>,
+    minus_a: Option<curve25519_dalek::EdwardsPoint>,
     weak: bool,
     batchable: bool,
 }
@@ -94,6 +96,7 @@ impl KeyCache {
                 .is_some_and(|p| p.is_torsion_free());
         let known = KnownKey {
             key,
+            minus_a: key.map(|k| -k.to_edwards()),
             weak,
             batchable,
         };
@@ -117,14 +120,49 @@ pub fn verify_each(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
         .iter()
         .map(|item| {
             let known = cache.known(item.public);
-            match known.key {
-                Some(key) if !known.weak => key
-                    .verify_strict(item.message, &Signature::from_bytes(item.signature))
-                    .is_ok(),
+            match known.minus_a {
+                Some(minus_a) if !known.weak => {
+                    strict_with_key(item.public, &minus_a, item.message, item.signature)
+                }
                 _ => false,
             }
         })
         .collect()
+}
+
+/// `verify_strict`'s decision, computed without decompressing `R`. `verify_strict` refuses a
+/// non-canonical `S`, an `R` that does not decompress or is of small order, and a weak key
+/// (the caller's check), then accepts iff `compress([s]B − [k]A)` equals `R`'s bytes, with
+/// `k = SHA-512(R ‖ A ‖ M)`. Here `R`'s bytes are checked instead: an unreduced `y`, or one of
+/// the small-order encodings, is refused (an `R` that does not decompress at all can never
+/// equal a compressed point, so the comparison refuses it). The property tests compare this
+/// with `verify_strict` on valid, damaged and torsioned signatures.
+fn strict_with_key(
+    public: &[u8; 32],
+    minus_a: &curve25519_dalek::EdwardsPoint,
+    message: &[u8],
+    signature: &[u8; 64],
+) -> bool {
+    use sha2::{Digest, Sha512};
+    let mut r = [0u8; 32];
+    r.copy_from_slice(&signature[..32]);
+    if y_not_reduced(&r) || small_order_encodings().contains(&r) {
+        return false;
+    }
+    let mut s_bytes = [0u8; 32];
+    s_bytes.copy_from_slice(&signature[32..]);
+    let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
+        return false;
+    };
+    let mut h = Sha512::new();
+    h.update(r);
+    h.update(public);
+    h.update(message);
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    curve25519_dalek::EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, minus_a, &s)
+        .compress()
+        .0
+        == r
 }
 
 /// Every encoding with `y < p` of a small-order point: the eight torsion points, each also
@@ -252,6 +290,64 @@ mod tests {
         };
         assert_eq!(verify_batched(&[item], &KeyCache::default()), vec![false]);
         assert!(verify_strict(&identity, b"anything", &sig).is_err());
+    }
+
+    #[test]
+    fn the_fast_strict_path_decides_edge_encodings_as_verify_strict_does() {
+        let key = signing_key_from_seed(&[8; 32]);
+        let public = public_key(&key);
+        let msg = b"an act of the congress";
+        let good = key.sign(msg).to_bytes();
+        let mut cases = vec![good];
+        // Every small-order R, and an unreduced one, with the real S.
+        for enc in small_order_encodings() {
+            let mut sig = good;
+            sig[..32].copy_from_slice(enc);
+            cases.push(sig);
+        }
+        let mut unreduced = good;
+        unreduced[..32].copy_from_slice(&[0xff; 32]);
+        unreduced[31] = 0x7f;
+        cases.push(unreduced);
+        // S + L: the same scalar, not canonical.
+        // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+        let mut l = [0u8; 32];
+        l[..16].copy_from_slice(&[
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14,
+        ]);
+        l[31] = 0x10;
+        let mut s_plus_l = good;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = u16::from(good[32 + i]) + u16::from(l[i]) + carry;
+            s_plus_l[32 + i] = v as u8;
+            carry = v >> 8;
+        }
+        cases.push(s_plus_l);
+        let cache = KeyCache::default();
+        for (i, sig) in cases.iter().enumerate() {
+            let item = Item {
+                public: &public,
+                message: msg,
+                signature: sig,
+            };
+            assert_eq!(
+                verify_each(&[item], &cache)[0],
+                verify_strict(&public, msg, sig).is_ok(),
+                "case {i}"
+            );
+        }
+        assert!(
+            verify_each(
+                &[Item {
+                    public: &public,
+                    message: msg,
+                    signature: &good
+                }],
+                &cache
+            )[0]
+        );
     }
 
     #[test]

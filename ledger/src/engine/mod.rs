@@ -134,6 +134,8 @@ pub(crate) struct Shared {
     indexed: Mutex<u64>,
     indexed_changed: Condvar,
     poisoned: RwLock<Option<String>>,
+    /// Signer keys seen, decompressed once (shared by the submitting threads).
+    keys: crate::crypto::KeyCache,
 }
 
 pub struct Ledger {
@@ -199,6 +201,20 @@ impl Ledger {
             });
         }
         self.check_schema(&event)?;
+        // Verified here, on the submitting thread: submitters run in parallel, while the
+        // committer that sequences every event is one thread.
+        let message = crate::format::event::signed_message(event.body_bytes());
+        let signature = event.signature();
+        let item = crate::crypto::Item {
+            public: &event.body().signer,
+            message: &message,
+            signature: &signature,
+        };
+        if !crate::crypto::verify_each(&[item], &self.shared.keys)[0] {
+            return Err(AppendError::Signature(
+                crate::crypto::SignatureError::Invalid,
+            ));
+        }
         let (reply, answer) = bounded(1);
         let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
         submit

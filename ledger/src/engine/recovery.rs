@@ -191,6 +191,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         indexed: Mutex::new(0),
         indexed_changed: Condvar::new(),
         poisoned: RwLock::new(None),
+        keys: crate::crypto::KeyCache::default(),
     });
     let registry = load_registry(&shared)?;
     Ok(Recovered {

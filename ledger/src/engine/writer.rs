@@ -1,5 +1,6 @@
-//! The append pipeline, three threads in a row: the committer checks and sequences groups of
-//! events and writes each group with one `write`; the syncer makes each group durable with one
+//! The append pipeline, three threads in a row after the submitting threads (which decode,
+//! validate and verify each event's signature, in parallel): the committer sequences groups
+//! of events (versions, chains, authority) and writes each group with one `write`; the syncer makes each group durable with one
 //! fsync and acknowledges it; the indexer applies it to the index, publishes it to readers and
 //! signs checkpoints.
 //!
@@ -23,8 +24,6 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use super::recovery::WriterState;
 use super::{AppendError, Appended, OpenError, Options, Shared};
 use crate::authority::Registry;
-use crate::crypto::{self, KeyCache, SignatureError};
-use crate::format::event::signed_message;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
 use crate::storage::index::{Batch, BucketRecord, Head, Location, Marker};
@@ -61,8 +60,6 @@ struct Group {
 /// Stream heads the committer has written, kept until the index has them durably. Bounded:
 /// past the limit, heads already in the index are dropped and read back from it on demand.
 const HEAD_CACHE_LIMIT: usize = 100_000;
-/// Groups at least this large have their signatures checked on both cores.
-const PARALLEL_VERIFY_MIN: usize = 64;
 
 struct Committer {
     shared: Arc<Shared>,
@@ -78,7 +75,6 @@ struct Committer {
     heads: HashMap<String, (Head, u64)>,
     tail: BucketRecord,
     seq: u64,
-    keys: KeyCache,
     sync: Sender<SyncMsg>,
 }
 
@@ -115,7 +111,6 @@ pub(super) fn start(
         heads: HashMap::new(),
         tail: state.tail,
         seq: 0,
-        keys: Default::default(),
         sync: sync_tx,
     };
     let spawn_err = |e: std::io::Error| {
@@ -187,13 +182,9 @@ impl Committer {
             }
             return;
         }
-        let signatures_ok = self.verify_signatures(&appends);
+        // Signatures were verified by `Ledger::submit`, on the submitting thread.
         let mut g = Pending::new(self);
-        for ((event, reply), ok) in appends.into_iter().zip(signatures_ok) {
-            if !ok {
-                let _ = reply.send(Err(AppendError::Signature(SignatureError::Invalid)));
-                continue;
-            }
+        for (event, reply) in appends {
             match self.sequence(&mut g, event) {
                 Ok(Outcome::Now(appended)) => {
                     let _ = reply.send(Ok(appended));
@@ -217,35 +208,6 @@ impl Committer {
         self.segment_first = self.size;
         self.file_len = segment::HEADER_LEN;
         Ok(())
-    }
-
-    fn verify_signatures(&mut self, appends: &[(SignedEvent, Reply<Appended>)]) -> Vec<bool> {
-        let messages: Vec<Vec<u8>> = appends
-            .iter()
-            .map(|(e, _)| signed_message(e.body_bytes()))
-            .collect();
-        let sigs: Vec<[u8; 64]> = appends.iter().map(|(e, _)| e.signature()).collect();
-        let items: Vec<crypto::Item> = appends
-            .iter()
-            .zip(&messages)
-            .zip(&sigs)
-            .map(|(((e, _), m), s)| crypto::Item {
-                public: &e.body().signer,
-                message: m,
-                signature: s,
-            })
-            .collect();
-        let keys = &self.keys;
-        if items.len() < PARALLEL_VERIFY_MIN {
-            return crypto::verify_each(&items, keys);
-        }
-        let (a, b) = items.split_at(items.len() / 2);
-        let (mut ra, rb) = rayon::join(
-            || crypto::verify_each(a, keys),
-            || crypto::verify_each(b, keys),
-        );
-        ra.extend(rb);
-        ra
     }
 
     /// Waits until every group handed to the syncer is durable and indexed.
