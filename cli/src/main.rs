@@ -1,6 +1,7 @@
 //! `congress-ledger`: the command-line front end. Every command is a thin layer over the
 //! `ledger` library; this crate only parses arguments, reads files and prints.
 
+mod archivecmd;
 mod demo;
 mod keycmd;
 mod ledgercmd;
@@ -35,6 +36,9 @@ enum Command {
     /// Verify a ledger: integrity (framing, encoding, signatures, chains, checkpoints) and
     /// authority (who may sign what).
     Verify(verifycmd::VerifyArgs),
+    /// Write the archive bag (BagIt 1.0) of a ledger: entries, checkpoint, schemas, rulebooks,
+    /// attached documents and the format's description.
+    Export(archivecmd::ExportArgs),
     /// Projections and findings: a congress, the complaint register, progress under an org.
     Report(reportcmd::ReportArgs),
     /// Print the latest signed checkpoint (signing one first if the log has grown).
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Append(args) => ledgercmd::append(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Report(args) => reportcmd::run(args),
+        Command::Export(args) => archivecmd::export(args),
         Command::Checkpoint { ledger } => ledgercmd::checkpoint(&ledger),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Demo(args) => demo::run(args),

@@ -15,8 +15,16 @@ use crate::text::both;
 
 #[derive(Args)]
 pub struct VerifyArgs {
+    /// A live ledger directory.
+    #[arg(long, required_unless_present = "archive", conflicts_with = "archive")]
+    ledger: Option<PathBuf>,
+    /// An archive bag (from `export`); needs --log-key.
+    #[arg(long, requires = "log_key")]
+    archive: Option<PathBuf>,
+    /// The log's verifier key (`name+keyid+base64`), obtained from a source you trust, not
+    /// from the bag.
     #[arg(long)]
-    ledger: PathBuf,
+    log_key: Option<String>,
     /// Check every signature with strict single verification (slower; the normative answer
     /// in every corner case), instead of batches.
     #[arg(long)]
@@ -52,7 +60,49 @@ pub fn exit_code(report: &Report, fail_on: Option<FailOn>) -> ExitCode {
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let ledger = match Ledger::open(&args.ledger, Options::default()) {
+    let options = VerifyOptions {
+        strict_signatures: args.strict,
+        ..Default::default()
+    };
+    if let Some(bag) = &args.archive {
+        let text = args.log_key.as_deref().unwrap_or_default();
+        let key = ledger::VerifierKey::parse(text)
+            .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+        if !bag.is_dir() {
+            anyhow::bail!(
+                "{} is not a directory; give the path of an archive bag",
+                bag.display()
+            );
+        }
+        let archive = ledger::archive::verify(bag, &key, &options)?;
+        let code = match &archive.report {
+            Some(r) if archive.bag.ok => exit_code(r, args.fail_on),
+            _ => ExitCode::from(1),
+        };
+        if args.json {
+            crate::text::print_json(&archive)?;
+            return Ok(code);
+        }
+        println!(
+            "{} {}: {}",
+            both("Hồ sơ lưu trữ", "Archive bag"),
+            bag.display(),
+            if archive.bag.ok {
+                both("ĐẠT", "OK")
+            } else {
+                both("KHÔNG ĐẠT", "FAILED")
+            }
+        );
+        for p in &archive.bag.problems {
+            println!("  {p}");
+        }
+        if let Some(r) = &archive.report {
+            print_report(r);
+        }
+        return Ok(code);
+    }
+    let dir = args.ledger.clone().unwrap_or_default();
+    let ledger = match Ledger::open(&dir, Options::default()) {
         Ok(l) => l,
         // A log too damaged to open has failed integrity: say where, and exit 1, not 2.
         Err(OpenError::Storage(e @ (StorageError::Corrupt { .. } | StorageError::Lost(_)))) => {
@@ -71,18 +121,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
         Err(e) => {
-            return Err(
-                anyhow::Error::new(e).context(format!("opening ledger {}", args.ledger.display()))
-            )
+            return Err(anyhow::Error::new(e).context(format!("opening ledger {}", dir.display())))
         }
     };
-    let report = ledger::verify::ledger(
-        &ledger,
-        &VerifyOptions {
-            strict_signatures: args.strict,
-            ..Default::default()
-        },
-    )?;
+    let report = ledger::verify::ledger(&ledger, &options)?;
     ledger.close()?;
     let code = exit_code(&report, args.fail_on);
     if args.json {

@@ -1,0 +1,516 @@
+//! §5 Archive bundles: a BagIt 1.0 bag (RFC 8493, SHA-256 manifests) holding every entry, the
+//! checkpoint of exactly that size, the schemas, rulebooks and attached documents the log
+//! refers to, and the format's own description — so that a bag explains itself and can be
+//! verified in fifty years with nothing but a trusted log key.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::engine::Ledger;
+use crate::format::encoding::MAX_ENTRY_BYTES;
+use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::storage::StorageError;
+use crate::verify::integrity::{self, VerifyOptions};
+use crate::verify::report::Report;
+
+/// The format's description, carried by every bag.
+const FORMAT_MD: &str = include_str!("../../docs/FORMAT.md");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("{0} already exists; choose a new path for the bag")]
+    Exists(PathBuf),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the ledger could not sign a checkpoint to export against: {0}")]
+    Checkpoint(String),
+}
+
+fn io(path: &Path, e: std::io::Error) -> ArchiveError {
+    ArchiveError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// A file written with its SHA-256 computed on the way.
+struct HashingWriter {
+    inner: BufWriter<File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl HashingWriter {
+    fn create(path: &Path) -> Result<HashingWriter, ArchiveError> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        Ok(HashingWriter {
+            inner: BufWriter::new(File::create(path).map_err(|e| io(path, e))?),
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    fn write(&mut self, path: &Path, data: &[u8]) -> Result<(), ArchiveError> {
+        self.hasher.update(data);
+        self.bytes += data.len() as u64;
+        self.inner.write_all(data).map_err(|e| io(path, e))
+    }
+
+    fn finish(self, path: &Path) -> Result<(String, u64), ArchiveError> {
+        let file = self
+            .inner
+            .into_inner()
+            .map_err(|e| io(path, e.into_error()))?;
+        file.sync_all().map_err(|e| io(path, e))?;
+        Ok((hex::encode(self.hasher.finalize()), self.bytes))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    pub bag: PathBuf,
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Where a ledger keeps attached documents: `<dir>/blobs/sha256/<hex>`.
+pub fn blobs_dir(ledger_dir: &Path) -> PathBuf {
+    ledger_dir.join("blobs").join("sha256")
+}
+
+/// Writes the archive bag of everything the ledger holds at a freshly signed checkpoint.
+/// The bag is built beside `out` and renamed into place when complete. `progress` is told
+/// how many entries of how many are written.
+pub fn export(
+    ledger: &Ledger,
+    out: &Path,
+    progress: &dyn Fn(u64, u64),
+) -> Result<ExportSummary, ArchiveError> {
+    if out.exists() {
+        return Err(ArchiveError::Exists(out.to_path_buf()));
+    }
+    let note = ledger
+        .sign_checkpoint()
+        .map_err(|e| ArchiveError::Checkpoint(e.to_string()))?;
+    let size = note.checkpoint.size;
+    let partial = out.with_extension("partial");
+    if partial.exists() {
+        fs::remove_dir_all(&partial).map_err(|e| io(&partial, e))?;
+    }
+    let data = partial.join("data");
+    let mut manifest: Vec<(String, String, u64)> = Vec::new();
+
+    // Entries, and what they refer to: schemas by (kind, version), rulebooks by id.
+    let entries_path = data.join("entries.bin");
+    let mut w = HashingWriter::create(&entries_path)?;
+    let mut kinds: BTreeSet<(String, u16)> = BTreeSet::new();
+    let mut rulebooks: BTreeSet<String> = BTreeSet::new();
+    let mut written = 0u64;
+    let mut failed = None;
+    ledger.scan_chunks(0, size, &mut |_, frames| {
+        for bytes in frames {
+            if let Ok(entry) = Entry::decode(bytes) {
+                let body = entry.event.body();
+                kinds.insert((body.kind.clone(), body.schema));
+                if matches!(body.kind.as_str(), "ledger.created" | "congress.convened") {
+                    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body.payload) {
+                        if let Some(id) = v["rulebook"].as_str() {
+                            rulebooks.insert(id.to_string());
+                        }
+                    }
+                }
+            }
+            let result = w
+                .write(&entries_path, &(bytes.len() as u64).to_le_bytes())
+                .and_then(|()| w.write(&entries_path, bytes));
+            if let Err(e) = result {
+                failed = Some(e);
+                return false;
+            }
+            written += 1;
+        }
+        progress(written, size);
+        true
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let (sum, n) = w.finish(&entries_path)?;
+    manifest.push((sum, "data/entries.bin".into(), n));
+    let mut put = |rel: &str, bytes: &[u8]| -> Result<(), ArchiveError> {
+        let path = data.join(rel);
+        let mut w = HashingWriter::create(&path)?;
+        w.write(&path, bytes)?;
+        let (sum, n) = w.finish(&path)?;
+        manifest.push((sum, format!("data/{rel}"), n));
+        Ok(())
+    };
+
+    put("checkpoint.note", note.encode().as_bytes())?;
+    let ledger_json = serde_json::json!({
+        "origin": ledger.origin(), "size": size, "root": B64.encode(note.checkpoint.root.0),
+        "log_key": ledger.log_key().encode(), "format": 1,
+    });
+    put(
+        "ledger.json",
+        serde_json::to_string_pretty(&ledger_json)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    for (kind, version) in &kinds {
+        if let Some(text) = crate::domain::schemas::text(kind, *version) {
+            put(&format!("schemas/{kind}/{version}.json"), text.as_bytes())?;
+        }
+    }
+    for id in &rulebooks {
+        if let Ok(rb) = crate::rulebook::Rulebook::get(id) {
+            put(&format!("rulebooks/{id}.json"), rb.source.as_bytes())?;
+        }
+    }
+    put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
+    let blobs = blobs_dir(ledger.dir());
+    if blobs.is_dir() {
+        for item in fs::read_dir(&blobs).map_err(|e| io(&blobs, e))? {
+            let item = item.map_err(|e| io(&blobs, e))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            let bytes = fs::read(item.path()).map_err(|e| io(&item.path(), e))?;
+            put(&format!("blobs/sha256/{name}"), &bytes)?;
+        }
+    }
+
+    // The tag files: declaration, manifest, bag info, and the manifest of those.
+    manifest.sort_by(|a, b| a.1.cmp(&b.1));
+    let oxum_bytes: u64 = manifest.iter().map(|m| m.2).sum();
+    let files = manifest.len();
+    let manifest_text: String = manifest
+        .iter()
+        .map(|(sum, path, _)| format!("{sum}  {path}\n"))
+        .collect();
+    let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_string();
+    let bag_info = format!(
+        "Bag-Software-Agent: congress-ledger {}\nBagging-Date: {}\nPayload-Oxum: {oxum_bytes}.{files}\nExternal-Identifier: {}\nExternal-Description: Congress Ledger archive of {} at size {size}, root {}\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::calendar::date_of(crate::engine::now_ms()),
+        ledger.origin(),
+        ledger.origin(),
+        B64.encode(note.checkpoint.root.0),
+    );
+    let mut tags = Vec::new();
+    for (name, text) in [
+        ("bagit.txt", &bagit),
+        ("manifest-sha256.txt", &manifest_text),
+        ("bag-info.txt", &bag_info),
+    ] {
+        let path = partial.join(name);
+        fs::write(&path, text).map_err(|e| io(&path, e))?;
+        tags.push(format!(
+            "{}  {name}\n",
+            hex::encode(Sha256::digest(text.as_bytes()))
+        ));
+    }
+    let path = partial.join("tagmanifest-sha256.txt");
+    fs::write(&path, tags.concat()).map_err(|e| io(&path, e))?;
+    fs::rename(&partial, out).map_err(|e| io(out, e))?;
+    Ok(ExportSummary {
+        bag: out.to_path_buf(),
+        origin: ledger.origin().to_string(),
+        size,
+        root: note.checkpoint.root,
+        files,
+        bytes: oxum_bytes,
+    })
+}
+
+/// What the bag's own structure says: complete and undamaged, or which file is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BagCheck {
+    pub ok: bool,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchiveReport {
+    pub bag: BagCheck,
+    pub origin: Option<String>,
+    pub size: Option<u64>,
+    /// The three levels, over the log in the bag (None when the bag's structure failed so
+    /// badly that the log could not be read).
+    pub report: Option<Report>,
+}
+
+impl ArchiveReport {
+    /// The bag is whole and its log's integrity and authority hold.
+    pub fn holds(&self) -> bool {
+        self.bag.ok && self.report.as_ref().is_some_and(Report::holds)
+    }
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = BufReader::new(File::open(path)?);
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+fn payload_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for item in fs::read_dir(dir)? {
+        let item = item?;
+        let path = item.path();
+        if item.file_type()?.is_dir() {
+            payload_files(&path, base, out)?;
+        } else {
+            let rel = path.strip_prefix(base).unwrap_or(&path);
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a manifest file: every line's checksum, and (for the payload manifest) that every
+/// file under `data/` is listed.
+fn check_manifest(bag: &Path, name: &str, payload: bool, problems: &mut Vec<String>) {
+    let path = bag.join(name);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(format!("{name}: cannot be read ({e})"));
+            return;
+        }
+    };
+    let mut listed = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let Some((sum, file)) = line.split_once(char::is_whitespace) else {
+            problems.push(format!("{name} line {}: not `checksum  path`", n + 1));
+            continue;
+        };
+        let file = file.trim_start();
+        if file.contains("..") || file.starts_with('/') {
+            problems.push(format!(
+                "{name} line {}: path `{file}` leaves the bag",
+                n + 1
+            ));
+            continue;
+        }
+        listed.insert(file.to_string());
+        match sha256_file(&bag.join(file)) {
+            Ok(actual) if actual == sum.to_ascii_lowercase() => {}
+            Ok(_) => problems.push(format!("{file}: checksum does not match {name}")),
+            Err(e) => problems.push(format!("{file}: listed in {name} but cannot be read ({e})")),
+        }
+    }
+    if payload {
+        let mut present = Vec::new();
+        if let Err(e) = payload_files(&bag.join("data"), bag, &mut present) {
+            problems.push(format!("data/: cannot be listed ({e})"));
+        }
+        for file in present.into_iter().filter(|f| !listed.contains(f)) {
+            problems.push(format!("{file}: present but not in {name}"));
+        }
+    }
+}
+
+/// Verifies a bag: its structure (BagIt), then the log in it against the checkpoint, which
+/// must be signed by `trusted` — the one thing a verifier brings from outside the bag.
+pub fn verify(
+    bag: &Path,
+    trusted: &VerifierKey,
+    options: &VerifyOptions,
+) -> Result<ArchiveReport, ArchiveError> {
+    let mut problems = Vec::new();
+    match fs::read_to_string(bag.join("bagit.txt")) {
+        Ok(t) if t.lines().any(|l| l.trim() == "BagIt-Version: 1.0") => {}
+        Ok(_) => problems.push("bagit.txt: does not declare BagIt-Version: 1.0".into()),
+        Err(e) => problems.push(format!(
+            "bagit.txt: missing ({e}); is {} a bag?",
+            bag.display()
+        )),
+    }
+    check_manifest(bag, "manifest-sha256.txt", true, &mut problems);
+    if bag.join("tagmanifest-sha256.txt").exists() {
+        check_manifest(bag, "tagmanifest-sha256.txt", false, &mut problems);
+    }
+    // Attached documents are named by their content's hash.
+    let blobs = bag.join("data/blobs/sha256");
+    if let Ok(items) = fs::read_dir(&blobs) {
+        for item in items.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if sha256_file(&item.path()).map_or(true, |sum| sum != name) {
+                problems.push(format!(
+                    "data/blobs/sha256/{name}: content does not hash to its name"
+                ));
+            }
+        }
+    }
+
+    let ledger_json: Option<serde_json::Value> = fs::read(bag.join("data/ledger.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let Some(ledger_json) = ledger_json else {
+        problems.push("data/ledger.json: missing or not JSON".into());
+        return Ok(ArchiveReport {
+            bag: BagCheck {
+                ok: false,
+                problems,
+            },
+            origin: None,
+            size: None,
+            report: None,
+        });
+    };
+    let origin = ledger_json["origin"].as_str().map(str::to_string);
+    let size = ledger_json["size"].as_u64();
+    if ledger_json["format"].as_u64() != Some(1) {
+        problems.push("data/ledger.json: format is not 1".into());
+    }
+    let note = fs::read_to_string(bag.join("data/checkpoint.note"))
+        .ok()
+        .and_then(|t| SignedNote::parse(&t).ok());
+    let Some(note) = note else {
+        problems.push("data/checkpoint.note: missing or not a signed note".into());
+        return Ok(ArchiveReport {
+            bag: BagCheck {
+                ok: false,
+                problems,
+            },
+            origin,
+            size,
+            report: None,
+        });
+    };
+    if Some(note.checkpoint.size) != size
+        || origin.as_deref() != Some(note.checkpoint.origin.as_str())
+    {
+        problems.push("data/ledger.json: origin or size differs from data/checkpoint.note".into());
+    }
+    if ledger_json["root"].as_str() != Some(B64.encode(note.checkpoint.root.0).as_str()) {
+        problems.push("data/ledger.json: root differs from data/checkpoint.note".into());
+    }
+
+    // The log: streamed in chunks, verified at all three levels against the checkpoint.
+    let options = VerifyOptions {
+        with_projections: true,
+        ..options.clone()
+    };
+    let mut verifier = integrity::Verifier::new(origin.clone(), options);
+    verifier.want_roots(&[note.checkpoint.size]);
+    let path = bag.join("data/entries.bin");
+    let file = File::open(&path).map_err(|e| io(&path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut go_on = true;
+    loop {
+        let mut len = [0u8; 8];
+        match read_full(&mut reader, &mut len) {
+            Ok(0) => break,
+            Ok(8) => {}
+            Ok(_) => {
+                verifier.framing_failure("entries.bin ends inside a length prefix".into());
+                break;
+            }
+            Err(e) => return Err(io(&path, e)),
+        }
+        let n = u64::from_le_bytes(len);
+        if n > MAX_ENTRY_BYTES as u64 {
+            verifier.framing_failure(format!(
+                "entry length {n} is over the limit of {MAX_ENTRY_BYTES}"
+            ));
+            break;
+        }
+        let start = buf.len();
+        buf.resize(start + n as usize, 0);
+        if read_full(&mut reader, &mut buf[start..]).map_err(|e| io(&path, e))? != n as usize {
+            buf.truncate(start);
+            go_on = flush(&mut verifier, &buf, &mut spans);
+            if go_on {
+                verifier.framing_failure("entries.bin ends inside an entry".into());
+            }
+            break;
+        }
+        spans.push((start, start + n as usize));
+        if spans.len() == integrity::CHUNK {
+            go_on = flush(&mut verifier, &buf, &mut spans);
+            buf.clear();
+            if !go_on {
+                break;
+            }
+        }
+    }
+    if go_on {
+        flush(&mut verifier, &buf, &mut spans);
+    }
+    let mut integrity = verifier.finish(std::slice::from_ref(&note), Some(trusted));
+    if integrity.failure.is_none() && Some(integrity.entries) != size {
+        problems.push(format!(
+            "data/entries.bin: holds {} entries, data/ledger.json says {}",
+            integrity.entries,
+            size.unwrap_or(0)
+        ));
+    }
+    let projections = integrity.projections.take();
+    let mut report = Report::new(integrity);
+    if let (true, Some(p)) = (report.integrity.ok, projections) {
+        let default = genesis_rulebook(bag).unwrap_or_default();
+        report = report.with_procedure(crate::rules::check(&p, &default));
+    }
+    Ok(ArchiveReport {
+        bag: BagCheck {
+            ok: problems.is_empty(),
+            problems,
+        },
+        origin,
+        size,
+        report: Some(report),
+    })
+}
+
+fn flush(verifier: &mut integrity::Verifier, buf: &[u8], spans: &mut Vec<(usize, usize)>) -> bool {
+    let chunk: Vec<&[u8]> = spans.iter().map(|&(a, b)| &buf[a..b]).collect();
+    spans.clear();
+    verifier.push_chunk(&chunk).is_ok()
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut read = 0;
+    while read < buf.len() {
+        match r.read(&mut buf[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(read)
+}
+
+/// The rulebook the genesis event names (for complaints that concern no congress).
+fn genesis_rulebook(bag: &Path) -> Option<String> {
+    let mut f = File::open(bag.join("data/entries.bin")).ok()?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).ok()?;
+    let n = u64::from_le_bytes(len).min(MAX_ENTRY_BYTES as u64) as usize;
+    let mut entry = vec![0u8; n];
+    f.read_exact(&mut entry).ok()?;
+    let e = Entry::decode(&entry).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&e.event.body().payload).ok()?;
+    v["rulebook"].as_str().map(str::to_string)
+}
