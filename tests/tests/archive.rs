@@ -94,29 +94,28 @@ fn a_changed_byte_anywhere_in_the_payload_is_caught_and_named() {
     assert!(files.len() >= 10);
     for file in files {
         let original = std::fs::read(&file).unwrap();
-        for at in [original.len() / 2] {
-            let mut bytes = original.clone();
-            bytes[at] ^= 0x20;
-            std::fs::write(&file, &bytes).unwrap();
-            let out = run(&["verify", "--archive", &bag, "--log-key", &key]);
-            let rel = file
-                .strip_prefix(&bag)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string();
-            assert_eq!(
-                out.status.code(),
-                Some(1),
-                "{rel} byte {at}: {}",
-                stdout(&out)
-            );
-            assert!(
-                stdout(&out).contains(&rel),
-                "{rel} is named: {}",
-                stdout(&out)
-            );
-        }
+        let at = original.len() / 2;
+        let mut bytes = original.clone();
+        bytes[at] ^= 0x20;
+        std::fs::write(&file, &bytes).unwrap();
+        let out = run(&["verify", "--archive", &bag, "--log-key", &key]);
+        let rel = file
+            .strip_prefix(&bag)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{rel} byte {at}: {}",
+            stdout(&out)
+        );
+        assert!(
+            stdout(&out).contains(&rel),
+            "{rel} is named: {}",
+            stdout(&out)
+        );
         std::fs::write(&file, &original).unwrap();
     }
     let out = run(&["verify", "--archive", &bag, "--log-key", &key]);
