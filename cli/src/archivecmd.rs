@@ -58,3 +58,84 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     println!("root     {}", summary.root);
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The archive bag to bring back.
+    #[arg(long)]
+    archive: PathBuf,
+    /// Where to create the ledger (a new or empty directory).
+    #[arg(long)]
+    ledger: PathBuf,
+    /// The log's verifier key from a source you trust; without it the bag is checked against
+    /// the key it names itself, which proves only that it is consistent.
+    #[arg(long)]
+    log_key: Option<String>,
+    /// The log's signing key file: with it the imported ledger can go on appending; without
+    /// it, it is a read-only mirror.
+    #[arg(long)]
+    signing_key: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let named = std::fs::read(args.archive.join("data/ledger.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["log_key"].as_str().map(str::to_string));
+    let (text, trusted) = match (&args.log_key, named) {
+        (Some(k), _) => (k.clone(), true),
+        (None, Some(k)) => (k, false),
+        (None, None) => anyhow::bail!(
+            "{} has no data/ledger.json naming its log key; pass --log-key",
+            args.archive.display()
+        ),
+    };
+    let key = ledger::VerifierKey::parse(&text).map_err(|e| anyhow::anyhow!("log key: {e}"))?;
+    let signing = args
+        .signing_key
+        .as_deref()
+        .map(ledger::keys::read)
+        .transpose()?;
+    let mirror = signing.is_none();
+    let (report, ledger) = ledger::archive::import(
+        &args.archive,
+        &args.ledger,
+        &key,
+        signing,
+        ledger::Options::default(),
+    )?;
+    let size = ledger.size();
+    let root = ledger.root();
+    ledger.close()?;
+    if args.json {
+        return crate::text::print_json(&serde_json::json!({
+            "ledger": args.ledger, "size": size, "root": root, "mirror": mirror,
+            "trusted_key": trusted, "report": report,
+        }));
+    }
+    if !trusted {
+        eprintln!(
+            "{}",
+            both(
+                "Cảnh báo: đã kiểm tra theo khóa do chính hồ sơ ghi; hãy dùng --log-key với khóa từ nguồn tin cậy",
+                "warning: checked against the key the bag names itself; pass --log-key with a key you trust"
+            )
+        );
+    }
+    println!(
+        "{}: {} ({} {}, root {}){}",
+        both("Đã nhập sổ cái", "ledger imported"),
+        args.ledger.display(),
+        size,
+        both("mục", "entries"),
+        root,
+        if mirror {
+            format!(" — {}", both("bản sao chỉ đọc", "a read-only mirror"))
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

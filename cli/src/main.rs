@@ -39,6 +39,9 @@ enum Command {
     /// Write the archive bag (BagIt 1.0) of a ledger: entries, checkpoint, schemas, rulebooks,
     /// attached documents and the format's description.
     Export(archivecmd::ExportArgs),
+    /// Bring an archive bag back as a live ledger (after verifying it); without the signing
+    /// key it is a read-only mirror.
+    Import(archivecmd::ImportArgs),
     /// Projections and findings: a congress, the complaint register, progress under an org.
     Report(reportcmd::ReportArgs),
     /// Print the latest signed checkpoint (signing one first if the log has grown).
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verifycmd::run(args),
         Command::Report(args) => reportcmd::run(args),
         Command::Export(args) => archivecmd::export(args),
+        Command::Import(args) => archivecmd::import(args),
         Command::Checkpoint { ledger } => ledgercmd::checkpoint(&ledger),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Demo(args) => demo::run(args),

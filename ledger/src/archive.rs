@@ -514,3 +514,126 @@ fn genesis_rulebook(bag: &Path) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(&e.event.body().payload).ok()?;
     v["rulebook"].as_str().map(str::to_string)
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error("the bag does not verify, so it is not imported: {0}")]
+    Refused(String),
+    #[error("{0} already holds files; import into a new or empty directory")]
+    NotEmpty(PathBuf),
+    #[error("the signing key given is not the log key the bag's ledger names")]
+    WrongKey,
+    #[error(transparent)]
+    Open(#[from] crate::engine::OpenError),
+}
+
+/// Brings a bag back as a live ledger in `dir`: verified first (against `trusted`), then its
+/// entries are written as they are — positions, `received` times and all — so the imported
+/// log has the same root, and its checkpoint is kept. With the log's signing key the ledger
+/// can go on appending; without it, it is a read-only mirror.
+pub fn import(
+    bag: &Path,
+    dir: &Path,
+    trusted: &VerifierKey,
+    signing_key: Option<ed25519_dalek::SigningKey>,
+    options: crate::engine::Options,
+) -> Result<(ArchiveReport, Ledger), ImportError> {
+    let report = verify(bag, trusted, &VerifyOptions::default())?;
+    if !report.holds() {
+        let why = report
+            .bag
+            .problems
+            .first()
+            .cloned()
+            .or_else(|| {
+                report.report.as_ref().and_then(|r| {
+                    r.integrity
+                        .failure
+                        .as_ref()
+                        .or(r.authority.unauthorized.first())
+                        .map(|f| format!("entry {}: {}", f.position, f.detail))
+                })
+            })
+            .unwrap_or_else(|| "it does not verify".into());
+        return Err(ImportError::Refused(why));
+    }
+    if let Some(k) = &signing_key {
+        if k.verifying_key().to_bytes() != trusted.public {
+            return Err(ImportError::WrongKey);
+        }
+    }
+    if dir.exists() && fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_some() {
+        return Err(ImportError::NotEmpty(dir.to_path_buf()));
+    }
+    let log_dir = dir.join("log");
+    fs::create_dir_all(&log_dir).map_err(|e| io(&log_dir, e))?;
+
+    // The entries, framed into segments rolled at the configured size.
+    let path = bag.join("data/entries.bin");
+    let data = fs::read(&path).map_err(|e| io(&path, e))?;
+    let mut position = 0u64;
+    let mut segment: Option<(File, PathBuf, u64)> = None;
+    for bytes in crate::format::entry::split_entries_bin(&data) {
+        let bytes = bytes.map_err(|e| ImportError::Refused(e.to_string()))?;
+        let full = segment
+            .as_ref()
+            .is_none_or(|(_, _, len)| *len >= options.segment_bytes);
+        if full {
+            if let Some((f, p, _)) = segment.take() {
+                f.sync_all().map_err(|e| io(&p, e))?;
+            }
+            let f =
+                crate::storage::segment::create(&log_dir, position).map_err(ArchiveError::from)?;
+            let p = crate::storage::segment::segment_path(&log_dir, position);
+            segment = Some((f, p, crate::storage::segment::HEADER_LEN));
+        }
+        if let Some((f, p, len)) = segment.as_mut() {
+            let mut frame = Vec::with_capacity(bytes.len() + 12);
+            crate::storage::frame::encode(bytes, &mut frame);
+            f.write_all(&frame).map_err(|e| io(p, e))?;
+            *len += frame.len() as u64;
+        }
+        position += 1;
+    }
+    if let Some((f, p, _)) = segment.take() {
+        f.sync_all().map_err(|e| io(&p, e))?;
+    }
+    let note_text = fs::read_to_string(bag.join("data/checkpoint.note"))
+        .map_err(|e| io(&bag.join("data/checkpoint.note"), e))?;
+    let note = SignedNote::parse(&note_text).map_err(|e| ImportError::Refused(e.to_string()))?;
+    let (mut checkpoints, _) =
+        crate::storage::checkpoints::CheckpointFile::open(dir, 0).map_err(ArchiveError::from)?;
+    checkpoints.append(&note).map_err(ArchiveError::from)?;
+    drop(checkpoints);
+    let blobs = bag.join("data/blobs/sha256");
+    if blobs.is_dir() {
+        let target = blobs_dir(dir);
+        fs::create_dir_all(&target).map_err(|e| io(&target, e))?;
+        for item in fs::read_dir(&blobs).map_err(|e| io(&blobs, e))?.flatten() {
+            fs::copy(item.path(), target.join(item.file_name()))
+                .map_err(|e| io(&item.path(), e))?;
+        }
+    }
+    match &signing_key {
+        Some(k) => {
+            crate::keys::write(&dir.join("log.key"), k).map_err(crate::engine::OpenError::from)?
+        }
+        None => {
+            let marker = dir.join(crate::engine::MIRROR_MARKER);
+            fs::write(
+                &marker,
+                format!(
+                    "A read-only mirror of {}, imported from {}.\n",
+                    trusted.name,
+                    bag.display()
+                ),
+            )
+            .map_err(|e| io(&marker, e))?;
+        }
+    }
+    crate::storage::segment::sync_dir(dir).map_err(ArchiveError::from)?;
+    let ledger = Ledger::open(dir, options)?;
+    Ok((report, ledger))
+}

@@ -197,3 +197,98 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).to_vec()
 }
+
+#[test]
+fn a_bag_comes_back_as_a_mirror_or_with_its_key_as_a_live_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bag, key) = demo_bag(dir.path());
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let original_root = {
+        let out = run(&["verify", "--ledger", &p("demo"), "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["integrity"]["root"].as_str().unwrap().to_string()
+    };
+
+    // As a mirror: the same entries and root; appends are refused with the reason.
+    let out = run(&[
+        "import",
+        "--archive",
+        &bag,
+        "--ledger",
+        &p("mirror"),
+        "--log-key",
+        &key,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["size"].as_u64(), v["mirror"].as_bool()),
+        (Some(249), Some(true))
+    );
+    assert_eq!(v["root"].as_str().unwrap(), original_root);
+    let out = run(&["verify", "--ledger", &p("mirror")]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    std::fs::write(
+        p("org.json"),
+        r#"{"org":"hd.x","name":"Đảng bộ X","parent":null,"level":"district"}"#,
+    )
+    .unwrap();
+    let out = run(&["key", "generate", "--out", &p("any.key")]);
+    assert!(out.status.success());
+    let out = run(&[
+        "append",
+        "--ledger",
+        &p("mirror"),
+        "--key",
+        &p("any.key"),
+        "--stream",
+        "org/hd.x",
+        "--kind",
+        "org.registered",
+        "--payload",
+        &p("org.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("read-only mirror"),
+        "{}",
+        stderr(&out)
+    );
+
+    // With the log's signing key (the demo ledger's), it goes on appending.
+    let signing = dir.path().join("demo/log.key");
+    let out = run(&[
+        "import",
+        "--archive",
+        &bag,
+        "--ledger",
+        &p("live"),
+        "--log-key",
+        &key,
+        "--signing-key",
+        signing.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["checkpoint", "--ledger", &p("live")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\n249\n"), "{}", stdout(&out));
+
+    // A damaged bag is refused, and nothing is created.
+    let entries = Path::new(&bag).join("data/entries.bin");
+    let mut bytes = std::fs::read(&entries).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&entries, &bytes).unwrap();
+    let out = run(&[
+        "import",
+        "--archive",
+        &bag,
+        "--ledger",
+        &p("refused"),
+        "--log-key",
+        &key,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("does not verify"), "{}", stderr(&out));
+    assert!(!dir.path().join("refused").exists());
+}

@@ -40,4 +40,8 @@ pub enum AppendError {
     Storage(#[from] StorageError),
     #[error("the ledger is closed")]
     Closed,
+    #[error(
+        "this ledger is a read-only mirror (it holds no log key): append to the ledger it mirrors"
+    )]
+    ReadOnly,
 }

@@ -16,6 +16,8 @@ mod error;
 mod recovery;
 mod writer;
 
+pub use recovery::MIRROR_MARKER;
+
 pub use error::AppendError;
 
 use std::path::{Path, PathBuf};
@@ -161,12 +163,20 @@ impl Ledger {
     pub fn open(dir: &Path, options: Options) -> Result<Ledger, OpenError> {
         let recovered = recovery::open(dir, &options)?;
         let shared = recovered.shared;
-        let (submit, threads) = writer::start(shared.clone(), recovered.writer, options)?;
+        let (submit, threads) = match writer::start(shared.clone(), recovered.writer, options)? {
+            Some((submit, threads)) => (Some(submit), threads),
+            None => (None, Vec::new()),
+        };
         Ok(Ledger {
             shared,
-            submit: Some(submit),
+            submit,
             threads,
         })
+    }
+
+    /// A read-only mirror: it holds no log key, serves what it holds and appends nothing.
+    pub fn is_mirror(&self) -> bool {
+        self.submit.is_none()
     }
 
     pub fn dir(&self) -> &Path {
@@ -216,7 +226,7 @@ impl Ledger {
             ));
         }
         let (reply, answer) = bounded(1);
-        let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
+        let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
         submit
             .send(writer::Job::Append {
                 event: Box::new(event),
@@ -263,8 +273,14 @@ impl Ledger {
     /// Signs a checkpoint of everything acknowledged so far (or returns the one already
     /// signed at that size) once it is durable.
     pub fn sign_checkpoint(&self) -> Result<SignedNote, AppendError> {
+        let Some(submit) = self.submit.as_ref() else {
+            // A mirror serves the checkpoint it holds for its whole log.
+            return match self.checkpoint() {
+                Some(note) if note.checkpoint.size == self.size() => Ok(note),
+                _ => Err(AppendError::ReadOnly),
+            };
+        };
         let (reply, answer) = bounded(1);
-        let submit = self.submit.as_ref().ok_or(AppendError::Closed)?;
         submit
             .send(writer::Job::Checkpoint { reply })
             .map_err(|_| AppendError::Closed)?;

@@ -20,12 +20,16 @@ use crate::storage::frame::{self, Found};
 use crate::storage::index::{Batch, BucketRecord, Index, Location, Marker, BUCKET};
 use crate::storage::{segment, StorageError};
 
+/// The file that marks a ledger directory as a read-only mirror (it holds no log key).
+pub const MIRROR_MARKER: &str = "MIRROR";
+
 /// Entries replayed into the index per sled batch.
 const REPLAY_BATCH: usize = 4096;
 
 /// What the writer thread starts from.
 pub(super) struct WriterState {
-    pub log_key: SigningKey,
+    /// None for a read-only mirror (no log key: it serves what it holds, appends nothing).
+    pub log_key: Option<SigningKey>,
     pub segment_first: u64,
     pub file: fs::File,
     pub file_len: u64,
@@ -96,13 +100,16 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         });
     }
     let key_path = dir.join("log.key");
-    if !key_path.is_file() {
+    let log_key = if key_path.is_file() {
+        Some(keys::read(&key_path)?)
+    } else if dir.join(MIRROR_MARKER).is_file() {
+        None
+    } else {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
             missing: "log.key",
         });
-    }
-    let log_key = keys::read(&key_path)?;
+    };
     let index = Index::open(&dir.join("index"), options.index_cache_bytes)?;
     let segments = segment::list(&log_dir)?;
     if segments.is_empty() {
@@ -161,7 +168,10 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
     let registry_seed = Registry::genesis(&origin, &genesis.event)
         .map_err(|e| OpenError::Genesis(e.to_string()))?;
     let log_vkey = registry_seed.log_key().clone();
-    if log_vkey.public != log_key.verifying_key().to_bytes() {
+    if log_key
+        .as_ref()
+        .is_some_and(|k| log_vkey.public != k.verifying_key().to_bytes())
+    {
         return Err(OpenError::Genesis(
             "log.key is not the log key that `ledger.created` names".into(),
         ));

@@ -82,13 +82,17 @@ pub(super) fn start(
     shared: Arc<Shared>,
     state: WriterState,
     options: Options,
-) -> Result<(Sender<Job>, Vec<JoinHandle<()>>), OpenError> {
+) -> Result<Option<(Sender<Job>, Vec<JoinHandle<()>>)>, OpenError> {
+    let Some(log_key) = state.log_key.clone() else {
+        // A mirror: nothing to write, nothing to sign.
+        return Ok(None);
+    };
     let (submit, jobs) = bounded::<Job>(options.max_batch.max(16) * 2);
     let (sync_tx, sync_rx) = bounded::<SyncMsg>(2);
     let (index_tx, index_rx) = bounded::<IndexMsg>(64);
     let indexer = Indexer {
         shared: shared.clone(),
-        log_key: state.log_key,
+        log_key,
         last_checkpoint_size: state.last_checkpoint_size,
         last_checkpoint_at: Instant::now(),
         interval: options.checkpoint_interval,
@@ -133,7 +137,7 @@ pub(super) fn start(
         .spawn(move || committer.run(jobs))
         .map_err(spawn_err)?;
     // Joined in pipeline order: each stage ends when the one before it drops its channel.
-    Ok((submit, vec![t2, t1, t0]))
+    Ok(Some((submit, vec![t2, t1, t0])))
 }
 
 impl Committer {
