@@ -573,9 +573,9 @@ pub fn import(
     // The entries, framed into segments rolled at the configured size.
     let path = bag.join("data/entries.bin");
     let data = fs::read(&path).map_err(|e| io(&path, e))?;
-    let mut position = 0u64;
     let mut segment: Option<(File, PathBuf, u64)> = None;
-    for bytes in crate::format::entry::split_entries_bin(&data) {
+    for (position, bytes) in crate::format::entry::split_entries_bin(&data).enumerate() {
+        let position = position as u64;
         let bytes = bytes.map_err(|e| ImportError::Refused(e.to_string()))?;
         let full = segment
             .as_ref()
@@ -595,7 +595,6 @@ pub fn import(
             f.write_all(&frame).map_err(|e| io(p, e))?;
             *len += frame.len() as u64;
         }
-        position += 1;
     }
     if let Some((f, p, _)) = segment.take() {
         f.sync_all().map_err(|e| io(&p, e))?;

@@ -78,11 +78,14 @@ struct Committer {
     sync: Sender<SyncMsg>,
 }
 
+/// The channel into a running pipeline and its threads (none for a mirror).
+pub(super) type Pipeline = (Sender<Job>, Vec<JoinHandle<()>>);
+
 pub(super) fn start(
     shared: Arc<Shared>,
     state: WriterState,
     options: Options,
-) -> Result<Option<(Sender<Job>, Vec<JoinHandle<()>>)>, OpenError> {
+) -> Result<Option<Pipeline>, OpenError> {
     let Some(log_key) = state.log_key.clone() else {
         // A mirror: nothing to write, nothing to sign.
         return Ok(None);
