@@ -6,6 +6,7 @@ mod demo;
 mod keycmd;
 mod ledgercmd;
 mod reportcmd;
+mod servecmd;
 mod text;
 mod verifycmd;
 
@@ -54,6 +55,8 @@ enum Command {
         #[command(subcommand)]
         kind: ledgercmd::ProofKind,
     },
+    /// Serve the HTTP API over a ledger.
+    Serve(servecmd::ServeArgs),
     /// Build the Hải Dương 2020 congress ledger, verify it and print the report.
     Demo(demo::DemoArgs),
 }
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Import(args) => archivecmd::import(args),
         Command::Checkpoint { ledger } => ledgercmd::checkpoint(&ledger),
         Command::Proof { kind } => ledgercmd::proof(kind),
+        Command::Serve(args) => servecmd::run(args),
         Command::Demo(args) => demo::run(args),
     };
     match result {

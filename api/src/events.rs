@@ -1,0 +1,217 @@
+//! Appending and reading events, attached documents, and the catch-up subscription.
+
+use std::convert::Infallible;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use axum::Json;
+use futures_util::Stream;
+use ledger::format::encoding::MAX_EVENT_BYTES;
+use ledger::{Entry, Hash};
+use serde::Deserialize;
+
+use crate::{AppState, Problem};
+
+/// An event as the API shows it.
+pub fn event_json(entry: &Entry) -> serde_json::Value {
+    let body = entry.event.body();
+    let payload: serde_json::Value =
+        serde_json::from_slice(&body.payload).unwrap_or(serde_json::Value::Null);
+    serde_json::json!({
+        "position": entry.position,
+        "received": entry.received,
+        "event_hash": entry.event.hash().to_hex(),
+        "stream": body.stream,
+        "version": body.version,
+        "kind": body.kind,
+        "schema": body.schema,
+        "time": body.time,
+        "signer": hex::encode(body.signer),
+        "payload": payload,
+        "signed_hex": hex::encode(entry.event.bytes()),
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            e.to_string(),
+        )
+    })?
+}
+
+/// `POST /v1/events`: the signed event's bytes. 201 when appended, 200 for a retry of an
+/// event already stored.
+pub async fn append(
+    State(state): State<Arc<AppState>>,
+    body: Body,
+) -> Result<impl IntoResponse, Problem> {
+    let bytes = axum::body::to_bytes(body, MAX_EVENT_BYTES).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "event too large",
+            format!("a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"),
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(Problem::bad_request(
+            "the body is empty: send the signed event's bytes (application/octet-stream)",
+        ));
+    }
+    let st = state.clone();
+    let result = blocking(move || st.ledger.append(bytes.to_vec()).map_err(Problem::from)).await;
+    let m = &state.metrics;
+    match result {
+        Ok(a) => {
+            let status = if a.created {
+                m.appended.fetch_add(1, Ordering::Relaxed);
+                StatusCode::CREATED
+            } else {
+                m.retried.fetch_add(1, Ordering::Relaxed);
+                StatusCode::OK
+            };
+            Ok((
+                status,
+                Json(serde_json::json!({
+                    "position": a.position, "event_hash": a.event_hash.to_hex(), "stream": a.stream,
+                    "version": a.version, "received": a.received,
+                })),
+            ))
+        }
+        Err(p) => {
+            m.refused.fetch_add(1, Ordering::Relaxed);
+            Err(p)
+        }
+    }
+}
+
+pub async fn by_position(
+    State(state): State<Arc<AppState>>,
+    Path(position): Path<String>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let position: u64 = position.parse().map_err(|_| {
+        Problem::bad_request(format!("`{position}` is not a position (a whole number)"))
+    })?;
+    let entry = blocking(move || state.ledger.entry(position).map_err(Problem::from)).await?;
+    entry
+        .map(|e| Json(event_json(&e)))
+        .ok_or_else(|| Problem::not_found(format!("no entry at position {position}")))
+}
+
+pub async fn by_hash(
+    State(state): State<Arc<AppState>>,
+    Path(hash): Path<String>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let h: Hash = hash.parse().map_err(|_| {
+        Problem::bad_request(format!(
+            "`{hash}` is not an event hash (64 lower-case hex digits)"
+        ))
+    })?;
+    let entry = blocking(move || state.ledger.entry_by_hash(&h).map_err(Problem::from)).await?;
+    entry
+        .map(|e| Json(event_json(&e)))
+        .ok_or_else(|| Problem::not_found(format!("no event with hash {hash}")))
+}
+
+#[derive(Deserialize)]
+pub struct Page {
+    from: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// `GET /v1/streams/{stream}?from=&limit=`: a stream's events from a version (at most 1000).
+pub async fn stream(
+    State(state): State<Arc<AppState>>,
+    Path(stream): Path<String>,
+    Query(page): Query<Page>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let limit = page.limit.unwrap_or(100).min(1000);
+    let from = page.from.unwrap_or(0);
+    let name = stream.clone();
+    let entries = blocking(move || {
+        state
+            .ledger
+            .stream(&name, from, limit)
+            .map_err(Problem::from)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "stream": stream, "from": from,
+        "events": entries.iter().map(event_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /v1/blobs/{sha256}`: an attached document.
+pub async fn blob(
+    State(state): State<Arc<AppState>>,
+    Path(sha256): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    if sha256.len() != 64
+        || !sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(Problem::bad_request(format!(
+            "`{sha256}` is not a SHA-256 (64 lower-case hex digits)"
+        )));
+    }
+    let path = ledger::archive::blobs_dir(state.ledger.dir()).join(&sha256);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes)),
+        Err(_) => Err(Problem::not_found(format!(
+            "no document with SHA-256 {sha256}"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct From {
+    from: Option<u64>,
+}
+
+/// `GET /v1/subscribe?from=N`: Server-Sent Events, one per entry from position N, then each new
+/// entry as it is appended. The event's `id` is its position, to resume from.
+pub async fn subscribe(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<From>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(256);
+    let mut next = q.from.unwrap_or(0);
+    let ledger = state.ledger.clone();
+    tokio::task::spawn_blocking(move || loop {
+        if next >= ledger.size() {
+            // Returns once an entry at `next` exists, or after a second to notice a client
+            // that went away.
+            ledger.wait_for_growth(next, Duration::from_secs(1));
+        }
+        while next < ledger.size() {
+            let Ok(Some(entry)) = ledger.entry(next) else {
+                return;
+            };
+            let event = Event::default()
+                .id(next.to_string())
+                .event("entry")
+                .data(event_json(&entry).to_string());
+            if tx.blocking_send(event).is_err() {
+                return;
+            }
+            next += 1;
+        }
+        if tx.is_closed() {
+            return;
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let stream = futures_util::StreamExt::map(stream, Ok);
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,138 @@
+//! The HTTP API over the ledger library: append, read, subscribe, proofs, checkpoints,
+//! projections and reports. Handlers translate HTTP into library calls and library errors
+//! into RFC 9457 problem documents; no ledger logic lives here.
+
+mod events;
+mod problem;
+mod projections;
+mod proofs;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ledger::projections::Projections;
+use ledger::Ledger;
+use parking_lot::Mutex;
+
+pub use problem::Problem;
+
+/// Counters for `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+    pub appended: AtomicU64,
+    pub retried: AtomicU64,
+    pub refused: AtomicU64,
+    pub requests: AtomicU64,
+}
+
+/// What every handler shares: the ledger, projections kept up to date on demand, counters.
+pub struct AppState {
+    pub ledger: Arc<Ledger>,
+    pub projections: Mutex<Projections>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(ledger: Ledger) -> Result<Arc<AppState>, ledger::storage::StorageError> {
+        let projections = Projections::load(&ledger)?;
+        Ok(Arc::new(AppState {
+            ledger: Arc::new(ledger),
+            projections: Mutex::new(projections),
+            metrics: Metrics::default(),
+        }))
+    }
+}
+
+/// The whole API. Requests other than the subscription are bounded in time.
+pub fn router(state: Arc<AppState>) -> Router {
+    let bounded = Router::new()
+        .route("/v1/events", post(events::append))
+        .route("/v1/events/by-hash/{hash}", get(events::by_hash))
+        .route("/v1/events/{position}", get(events::by_position))
+        .route("/v1/streams/{*stream}", get(events::stream))
+        .route("/v1/checkpoint", get(proofs::checkpoint))
+        .route("/v1/checkpoints/{size}", get(proofs::checkpoint_at))
+        .route("/v1/proofs/inclusion", get(proofs::inclusion))
+        .route("/v1/proofs/consistency", get(proofs::consistency))
+        .route("/v1/congresses/{org}/{term}", get(projections::congress))
+        .route("/v1/complaints", get(projections::complaints))
+        .route("/v1/progress/{org}", get(projections::progress))
+        .route("/v1/report", get(projections::report))
+        .route("/v1/blobs/{sha256}", get(events::blob))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ));
+    Router::new()
+        .route("/v1/subscribe", get(events::subscribe))
+        .merge(bounded)
+        .fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "no such route",
+                "see the API's routes in the README",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn count_requests(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    next.run(request).await
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    Json(serde_json::json!({
+        "status": "ok", "origin": state.ledger.origin(), "size": state.ledger.size(),
+        "mirror": state.ledger.is_mirror(),
+    }))
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let text = format!(
+        "# HELP congress_ledger_entries Entries in the log.\n# TYPE congress_ledger_entries gauge\ncongress_ledger_entries {}\n\
+         # HELP congress_ledger_appends_total Events appended through the API, by outcome.\n# TYPE congress_ledger_appends_total counter\n\
+         congress_ledger_appends_total{{outcome=\"created\"}} {}\ncongress_ledger_appends_total{{outcome=\"retry\"}} {}\ncongress_ledger_appends_total{{outcome=\"refused\"}} {}\n\
+         # HELP congress_ledger_http_requests_total HTTP requests served.\n# TYPE congress_ledger_http_requests_total counter\ncongress_ledger_http_requests_total {}\n",
+        state.ledger.size(),
+        m.appended.load(Ordering::Relaxed),
+        m.retried.load(Ordering::Relaxed),
+        m.refused.load(Ordering::Relaxed),
+        m.requests.load(Ordering::Relaxed),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// Serves the API on `addr` until `shutdown` completes; in-flight requests (appends among
+/// them) are finished first. Calls `bound` with the address actually bound (for port 0).
+pub async fn serve(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    bound(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

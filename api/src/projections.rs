@@ -1,0 +1,129 @@
+//! Projections and findings: a congress, the complaint register, progress, the report.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use ledger::projections::views;
+use ledger::rulebook::Finding;
+use serde::Deserialize;
+
+use crate::{AppState, Problem};
+
+/// Brings the projections up to the log and runs the rules; `f` reads the result.
+async fn with_projections<T: Send + 'static>(
+    state: Arc<AppState>,
+    f: impl FnOnce(&ledger::projections::Projections, &[Finding]) -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(move || {
+        let mut p = state.projections.lock();
+        p.catch_up(&state.ledger)?;
+        let rulebook = state.ledger.registry()?.genesis_payload().rulebook.clone();
+        let findings = ledger::rules::check(&p, &rulebook).findings;
+        f(&p, &findings)
+    })
+    .await
+    .map_err(|e| {
+        Problem::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            e.to_string(),
+        )
+    })?
+}
+
+pub async fn congress(
+    State(state): State<Arc<AppState>>,
+    Path((org, term)): Path<(String, String)>,
+) -> Result<Json<views::CongressView>, Problem> {
+    let stream = format!("congress/{org}/{term}");
+    with_projections(state, move |p, findings| {
+        p.congresses
+            .get(&stream)
+            .map(|c| Json(views::congress(c, findings)))
+            .ok_or_else(|| Problem::not_found(format!("no congress `{stream}` in this ledger")))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct StateQuery {
+    state: Option<String>,
+    as_of: Option<String>,
+}
+
+pub async fn complaints(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<StateQuery>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    const STATES: &[&str] = &[
+        "open",
+        "received",
+        "assigned",
+        "dismissed",
+        "concluded",
+        "reopened",
+    ];
+    if let Some(s) = q.state.as_deref().filter(|s| !STATES.contains(s)) {
+        return Err(Problem::bad_request(format!(
+            "state `{s}` is not one of {}",
+            STATES.join(", ")
+        )));
+    }
+    let today = as_of(q.as_of)?;
+    with_projections(state, move |p, _| {
+        Ok(Json(
+            serde_json::json!({"complaints": views::register(p, &today, q.state.as_deref())}),
+        ))
+    })
+    .await
+}
+
+fn as_of(date: Option<String>) -> Result<String, Problem> {
+    match date {
+        Some(d) if ledger::calendar::parse_date(&d).is_none() => Err(Problem::bad_request(
+            format!("`{d}` is not a date; write YYYY-MM-DD"),
+        )),
+        Some(d) => Ok(d),
+        None => Ok(ledger::calendar::date_of(ledger::engine::now_ms())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProgressQuery {
+    term: Option<String>,
+    as_of: Option<String>,
+}
+
+pub async fn progress(
+    State(state): State<Arc<AppState>>,
+    Path(org): Path<String>,
+    Query(q): Query<ProgressQuery>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    if let Some(d) = &q.as_of {
+        as_of(Some(d.clone()))?;
+    }
+    with_projections(state, move |p, _| {
+        if !p.orgs.contains_key(&org) {
+            return Err(Problem::not_found(format!(
+                "no organization `{org}` in this ledger"
+            )));
+        }
+        let progress = p.progress(&org, q.term.as_deref(), q.as_of.as_deref());
+        Ok(Json(serde_json::to_value(progress).unwrap_or_default()))
+    })
+    .await
+}
+
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let today = as_of(None)?;
+    with_projections(state, move |p, findings| {
+        let congresses: Vec<views::CongressView> = p.congresses.values().map(|c| views::congress(c, findings)).collect();
+        Ok(Json(serde_json::json!({
+            "congresses": congresses, "complaints": views::register(p, &today, None), "findings": findings,
+        })))
+    })
+    .await
+}

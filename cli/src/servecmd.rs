@@ -1,0 +1,68 @@
+//! `serve`: the HTTP API over a ledger directory.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[arg(long)]
+    ledger: PathBuf,
+    /// Address to listen on; port 0 picks a free port (printed on start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let ledger = crate::ledgercmd::open(&args.ledger)?;
+    let state = api::AppState::new(ledger).context("loading the projections")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime
+        .block_on(api::serve(
+            state.clone(),
+            args.addr,
+            |addr| {
+                println!("listening on http://{addr}");
+                let _ = std::io::stdout().flush();
+            },
+            shutdown_signal(),
+        ))
+        .with_context(|| format!("serving on {}", args.addr))?;
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    // Keep what the projections learned, for a quick start next time.
+    state.projections.lock().save(&state.ledger)?;
+    Ok(ExitCode::SUCCESS)
+}
