@@ -41,3 +41,74 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A `congress-ledger serve` on an ephemeral loopback port, stopped (SIGTERM) when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(ledger: &Path) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(bin())
+            .args([
+                "serve",
+                "--ledger",
+                ledger.to_str().unwrap(),
+                "--addr",
+                "127.0.0.1:0",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_string();
+        Server { child, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Status and body of a request, whatever the status.
+pub fn http(request: ureq::Request, body: Option<&[u8]>) -> (u16, String, String) {
+    let request = request.timeout(std::time::Duration::from_secs(20));
+    let result = match body {
+        Some(b) => request
+            .set("content-type", "application/octet-stream")
+            .send_bytes(b),
+        None => request.call(),
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("request failed: {e}"),
+    };
+    let status = response.status();
+    let content_type = response.content_type().to_string();
+    (
+        status,
+        content_type,
+        response.into_string().unwrap_or_default(),
+    )
+}
