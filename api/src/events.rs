@@ -138,15 +138,17 @@ pub async fn stream(
     let limit = page.limit.unwrap_or(100).min(1000);
     let from = page.from.unwrap_or(0);
     let name = stream.clone();
-    let entries = blocking(move || {
-        state
-            .ledger
-            .stream(&name, from, limit)
-            .map_err(Problem::from)
+    let (entries, head) = blocking(move || {
+        let entries = state.ledger.stream(&name, from, limit)?;
+        let head = state.ledger.head(&name)?;
+        Ok((entries, head))
     })
     .await?;
     Ok(Json(serde_json::json!({
         "stream": stream, "from": from,
+        // Where a new event of this stream goes: its version and its `prev`.
+        "next_version": head.map_or(0, |h| h.next_version),
+        "head": head.map_or(Hash::ZERO, |h| h.hash).to_hex(),
         "events": entries.iter().map(event_json).collect::<Vec<_>>(),
     })))
 }

@@ -67,25 +67,34 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Args)]
 pub struct AppendArgs {
+    /// A local ledger directory.
+    #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+    ledger: Option<PathBuf>,
+    /// Append through the HTTP API of a server instead (`http://127.0.0.1:8080`).
     #[arg(long)]
-    ledger: PathBuf,
+    server: Option<String>,
     /// Key file of the signer.
-    #[arg(long)]
-    key: PathBuf,
+    #[arg(long, required_unless_present = "batch")]
+    key: Option<PathBuf>,
     /// Stream, e.g. `congress/hd.tp-haiduong/2020-2025`.
-    #[arg(long)]
-    stream: String,
+    #[arg(long, required_unless_present = "batch")]
+    stream: Option<String>,
     /// Event kind, e.g. `session.opened`.
-    #[arg(long)]
-    kind: String,
+    #[arg(long, required_unless_present = "batch")]
+    kind: Option<String>,
     #[arg(long, default_value_t = 1)]
     schema: u16,
     /// When the act happened, RFC 3339 (`2020-06-05T08:00:00+07:00`); default: now.
     #[arg(long)]
     time: Option<String>,
     /// The payload: a file holding a JSON object, or `-` for standard input.
-    #[arg(long)]
-    payload: String,
+    #[arg(long, required_unless_present = "batch")]
+    payload: Option<String>,
+    /// Many events, one JSON object a line: `{"key": path, "stream", "kind", "schema"?,
+    /// "time", "payload": {…}}`. Key paths are relative to the batch file. Stops at the first
+    /// refused line, naming it; everything before it is kept.
+    #[arg(long, conflicts_with_all = ["key", "stream", "kind", "payload"])]
+    batch: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -121,31 +130,343 @@ pub fn open(dir: &Path) -> anyhow::Result<Ledger> {
         .with_context(|| format!("opening ledger {}", dir.display()))
 }
 
+/// Where appended events go: a local ledger, or a server's API.
+enum Target {
+    Local(Ledger),
+    Server { base: String, origin: String },
+}
+
+/// What the ledger answered, or why it refused.
+type Answer = Result<serde_json::Value, String>;
+
+impl Target {
+    fn connect(args: &AppendArgs) -> anyhow::Result<Target> {
+        if let Some(server) = &args.server {
+            let base = server.trim_end_matches('/').to_string();
+            let health: serde_json::Value = ureq::get(&format!("{base}/healthz"))
+                .call()
+                .with_context(|| format!("reaching {base}"))?
+                .into_json()
+                .context("the server's /healthz is not JSON")?;
+            let origin = health["origin"]
+                .as_str()
+                .with_context(|| format!("{base}/healthz names no origin"))?
+                .to_string();
+            return Ok(Target::Server { base, origin });
+        }
+        let dir = args.ledger.clone().unwrap_or_default();
+        Ok(Target::Local(open(&dir)?))
+    }
+
+    fn origin(&self) -> String {
+        match self {
+            Target::Local(l) => l.origin().to_string(),
+            Target::Server { origin, .. } => origin.clone(),
+        }
+    }
+
+    /// The stream's next version and the hash its next event chains to.
+    fn head(&self, stream: &str) -> anyhow::Result<(u64, ledger::Hash)> {
+        match self {
+            Target::Local(l) => Ok(l
+                .head(stream)?
+                .map_or((0, ledger::Hash::ZERO), |h| (h.next_version, h.hash))),
+            Target::Server { base, .. } => {
+                let v: serde_json::Value =
+                    ureq::get(&format!("{base}/v1/streams/{stream}?limit=0"))
+                        .call()
+                        .with_context(|| format!("reading the head of {stream}"))?
+                        .into_json()?;
+                let hash = v["head"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .parse()
+                    .context("the server's head")?;
+                Ok((v["next_version"].as_u64().unwrap_or(0), hash))
+            }
+        }
+    }
+
+    fn submit(&self, bytes: Vec<u8>) -> Answer {
+        match self {
+            Target::Local(l) => l
+                .append(bytes)
+                .map(|a| serde_json::to_value(&a).unwrap_or_default())
+                .map_err(|e| e.to_string()),
+            Target::Server { base, .. } => {
+                let r = ureq::post(&format!("{base}/v1/events"))
+                    .set("content-type", "application/octet-stream")
+                    .send_bytes(&bytes);
+                match r {
+                    Ok(resp) => resp.into_json().map_err(|e| e.to_string()),
+                    Err(ureq::Error::Status(code, resp)) => {
+                        let body: serde_json::Value = resp.into_json().unwrap_or_default();
+                        Err(format!(
+                            "HTTP {code}: {}",
+                            body["detail"].as_str().unwrap_or("refused")
+                        ))
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        }
+    }
+
+    fn close(self) -> anyhow::Result<()> {
+        if let Target::Local(l) = self {
+            l.close()?;
+        }
+        Ok(())
+    }
+}
+
+/// One event to sign and append.
+struct Act {
+    key: ed25519_dalek::SigningKey,
+    stream: String,
+    kind: String,
+    schema: u16,
+    time: i64,
+    payload: serde_json::Value,
+}
+
+/// Signs acts against the heads it has seen (one lookup per stream) and appends them in order.
+struct Appender {
+    target: Target,
+    origin: String,
+    heads: std::collections::HashMap<String, (u64, ledger::Hash)>,
+}
+
+impl Appender {
+    fn append(&mut self, act: Act) -> anyhow::Result<Answer> {
+        let (version, prev) = match self.heads.get(&act.stream) {
+            Some(h) => *h,
+            None => self.target.head(&act.stream)?,
+        };
+        let event = compose::event(
+            &self.origin,
+            &act.stream,
+            version,
+            prev,
+            &act.kind,
+            act.schema,
+            act.time,
+            &act.key,
+            &act.payload,
+        )
+        .context("signing the event")?;
+        let hash = event.hash();
+        let answer = self.target.submit(event.into_bytes());
+        if answer.is_ok() {
+            self.heads.insert(act.stream, (version + 1, hash));
+        } else {
+            self.heads.remove(&act.stream);
+        }
+        Ok(answer)
+    }
+}
+
+fn print_appended(v: &serde_json::Value, json: bool) {
+    if json {
+        println!("{v}");
+    } else {
+        println!(
+            "{}\t{}",
+            v["position"],
+            v["event_hash"].as_str().unwrap_or_default()
+        );
+    }
+}
+
 pub fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
+    let target = Target::connect(&args)?;
+    let origin = target.origin();
+    let mut appender = Appender {
+        target,
+        origin,
+        heads: std::collections::HashMap::new(),
+    };
+    let code = match &args.batch {
+        Some(batch) => append_batch(&mut appender, batch, args.json)?,
+        None => {
+            let key = ledger::keys::read(args.key.as_deref().unwrap_or(Path::new("")))?;
+            let act = Act {
+                key,
+                stream: args.stream.clone().unwrap_or_default(),
+                kind: args.kind.clone().unwrap_or_default(),
+                schema: args.schema,
+                time: match &args.time {
+                    Some(t) => parse_time(t)?,
+                    None => ledger::engine::now_ms(),
+                },
+                payload: read_payload(args.payload.as_deref().unwrap_or("-"))?,
+            };
+            match appender.append(act)? {
+                Ok(v) => {
+                    print_appended(&v, args.json);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!(
+                        "{}: {e}",
+                        both("Sổ cái từ chối sự kiện", "the ledger refused the event")
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
+    };
+    appender.target.close()?;
+    Ok(code)
+}
+
+fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(batch).with_context(|| format!("reading {}", batch.display()))?;
+    let base = batch.parent().unwrap_or(Path::new("."));
+    let mut keys: std::collections::HashMap<String, ed25519_dalek::SigningKey> =
+        std::collections::HashMap::new();
+    let mut done = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let n = n + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fail = |why: String| -> anyhow::Result<ExitCode> {
+            eprintln!(
+                "{} {n}: {why}; {} {done} {}",
+                both("dòng", "line"),
+                both("đã ghi", "appended before it:"),
+                both("sự kiện", "events")
+            );
+            Ok(ExitCode::from(1))
+        };
+        let v: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => return fail(format!("not a JSON object ({e})")),
+        };
+        let field = |name: &str| v[name].as_str().map(str::to_string);
+        let (Some(key_path), Some(stream), Some(kind)) =
+            (field("key"), field("stream"), field("kind"))
+        else {
+            return fail("needs \"key\", \"stream\" and \"kind\"".into());
+        };
+        if !v["payload"].is_object() {
+            return fail("\"payload\" must be a JSON object".into());
+        }
+        let time = match &v["time"] {
+            serde_json::Value::String(t) => match parse_time(t) {
+                Ok(t) => t,
+                Err(e) => return fail(e.to_string()),
+            },
+            serde_json::Value::Number(ms) => ms.as_i64().unwrap_or(0),
+            _ => return fail("\"time\" must be RFC 3339 text or milliseconds".into()),
+        };
+        let key = match keys.get(&key_path) {
+            Some(k) => k.clone(),
+            None => match ledger::keys::read(&base.join(&key_path)) {
+                Ok(k) => {
+                    keys.insert(key_path.clone(), k.clone());
+                    k
+                }
+                Err(e) => return fail(e.to_string()),
+            },
+        };
+        let act = Act {
+            key,
+            stream,
+            kind,
+            schema: v["schema"].as_u64().unwrap_or(1) as u16,
+            time,
+            payload: v["payload"].clone(),
+        };
+        match appender.append(act)? {
+            Ok(answer) => {
+                print_appended(&answer, json);
+                done += 1;
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct AttachArgs {
+    #[arg(long)]
+    ledger: PathBuf,
+    /// Key file of the signer (any role enrolled for the stream may attach).
+    #[arg(long)]
+    key: PathBuf,
+    #[arg(long)]
+    stream: String,
+    /// The document.
+    #[arg(long)]
+    file: PathBuf,
+    #[arg(long)]
+    title: String,
+    /// Its media type; default: from the file's extension.
+    #[arg(long)]
+    media_type: Option<String>,
+    /// When it was attached, RFC 3339; default: now.
+    #[arg(long)]
+    time: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn media_type_of(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("pdf") => "application/pdf",
+        Some("txt") => "text/plain",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
+}
+
+pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
     let key = ledger::keys::read(&args.key)?;
-    let payload = read_payload(&args.payload)?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let time = match &args.time {
         Some(t) => parse_time(t)?,
         None => ledger::engine::now_ms(),
     };
     let ledger = open(&args.ledger)?;
+    let sha256 = ledger::archive::store_blob(ledger.dir(), &bytes)?;
+    let payload = serde_json::json!({
+        "sha256": sha256, "bytes": bytes.len(), "title": args.title, "refs": [],
+        "media_type": args.media_type.clone().unwrap_or_else(|| media_type_of(&args.file).to_string()),
+    });
     let event = compose::next_event(
         &ledger,
         &args.stream,
-        &args.kind,
-        args.schema,
+        "document.attached",
+        1,
         time,
         &key,
         &payload,
     )
     .context("signing the event")?;
-    match ledger.append(event.into_bytes()) {
+    let result = ledger.append(event.into_bytes());
+    ledger.close()?;
+    match result {
         Ok(a) => {
-            ledger.close()?;
             if args.json {
-                return crate::text::print_json(&a);
+                return crate::text::print_json(
+                    &serde_json::json!({"appended": a, "sha256": sha256}),
+                );
             }
-            println!("{}\t{}", a.position, a.event_hash);
+            println!("{}\t{}\t{sha256}", a.position, a.event_hash);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -19,6 +19,9 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "congress-ledger", version, about, long_about = None)]
 struct Cli {
+    /// Language of messages: vi, en, or both (the default; `LANG=vi…`/`en…` chooses one).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<text::Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,12 +60,22 @@ enum Command {
     },
     /// Serve the HTTP API over a ledger.
     Serve(servecmd::ServeArgs),
+    /// Store a document by its SHA-256 and record `document.attached` for it.
+    Attach(ledgercmd::AttachArgs),
+    /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output: `congress-ledger man > congress-ledger.1`.
+    Man,
     /// Build the Hải Dương 2020 congress ledger, verify it and print the report.
     Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    text::set_lang(cli.lang);
     let result = match cli.command {
         Command::Key { action } => keycmd::run(action),
         Command::Init(args) => ledgercmd::init(args),
@@ -75,6 +88,19 @@ fn main() -> ExitCode {
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Serve(args) => servecmd::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Attach(args) => ledgercmd::attach(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "congress-ledger", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(code) => code,

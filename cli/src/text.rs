@@ -1,10 +1,43 @@
-//! Bilingual messages (Vietnamese first, English beside it) and small output helpers.
+//! Messages: Vietnamese with English beside it, or one of them (`--lang`, else `LANG`), and
+//! small output helpers.
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
-/// "vi / en", the way every human-readable line is printed.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Vietnamese only.
+    Vi,
+    /// English only.
+    En,
+    /// Vietnamese with English beside it (the default).
+    Both,
+}
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language once: the flag if given, else `LANG` (`vi…` or `en…`), else both.
+pub fn set_lang(flag: Option<Lang>) {
+    let from_env = || {
+        let v = std::env::var("LANG").unwrap_or_default();
+        if v.starts_with("vi") {
+            Lang::Vi
+        } else if v.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Both
+        }
+    };
+    let _ = LANG.set(flag.unwrap_or_else(from_env));
+}
+
+/// A message in the chosen language(s): "vi / en" by default.
 pub fn both(vi: &str, en: &str) -> String {
-    format!("{vi} / {en}")
+    match LANG.get().copied().unwrap_or(Lang::Both) {
+        Lang::Vi => vi.to_string(),
+        Lang::En => en.to_string(),
+        Lang::Both => format!("{vi} / {en}"),
+    }
 }
 
 pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<ExitCode> {

@@ -92,6 +92,27 @@ pub fn blobs_dir(ledger_dir: &Path) -> PathBuf {
     ledger_dir.join("blobs").join("sha256")
 }
 
+/// Stores a document under its SHA-256 (written to a temporary name, synced, then renamed, so
+/// a stored blob is always whole); returns the hash in hex. Storing the same bytes twice is
+/// harmless.
+pub fn store_blob(ledger_dir: &Path, bytes: &[u8]) -> Result<String, ArchiveError> {
+    let sum = hex::encode(Sha256::digest(bytes));
+    let dir = blobs_dir(ledger_dir);
+    fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let path = dir.join(&sum);
+    if path.exists() {
+        return Ok(sum);
+    }
+    let tmp = dir.join(format!(".{sum}.partial"));
+    let mut f = File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| io(&tmp, e))?;
+    fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
+    crate::storage::segment::sync_dir(&dir)?;
+    Ok(sum)
+}
+
 /// Writes the archive bag of everything the ledger holds at a freshly signed checkpoint.
 /// The bag is built beside `out` and renamed into place when complete. `progress` is told
 /// how many entries of how many are written.

@@ -1,0 +1,170 @@
+//! The rest of the command line: batches, appending through a server, attachments,
+//! completions, the manual page, languages.
+
+mod common;
+
+use common::{run, stderr, stdout, Server};
+use ledger::scenarios::hai_duong_2020 as hd;
+
+/// A demo ledger with the demo presidium's key written to a key file beside it.
+fn demo(dir: &std::path::Path) -> (String, String) {
+    let ledger = dir.join("demo");
+    assert!(run(&["demo", "--ledger", ledger.to_str().unwrap()])
+        .status
+        .success());
+    let key = dir.join("presidium.key");
+    ledger::keys::write(&key, &hd::keys().presidium).unwrap();
+    (
+        ledger.to_str().unwrap().to_string(),
+        key.to_str().unwrap().to_string(),
+    )
+}
+
+fn motion(n: u32, time: &str) -> String {
+    format!(
+        r#"{{"key": "presidium.key", "stream": "{}", "kind": "motion.decided", "time": "{time}", "payload": {{"motion": "b-{n}", "subject": "other", "text": "Biểu quyết số {n}", "method": "show_of_hands", "present": 297, "for": 297, "against": 0, "abstain": 0, "adopted": true, "refs": []}}}}"#,
+        hd::CONGRESS
+    )
+}
+
+#[test]
+fn a_batch_appends_in_order_and_stops_at_the_first_refused_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    let batch = dir.path().join("batch.jsonl");
+    let mut lines: Vec<String> = (1..=3)
+        .map(|n| motion(n, "2020-06-07T10:00:00+07:00"))
+        .collect();
+    lines.push(r#"{"key": "presidium.key", "stream": "congress/hd.tp-haiduong/2020-2025", "kind": "session.opened", "time": "2020-06-07T10:00:00+07:00", "payload": {"session": 0, "present": 1}}"#.into());
+    lines.push(motion(5, "2020-06-07T10:00:00+07:00"));
+    std::fs::write(&batch, lines.join("\n") + "\n").unwrap();
+    let out = run(&[
+        "append",
+        "--ledger",
+        &ledger,
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().count(),
+        3,
+        "three appended: {}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("line 4") && stderr(&out).contains("/session"),
+        "{}",
+        stderr(&out)
+    );
+    // What came before the refused line is kept; what came after was not tried.
+    let out = run(&["verify", "--ledger", &ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["integrity"]["entries"], 252);
+}
+
+#[test]
+fn events_append_through_a_server_and_documents_attach() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, key) = demo(dir.path());
+    let doc = dir.path().join("bien-ban.txt");
+    std::fs::write(&doc, "Biên bản kiểm phiếu bầu Ban Chấp hành khóa XXIII\n").unwrap();
+    let out = run(&[
+        "attach",
+        "--ledger",
+        &ledger,
+        "--key",
+        &key,
+        "--stream",
+        hd::CONGRESS,
+        "--file",
+        doc.to_str().unwrap(),
+        "--title",
+        "Biên bản kiểm phiếu",
+        "--time",
+        "2020-06-07T11:00:00+07:00",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sha = v["sha256"].as_str().unwrap().to_string();
+
+    let server = Server::start(std::path::Path::new(&ledger));
+    let (status, _, body) = common::http(ureq::get(&server.url(&format!("/v1/blobs/{sha}"))), None);
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "Biên bản kiểm phiếu bầu Ban Chấp hành khóa XXIII\n")
+    );
+    let payload = dir.path().join("m.json");
+    std::fs::write(&payload, r#"{"motion": "s-1", "subject": "other", "text": "Qua máy chủ", "method": "show_of_hands", "present": 297, "for": 297, "against": 0, "abstain": 0, "adopted": true, "refs": []}"#).unwrap();
+    for n in 0..2 {
+        let out = run(&[
+            "append",
+            "--server",
+            &server.base,
+            "--key",
+            &key,
+            "--stream",
+            hd::CONGRESS,
+            "--kind",
+            "motion.decided",
+            "--time",
+            "2020-06-07T11:30:00+07:00",
+            "--payload",
+            payload.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{n}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(&format!("{}\t", 250 + n)),
+            "{}",
+            stdout(&out)
+        );
+    }
+    let out = run(&[
+        "append",
+        "--server",
+        &server.base,
+        "--key",
+        &key,
+        "--stream",
+        "congress/elsewhere/2020-2025",
+        "--kind",
+        "motion.decided",
+        "--payload",
+        payload.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("HTTP 403"), "{}", stderr(&out));
+    drop(server);
+
+    // The exported bag carries the document.
+    let bag = dir.path().join("bag");
+    assert!(run(&[
+        "export",
+        "--ledger",
+        &ledger,
+        "--out",
+        bag.to_str().unwrap()
+    ])
+    .status
+    .success());
+    assert!(bag.join("data/blobs/sha256").join(&sha).is_file());
+}
+
+#[test]
+fn completions_a_manual_page_and_languages() {
+    let out = run(&["completions", "bash"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("congress-ledger") && stdout(&out).contains("verify"));
+    let out = run(&["man"]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).starts_with(".ie") || stdout(&out).contains(".TH"),
+        "{}",
+        &stdout(&out)[..200.min(stdout(&out).len())]
+    );
+    let out = run(&["--lang", "en", "demo"]);
+    assert!(stdout(&out).contains("Integrity") && !stdout(&out).contains("Toàn vẹn"));
+    let out = run(&["--lang", "vi", "demo"]);
+    assert!(stdout(&out).contains("Toàn vẹn") && !stdout(&out).contains("Integrity"));
+}
