@@ -52,6 +52,7 @@ async fn blocking<T: Send + 'static>(
 
 /// `POST /v1/events`: the signed event's bytes. 201 when appended, 200 for a retry of an
 /// event already stored.
+#[utoipa::path(post, path = "/v1/events", summary = "Append a signed event (its bytes, application/octet-stream)", responses((status = 201, description = "appended"), (status = 200, description = "already stored (an idempotent retry)"), (status = 400, description = "malformed"), (status = 403, description = "signature or authority refused"), (status = 409, description = "stale version: the body gives the current version and head"), (status = 413, description = "too large"), (status = 422, description = "payload does not match its schema")))]
 pub async fn append(
     State(state): State<Arc<AppState>>,
     body: Body,
@@ -95,6 +96,7 @@ pub async fn append(
     }
 }
 
+#[utoipa::path(get, path = "/v1/events/{position}", summary = "An entry by position", responses((status = 200, description = "the event"), (status = 400, description = "not a position"), (status = 404, description = "no such entry")))]
 pub async fn by_position(
     State(state): State<Arc<AppState>>,
     Path(position): Path<String>,
@@ -108,6 +110,7 @@ pub async fn by_position(
         .ok_or_else(|| Problem::not_found(format!("no entry at position {position}")))
 }
 
+#[utoipa::path(get, path = "/v1/events/by-hash/{hash}", summary = "An entry by event hash", responses((status = 200, description = "the event"), (status = 400, description = "not a hash"), (status = 404, description = "no such event")))]
 pub async fn by_hash(
     State(state): State<Arc<AppState>>,
     Path(hash): Path<String>,
@@ -154,6 +157,7 @@ pub async fn stream(
 }
 
 /// `GET /v1/blobs/{sha256}`: an attached document.
+#[utoipa::path(get, path = "/v1/blobs/{sha256}", summary = "An attached document", responses((status = 200, description = "its bytes"), (status = 400, description = "not a SHA-256"), (status = 404, description = "no such document")))]
 pub async fn blob(
     State(state): State<Arc<AppState>>,
     Path(sha256): Path<String>,
@@ -183,6 +187,7 @@ pub struct From {
 
 /// `GET /v1/subscribe?from=N`: Server-Sent Events, one per entry from position N, then each new
 /// entry as it is appended. The event's `id` is its position, to resume from.
+#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", responses((status = 200, description = "text/event-stream, one `entry` event per entry, `id` its position")))]
 pub async fn subscribe(
     State(state): State<Arc<AppState>>,
     Query(q): Query<From>,

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use ledger::projections::Projections;
 use ledger::Ledger;
@@ -50,36 +50,68 @@ impl AppState {
     }
 }
 
-/// The whole API. Requests other than the subscription are bounded in time.
+/// The whole API, and its OpenAPI description collected from the handlers' annotations.
+/// Requests other than the subscription are bounded in time.
 pub fn router(state: Arc<AppState>) -> Router {
-    let bounded = Router::new()
-        .route("/v1/events", post(events::append))
-        .route("/v1/events/by-hash/{hash}", get(events::by_hash))
-        .route("/v1/events/{position}", get(events::by_position))
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    let (bounded, mut spec) = OpenApiRouter::new()
+        .routes(routes!(events::append))
+        .routes(routes!(events::by_hash))
+        .routes(routes!(events::by_position))
+        .routes(routes!(proofs::checkpoint))
+        .routes(routes!(proofs::checkpoint_at))
+        .routes(routes!(proofs::inclusion))
+        .routes(routes!(proofs::consistency))
+        .routes(routes!(projections::congress))
+        .routes(routes!(projections::complaints))
+        .routes(routes!(projections::progress))
+        .routes(routes!(projections::report))
+        .routes(routes!(events::blob))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .split_for_parts();
+    let (follow, follow_spec) = OpenApiRouter::new()
+        .routes(routes!(events::subscribe))
+        .split_for_parts();
+    spec.merge(follow_spec);
+    spec.info.title = "Congress Ledger API".into();
+    spec.info.description = Some(
+        "Append signed congress acts, read them back, prove them, follow the log. See docs/FORMAT.md for the bytes.".into(),
+    );
+    // Stream names contain `/`: this route takes the rest of the path, which the generator
+    // cannot express, so it is described by hand next to it.
+    let streams = utoipa::openapi::path::PathItem::new(
+        utoipa::openapi::HttpMethod::Get,
+        utoipa::openapi::path::OperationBuilder::new()
+            .summary(Some("A stream's events from version `from` (at most `limit`, ≤ 1000), with its next version and head"))
+            .response("200", utoipa::openapi::Response::new("the events")),
+    );
+    spec.paths
+        .paths
+        .insert("/v1/streams/{stream}".into(), streams);
+    let spec = Arc::new(spec);
+    let bounded = bounded
         .route("/v1/streams/{*stream}", get(events::stream))
-        .route("/v1/checkpoint", get(proofs::checkpoint))
-        .route("/v1/checkpoints/{size}", get(proofs::checkpoint_at))
-        .route("/v1/proofs/inclusion", get(proofs::inclusion))
-        .route("/v1/proofs/consistency", get(proofs::consistency))
-        .route("/v1/congresses/{org}/{term}", get(projections::congress))
-        .route("/v1/complaints", get(projections::complaints))
-        .route("/v1/progress/{org}", get(projections::progress))
-        .route("/v1/report", get(projections::report))
-        .route("/v1/blobs/{sha256}", get(events::blob))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route(
+            "/openapi.json",
+            get(move || {
+                let spec = spec.clone();
+                async move { Json(spec.as_ref().clone()) }
+            }),
+        )
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ));
     Router::new()
-        .route("/v1/subscribe", get(events::subscribe))
+        .merge(follow)
         .merge(bounded)
         .fallback(|| async {
             Problem::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "no such route",
-                "see the API's routes in the README",
+                "see /openapi.json for the routes",
             )
         })
         .layer(axum::middleware::from_fn_with_state(
@@ -99,6 +131,7 @@ async fn count_requests(
     next.run(request).await
 }
 
+#[utoipa::path(get, path = "/healthz", summary = "Liveness and the log size", responses((status = 200, description = "ok")))]
 async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     Json(serde_json::json!({
         "status": "ok", "origin": state.ledger.origin(), "size": state.ledger.size(),
@@ -106,6 +139,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     }))
 }
 
+#[utoipa::path(get, path = "/metrics", summary = "Prometheus metrics", responses((status = 200, description = "text/plain; version=0.0.4")))]
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let m = &state.metrics;
     let text = format!(

@@ -32,6 +32,7 @@ async fn with_projections<T: Send + 'static>(
     })?
 }
 
+#[utoipa::path(get, path = "/v1/congresses/{org}/{term}", summary = "A congress: figures, elections, composition, findings", responses((status = 200, description = "the congress"), (status = 404, description = "no such congress")))]
 pub async fn congress(
     State(state): State<Arc<AppState>>,
     Path((org, term)): Path<(String, String)>,
@@ -52,6 +53,7 @@ pub struct StateQuery {
     as_of: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/complaints", summary = "The complaint register (`state` = open, received, assigned, dismissed, concluded, reopened)", responses((status = 200, description = "the cases"), (status = 400, description = "bad state or date")))]
 pub async fn complaints(
     State(state): State<Arc<AppState>>,
     Query(q): Query<StateQuery>,
@@ -95,6 +97,7 @@ pub struct ProgressQuery {
     as_of: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/progress/{org}", summary = "Progress of the units under an organization", responses((status = 200, description = "counts and percentage"), (status = 404, description = "no such organization")))]
 pub async fn progress(
     State(state): State<Arc<AppState>>,
     Path(org): Path<String>,
@@ -115,6 +118,7 @@ pub async fn progress(
     .await
 }
 
+#[utoipa::path(get, path = "/v1/report", summary = "Every congress, the register and every finding", responses((status = 200, description = "the report")))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
 ) -> Result<Json<serde_json::Value>, Problem> {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::{AppState, Problem};
 
 /// `GET /v1/checkpoint`: the latest signed note, as text.
+#[utoipa::path(get, path = "/v1/checkpoint", summary = "The latest signed checkpoint (C2SP signed note)", responses((status = 200, description = "text/plain"), (status = 404, description = "none signed yet")))]
 pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, Problem> {
     let note = state
         .ledger
@@ -23,6 +24,7 @@ pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<impl IntoR
 }
 
 /// `GET /v1/checkpoints/{size}`: the checkpoint signed at exactly that size.
+#[utoipa::path(get, path = "/v1/checkpoints/{size}", summary = "The checkpoint signed at exactly this size", responses((status = 200, description = "text/plain"), (status = 404, description = "none at this size")))]
 pub async fn checkpoint_at(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
@@ -46,6 +48,7 @@ pub struct InclusionQuery {
     size: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/v1/proofs/inclusion", summary = "Inclusion proof of `position` in the tree of `size` entries", responses((status = 200, description = "{\"proof\": [hex, …]}"), (status = 400, description = "out of range")))]
 pub async fn inclusion(
     State(state): State<Arc<AppState>>,
     Query(q): Query<InclusionQuery>,
@@ -70,6 +73,7 @@ pub struct ConsistencyQuery {
     new: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/v1/proofs/consistency", summary = "Consistency proof from `old` to `new` entries", responses((status = 200, description = "{\"proof\": [hex, …]}"), (status = 400, description = "out of range")))]
 pub async fn consistency(
     State(state): State<Arc<AppState>>,
     Query(q): Query<ConsistencyQuery>,

@@ -234,6 +234,34 @@ fn every_route_and_every_error_status() {
     let (status, ct, _) = get(&server, "/no/such/route");
     assert_eq!((status, ct.as_str()), (404, "application/problem+json"));
 
+    // The OpenAPI description names every route.
+    let (status, _, text) = get(&server, "/openapi.json");
+    assert_eq!(status, 200);
+    let spec = json_of(&text);
+    for path in [
+        "/v1/events",
+        "/v1/events/{position}",
+        "/v1/events/by-hash/{hash}",
+        "/v1/streams/{stream}",
+        "/v1/checkpoint",
+        "/v1/checkpoints/{size}",
+        "/v1/proofs/inclusion",
+        "/v1/proofs/consistency",
+        "/v1/congresses/{org}/{term}",
+        "/v1/complaints",
+        "/v1/progress/{org}",
+        "/v1/report",
+        "/v1/subscribe",
+        "/v1/blobs/{sha256}",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} missing from /openapi.json"
+        );
+    }
+
     // Metrics count what happened.
     let (status, _, metrics) = get(&server, "/metrics");
     assert_eq!(status, 200);
