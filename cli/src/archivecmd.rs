@@ -99,13 +99,17 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         .map(ledger::keys::read)
         .transpose()?;
     let mirror = signing.is_none();
-    let (report, ledger) = ledger::archive::import(
+    let bar = progress_bar(named_size(&args.archive), "import");
+    let result = ledger::archive::import(
         &args.archive,
         &args.ledger,
         &key,
         signing,
         ledger::Options::default(),
-    )?;
+        &verify_progress(&bar),
+    );
+    bar.finish_and_clear();
+    let (report, ledger) = result?;
     let size = ledger.size();
     let root = ledger.root();
     ledger.close()?;
@@ -138,4 +142,24 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The size a bag's `data/ledger.json` names (0 if unreadable), for a progress bar.
+pub fn named_size(bag: &std::path::Path) -> u64 {
+    std::fs::read(bag.join("data/ledger.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["size"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Verification options that move `bar` as entries are read.
+pub fn verify_progress(bar: &indicatif::ProgressBar) -> ledger::verify::integrity::VerifyOptions {
+    let bar = bar.clone();
+    ledger::verify::integrity::VerifyOptions {
+        progress: Some(ledger::verify::integrity::Progress(std::sync::Arc::new(
+            move |n| bar.set_position(n),
+        ))),
+        ..Default::default()
+    }
 }

@@ -13,6 +13,8 @@ pub enum KeyAction {
     Generate {
         #[arg(long)]
         out: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Show a key file's public key (hex) and, with --name, its verifier-key form.
     Show {
@@ -27,9 +29,14 @@ pub enum KeyAction {
 
 pub fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
     match action {
-        KeyAction::Generate { out } => {
+        KeyAction::Generate { out, json } => {
             let key = ledger::keys::generate();
             ledger::keys::write(&out, &key)?;
+            if json {
+                return crate::text::print_json(&serde_json::json!({
+                    "file": out, "public": hex::encode(key.verifying_key().to_bytes()),
+                }));
+            }
             println!("{}", hex::encode(key.verifying_key().to_bytes()));
             Ok(ExitCode::SUCCESS)
         }

@@ -479,10 +479,17 @@ pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-pub fn checkpoint(dir: &Path) -> anyhow::Result<ExitCode> {
+pub fn checkpoint(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let ledger = open(dir)?;
     let note = ledger.sign_checkpoint()?;
+    let log_key = ledger.log_key().encode();
     ledger.close()?;
+    if json {
+        return crate::text::print_json(&serde_json::json!({
+            "origin": note.checkpoint.origin, "size": note.checkpoint.size,
+            "root": note.checkpoint.root, "note": note.encode(), "log_key": log_key,
+        }));
+    }
     print!("{}", note.encode());
     Ok(ExitCode::SUCCESS)
 }

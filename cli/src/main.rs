@@ -52,6 +52,8 @@ enum Command {
     Checkpoint {
         #[arg(long)]
         ledger: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Inclusion and consistency proofs.
     Proof {
@@ -84,7 +86,7 @@ fn main() -> ExitCode {
         Command::Report(args) => reportcmd::run(args),
         Command::Export(args) => archivecmd::export(args),
         Command::Import(args) => archivecmd::import(args),
-        Command::Checkpoint { ledger } => ledgercmd::checkpoint(&ledger),
+        Command::Checkpoint { ledger, json } => ledgercmd::checkpoint(&ledger, json),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Serve(args) => servecmd::run(args),
         Command::Demo(args) => demo::run(args),

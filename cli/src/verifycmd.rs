@@ -60,10 +60,6 @@ pub fn exit_code(report: &Report, fail_on: Option<FailOn>) -> ExitCode {
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let options = VerifyOptions {
-        strict_signatures: args.strict,
-        ..Default::default()
-    };
     if let Some(bag) = &args.archive {
         let text = args.log_key.as_deref().unwrap_or_default();
         let key = ledger::VerifierKey::parse(text)
@@ -74,7 +70,14 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 bag.display()
             );
         }
-        let archive = ledger::archive::verify(bag, &key, &options)?;
+        let bar = crate::archivecmd::progress_bar(crate::archivecmd::named_size(bag), "verify");
+        let options = VerifyOptions {
+            strict_signatures: args.strict,
+            ..crate::archivecmd::verify_progress(&bar)
+        };
+        let archive = ledger::archive::verify(bag, &key, &options);
+        bar.finish_and_clear();
+        let archive = archive?;
         let code = match &archive.report {
             Some(r) if archive.bag.ok => exit_code(r, args.fail_on),
             _ => ExitCode::from(1),
@@ -124,7 +127,14 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             return Err(anyhow::Error::new(e).context(format!("opening ledger {}", dir.display())))
         }
     };
-    let report = ledger::verify::ledger(&ledger, &options)?;
+    let bar = crate::archivecmd::progress_bar(ledger.size(), "verify");
+    let options = VerifyOptions {
+        strict_signatures: args.strict,
+        ..crate::archivecmd::verify_progress(&bar)
+    };
+    let report = ledger::verify::ledger(&ledger, &options);
+    bar.finish_and_clear();
+    let report = report?;
     ledger.close()?;
     let code = exit_code(&report, args.fail_on);
     if args.json {

@@ -560,8 +560,9 @@ pub fn import(
     trusted: &VerifierKey,
     signing_key: Option<ed25519_dalek::SigningKey>,
     options: crate::engine::Options,
+    verify_options: &VerifyOptions,
 ) -> Result<(ArchiveReport, Ledger), ImportError> {
-    let report = verify(bag, trusted, &VerifyOptions::default())?;
+    let report = verify(bag, trusted, verify_options)?;
     if !report.holds() {
         let why = report
             .bag

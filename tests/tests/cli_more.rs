@@ -168,3 +168,77 @@ fn completions_a_manual_page_and_languages() {
     let out = run(&["--lang", "vi", "demo"]);
     assert!(stdout(&out).contains("Toàn vẹn") && !stdout(&out).contains("Integrity"));
 }
+
+#[test]
+fn reports_show_a_congress_progress_and_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    let out = run(&["report", "--ledger", &ledger, "--stream", hd::CONGRESS]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("nữ / women 8/41 (19,5%)") && text.contains("Present: 297/300"),
+        "{text}"
+    );
+    let out = run(&[
+        "report",
+        "--ledger",
+        &ledger,
+        "--stream",
+        hd::CONGRESS,
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["composition"]["incumbents_reelected"]["count"], 32);
+    assert_eq!(v["base"], 297);
+    let out = run(&[
+        "report",
+        "--ledger",
+        &ledger,
+        "--org",
+        "hd.tinh-haiduong",
+        "--term",
+        "2020-2025",
+        "--as-of",
+        "2020-06-06",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["held"].as_u64(), v["closed"].as_u64()),
+        (Some(1), Some(0)),
+        "held on 5 June, closed on 7 June"
+    );
+    let out = run(&["report", "--ledger", &ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["complaints"].as_array().unwrap().len(), 0);
+    assert_eq!(v["congresses"].as_array().unwrap().len(), 1);
+    for bad in [
+        vec!["--stream", "complaint/none"],
+        vec!["--stream", "congress/none/2020-2025"],
+        vec!["--org", "nowhere"],
+        vec!["--org", "hd.tinh-haiduong", "--as-of", "19/5/2020"],
+    ] {
+        let mut args = vec!["report", "--ledger", &ledger];
+        args.extend(bad.iter().copied());
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(
+            stderr(&out).contains("lỗi / error"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run(&["checkpoint", "--ledger", &ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["size"], 249);
+    let out = run(&[
+        "key",
+        "generate",
+        "--out",
+        dir.path().join("k.key").to_str().unwrap(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["public"].as_str().unwrap().len(), 64);
+}

@@ -114,6 +114,18 @@ pub struct VerifyOptions {
     pub strict_signatures: bool,
     /// Fold the projections in the same pass (for the procedure checks), sharing its decoding.
     pub with_projections: bool,
+    /// Told how many entries have been read, after each chunk (for progress bars).
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: entries read so far.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// Per-entry results of the parallel stage.
@@ -154,6 +166,8 @@ pub struct Verifier {
     unauthorized: Vec<Failure>,
     unauthorized_count: u64,
     keys: KeyCache,
+    /// Entries handed in so far.
+    read: u64,
     /// A decoded chunk waiting for the sequential checks, which run while the next chunk
     /// decodes.
     pending: Option<Vec<Decoded>>,
@@ -182,6 +196,7 @@ impl Verifier {
             unauthorized: Vec::new(),
             unauthorized_count: 0,
             keys: KeyCache::default(),
+            read: 0,
             pending: None,
         }
     }
@@ -218,6 +233,10 @@ impl Verifier {
     pub fn push_chunk(&mut self, chunk: &[&[u8]]) -> Result<(), Failure> {
         if let Some(f) = &self.failure {
             return Err(f.clone());
+        }
+        self.read += chunk.len() as u64;
+        if let Some(p) = &self.options.progress {
+            (p.0)(self.read);
         }
         let strict = self.options.strict_signatures;
         let project = self.options.with_projections;
