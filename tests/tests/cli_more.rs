@@ -242,3 +242,42 @@ fn reports_show_a_congress_progress_and_the_register() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["public"].as_str().unwrap().len(), 64);
 }
+
+#[test]
+fn verify_fails_on_findings_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, key) = demo(dir.path());
+    // Irregular acts are recorded, not refused: a resolution declared adopted with 100 of 297.
+    let payload = dir.path().join("nq.json");
+    std::fs::write(&payload, r#"{"motion": "nq", "subject": "resolution", "text": "Nghị quyết", "method": "show_of_hands", "present": 150, "for": 100, "against": 20, "abstain": 30, "adopted": true, "refs": []}"#).unwrap();
+    let out = run(&[
+        "append",
+        "--ledger",
+        &ledger,
+        "--key",
+        &key,
+        "--stream",
+        hd::CONGRESS,
+        "--kind",
+        "motion.decided",
+        "--time",
+        "2020-06-07T10:00:00+07:00",
+        "--payload",
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["verify", "--ledger", &ledger]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "integrity and authority hold: {}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("[R-01]"), "{}", stdout(&out));
+    for level in ["violation", "warning"] {
+        let out = run(&["verify", "--ledger", &ledger, "--fail-on", level]);
+        assert_eq!(out.status.code(), Some(3), "--fail-on {level}");
+    }
+    let out = run(&["verify", "--ledger", &ledger, "--fail-on", "catastrophe"]);
+    assert_eq!(out.status.code(), Some(2), "bad usage");
+}

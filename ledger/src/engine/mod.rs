@@ -51,6 +51,9 @@ pub struct Options {
     pub index_cache_bytes: u64,
     /// The ledger's clock for `received`, ms since the epoch (injectable for tests).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Told how many entries have been indexed while opening replays the log into the index
+    /// (after a crash, or when the index was deleted); not called when nothing is replayed.
+    pub replay_progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
 }
 
 impl Default for Options {
@@ -61,6 +64,7 @@ impl Default for Options {
             checkpoint_interval: Duration::from_millis(1000),
             index_cache_bytes: 256 << 20,
             clock: Arc::new(now_ms),
+            replay_progress: None,
         }
     }
 }

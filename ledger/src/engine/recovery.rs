@@ -126,7 +126,16 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         .max(latest.as_ref().map(|n| n.checkpoint.size))
         .unwrap_or(0);
     let reader = segment::Reader::new(&log_dir, segments.clone());
-    let (end, frontier, tail) = replay(&index, &reader, &log_dir, &segments, marker, acknowledged)?;
+    let progress = options.replay_progress.as_deref();
+    let (end, frontier, tail) = replay(
+        &index,
+        &reader,
+        &log_dir,
+        &segments,
+        marker,
+        acknowledged,
+        progress,
+    )?;
     if end.size == 0 {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
@@ -284,6 +293,7 @@ fn replay(
     segments: &[u64],
     marker: Option<Marker>,
     acknowledged: u64,
+    progress: Option<&(dyn Fn(u64) + Send + Sync)>,
 ) -> Result<(Marker, Frontier, BucketRecord), StorageError> {
     let indexed = marker.map_or(0, |m| m.size);
     if let Some(m) = marker {
@@ -378,6 +388,9 @@ fn replay(
                     at.last_received = at.last_received.max(entry.received);
                     pending += 1;
                     if pending == REPLAY_BATCH {
+                        if let Some(p) = progress {
+                            p(at.size);
+                        }
                         batch.marker(at);
                         let tail = batch.tail();
                         index.apply(std::mem::replace(&mut batch, Batch::new(tail)))?;
