@@ -342,3 +342,70 @@ fn a_mirror_serves_but_refuses_appends() {
         .contains("read-only mirror"));
     assert_eq!(get(&server, "/v1/events/248").0, 200);
 }
+
+#[test]
+fn shutting_down_loses_no_acknowledged_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_dir = dir.path().join("demo");
+    assert!(run(&["demo", "--ledger", ledger_dir.to_str().unwrap()])
+        .status
+        .success());
+    let server = Server::start(&ledger_dir);
+    let k = hd::keys();
+    // Eight appenders, each on its own stream, sending as fast as they can.
+    let base = server.base.clone();
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let base = base.clone();
+            let key = k.superior.clone();
+            std::thread::spawn(move || {
+                let stream = format!("org/hd.dv-{t}");
+                let mut acked = Vec::new();
+                let mut prev = Hash::ZERO;
+                for v in 0..400u64 {
+                    let e = compose::event(hd::ORIGIN, &stream, v, prev, "org.registered", 1, 1_591_509_600_000, &key,
+                        &json!({"org": format!("hd.dv-{t}-{v}"), "name": "Chi bộ", "parent": "hd.tinh-haiduong", "level": "grassroots"}))
+                        .unwrap();
+                    let r = ureq::post(&format!("{base}/v1/events"))
+                        .timeout(std::time::Duration::from_secs(10))
+                        .set("content-type", "application/octet-stream")
+                        .send_bytes(e.bytes());
+                    match r {
+                        Ok(resp) if resp.status() == 201 => {
+                            let v: Value = resp.into_json().unwrap();
+                            acked.push((v["position"].as_u64().unwrap(), e.bytes().to_vec()));
+                            prev = e.hash();
+                        }
+                        _ => break,
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let status = server.stop();
+    assert!(
+        status.success(),
+        "the server stops cleanly on SIGTERM: {status}"
+    );
+    let acked: Vec<(u64, Vec<u8>)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    assert!(
+        !acked.is_empty(),
+        "some appends were acknowledged before the stop"
+    );
+    // Every acknowledged append is in the log, at its position, byte for byte.
+    let ledger = ledger::Ledger::open(&ledger_dir, ledger::Options::default()).unwrap();
+    for (position, bytes) in &acked {
+        let entry = ledger
+            .entry(*position)
+            .unwrap()
+            .expect("acknowledged entry present");
+        assert_eq!(entry.event.bytes(), bytes.as_slice(), "entry {position}");
+    }
+    let report = ledger.verify(&Default::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+}

@@ -49,6 +49,14 @@ pub struct Server {
 }
 
 impl Server {
+    /// Sends SIGTERM and waits for the server to finish.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("server exits")
+    }
+
     pub fn start(ledger: &Path) -> Server {
         use std::io::BufRead;
         let mut child = Command::new(bin())
