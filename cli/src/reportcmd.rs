@@ -107,7 +107,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             print_register(&rows);
-            print_findings(&case_findings.into_iter().cloned().collect::<Vec<_>>());
+            crate::verifycmd::print_finding_list(
+                &case_findings.into_iter().cloned().collect::<Vec<_>>(),
+            );
         }
         Some(other) => anyhow::bail!("`{other}` is not a congress or complaint stream"),
         None => {
@@ -132,7 +134,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .filter(|f| !f.stream.starts_with("congress/"))
                 .collect();
-            print_findings(&other);
+            crate::verifycmd::print_finding_list(&other);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -245,7 +247,7 @@ pub fn print_congress(v: &CongressView) {
             both("trúng cử", "elected"),
         );
     }
-    print_findings(&v.findings);
+    crate::verifycmd::print_finding_list(&v.findings);
 }
 
 fn print_register(rows: &[views::CaseRow]) {
@@ -272,19 +274,5 @@ fn print_register(rows: &[views::CaseRow]) {
                 String::new()
             }
         );
-    }
-}
-
-fn print_findings(findings: &[Finding]) {
-    for f in findings {
-        println!(
-            "  [{}] {} / {} — {}",
-            f.rule,
-            f.severity.vi(),
-            f.severity.name(),
-            f.citation
-        );
-        println!("      {}", f.message_vi);
-        println!("      {}", f.message_en);
     }
 }

@@ -238,6 +238,14 @@ pub fn print_findings(report: &Report) {
         count(Severity::Info),
         both("thông tin", "info")
     );
+    print_finding_list(findings);
+    for u in &report.unchecked {
+        println!("    {}: {}", u.stream, u.reason);
+    }
+}
+
+/// Each finding: its rule, severity and citation, then its message in Vietnamese and English.
+pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
     for f in findings {
         println!(
             "    [{}] {} / {} ({}) — {}",
@@ -249,8 +257,5 @@ pub fn print_findings(report: &Report) {
         );
         println!("        {}", f.message_vi);
         println!("        {}", f.message_en);
-    }
-    for u in &report.unchecked {
-        println!("    {}: {}", u.stream, u.reason);
     }
 }

@@ -10,7 +10,7 @@
 
 use serde_json::{json, Value};
 
-use super::{demo_key, names, start, vn_time, Recorder, Scenario};
+use super::{names, start, vn_time, Recorder, Scenario};
 use crate::compose::{enrollment, ComposeError};
 
 pub const ORIGIN: &str = "ledger.demo.vn/tinh-haiduong/2020-2025";
@@ -74,28 +74,10 @@ fn incumbent(i: usize) -> Vec<&'static str> {
 }
 
 /// The keys of the bodies that sign this congress's acts.
-pub struct Keys {
-    pub authority: ed25519_dalek::SigningKey,
-    pub log: ed25519_dalek::SigningKey,
-    pub superior: ed25519_dalek::SigningKey,
-    pub convener: ed25519_dalek::SigningKey,
-    pub presidium: ed25519_dalek::SigningKey,
-    pub credentials: ed25519_dalek::SigningKey,
-    pub counting: ed25519_dalek::SigningKey,
-    pub inspection: ed25519_dalek::SigningKey,
-}
+pub type Keys = super::Bodies;
 
 pub fn keys() -> Keys {
-    Keys {
-        authority: demo_key("hai-duong/authority"),
-        log: demo_key("hai-duong/log"),
-        superior: demo_key("hai-duong/superior"),
-        convener: demo_key("hai-duong/convener"),
-        presidium: demo_key("hai-duong/presidium"),
-        credentials: demo_key("hai-duong/credentials"),
-        counting: demo_key("hai-duong/counting"),
-        inspection: demo_key("hai-duong/inspection"),
-    }
+    super::Bodies::derive("hai-duong")
 }
 
 /// One election by the congress or by the new committee: opened, nominated, listed (after the

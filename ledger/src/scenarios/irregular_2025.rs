@@ -30,7 +30,7 @@
 
 use serde_json::{json, Value};
 
-use super::{demo_key, names, start, vn_time, Recorder, Scenario};
+use super::{names, start, vn_time, Recorder, Scenario};
 use crate::compose::{enrollment, ComposeError};
 use crate::format::Hash;
 
@@ -47,16 +47,7 @@ fn ps(ids: &[usize]) -> Vec<String> {
     ids.iter().map(|&i| p(i)).collect()
 }
 
-struct Keys {
-    authority: ed25519_dalek::SigningKey,
-    log: ed25519_dalek::SigningKey,
-    superior: ed25519_dalek::SigningKey,
-    convener: ed25519_dalek::SigningKey,
-    presidium: ed25519_dalek::SigningKey,
-    credentials: ed25519_dalek::SigningKey,
-    counting: ed25519_dalek::SigningKey,
-    inspection: ed25519_dalek::SigningKey,
-}
+type Keys = super::Bodies;
 
 /// Records one round after its opening: the list adopted by a motion, the ballots, the count
 /// and the declaration.
@@ -174,16 +165,7 @@ fn nominate(
 }
 
 pub fn build() -> Result<Scenario, ComposeError> {
-    let k = Keys {
-        authority: demo_key("mau/authority"),
-        log: demo_key("mau/log"),
-        superior: demo_key("mau/superior"),
-        convener: demo_key("mau/convener"),
-        presidium: demo_key("mau/presidium"),
-        credentials: demo_key("mau/credentials"),
-        counting: demo_key("mau/counting"),
-        inspection: demo_key("mau/inspection"),
-    };
+    let k = super::Bodies::derive("mau");
     let day0 = vn_time(2025, 5, 2, 8, 0);
     let title = "Sổ cái minh họa: một đại hội có sai phạm thủ tục (không có thật)";
     let mut r = start(ORIGIN, title, &k.authority, &k.log, "qd190-2024", day0)?;

@@ -25,6 +25,34 @@ pub fn demo_key(label: &str) -> SigningKey {
     SigningKey::from_bytes(&seed)
 }
 
+/// The demonstration keys of the bodies that sign a scenario's acts, derived from `prefix`.
+pub struct Bodies {
+    pub authority: SigningKey,
+    pub log: SigningKey,
+    pub superior: SigningKey,
+    pub convener: SigningKey,
+    pub presidium: SigningKey,
+    pub credentials: SigningKey,
+    pub counting: SigningKey,
+    pub inspection: SigningKey,
+}
+
+impl Bodies {
+    pub fn derive(prefix: &str) -> Bodies {
+        let k = |role: &str| demo_key(&format!("{prefix}/{role}"));
+        Bodies {
+            authority: k("authority"),
+            log: k("log"),
+            superior: k("superior"),
+            convener: k("convener"),
+            presidium: k("presidium"),
+            credentials: k("credentials"),
+            counting: k("counting"),
+            inspection: k("inspection"),
+        }
+    }
+}
+
 /// Milliseconds since the epoch for a local time in Vietnam (UTC+7).
 pub fn vn_time(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
     // Days from 1970-01-01 to the date (proleptic Gregorian), by the civil-from-days inverse.

@@ -11,30 +11,15 @@
 
 use serde_json::json;
 
-use super::{demo_key, start, vn_time, Recorder, Scenario};
+use super::{start, vn_time, Recorder, Scenario};
 use crate::compose::{enrollment, ComposeError};
 
 /// The keys of a province's bodies in these scenarios (one convener and one presidium key for
 /// every congress of the province keeps the scenarios short; real ledgers enroll each body).
-struct Keys {
-    authority: ed25519_dalek::SigningKey,
-    log: ed25519_dalek::SigningKey,
-    superior: ed25519_dalek::SigningKey,
-    convener: ed25519_dalek::SigningKey,
-    presidium: ed25519_dalek::SigningKey,
-    credentials: ed25519_dalek::SigningKey,
-}
+type Keys = super::Bodies;
 
 fn keys(province: &str) -> Keys {
-    let k = |role: &str| demo_key(&format!("{province}/{role}"));
-    Keys {
-        authority: k("authority"),
-        log: k("log"),
-        superior: k("superior"),
-        convener: k("convener"),
-        presidium: k("presidium"),
-        credentials: k("credentials"),
-    }
+    super::Bodies::derive(province)
 }
 
 fn begin(origin: &str, title: &str, province: &str, k: &Keys) -> Result<Recorder, ComposeError> {
