@@ -179,12 +179,16 @@ pub fn print_congress(v: &CongressView) {
             .iter()
             .map(|m| m.name.clone().unwrap_or_else(|| m.person.clone()))
             .collect();
-        println!(
-            "  {} ({}): {}",
-            b.subject,
-            b.members.len(),
-            names.join(", ")
-        );
+        let body = match b.subject.as_str() {
+            "presidium" => both("Đoàn Chủ tịch", "presidium"),
+            "secretariat" => both("Đoàn Thư ký", "secretariat"),
+            "credentials_committee" => {
+                both("Ban Thẩm tra tư cách đại biểu", "credentials committee")
+            }
+            "counting_committee" => both("Ban Kiểm phiếu", "counting committee"),
+            other => other.to_string(),
+        };
+        println!("  {body} ({}): {}", b.members.len(), names.join(", "));
     }
     let c = &v.composition;
     if c.committee_size > 0 {
