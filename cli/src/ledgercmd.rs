@@ -507,6 +507,25 @@ pub enum ProofKind {
         #[arg(long)]
         json: bool,
     },
+    /// The self-contained proof of one act (its entry, inclusion proof, the signed checkpoint
+    /// and the authority registry before it), to attach to a petition or a report.
+    Export {
+        #[arg(long)]
+        ledger: PathBuf,
+        /// The act's event hash.
+        #[arg(long)]
+        event: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an act's proof with nothing but the log's verifier key.
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        log_key: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Consistency proof from the tree of OLD entries to the tree of NEW (default: all).
     Consistency {
         #[arg(long)]
@@ -525,6 +544,12 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         ProofKind::Inclusion { ledger, json, .. } | ProofKind::Consistency { ledger, json, .. } => {
             (ledger.clone(), *json)
         }
+        ProofKind::Export { ledger, event, out } => return proof_export(ledger, event, out),
+        ProofKind::Verify {
+            file,
+            log_key,
+            json,
+        } => return proof_verify(file, log_key, *json),
     };
     let ledger = open(&dir)?;
     let out = match kind {
@@ -534,6 +559,7 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
             let root = ledger.root_at(size)??;
             serde_json::json!({"position": position, "size": size, "root": root, "proof": proof})
         }
+        ProofKind::Export { .. } | ProofKind::Verify { .. } => unreachable!("handled above"),
         ProofKind::Consistency { old, new, .. } => {
             let new = new.unwrap_or(ledger.size());
             let proof = ledger.consistency_proof(old, new)??;
@@ -551,4 +577,75 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         println!("{}", h.as_str().unwrap_or_default());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn proof_export(dir: &Path, event: &str, out: &Path) -> anyhow::Result<ExitCode> {
+    let hash: ledger::Hash = event.parse().map_err(|e| anyhow::anyhow!("--event: {e}"))?;
+    if out.exists() {
+        bail!("{} already exists; choose a new file", out.display());
+    }
+    let ledger = open(dir)?;
+    // A checkpoint of everything so far, so that the newest act can be proved too.
+    ledger.sign_checkpoint()?;
+    let proof = ledger::act_proof::export(&ledger, &hash)?;
+    ledger.close()?;
+    std::fs::write(out, serde_json::to_string_pretty(&proof)? + "\n")
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {} ({} {}, {} {})",
+        both("Đã xuất chứng minh", "proof written"),
+        out.display(),
+        both("mục", "entry"),
+        proof.act.position,
+        proof.registry.len(),
+        both("mục thẩm quyền", "registry entries")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn proof_verify(file: &Path, log_key: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let proof: ledger::act_proof::ActProof = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an act proof", file.display()))?;
+    match ledger::act_proof::verify(&proof, &key) {
+        Ok(act) => {
+            if json {
+                crate::text::print_json(&act)?;
+            } else {
+                println!(
+                    "{}: {} {} ({}), {} {} {} {}",
+                    both(
+                        "ĐÚNG — hành vi có trong sổ cái",
+                        "VALID — the act is in the record"
+                    ),
+                    act.kind,
+                    act.stream,
+                    act.event_hash,
+                    both("mục", "entry"),
+                    act.position,
+                    both("ký bởi", "signed by"),
+                    act.signed_by.as_deref().unwrap_or(&act.signer)
+                );
+                println!(
+                    "  {}: {} ({})",
+                    both("điểm kiểm", "checkpoint"),
+                    act.checkpoint_size,
+                    act.checkpoint_root
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if json {
+                crate::text::print_json(
+                    &serde_json::json!({"valid": false, "reason": e.to_string()}),
+                )?;
+            } else {
+                println!("{}: {e}", both("KHÔNG ĐÚNG", "INVALID"));
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
 }

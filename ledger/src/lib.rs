@@ -6,6 +6,7 @@
 //! the signature checks, [`catalogue`] and [`authority`] spec §4, [`storage`] the files and
 //! the index, [`engine`] the live ledger, [`verify`] the verifiers, [`keys`] key files.
 
+pub mod act_proof;
 pub mod archive;
 pub mod authority;
 pub mod calendar;

@@ -281,3 +281,108 @@ fn verify_fails_on_findings_only_when_asked() {
     let out = run(&["verify", "--ledger", &ledger, "--fail-on", "catastrophe"]);
     assert_eq!(out.status.code(), Some(2), "bad usage");
 }
+
+#[test]
+fn one_act_proved_offline_with_nothing_but_the_log_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    let out = run(&["checkpoint", "--ledger", &ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log_key = v["log_key"].as_str().unwrap().to_string();
+    // The secretary's direct election: entry 148, signed by the counting committee.
+    let out = run(&["verify", "--ledger", &ledger, "--json"]);
+    assert!(out.status.success());
+    let path = std::path::Path::new(&ledger);
+    let entry = ledger::Ledger::open(path, ledger::Options::default())
+        .unwrap()
+        .entry(148)
+        .unwrap()
+        .unwrap();
+    let hash = entry.event.hash().to_hex();
+    let proof = dir.path().join("proof.json");
+    let out = run(&[
+        "proof",
+        "export",
+        "--ledger",
+        &ledger,
+        "--event",
+        &hash,
+        "--out",
+        proof.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&[
+        "proof",
+        "verify",
+        proof.to_str().unwrap(),
+        "--log-key",
+        &log_key,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["position"].as_u64(), v["kind"].as_str()),
+        (Some(148), Some("election.declared"))
+    );
+    assert_eq!(v["signed_by"], "Ban Kiểm phiếu");
+    assert_eq!(v["payload"]["election"], "bt");
+
+    // Any change to the proof's contents, or another key, fails.
+    let original = std::fs::read_to_string(&proof).unwrap();
+    let text: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let act_entry = text["act"]["entry"].as_str().unwrap().to_string();
+    let mut flipped = act_entry.clone().into_bytes();
+    let i = flipped.len() - 200;
+    flipped[i] = if flipped[i] == b'0' { b'1' } else { b'0' };
+    for (what, changed) in [
+        (
+            "the act's bytes",
+            original.replace(&act_entry, std::str::from_utf8(&flipped).unwrap()),
+        ),
+        (
+            "the checkpoint",
+            original.replacen("\\n249\\n", "\\n250\\n", 1),
+        ),
+        (
+            "the registry",
+            original.replacen("\"position\": 1,", "\"position\": 2,", 1),
+        ),
+    ] {
+        assert_ne!(changed, original, "{what} was changed");
+        std::fs::write(&proof, &changed).unwrap();
+        let out = run(&[
+            "proof",
+            "verify",
+            proof.to_str().unwrap(),
+            "--log-key",
+            &log_key,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stdout(&out));
+        assert!(stdout(&out).contains("INVALID"), "{what}");
+    }
+    std::fs::write(&proof, &original).unwrap();
+    let out = run(&[
+        "key",
+        "generate",
+        "--out",
+        dir.path().join("x.key").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let out = run(&[
+        "key",
+        "show",
+        dir.path().join("x.key").to_str().unwrap(),
+        "--name",
+        "ledger.demo.vn/tinh-haiduong/2020-2025",
+    ]);
+    let other = stdout(&out).lines().nth(1).unwrap().to_string();
+    let out = run(&[
+        "proof",
+        "verify",
+        proof.to_str().unwrap(),
+        "--log-key",
+        &other,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

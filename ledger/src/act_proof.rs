@@ -1,0 +1,223 @@
+//! The offline proof of one act: what a complaint petition or an inspection report attaches
+//! to show that an act is in the record. A JSON document holding the act's entry, its
+//! inclusion proof, the signed checkpoint it is proved against, and the entries of the
+//! authority registry (stream `ledger`) before it, each with its own inclusion proof — so that
+//! whether the signer was allowed to sign it is checked too, with nothing but the log key.
+
+use serde::{Deserialize, Serialize};
+
+use crate::authority::Registry;
+use crate::engine::Ledger;
+use crate::format::merkle;
+use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::storage::StorageError;
+
+pub const FORMAT: &str = "congress-ledger-act-proof/v1";
+
+/// One entry and its inclusion proof in the checkpoint's tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvedEntry {
+    pub position: u64,
+    /// The entry's bytes (§3), hex.
+    pub entry: String,
+    pub inclusion: Vec<Hash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActProof {
+    pub format: String,
+    pub origin: String,
+    pub event_hash: Hash,
+    /// The signed checkpoint (C2SP note) everything is proved against.
+    pub checkpoint: String,
+    pub act: ProvedEntry,
+    /// Stream `ledger`'s entries before the act, in order: the registry it was judged by.
+    pub registry: Vec<ProvedEntry>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActProofError {
+    #[error("no event with hash {0} in this ledger")]
+    NotFound(Hash),
+    #[error("the ledger has no checkpoint covering entry {0} yet")]
+    NoCheckpoint(u64),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the proof does not hold: {0}")]
+    Invalid(String),
+}
+
+fn prove(ledger: &Ledger, position: u64, size: u64) -> Result<ProvedEntry, ActProofError> {
+    let bytes = ledger
+        .entry_bytes(position)?
+        .ok_or(ActProofError::NoCheckpoint(position))?;
+    let inclusion = ledger
+        .inclusion_proof(position, size)?
+        .map_err(|e| ActProofError::Invalid(e.to_string()))?;
+    Ok(ProvedEntry {
+        position,
+        entry: hex::encode(bytes),
+        inclusion,
+    })
+}
+
+/// Builds the proof of the act `hash` against the ledger's latest checkpoint.
+pub fn export(ledger: &Ledger, hash: &Hash) -> Result<ActProof, ActProofError> {
+    let entry = ledger
+        .entry_by_hash(hash)?
+        .ok_or(ActProofError::NotFound(*hash))?;
+    let note = ledger
+        .checkpoint()
+        .filter(|n| n.checkpoint.size > entry.position)
+        .ok_or(ActProofError::NoCheckpoint(entry.position))?;
+    let size = note.checkpoint.size;
+    let mut registry = Vec::new();
+    for e in ledger.stream("ledger", 0, usize::MAX)? {
+        if e.position >= entry.position {
+            break;
+        }
+        registry.push(prove(ledger, e.position, size)?);
+    }
+    Ok(ActProof {
+        format: FORMAT.into(),
+        origin: ledger.origin().to_string(),
+        event_hash: *hash,
+        checkpoint: note.encode(),
+        act: prove(ledger, entry.position, size)?,
+        registry,
+    })
+}
+
+/// What a verified proof shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedAct {
+    pub origin: String,
+    pub position: u64,
+    pub event_hash: Hash,
+    pub stream: String,
+    pub version: u64,
+    pub kind: String,
+    pub time: i64,
+    pub received: i64,
+    pub signer: String,
+    /// The name the signer was enrolled under, or `authority`.
+    pub signed_by: Option<String>,
+    pub payload: serde_json::Value,
+    pub checkpoint_size: u64,
+    pub checkpoint_root: Hash,
+}
+
+fn invalid(why: impl Into<String>) -> ActProofError {
+    ActProofError::Invalid(why.into())
+}
+
+fn check_included(p: &ProvedEntry, note: &SignedNote) -> Result<Entry, ActProofError> {
+    let bytes =
+        hex::decode(&p.entry).map_err(|_| invalid(format!("entry {} is not hex", p.position)))?;
+    let entry = Entry::decode(&bytes).map_err(|e| invalid(format!("entry {}: {e}", p.position)))?;
+    if entry.position != p.position {
+        return Err(invalid(format!(
+            "entry says position {}, the proof {}",
+            entry.position, p.position
+        )));
+    }
+    entry
+        .event
+        .verify_signature()
+        .map_err(|e| invalid(format!("entry {}: {e}", p.position)))?;
+    merkle::verify_inclusion(
+        &merkle::leaf_hash(&bytes),
+        p.position,
+        note.checkpoint.size,
+        &p.inclusion,
+        &note.checkpoint.root,
+    )
+    .map_err(|e| {
+        invalid(format!(
+            "entry {} is not in the checkpoint's tree: {e}",
+            p.position
+        ))
+    })?;
+    Ok(entry)
+}
+
+/// Checks a proof with nothing but the log's verifier key: the checkpoint's signature, the
+/// act's signature and inclusion, and the act's authority as the registry stood before it.
+pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, ActProofError> {
+    if proof.format != FORMAT {
+        return Err(invalid(format!(
+            "format `{}` is not {FORMAT}",
+            proof.format
+        )));
+    }
+    let note = SignedNote::parse(&proof.checkpoint).map_err(|e| invalid(e.to_string()))?;
+    note.verify(log_key).map_err(|e| invalid(e.to_string()))?;
+    if note.checkpoint.origin != proof.origin {
+        return Err(invalid("the checkpoint is of another ledger"));
+    }
+    let act = check_included(&proof.act, &note)?;
+    if act.event.hash() != proof.event_hash {
+        return Err(invalid("the entry is not the event the proof names"));
+    }
+    if act.event.body().ledger != proof.origin {
+        return Err(invalid("the act belongs to another ledger"));
+    }
+    // The registry: the ledger stream from its genesis, in order, right before the act.
+    let mut registry: Option<Registry> = None;
+    let mut expected_version = 0;
+    for p in &proof.registry {
+        let e = check_included(p, &note)?;
+        let body = e.event.body();
+        if body.stream != "ledger"
+            || body.version != expected_version
+            || p.position >= proof.act.position
+        {
+            return Err(invalid(format!(
+                "registry entry {} is not the next of stream `ledger`",
+                p.position
+            )));
+        }
+        expected_version += 1;
+        match registry.as_mut() {
+            None => {
+                registry = Some(
+                    Registry::genesis(&proof.origin, &e.event)
+                        .map_err(|e| invalid(e.to_string()))?,
+                )
+            }
+            Some(r) => r.apply(body).map_err(|e| invalid(e.to_string()))?,
+        }
+    }
+    let body = act.event.body();
+    let signed_by = match &registry {
+        None if body.kind == "ledger.created" => Some("authority".to_string()),
+        None => return Err(invalid("the proof carries no authority registry")),
+        Some(r) => {
+            // Corrections name the act they correct, which this proof does not carry.
+            if body.kind != "correction.issued" {
+                r.check(body, &|_| None)
+                    .map_err(|e| invalid(format!("authority: {e}")))?;
+            }
+            r.holder(&body.signer).map(str::to_string)
+        }
+    };
+    if registry.as_ref().is_some_and(|r| r.log_key() != log_key) {
+        return Err(invalid("the genesis event names another log key"));
+    }
+    Ok(VerifiedAct {
+        origin: proof.origin.clone(),
+        position: act.position,
+        event_hash: act.event.hash(),
+        stream: body.stream.clone(),
+        version: body.version,
+        kind: body.kind.clone(),
+        time: body.time,
+        received: act.received,
+        signer: hex::encode(body.signer),
+        signed_by,
+        payload: serde_json::from_slice(&body.payload).unwrap_or_default(),
+        checkpoint_size: note.checkpoint.size,
+        checkpoint_root: note.checkpoint.root,
+    })
+}
