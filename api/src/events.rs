@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use ledger::format::encoding::MAX_EVENT_BYTES;
 use ledger::{Entry, Hash};
 use serde::Deserialize;
@@ -50,27 +50,65 @@ async fn blocking<T: Send + 'static>(
     })?
 }
 
+fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "event too large",
+        format!(
+            "a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"
+        ),
+    )
+}
+
+/// Reads an event body of at most `MAX_EVENT_BYTES`. A body a little too large is read to its
+/// end before the 413 goes out, so the client sees the answer rather than a reset connection;
+/// one declared or found to be far too large is refused without reading further.
+async fn read_event_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Problem> {
+    const DRAIN_LIMIT: usize = 4 * MAX_EVENT_BYTES;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |n| (n as usize).min(MAX_EVENT_BYTES)));
+    let mut seen = 0usize;
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| {
+            Problem::bad_request(format!("the request body could not be read: {e}"))
+        })?;
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
+            return Err(too_large());
+        }
+        if seen <= MAX_EVENT_BYTES {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if seen > MAX_EVENT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 /// `POST /v1/events`: the signed event's bytes. 201 when appended, 200 for a retry of an
 /// event already stored.
 #[utoipa::path(post, path = "/v1/events", summary = "Append a signed event (its bytes, application/octet-stream)", responses((status = 201, description = "appended"), (status = 200, description = "already stored (an idempotent retry)"), (status = 400, description = "malformed"), (status = 403, description = "signature or authority refused"), (status = 409, description = "stale version: the body gives the current version and head"), (status = 413, description = "too large"), (status = 422, description = "payload does not match its schema")))]
 pub async fn append(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, Problem> {
-    let bytes = axum::body::to_bytes(body, MAX_EVENT_BYTES).await.map_err(|_| {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "event too large",
-            format!("a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"),
-        )
-    })?;
+    let bytes = read_event_body(&headers, body).await?;
     if bytes.is_empty() {
         return Err(Problem::bad_request(
             "the body is empty: send the signed event's bytes (application/octet-stream)",
         ));
     }
     let st = state.clone();
-    let result = blocking(move || st.ledger.append(bytes.to_vec()).map_err(Problem::from)).await;
+    let result = blocking(move || st.ledger.append(bytes).map_err(Problem::from)).await;
     let m = &state.metrics;
     match result {
         Ok(a) => {

@@ -165,8 +165,8 @@ pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, Ac
     }
     // The registry: the ledger stream from its genesis, in order, right before the act.
     let mut registry: Option<Registry> = None;
-    let mut expected_version = 0;
-    for p in &proof.registry {
+    for (expected_version, p) in proof.registry.iter().enumerate() {
+        let expected_version = expected_version as u64;
         let e = check_included(p, &note)?;
         let body = e.event.body();
         if body.stream != "ledger"
@@ -178,7 +178,6 @@ pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, Ac
                 p.position
             )));
         }
-        expected_version += 1;
         match registry.as_mut() {
             None => {
                 registry = Some(

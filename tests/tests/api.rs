@@ -126,8 +126,10 @@ fn every_route_and_every_error_status() {
         (422, Some("/session")),
         "{body}"
     );
+    let (status, _, _) = post(&server, &vec![1u8; (1 << 20) + 1]);
+    assert_eq!(status, 413, "one byte over the limit");
     let (status, _, _) = post(&server, &vec![1u8; 2 << 20]);
-    assert_eq!(status, 413);
+    assert_eq!(status, 413, "twice the limit");
     let (status, _, _) = post(&server, b"");
     assert_eq!(status, 400);
 
