@@ -510,11 +510,20 @@ pub enum ProofKind {
     /// The self-contained proof of one act (its entry, inclusion proof, the signed checkpoint
     /// and the authority registry before it), to attach to a petition or a report.
     Export {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
         /// The act's event hash.
+        #[arg(
+            long,
+            required_unless_present = "position",
+            conflicts_with = "position"
+        )]
+        event: Option<String>,
+        /// The act's position in the log (instead of its hash).
         #[arg(long)]
-        event: String,
+        position: Option<u64>,
+        /// Where to write the proof (a new JSON file).
         #[arg(long)]
         out: PathBuf,
     },
@@ -544,7 +553,12 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         ProofKind::Inclusion { ledger, json, .. } | ProofKind::Consistency { ledger, json, .. } => {
             (ledger.clone(), *json)
         }
-        ProofKind::Export { ledger, event, out } => return proof_export(ledger, event, out),
+        ProofKind::Export {
+            ledger,
+            event,
+            position,
+            out,
+        } => return proof_export(ledger, event.as_deref(), *position, out),
         ProofKind::Verify {
             file,
             log_key,
@@ -579,12 +593,31 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn proof_export(dir: &Path, event: &str, out: &Path) -> anyhow::Result<ExitCode> {
-    let hash: ledger::Hash = event.parse().map_err(|e| anyhow::anyhow!("--event: {e}"))?;
+fn proof_export(
+    dir: &Path,
+    event: Option<&str>,
+    position: Option<u64>,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    let hash: Option<ledger::Hash> = event
+        .map(|e| e.parse().map_err(|e| anyhow::anyhow!("--event: {e}")))
+        .transpose()?;
     if out.exists() {
         bail!("{} already exists; choose a new file", out.display());
     }
     let ledger = open(dir)?;
+    let hash = match (hash, position) {
+        (Some(hash), _) => hash,
+        (None, Some(position)) => match ledger.entry(position)? {
+            Some(entry) => entry.event.hash(),
+            None => bail!(
+                "--position {position}: the log has {} entries (positions 0 to {})",
+                ledger.size(),
+                ledger.size().saturating_sub(1)
+            ),
+        },
+        (None, None) => bail!("name the act with --event HASH or --position N"),
+    };
     // A checkpoint of everything so far, so that the newest act can be proved too.
     ledger.sign_checkpoint()?;
     let proof = ledger::act_proof::export(&ledger, &hash)?;

@@ -311,6 +311,40 @@ fn one_act_proved_offline_with_nothing_but_the_log_key() {
         proof.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Named by its position instead, the same act gives the same proof.
+    let by_position = dir.path().join("by-position.json");
+    let out = run(&[
+        "proof",
+        "export",
+        "--ledger",
+        &ledger,
+        "--position",
+        "148",
+        "--out",
+        by_position.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&by_position).unwrap(),
+        std::fs::read(&proof).unwrap()
+    );
+    let out = run(&[
+        "proof",
+        "export",
+        "--ledger",
+        &ledger,
+        "--position",
+        "400",
+        "--out",
+        dir.path().join("none.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the log has 249 entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("none.json").exists());
     let out = run(&[
         "proof",
         "verify",
