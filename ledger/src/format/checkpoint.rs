@@ -25,6 +25,14 @@ pub enum NoteError {
     BadKey(String),
     #[error("no valid signature by `{key}` on the note")]
     NotSigned { key: String },
+    #[error("no valid cosignature by witness `{witness}` on the note")]
+    NotCosigned { witness: String },
+    #[error("{found} of the trusted witnesses cosigned the checkpoint, {needed} are needed (not cosigned by: {})", missing.join(", "))]
+    Quorum {
+        needed: usize,
+        found: usize,
+        missing: Vec<String>,
+    },
 }
 
 fn malformed(msg: impl Into<String>) -> NoteError {
@@ -33,16 +41,68 @@ fn malformed(msg: impl Into<String>) -> NoteError {
 
 /// The first four bytes of SHA-256(name || '\n' || 0x01 || public key).
 pub fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    key_id_for(ALG_ED25519, name, public)
+}
+
+/// The first four bytes of SHA-256(name || '\n' || alg || public key): the signed-note key id
+/// of a key of signature type `alg`.
+pub(crate) fn key_id_for(alg: u8, name: &str, public: &[u8; 32]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([0x0A, ALG_ED25519]);
+    h.update([0x0A, alg]);
     h.update(public);
     let digest = h.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
+/// Parses a verifier key `<name>+<key id>+<base64(alg || public key)>` of signature type
+/// `alg`, checking the key id against the name and key.
+pub(crate) fn parse_vkey(text: &str, alg: u8) -> Result<(String, [u8; 4], [u8; 32]), NoteError> {
+    let text = text.trim();
+    let mut parts = text.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(NoteError::BadKey(format!(
+            "`{text}` is not of the form name+keyid+base64"
+        )));
+    };
+    check_key_name(name)?;
+    let mut id = [0u8; 4];
+    if id_hex.len() != 8 || hex::decode_to_slice(id_hex, &mut id).is_err() {
+        return Err(NoteError::BadKey(format!(
+            "key id `{id_hex}` must be 8 hex digits"
+        )));
+    }
+    let raw = B64
+        .decode(key_b64)
+        .map_err(|e| NoteError::BadKey(format!("key is not base64: {e}")))?;
+    if raw.len() != 33 || raw[0] != alg {
+        return Err(NoteError::BadKey(format!(
+            "key must be 0x{alg:02x} followed by a 32-byte Ed25519 public key"
+        )));
+    }
+    let mut public = [0u8; 32];
+    public.copy_from_slice(&raw[1..]);
+    let expected = key_id_for(alg, name, &public);
+    if expected != id {
+        return Err(NoteError::BadKey(format!(
+            "key id {id_hex} does not match the key (expected {})",
+            hex::encode(expected)
+        )));
+    }
+    Ok((name.to_string(), id, public))
+}
+
+/// Encodes a verifier key of signature type `alg`.
+pub(crate) fn encode_vkey(alg: u8, name: &str, id: &[u8; 4], public: &[u8; 32]) -> String {
+    let mut raw = Vec::with_capacity(33);
+    raw.push(alg);
+    raw.extend_from_slice(public);
+    format!("{name}+{}+{}", hex::encode(id), B64.encode(raw))
+}
+
 /// A note key name: non-empty, no spaces, no '+' and no control characters (C2SP signed-note).
-fn check_key_name(name: &str) -> Result<(), NoteError> {
+pub(crate) fn check_key_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty()
         || name
             .chars()
@@ -74,46 +134,12 @@ impl VerifierKey {
     }
 
     pub fn parse(text: &str) -> Result<VerifierKey, NoteError> {
-        let text = text.trim();
-        let mut parts = text.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NoteError::BadKey(format!(
-                "`{text}` is not of the form name+keyid+base64"
-            )));
-        };
-        check_key_name(name)?;
-        let mut id = [0u8; 4];
-        if id_hex.len() != 8 || hex::decode_to_slice(id_hex, &mut id).is_err() {
-            return Err(NoteError::BadKey(format!(
-                "key id `{id_hex}` must be 8 hex digits"
-            )));
-        }
-        let raw = B64
-            .decode(key_b64)
-            .map_err(|e| NoteError::BadKey(format!("key is not base64: {e}")))?;
-        if raw.len() != 33 || raw[0] != ALG_ED25519 {
-            return Err(NoteError::BadKey(
-                "key must be 0x01 followed by a 32-byte Ed25519 public key".into(),
-            ));
-        }
-        let mut public = [0u8; 32];
-        public.copy_from_slice(&raw[1..]);
-        let key = VerifierKey::new(name, public)?;
-        if key.id != id {
-            return Err(NoteError::BadKey(format!(
-                "key id {id_hex} does not match the key (expected {})",
-                hex::encode(key.id)
-            )));
-        }
-        Ok(key)
+        let (name, id, public) = parse_vkey(text, ALG_ED25519)?;
+        Ok(VerifierKey { name, id, public })
     }
 
     pub fn encode(&self) -> String {
-        let mut raw = Vec::with_capacity(33);
-        raw.push(ALG_ED25519);
-        raw.extend_from_slice(&self.public);
-        format!("{}+{}+{}", self.name, hex::encode(self.id), B64.encode(raw))
+        encode_vkey(ALG_ED25519, &self.name, &self.id, &self.public)
     }
 }
 

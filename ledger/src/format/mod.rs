@@ -4,6 +4,7 @@
 //! Everything here is pure: bytes in, values or typed errors out. Nothing touches the disk.
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod encoding;
 pub mod entry;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod json;
 pub mod merkle;
 
 pub use checkpoint::{Checkpoint, SignedNote, VerifierKey};
+pub use cosignature::WitnessKey;
 pub use encoding::FormatError;
 pub use entry::Entry;
 pub use event::{EventBody, SignedEvent, EVENT_DOMAIN, FORMAT_VERSION};
