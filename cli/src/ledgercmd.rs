@@ -530,8 +530,15 @@ pub enum ProofKind {
     /// Check an act's proof with nothing but the log's verifier key.
     Verify {
         file: PathBuf,
+        /// The log's verifier key, from a source you trust.
         #[arg(long)]
         log_key: String,
+        /// A trusted witness's key (`name+keyid+base64`); repeat for several.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many of the witnesses must have cosigned the checkpoint (default: all given).
+        #[arg(long, requires = "witnesses")]
+        quorum: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -562,8 +569,10 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         ProofKind::Verify {
             file,
             log_key,
+            witnesses,
+            quorum,
             json,
-        } => return proof_verify(file, log_key, *json),
+        } => return proof_verify(file, log_key, witnesses, *quorum, *json),
     };
     let ledger = open(&dir)?;
     let out = match kind {
@@ -636,13 +645,32 @@ fn proof_export(
     Ok(ExitCode::SUCCESS)
 }
 
-fn proof_verify(file: &Path, log_key: &str, json: bool) -> anyhow::Result<ExitCode> {
+fn proof_verify(
+    file: &Path,
+    log_key: &str,
+    witnesses: &[String],
+    quorum: Option<usize>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
+    let witnesses = witnesses
+        .iter()
+        .map(|w| {
+            ledger::format::WitnessKey::parse(w).map_err(|e| anyhow::anyhow!("--witness {w}: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let quorum = quorum.unwrap_or(witnesses.len());
+    if quorum > witnesses.len() {
+        bail!(
+            "--quorum {quorum} is more than the {} witnesses given; name more with --witness",
+            witnesses.len()
+        );
+    }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let proof: ledger::act_proof::ActProof = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an act proof", file.display()))?;
-    match ledger::act_proof::verify(&proof, &key) {
+    match ledger::act_proof::verify_witnessed(&proof, &key, &witnesses, quorum) {
         Ok(act) => {
             if json {
                 crate::text::print_json(&act)?;
@@ -667,6 +695,13 @@ fn proof_verify(file: &Path, log_key: &str, json: bool) -> anyhow::Result<ExitCo
                     act.checkpoint_size,
                     act.checkpoint_root
                 );
+                if !act.witnesses.is_empty() {
+                    println!(
+                        "  {}: {}",
+                        both("nhân chứng đã đồng ký", "cosigned by witnesses"),
+                        act.witnesses.join(", ")
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

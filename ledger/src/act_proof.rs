@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::authority::Registry;
 use crate::engine::Ledger;
 use crate::format::merkle;
-use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::format::{cosignature, Entry, Hash, SignedNote, VerifierKey, WitnessKey};
 use crate::storage::StorageError;
 
 pub const FORMAT: &str = "congress-ledger-act-proof/v1";
@@ -106,6 +106,8 @@ pub struct VerifiedAct {
     pub payload: serde_json::Value,
     pub checkpoint_size: u64,
     pub checkpoint_root: Hash,
+    /// The trusted witnesses whose cosignatures on the checkpoint were checked and hold.
+    pub witnesses: Vec<String>,
 }
 
 fn invalid(why: impl Into<String>) -> ActProofError {
@@ -145,6 +147,16 @@ fn check_included(p: &ProvedEntry, note: &SignedNote) -> Result<Entry, ActProofE
 /// Checks a proof with nothing but the log's verifier key: the checkpoint's signature, the
 /// act's signature and inclusion, and the act's authority as the registry stood before it.
 pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, ActProofError> {
+    verify_witnessed(proof, log_key, &[], 0)
+}
+
+/// [`verify`], and the checkpoint counts only if at least `quorum` of `witnesses` cosigned it.
+pub fn verify_witnessed(
+    proof: &ActProof,
+    log_key: &VerifierKey,
+    witnesses: &[WitnessKey],
+    quorum: usize,
+) -> Result<VerifiedAct, ActProofError> {
     if proof.format != FORMAT {
         return Err(invalid(format!(
             "format `{}` is not {FORMAT}",
@@ -153,6 +165,11 @@ pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, Ac
     }
     let note = SignedNote::parse(&proof.checkpoint).map_err(|e| invalid(e.to_string()))?;
     note.verify(log_key).map_err(|e| invalid(e.to_string()))?;
+    let cosigned: Vec<String> = cosignature::check_quorum(&note, witnesses, quorum)
+        .map_err(|e| invalid(e.to_string()))?
+        .into_iter()
+        .map(|w| w.name.clone())
+        .collect();
     if note.checkpoint.origin != proof.origin {
         return Err(invalid("the checkpoint is of another ledger"));
     }
@@ -218,5 +235,6 @@ pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, Ac
         payload: serde_json::from_slice(&body.payload).unwrap_or_default(),
         checkpoint_size: note.checkpoint.size,
         checkpoint_root: note.checkpoint.root,
+        witnesses: cosigned,
     })
 }

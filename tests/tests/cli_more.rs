@@ -419,4 +419,71 @@ fn one_act_proved_offline_with_nothing_but_the_log_key() {
         &other,
     ]);
     assert_eq!(out.status.code(), Some(1));
+
+    // Under a witness policy the checkpoint counts only with the cosignatures asked for.
+    let commission = ed25519_dalek::SigningKey::from_bytes(&[41u8; 32]);
+    let chair = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+    let wkey = |name: &str, k: &ed25519_dalek::SigningKey| {
+        ledger::format::WitnessKey::new(name, k.verifying_key().to_bytes())
+            .unwrap()
+            .encode()
+    };
+    let (w1, w2) = (
+        wkey("ubkt.tinhuy-haiduong.vn", &commission),
+        wkey("ubkt.trunguong.vn", &chair),
+    );
+    let mut text: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let mut note = ledger::SignedNote::parse(text["checkpoint"].as_str().unwrap()).unwrap();
+    note.signatures.push(
+        ledger::format::cosignature::cosign(
+            &note,
+            "ubkt.tinhuy-haiduong.vn",
+            &commission,
+            1_780_000_000,
+        )
+        .unwrap(),
+    );
+    text["checkpoint"] = serde_json::Value::String(note.encode());
+    std::fs::write(&proof, serde_json::to_string_pretty(&text).unwrap()).unwrap();
+    let verify_with = |extra: &[&str]| {
+        let mut args = vec![
+            "proof",
+            "verify",
+            proof.to_str().unwrap(),
+            "--log-key",
+            &log_key,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = verify_with(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a cosignature line changes nothing without a policy"
+    );
+    let out = verify_with(&["--witness", &w1]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("ubkt.tinhuy-haiduong.vn"),
+        "{}",
+        stdout(&out)
+    );
+    let out = verify_with(&["--witness", &w1, "--witness", &w2, "--quorum", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = verify_with(&["--witness", &w1, "--witness", &w2]);
+    assert_eq!(out.status.code(), Some(1), "both asked for, one cosigned");
+    assert!(
+        stdout(&out).contains("ubkt.trunguong.vn"),
+        "{}",
+        stdout(&out)
+    );
+    let out = verify_with(&["--witness", &w2, "--quorum", "2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a quorum larger than the witnesses named"
+    );
+    let out = verify_with(&["--witness", &log_key]);
+    assert_eq!(out.status.code(), Some(2), "a log key is not a witness key");
 }
