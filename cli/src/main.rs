@@ -9,6 +9,7 @@ mod reportcmd;
 mod servecmd;
 mod text;
 mod verifycmd;
+mod witnesscmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         kind: ledgercmd::ProofKind,
     },
+    /// Witnessing: vouch for checkpoints the log cannot take back (C2SP tlog-cosignature).
+    Witness {
+        #[command(subcommand)]
+        action: witnesscmd::WitnessAction,
+    },
     /// Serve the HTTP API over a ledger.
     Serve(servecmd::ServeArgs),
     /// Store a document by its SHA-256 and record `document.attached` for it.
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
         Command::Checkpoint { ledger, json } => ledgercmd::checkpoint(&ledger, json),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Serve(args) => servecmd::run(args),
+        Command::Witness { action } => witnesscmd::run(action),
         Command::Demo(args) => demo::run(args),
         Command::Attach(args) => ledgercmd::attach(args),
         Command::Completions { shell } => {

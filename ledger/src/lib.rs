@@ -23,6 +23,7 @@ pub mod rules;
 pub mod scenarios;
 pub mod storage;
 pub mod verify;
+pub mod witness;
 
 pub use engine::{AppendError, Appended, Ledger, OpenError, Options, Ticket};
 pub use format::{Entry, EventBody, Hash, SignedEvent, SignedNote, VerifierKey};

@@ -487,3 +487,117 @@ fn one_act_proved_offline_with_nothing_but_the_log_key() {
     let out = verify_with(&["--witness", &log_key]);
     assert_eq!(out.status.code(), Some(2), "a log key is not a witness key");
 }
+
+#[test]
+fn a_witness_cosigns_a_growing_log_and_refuses_a_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    // Another build of the same demo: same origin and log key, other receive times, so a
+    // checkpoint of the same size with another root — what a forking operator would show.
+    let other_dir = tempfile::tempdir().unwrap();
+    let (fork, _) = demo(other_dir.path());
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let checkpoint_to = |ledger: &str, file: &str| {
+        let out = run(&["checkpoint", "--ledger", ledger]);
+        assert!(out.status.success());
+        std::fs::write(p(file), &out.stdout).unwrap();
+    };
+    let out = run(&["checkpoint", "--ledger", &ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log_key = v["log_key"].as_str().unwrap().to_string();
+    assert!(run(&["key", "generate", "--out", &p("ubkt.key")])
+        .status
+        .success());
+    let out = run(&[
+        "witness",
+        "key",
+        "--key",
+        &p("ubkt.key"),
+        "--name",
+        "ubkt.tinhuy-haiduong.vn",
+    ]);
+    let witness_key = stdout(&out).trim().to_string();
+    assert!(ledger::format::WitnessKey::parse(&witness_key).is_ok());
+    let cosign = |file: &str, consistency: Option<&str>, out: &str| {
+        let mut args: Vec<String> = [
+            "witness",
+            "cosign",
+            "--checkpoint",
+            &p(file),
+            "--log-key",
+            &log_key,
+            "--key",
+            &p("ubkt.key"),
+            "--name",
+            "ubkt.tinhuy-haiduong.vn",
+            "--state",
+            &p("state"),
+            "--out",
+            &p(out),
+        ]
+        .map(String::from)
+        .to_vec();
+        if let Some(f) = consistency {
+            args.extend(["--consistency".to_string(), p(f)]);
+        }
+        run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    checkpoint_to(&ledger, "249.note");
+    let out = cosign("249.note", None, "249.cosigned");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let note =
+        ledger::SignedNote::parse(&std::fs::read_to_string(p("249.cosigned")).unwrap()).unwrap();
+    let w = ledger::format::WitnessKey::parse(&witness_key).unwrap();
+    assert!(ledger::format::cosignature::verify(&note, &w).is_ok());
+
+    // The other history at the same size is refused, with both checkpoints shown.
+    checkpoint_to(&fork, "fork.note");
+    let out = cosign("fork.note", None, "fork.cosigned");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("REFUSED"), "{text}");
+    let held = std::fs::read_to_string(p("249.note")).unwrap();
+    let offered = std::fs::read_to_string(p("fork.note")).unwrap();
+    assert!(text.contains(held.lines().nth(2).unwrap()), "{text}");
+    assert!(text.contains(offered.lines().nth(2).unwrap()), "{text}");
+    assert!(!dir.path().join("fork.cosigned").exists());
+
+    // The log grows; with the consistency proof the witness follows it.
+    std::fs::write(
+        p("more.jsonl"),
+        [
+            motion(1, "2020-06-07T11:00:00+07:00"),
+            motion(2, "2020-06-07T11:05:00+07:00"),
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    let out = run(&["append", "--ledger", &ledger, "--batch", &p("more.jsonl")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    checkpoint_to(&ledger, "251.note");
+    let out = cosign("251.note", None, "251.cosigned");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a proof is needed: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--consistency"), "{}", stderr(&out));
+    let out = run(&[
+        "proof",
+        "consistency",
+        "--ledger",
+        &ledger,
+        "--old",
+        "249",
+        "--json",
+    ]);
+    std::fs::write(p("249-251.json"), &out.stdout).unwrap();
+    let out = cosign("251.note", Some("249-251.json"), "251.cosigned");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // The old checkpoint is now a rollback.
+    let out = cosign("249.note", None, "again.cosigned");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}

@@ -1,0 +1,202 @@
+//! A witness's side of cosigning: what it holds of each log it watches, and the decision to
+//! vouch for a new checkpoint. It cosigns only a checkpoint signed by the log that is the one
+//! it holds or provably extends it; anything else is a fork or a rollback, refused with both
+//! notes as evidence. The state is saved before the cosignature is handed out, so a witness
+//! that crashes never vouches for two trees it cannot reconcile.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::format::checkpoint::{NoteError, NoteSignature};
+use crate::format::merkle;
+use crate::format::{cosignature, Hash, SignedNote, VerifierKey};
+
+/// What a witness holds of one log: the last checkpoint it cosigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    /// That checkpoint's note, as evidence if the log is later caught forking.
+    pub note: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    #[error("the checkpoint is not acceptable: {0}")]
+    Note(#[from] NoteError),
+    #[error("the log forked: it signed a checkpoint of size {size} with root {offered}, but this witness holds root {held} for that size (both notes are evidence)")]
+    Fork {
+        size: u64,
+        held: Hash,
+        offered: Hash,
+        held_note: String,
+        offered_note: String,
+    },
+    #[error("the checkpoint is of size {offered}, smaller than the {held} entries this witness has already cosigned (a rollback, or a fork)")]
+    Rollback {
+        held: u64,
+        offered: u64,
+        held_note: String,
+        offered_note: String,
+    },
+    #[error("the consistency proof from size {old} to {new} does not hold: {reason}; the log may have rewritten its history")]
+    Inconsistent { old: u64, new: u64, reason: String },
+    #[error("witness state {path}: {message}")]
+    State { path: PathBuf, message: String },
+}
+
+/// Checks `note_text` (signed by `log_key`) against what is held, with `consistency` the proof
+/// from the held size to the new one. Returns the note and what to hold next.
+pub fn check(
+    held: Option<&Held>,
+    note_text: &str,
+    log_key: &VerifierKey,
+    consistency: &[Hash],
+) -> Result<(SignedNote, Held), WitnessError> {
+    let note = SignedNote::parse(note_text)?;
+    note.verify(log_key)?;
+    let cp = &note.checkpoint;
+    if cp.origin != log_key.name {
+        return Err(NoteError::Malformed(format!(
+            "the checkpoint is of `{}`, the key of `{}`",
+            cp.origin, log_key.name
+        ))
+        .into());
+    }
+    if let Some(h) = held {
+        if h.origin != cp.origin {
+            return Err(NoteError::Malformed(format!(
+                "this state is of `{}`, the checkpoint of `{}`",
+                h.origin, cp.origin
+            ))
+            .into());
+        }
+        if cp.size < h.size {
+            return Err(WitnessError::Rollback {
+                held: h.size,
+                offered: cp.size,
+                held_note: h.note.clone(),
+                offered_note: note.encode(),
+            });
+        }
+        if cp.size == h.size && cp.root != h.root {
+            return Err(WitnessError::Fork {
+                size: cp.size,
+                held: h.root,
+                offered: cp.root,
+                held_note: h.note.clone(),
+                offered_note: note.encode(),
+            });
+        }
+        merkle::verify_consistency(h.size, cp.size, &h.root, &cp.root, consistency).map_err(
+            |e| WitnessError::Inconsistent {
+                old: h.size,
+                new: cp.size,
+                reason: e.to_string(),
+            },
+        )?;
+    }
+    let next = Held {
+        origin: cp.origin.clone(),
+        size: cp.size,
+        root: cp.root,
+        note: note.encode(),
+    };
+    Ok((note, next))
+}
+
+/// A witness's state directory: one file per log, replaced atomically.
+pub struct StateDir {
+    dir: PathBuf,
+}
+
+impl StateDir {
+    pub fn open(dir: &Path) -> Result<StateDir, WitnessError> {
+        fs::create_dir_all(dir).map_err(|e| state_error(dir, e))?;
+        Ok(StateDir {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Origins are free text; the file is named by their hash.
+    fn path(&self, origin: &str) -> PathBuf {
+        let digest = Sha256::digest(origin.as_bytes());
+        self.dir
+            .join(format!("{}.json", hex::encode(&digest[..16])))
+    }
+
+    pub fn load(&self, origin: &str) -> Result<Option<Held>, WitnessError> {
+        let path = self.path(origin);
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let held: Held =
+                    serde_json::from_slice(&bytes).map_err(|e| WitnessError::State {
+                        path: path.clone(),
+                        message: format!(
+                            "unreadable ({e}); restore it from a backup, do not delete it"
+                        ),
+                    })?;
+                if held.origin != origin {
+                    return Err(WitnessError::State {
+                        path,
+                        message: format!("holds `{}`, not `{origin}`", held.origin),
+                    });
+                }
+                Ok(Some(held))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(state_error(&path, e)),
+        }
+    }
+
+    /// Written to a temporary file, synced, renamed over the old one, and the directory synced.
+    pub fn save(&self, held: &Held) -> Result<(), WitnessError> {
+        let path = self.path(&held.origin);
+        let tmp = path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(held).map_err(|e| WitnessError::State {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut f = fs::File::create(&tmp).map_err(|e| state_error(&tmp, e))?;
+        f.write_all(&bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| state_error(&tmp, e))?;
+        fs::rename(&tmp, &path).map_err(|e| state_error(&path, e))?;
+        fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| state_error(&self.dir, e))?;
+        Ok(())
+    }
+}
+
+fn state_error(path: &Path, e: std::io::Error) -> WitnessError {
+    WitnessError::State {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Checks the checkpoint against the state, saves the new state, then cosigns: the state is
+/// durable before any cosignature of the new tree exists.
+pub fn cosign(
+    state: &StateDir,
+    note_text: &str,
+    log_key: &VerifierKey,
+    consistency: &[Hash],
+    name: &str,
+    key: &SigningKey,
+    timestamp: u64,
+) -> Result<(SignedNote, NoteSignature), WitnessError> {
+    let held = state.load(&log_key.name)?;
+    let (mut note, next) = check(held.as_ref(), note_text, log_key, consistency)?;
+    let line = cosignature::cosign(&note, name, key, timestamp)?;
+    state.save(&next)?;
+    note.signatures.push(line.clone());
+    Ok((note, line))
+}
