@@ -27,9 +27,12 @@ pub enum WitnessAction {
     /// Check a checkpoint against the last one this witness cosigned (its signature, and a
     /// consistency proof from that size), record it, and write it with the cosignature added.
     Cosign {
+        /// Fetch the latest checkpoint, and the consistency proof, from this server.
+        #[arg(long, conflicts_with_all = ["checkpoint", "consistency"])]
+        server: Option<String>,
         /// The signed checkpoint (as `congress-ledger checkpoint` prints it).
-        #[arg(long)]
-        checkpoint: PathBuf,
+        #[arg(long, required_unless_present = "server")]
+        checkpoint: Option<PathBuf>,
         /// The consistency proof from the size this witness holds to the checkpoint's
         /// (`congress-ledger proof consistency --old N --json`); not needed the first time.
         #[arg(long)]
@@ -62,6 +65,7 @@ pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         WitnessAction::Cosign {
+            server,
             checkpoint,
             consistency,
             log_key,
@@ -70,8 +74,7 @@ pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
             state,
             out,
         } => cosign(
-            &checkpoint,
-            consistency.as_deref(),
+            Source::new(server, checkpoint, consistency)?,
             &log_key,
             &key,
             &name,
@@ -81,35 +84,103 @@ pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Where the checkpoint and the consistency proof come from.
+enum Source {
+    Server(String),
+    Files {
+        checkpoint: PathBuf,
+        consistency: Option<PathBuf>,
+    },
+}
+
+impl Source {
+    fn new(
+        server: Option<String>,
+        checkpoint: Option<PathBuf>,
+        consistency: Option<PathBuf>,
+    ) -> anyhow::Result<Source> {
+        match (server, checkpoint) {
+            (Some(s), _) => Ok(Source::Server(s.trim_end_matches('/').to_string())),
+            (None, Some(checkpoint)) => Ok(Source::Files {
+                checkpoint,
+                consistency,
+            }),
+            (None, None) => bail!("name the checkpoint with --checkpoint FILE or --server URL"),
+        }
+    }
+
+    fn checkpoint(&self) -> anyhow::Result<String> {
+        match self {
+            Source::Server(base) => ureq::get(&format!("{base}/v1/checkpoint"))
+                .call()
+                .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+                .into_string()
+                .context("reading the checkpoint"),
+            Source::Files { checkpoint, .. } => std::fs::read_to_string(checkpoint)
+                .with_context(|| format!("reading {}", checkpoint.display())),
+        }
+    }
+
+    /// The proof from `old` to `new`, or None when none was given.
+    fn consistency(&self, old: u64, new: u64) -> anyhow::Result<Option<Vec<Hash>>> {
+        match self {
+            Source::Server(base) => {
+                let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
+                let v: serde_json::Value = ureq::get(&url)
+                    .call()
+                    .with_context(|| format!("fetching {url}"))?
+                    .into_json()
+                    .with_context(|| format!("{url} is not JSON"))?;
+                proof_hashes(&v, &url, old, new).map(Some)
+            }
+            Source::Files {
+                consistency: Some(path),
+                ..
+            } => read_consistency(path, old, new).map(Some),
+            Source::Files {
+                consistency: None, ..
+            } => Ok(None),
+        }
+    }
+}
+
+/// The hashes of a `{"old", "new", "proof"}` answer, whose sizes must be the ones at stake.
+fn proof_hashes(
+    v: &serde_json::Value,
+    from: &str,
+    old: u64,
+    new: u64,
+) -> anyhow::Result<Vec<Hash>> {
+    let (o, n) = (v["old"].as_u64(), v["new"].as_u64());
+    if o != Some(old) || n != Some(new) {
+        bail!(
+            "{from} proves sizes {o:?} to {n:?}, but this witness holds {old} and the checkpoint is of {new}; make it with `proof consistency --old {old} --new {new}`"
+        );
+    }
+    let Some(items) = v["proof"].as_array() else {
+        bail!("{from} has no `proof` list");
+    };
+    items
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{from}: `{h}`: {e}"))
+        })
+        .collect()
+}
+
 /// The proof's hashes, from `proof consistency --json` (whose sizes must be the ones at stake)
 /// or its plain output (one hash per line).
 fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let hashes: Vec<String> = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(v) => {
-            let (o, n) = (v["old"].as_u64(), v["new"].as_u64());
-            if o != Some(old) || n != Some(new) {
-                bail!(
-                    "{} proves sizes {:?} to {:?}, but this witness holds {old} and the checkpoint is of {new}; make it with `proof consistency --old {old} --new {new}`",
-                    path.display(),
-                    o,
-                    n
-                );
-            }
-            v["proof"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|h| h.as_str().unwrap_or_default().to_string())
-                        .collect()
-                })
-                .unwrap_or_default()
-        }
-        Err(_) => text.lines().map(|l| l.trim().to_string()).collect(),
-    };
-    hashes
-        .iter()
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+        return proof_hashes(&v, &path.display().to_string(), old, new);
+    }
+    text.lines()
+        .map(str::trim)
         .filter(|h| !h.is_empty())
         .map(|h| {
             h.parse()
@@ -119,8 +190,7 @@ fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>
 }
 
 fn cosign(
-    checkpoint: &Path,
-    consistency: Option<&Path>,
+    source: Source,
     log_key: &str,
     key: &Path,
     name: &str,
@@ -129,8 +199,7 @@ fn cosign(
 ) -> anyhow::Result<ExitCode> {
     let log_key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
     let key = ledger::keys::read(key)?;
-    let note_text = std::fs::read_to_string(checkpoint)
-        .with_context(|| format!("reading {}", checkpoint.display()))?;
+    let note_text = source.checkpoint()?;
     if let Some(out) = out {
         if out.exists() {
             bail!("{} already exists; choose a new file", out.display());
@@ -141,13 +210,17 @@ fn cosign(
     let new_size = ledger::SignedNote::parse(&note_text)
         .map(|n| n.checkpoint.size)
         .unwrap_or(0);
-    let proof = match (&held, consistency) {
-        (Some(h), Some(path)) => read_consistency(path, h.size, new_size)?,
-        (Some(h), None) if new_size > h.size && h.size != 0 => bail!(
-            "this witness holds size {}; pass --consistency with the proof from {} to {new_size}",
-            h.size,
-            h.size
-        ),
+    let proof = match &held {
+        Some(h) if new_size > h.size && h.size != 0 => {
+            match source.consistency(h.size, new_size)? {
+                Some(proof) => proof,
+                None => bail!(
+                    "this witness holds size {}; pass --consistency with the proof from {} to {new_size}",
+                    h.size,
+                    h.size
+                ),
+            }
+        }
         _ => Vec::new(),
     };
     let now = std::time::SystemTime::now()

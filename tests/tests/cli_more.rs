@@ -518,29 +518,31 @@ fn a_witness_cosigns_a_growing_log_and_refuses_a_fork() {
     ]);
     let witness_key = stdout(&out).trim().to_string();
     assert!(ledger::format::WitnessKey::parse(&witness_key).is_ok());
-    let cosign = |file: &str, consistency: Option<&str>, out: &str| {
-        let mut args: Vec<String> = [
+    let (wkey_file, state) = (p("ubkt.key"), p("state"));
+    let witness_cosign = |source: &[&str]| {
+        let mut args = vec![
             "witness",
             "cosign",
-            "--checkpoint",
-            &p(file),
             "--log-key",
             &log_key,
             "--key",
-            &p("ubkt.key"),
+            &wkey_file,
             "--name",
             "ubkt.tinhuy-haiduong.vn",
             "--state",
-            &p("state"),
-            "--out",
-            &p(out),
-        ]
-        .map(String::from)
-        .to_vec();
-        if let Some(f) = consistency {
-            args.extend(["--consistency".to_string(), p(f)]);
+            &state,
+        ];
+        args.extend_from_slice(source);
+        run(&args)
+    };
+    let cosign = |file: &str, consistency: Option<&str>, out: &str| {
+        let (file, out) = (p(file), p(out));
+        let consistency = consistency.map(p);
+        let mut source = vec!["--checkpoint", &file, "--out", &out];
+        if let Some(c) = &consistency {
+            source.extend_from_slice(&["--consistency", c]);
         }
-        run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        witness_cosign(&source)
     };
 
     checkpoint_to(&ledger, "249.note");
@@ -600,4 +602,47 @@ fn a_witness_cosigns_a_growing_log_and_refuses_a_fork() {
     // The old checkpoint is now a rollback.
     let out = cosign("249.note", None, "again.cosigned");
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+
+    // Online: the witness fetches the checkpoint and the proof from the server.
+    let server = Server::start(std::path::Path::new(&ledger));
+    let cosign_online = || witness_cosign(&["--server", &server.base]);
+    let out = cosign_online();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("ledger.demo.vn/tinh-haiduong/2020-2025\n251\n"));
+    std::fs::write(
+        p("one.jsonl"),
+        motion(3, "2020-06-07T11:10:00+07:00") + "\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "append",
+        "--server",
+        &server.base,
+        "--batch",
+        &p("one.jsonl"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The server signs a checkpoint of the new size within a second or so.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let note = ureq::get(&server.url("/v1/checkpoint"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        if note.lines().nth(1) == Some("252") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint of size 252: {note}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = cosign_online();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let note = ledger::SignedNote::parse(&stdout(&out)).unwrap();
+    assert_eq!(note.checkpoint.size, 252);
+    assert!(ledger::format::cosignature::verify(&note, &w).is_ok());
+    server.stop();
 }
