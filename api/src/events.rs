@@ -38,7 +38,7 @@ pub fn event_json(entry: &Entry) -> serde_json::Value {
     })
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {

@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(proofs::checkpoint_at))
         .routes(routes!(proofs::inclusion))
         .routes(routes!(proofs::consistency))
+        .routes(routes!(proofs::act))
         .routes(routes!(projections::congress))
         .routes(routes!(projections::complaints))
         .routes(routes!(projections::progress))

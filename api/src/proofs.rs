@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use ledger::act_proof::ActProofError;
 use serde::Deserialize;
 
 use crate::{AppState, Problem};
@@ -86,4 +87,45 @@ pub async fn consistency(
     Ok(Json(
         serde_json::json!({"old": q.old, "new": new, "proof": proof}),
     ))
+}
+
+/// `GET /v1/proofs/act/{hash}`: the self-contained proof of one act, as `proof export` writes
+/// it: the entry, its inclusion proof, the signed checkpoint and the authority registry.
+#[utoipa::path(get, path = "/v1/proofs/act/{hash}", summary = "The self-contained proof of one act (verify it with `congress-ledger proof verify`)", responses((status = 200, description = "the proof (JSON)"), (status = 400, description = "not a hash"), (status = 404, description = "no such event"), (status = 503, description = "no checkpoint covers it yet")))]
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    Path(hash): Path<String>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let h: ledger::Hash = hash.parse().map_err(|_| {
+        Problem::bad_request(format!(
+            "`{hash}` is not an event hash (64 lower-case hex digits)"
+        ))
+    })?;
+    let proof = crate::events::blocking(move || {
+        // A checkpoint of everything so far, so that the newest act can be proved too; a
+        // mirror cannot sign and serves the checkpoint it holds.
+        let _ = state.ledger.sign_checkpoint();
+        ledger::act_proof::export(&state.ledger, &h).map_err(|e| match e {
+            ActProofError::NotFound(_) => Problem::not_found(e.to_string()),
+            ActProofError::NoCheckpoint(_) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no checkpoint yet",
+                format!("{e}; try again in a few seconds"),
+            ),
+            ActProofError::Storage(s) => Problem::from(s),
+            ActProofError::Invalid(_) => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                e.to_string(),
+            ),
+        })
+    })
+    .await?;
+    serde_json::to_value(&proof).map(Json).map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            e.to_string(),
+        )
+    })
 }

@@ -511,8 +511,11 @@ pub enum ProofKind {
     /// and the authority registry before it), to attach to a petition or a report.
     Export {
         /// The ledger directory.
+        #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+        ledger: Option<PathBuf>,
+        /// Ask this server for the proof instead (`http://127.0.0.1:8080`).
         #[arg(long)]
-        ledger: PathBuf,
+        server: Option<String>,
         /// The act's event hash.
         #[arg(
             long,
@@ -562,10 +565,17 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         }
         ProofKind::Export {
             ledger,
+            server,
             event,
             position,
             out,
-        } => return proof_export(ledger, event.as_deref(), *position, out),
+        } => {
+            return match (ledger, server) {
+                (_, Some(server)) => proof_export_remote(server, event.as_deref(), *position, out),
+                (Some(ledger), None) => proof_export(ledger, event.as_deref(), *position, out),
+                (None, None) => bail!("name the ledger with --ledger DIR or --server URL"),
+            }
+        }
         ProofKind::Verify {
             file,
             log_key,
@@ -602,6 +612,66 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `proof export --server`: the proof as the server's `/v1/proofs/act/{hash}` gives it. Nothing
+/// about it is trusted: `proof verify` checks it against the log key.
+fn proof_export_remote(
+    server: &str,
+    event: Option<&str>,
+    position: Option<u64>,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    let base = server.trim_end_matches('/');
+    if out.exists() {
+        bail!("{} already exists; choose a new file", out.display());
+    }
+    let get = |url: String| -> anyhow::Result<serde_json::Value> {
+        match ureq::get(&url).call() {
+            Ok(r) => r
+                .into_json()
+                .with_context(|| format!("{url} did not answer JSON")),
+            Err(ureq::Error::Status(code, r)) => {
+                let detail = r
+                    .into_json::<serde_json::Value>()
+                    .ok()
+                    .and_then(|v| v["detail"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                bail!("{url}: {code} {detail}")
+            }
+            Err(e) => Err(e).with_context(|| format!("reaching {url}")),
+        }
+    };
+    let hash = match (event, position) {
+        (Some(e), _) => e
+            .parse::<ledger::Hash>()
+            .map_err(|e| anyhow::anyhow!("--event: {e}"))?
+            .to_hex(),
+        (None, Some(p)) => get(format!("{base}/v1/events/{p}"))?["event_hash"]
+            .as_str()
+            .with_context(|| format!("{base}/v1/events/{p} names no event hash"))?
+            .to_string(),
+        (None, None) => bail!("name the act with --event HASH or --position N"),
+    };
+    let value = get(format!("{base}/v1/proofs/act/{hash}"))?;
+    let proof: ledger::act_proof::ActProof = serde_json::from_value(value)
+        .with_context(|| format!("{base} answered something that is not an act proof"))?;
+    write_proof(out, &proof)
+}
+
+fn write_proof(out: &Path, proof: &ledger::act_proof::ActProof) -> anyhow::Result<ExitCode> {
+    std::fs::write(out, serde_json::to_string_pretty(proof)? + "\n")
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {} ({} {}, {} {})",
+        both("Đã xuất chứng minh", "proof written"),
+        out.display(),
+        both("mục", "entry"),
+        proof.act.position,
+        proof.registry.len(),
+        both("mục thẩm quyền", "registry entries")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn proof_export(
     dir: &Path,
     event: Option<&str>,
@@ -631,18 +701,7 @@ fn proof_export(
     ledger.sign_checkpoint()?;
     let proof = ledger::act_proof::export(&ledger, &hash)?;
     ledger.close()?;
-    std::fs::write(out, serde_json::to_string_pretty(&proof)? + "\n")
-        .with_context(|| format!("writing {}", out.display()))?;
-    println!(
-        "{}: {} ({} {}, {} {})",
-        both("Đã xuất chứng minh", "proof written"),
-        out.display(),
-        both("mục", "entry"),
-        proof.act.position,
-        proof.registry.len(),
-        both("mục thẩm quyền", "registry entries")
-    );
-    Ok(ExitCode::SUCCESS)
+    write_proof(out, &proof)
 }
 
 fn proof_verify(

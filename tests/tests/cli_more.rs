@@ -644,5 +644,44 @@ fn a_witness_cosigns_a_growing_log_and_refuses_a_fork() {
     let note = ledger::SignedNote::parse(&stdout(&out)).unwrap();
     assert_eq!(note.checkpoint.size, 252);
     assert!(ledger::format::cosignature::verify(&note, &w).is_ok());
+
+    // An act's proof can be had from the server too, and is checked like any other.
+    let export_remote = |position: &str, out: &str| {
+        let out = p(out);
+        run(&[
+            "proof",
+            "export",
+            "--server",
+            &server.base,
+            "--position",
+            position,
+            "--out",
+            &out,
+        ])
+    };
+    let out = export_remote("148", "remote.json");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&[
+        "proof",
+        "verify",
+        &p("remote.json"),
+        "--log-key",
+        &log_key,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["position"], 148);
+    assert!(v["checkpoint_size"].as_u64().unwrap() >= 252);
+    let status = |path: &str| match ureq::get(&server.url(path)).call() {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(status("/v1/proofs/act/not-a-hash"), 400);
+    assert_eq!(status(&format!("/v1/proofs/act/{}", "ab".repeat(32))), 404);
+    let out = export_remote("9999", "none.json");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("404"), "{}", stderr(&out));
     server.stop();
 }
