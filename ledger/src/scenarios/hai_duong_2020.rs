@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 
 use super::{names, start, vn_time, Recorder, Scenario};
-use crate::compose::{enrollment, ComposeError};
+use crate::compose::ComposeError;
 
 pub const ORIGIN: &str = "ledger.demo.vn/tinh-haiduong/2020-2025";
 pub const ORG: &str = "hd.tp-haiduong";
@@ -226,15 +226,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
         ),
     ];
     for (key, holder, roles, scope) in enroll {
-        let payload = enrollment(
-            &key.verifying_key().to_bytes(),
-            holder,
-            roles,
-            scope,
-            day0,
-            None,
-        );
-        r.record(&k.authority, "ledger", "key.enrolled", day0, payload)?;
+        r.enroll(&k.authority, key, holder, roles, scope, day0)?;
     }
     r.record(&k.superior, "org/hd.tinh-haiduong", "org.registered", day0, json!({
         "org": "hd.tinh-haiduong", "name": "Đảng bộ tỉnh Hải Dương", "parent": null, "level": "province",

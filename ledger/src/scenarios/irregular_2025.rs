@@ -31,7 +31,7 @@
 use serde_json::{json, Value};
 
 use super::{names, start, vn_time, Recorder, Scenario};
-use crate::compose::{enrollment, ComposeError};
+use crate::compose::ComposeError;
 use crate::format::Hash;
 
 pub const ORIGIN: &str = "ledger.demo.vn/tinh-mau/2025-2030";
@@ -209,15 +209,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
         ),
     ];
     for (key, holder, roles, scope) in enroll {
-        let payload = enrollment(
-            &key.verifying_key().to_bytes(),
-            holder,
-            roles,
-            scope,
-            day0,
-            None,
-        );
-        r.record(&k.authority, "ledger", "key.enrolled", day0, payload)?;
+        r.enroll(&k.authority, key, holder, roles, scope, day0)?;
     }
     r.record(&k.superior, "org/mau.tinh", "org.registered", day0, json!({
         "org": "mau.tinh", "name": "Đảng bộ tỉnh (minh họa)", "parent": null, "level": "province",

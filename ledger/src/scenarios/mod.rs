@@ -155,6 +155,27 @@ impl Recorder {
         Ok(hash)
     }
 
+    /// Records the authority enrolling `key` for `roles` under `scope`, valid from `from`.
+    pub fn enroll(
+        &mut self,
+        authority: &SigningKey,
+        key: &SigningKey,
+        holder: &str,
+        roles: &[&str],
+        scope: &str,
+        from: i64,
+    ) -> Result<Hash, ComposeError> {
+        let payload = compose::enrollment(
+            &key.verifying_key().to_bytes(),
+            holder,
+            roles,
+            scope,
+            from,
+            None,
+        );
+        self.record(authority, "ledger", "key.enrolled", from, payload)
+    }
+
     pub fn finish(self) -> Vec<SignedEvent> {
         self.events
     }

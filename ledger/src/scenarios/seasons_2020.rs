@@ -12,7 +12,7 @@
 use serde_json::json;
 
 use super::{start, vn_time, Recorder, Scenario};
-use crate::compose::{enrollment, ComposeError};
+use crate::compose::ComposeError;
 
 /// The keys of a province's bodies in these scenarios (one convener and one presidium key for
 /// every congress of the province keeps the scenarios short; real ledgers enroll each body).
@@ -52,15 +52,7 @@ fn begin(origin: &str, title: &str, province: &str, k: &Keys) -> Result<Recorder
         ),
     ];
     for (key, holder, roles, scope) in enroll {
-        let p = enrollment(
-            &key.verifying_key().to_bytes(),
-            &holder,
-            roles,
-            scope,
-            day0,
-            None,
-        );
-        r.record(&k.authority, "ledger", "key.enrolled", day0, p)?;
+        r.enroll(&k.authority, key, &holder, roles, scope, day0)?;
     }
     Ok(r)
 }
