@@ -6,6 +6,8 @@ mod events;
 mod problem;
 mod projections;
 mod proofs;
+pub mod push;
+pub mod witness_service;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +19,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use ledger::format::WitnessKey;
 use ledger::projections::Projections;
 use ledger::Ledger;
 use parking_lot::Mutex;
@@ -32,20 +35,30 @@ pub struct Metrics {
     pub requests: AtomicU64,
 }
 
-/// What every handler shares: the ledger, projections kept up to date on demand, counters.
+/// What every handler shares: the ledger, projections kept up to date on demand, counters,
+/// and the witnesses whose cosignatures the ledger accepts.
 pub struct AppState {
     pub ledger: Arc<Ledger>,
     pub projections: Mutex<Projections>,
     pub metrics: Metrics,
+    pub witnesses: Vec<WitnessKey>,
 }
 
 impl AppState {
     pub fn new(ledger: Ledger) -> Result<Arc<AppState>, ledger::storage::StorageError> {
+        AppState::with_witnesses(ledger, Vec::new())
+    }
+
+    pub fn with_witnesses(
+        ledger: Ledger,
+        witnesses: Vec<WitnessKey>,
+    ) -> Result<Arc<AppState>, ledger::storage::StorageError> {
         let projections = Projections::load(&ledger)?;
         Ok(Arc::new(AppState {
             ledger: Arc::new(ledger),
             projections: Mutex::new(projections),
             metrics: Metrics::default(),
+            witnesses,
         }))
     }
 }
@@ -61,6 +74,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(events::by_position))
         .routes(routes!(proofs::checkpoint))
         .routes(routes!(proofs::checkpoint_at))
+        .routes(routes!(proofs::add_cosignatures))
         .routes(routes!(proofs::inclusion))
         .routes(routes!(proofs::consistency))
         .routes(routes!(proofs::act))

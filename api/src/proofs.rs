@@ -11,21 +11,46 @@ use serde::Deserialize;
 
 use crate::{AppState, Problem};
 
-/// `GET /v1/checkpoint`: the latest signed note, as text.
-#[utoipa::path(get, path = "/v1/checkpoint", summary = "The latest signed checkpoint (C2SP signed note)", responses((status = 200, description = "text/plain"), (status = 404, description = "none signed yet")))]
-pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, Problem> {
-    let note = state
-        .ledger
-        .checkpoint()
-        .ok_or_else(|| Problem::not_found("no checkpoint has been signed yet"))?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        note.encode(),
-    ))
+#[derive(Deserialize)]
+pub struct CheckpointQuery {
+    /// `true`: the latest checkpoint that witnesses cosigned, rather than the latest one.
+    witnessed: Option<bool>,
 }
 
-/// `GET /v1/checkpoints/{size}`: the checkpoint signed at exactly that size.
-#[utoipa::path(get, path = "/v1/checkpoints/{size}", summary = "The checkpoint signed at exactly this size", responses((status = 200, description = "text/plain"), (status = 404, description = "none at this size")))]
+fn note_text(note: ledger::SignedNote) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        note.encode(),
+    )
+}
+
+/// `GET /v1/checkpoint`: the latest signed note, as text, with the witnesses' cosignatures
+/// held for it.
+#[utoipa::path(get, path = "/v1/checkpoint", summary = "The latest signed checkpoint (C2SP signed note) with its cosignatures; `?witnessed=true`: the latest one witnesses cosigned", responses((status = 200, description = "text/plain"), (status = 404, description = "none signed (or cosigned) yet")))]
+pub async fn checkpoint(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<CheckpointQuery>,
+) -> Result<impl IntoResponse, Problem> {
+    let note = if q.witnessed.unwrap_or(false) {
+        crate::events::blocking(move || {
+            state.ledger.latest_cosigned()?.ok_or_else(|| {
+                Problem::not_found("no witness has cosigned a checkpoint of this ledger yet")
+            })
+        })
+        .await?
+    } else {
+        let note = state
+            .ledger
+            .checkpoint()
+            .ok_or_else(|| Problem::not_found("no checkpoint has been signed yet"))?;
+        state.ledger.with_cosignatures(note)
+    };
+    Ok(note_text(note))
+}
+
+/// `GET /v1/checkpoints/{size}`: the checkpoint signed at exactly that size, with its
+/// cosignatures.
+#[utoipa::path(get, path = "/v1/checkpoints/{size}", summary = "The checkpoint signed at exactly this size, with its cosignatures", responses((status = 200, description = "text/plain"), (status = 404, description = "none at this size")))]
 pub async fn checkpoint_at(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
@@ -37,10 +62,58 @@ pub async fn checkpoint_at(
         .ledger
         .checkpoint_at(size)?
         .ok_or_else(|| Problem::not_found(format!("no checkpoint was signed at size {size}")))?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        note.encode(),
-    ))
+    Ok(note_text(state.ledger.with_cosignatures(note)))
+}
+
+/// `POST /v1/checkpoint/cosignatures`: a witness hands back a checkpoint it cosigned (the note
+/// as `witness cosign` writes it). Cosignatures by the witnesses this server accepts are
+/// checked and kept; they are served with the checkpoint from then on.
+#[utoipa::path(post, path = "/v1/checkpoint/cosignatures", summary = "Hand in a cosigned checkpoint (text/plain signed note); its cosignatures by accepted witnesses are kept", responses((status = 200, description = "{\"size\", \"added\": [names], \"cosignatures\": n}"), (status = 400, description = "not a signed note"), (status = 403, description = "no cosignature by a witness this server accepts"), (status = 404, description = "no checkpoint of that size"), (status = 409, description = "not this ledger's checkpoint of that size"), (status = 422, description = "a cosignature does not verify")))]
+pub async fn add_cosignatures(
+    State(state): State<Arc<AppState>>,
+    body: String,
+) -> Result<Json<serde_json::Value>, Problem> {
+    crate::events::blocking(move || {
+        let size = ledger::SignedNote::parse(&body)
+            .map(|n| n.checkpoint.size)
+            .map_err(|e| Problem::bad_request(format!("the body is not a signed note: {e}")))?;
+        let added = state
+            .ledger
+            .add_cosignatures(&body, &state.witnesses)
+            .map_err(cosign_problem)?;
+        let held = state
+            .ledger
+            .checkpoint_at(size)?
+            .map(|n| {
+                state
+                    .ledger
+                    .with_cosignatures(n)
+                    .signatures
+                    .len()
+                    .saturating_sub(1)
+            })
+            .unwrap_or(0);
+        Ok(Json(
+            serde_json::json!({"size": size, "added": added, "cosignatures": held}),
+        ))
+    })
+    .await
+}
+
+pub(crate) fn cosign_problem(e: ledger::CosignError) -> Problem {
+    use ledger::CosignError as E;
+    let (status, title) = match &e {
+        E::Note(_) => (StatusCode::BAD_REQUEST, "not a signed note"),
+        E::NoCheckpoint(_) => (StatusCode::NOT_FOUND, "no such checkpoint"),
+        E::Mismatch { .. } => (StatusCode::CONFLICT, "not this ledger's checkpoint"),
+        E::Untrusted { .. } => (StatusCode::FORBIDDEN, "witness not accepted"),
+        E::Invalid { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cosignature does not verify",
+        ),
+        E::Storage(s) => return Problem::from(s.clone()),
+    };
+    Problem::new(status, title, e.to_string())
 }
 
 #[derive(Deserialize)]

@@ -712,24 +712,12 @@ fn proof_verify(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
-    let witnesses = witnesses
-        .iter()
-        .map(|w| {
-            ledger::format::WitnessKey::parse(w).map_err(|e| anyhow::anyhow!("--witness {w}: {e}"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let quorum = quorum.unwrap_or(witnesses.len());
-    if quorum > witnesses.len() {
-        bail!(
-            "--quorum {quorum} is more than the {} witnesses given; name more with --witness",
-            witnesses.len()
-        );
-    }
+    let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let proof: ledger::act_proof::ActProof = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an act proof", file.display()))?;
-    match ledger::act_proof::verify_witnessed(&proof, &key, &witnesses, quorum) {
+    match ledger::act_proof::verify_witnessed(&proof, &key, policy.as_ref()) {
         Ok(act) => {
             if json {
                 crate::text::print_json(&act)?;

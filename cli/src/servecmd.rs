@@ -15,9 +15,17 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// A witness whose cosignatures this server accepts and serves with its checkpoints
+    /// (`name+keyid+base64`, from `witness key`); repeat for several.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// A witness service (`witness serve`, or any C2SP tlog-witness) to push each new
+    /// checkpoint to; its key must also be given with --witness. Repeat for several.
+    #[arg(long = "push-witness", requires = "witnesses")]
+    push: Vec<String>,
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -36,7 +44,8 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+/// Logs to standard error, at `info` unless RUST_LOG says otherwise.
+pub(crate) fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -44,12 +53,33 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let ledger = crate::ledgercmd::open(&args.ledger)?;
-    let state = api::AppState::new(ledger).context("loading the projections")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+}
+
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the runtime")?;
+        .context("starting the runtime")
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    let witnesses = args
+        .witnesses
+        .iter()
+        .map(|w| {
+            ledger::format::WitnessKey::parse(w).map_err(|e| {
+                anyhow::anyhow!("--witness {w}: {e}; give the key `witness key` prints")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let ledger = crate::ledgercmd::open(&args.ledger)?;
+    let state =
+        api::AppState::with_witnesses(ledger, witnesses).context("loading the projections")?;
+    let runtime = runtime()?;
+    if !args.push.is_empty() {
+        api::push::start(state.clone(), args.push.clone());
+    }
     runtime
         .block_on(api::serve(
             state.clone(),

@@ -9,6 +9,7 @@ use ledger::rulebook::Severity;
 use ledger::storage::StorageError;
 use ledger::verify::integrity::VerifyOptions;
 use ledger::verify::report::Report;
+use ledger::verify::witnessed::WitnessPolicy;
 use ledger::{Ledger, OpenError, Options};
 
 use crate::text::both;
@@ -29,6 +30,13 @@ pub struct VerifyArgs {
     /// in every corner case), instead of batches.
     #[arg(long)]
     strict: bool,
+    /// A trusted witness's key (`name+keyid+base64`); repeat for several. A checkpoint then
+    /// counts only with --quorum of their cosignatures, and verification fails without one.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// How many of the witnesses must have cosigned (default: all given).
+    #[arg(long, requires = "witnesses")]
+    quorum: Option<usize>,
     /// Exit with 3 when a finding of this severity or worse exists.
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
@@ -59,7 +67,19 @@ pub fn exit_code(report: &Report, fail_on: Option<FailOn>) -> ExitCode {
     }
 }
 
+/// The witness policy of `--witness` and `--quorum`, if any witness was named.
+pub fn witness_policy(
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> anyhow::Result<Option<WitnessPolicy>> {
+    if witnesses.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(WitnessPolicy::parse(witnesses, quorum)?))
+}
+
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let witness_policy = witness_policy(&args.witnesses, args.quorum)?;
     if let Some(bag) = &args.archive {
         let text = args.log_key.as_deref().unwrap_or_default();
         let key = ledger::VerifierKey::parse(text)
@@ -73,6 +93,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         let bar = crate::archivecmd::progress_bar(crate::archivecmd::named_size(bag), "verify");
         let options = VerifyOptions {
             strict_signatures: args.strict,
+            witness_policy: witness_policy.clone(),
             ..crate::archivecmd::verify_progress(&bar)
         };
         let archive = ledger::archive::verify(bag, &key, &options);
@@ -130,6 +151,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let bar = crate::archivecmd::progress_bar(ledger.size(), "verify");
     let options = VerifyOptions {
         strict_signatures: args.strict,
+        witness_policy,
         ..crate::archivecmd::verify_progress(&bar)
     };
     let report = ledger::verify::ledger(&ledger, &options);
@@ -211,6 +233,22 @@ pub fn print_report(report: &Report) {
     );
     for c in i.checkpoints.iter().filter(|c| !c.ok) {
         println!("    size {}: {}", c.size, c.detail);
+    }
+    if let Some(w) = &report.witnesses {
+        let verdict = if w.ok {
+            format!(
+                "{}: {} {}/{} ({}) — {}",
+                both("ĐẠT", "OK"),
+                both("đồng ký bởi", "cosigned by"),
+                w.cosigned_by.len(),
+                w.quorum,
+                w.cosigned_by.join(", "),
+                w.detail
+            )
+        } else {
+            format!("{}: {}", both("KHÔNG ĐẠT", "FAILED"), w.detail)
+        };
+        println!("  {:<28} {verdict}", both("Nhân chứng", "Witnesses"));
     }
     print_findings(report);
 }

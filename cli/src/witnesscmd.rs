@@ -53,6 +53,25 @@ pub enum WitnessAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run the witness as a service (C2SP tlog-witness: `POST /add-checkpoint`), so that
+    /// ledgers started with `serve --push-witness URL` push each checkpoint to it.
+    Serve {
+        /// Address to listen on; port 0 picks a free port (printed on start).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: std::net::SocketAddr,
+        /// The verifier key of each log this witness watches; repeat for several.
+        #[arg(long = "log-key", required = true)]
+        log_keys: Vec<String>,
+        /// The witness's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness's name.
+        #[arg(long)]
+        name: String,
+        /// Where this witness keeps what it has cosigned (one file per log).
+        #[arg(long)]
+        state: PathBuf,
+    },
 }
 
 pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
@@ -81,7 +100,50 @@ pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
             &state,
             out.as_deref(),
         ),
+        WitnessAction::Serve {
+            addr,
+            log_keys,
+            key,
+            name,
+            state,
+        } => serve(addr, &log_keys, &key, name, &state),
     }
+}
+
+fn serve(
+    addr: std::net::SocketAddr,
+    log_keys: &[String],
+    key: &Path,
+    name: String,
+    state: &Path,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    crate::servecmd::init_tracing();
+    let logs = log_keys
+        .iter()
+        .map(|k| VerifierKey::parse(k).map_err(|e| anyhow::anyhow!("--log-key {k}: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let key = ledger::keys::read(key)?;
+    let witness = WitnessKey::new(&name, key.verifying_key().to_bytes())
+        .context("the name cannot name a witness")?;
+    let service = std::sync::Arc::new(api::witness_service::WitnessService::new(
+        name,
+        key,
+        logs,
+        StateDir::open(state)?,
+    ));
+    crate::servecmd::runtime()?
+        .block_on(api::witness_service::serve(
+            service,
+            addr,
+            |bound| {
+                println!("witness {witness} listening on http://{bound}");
+                let _ = std::io::stdout().flush();
+            },
+            crate::servecmd::shutdown_signal(),
+        ))
+        .with_context(|| format!("serving on {addr}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where the checkpoint and the consistency proof come from.
@@ -189,6 +251,33 @@ fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>
         .collect()
 }
 
+/// Posts the cosigned checkpoint back to the server, which keeps and serves the cosignature.
+fn hand_back(base: &str, note: &str) -> anyhow::Result<()> {
+    let url = format!("{base}/v1/checkpoint/cosignatures");
+    match ureq::post(&url)
+        .set("Content-Type", "text/plain; charset=utf-8")
+        .send_string(note)
+    {
+        Ok(_) => {
+            eprintln!(
+                "{}: {url}",
+                both("Đã gửi chữ ký đồng ký cho máy chủ", "cosignature handed to the server")
+            );
+            Ok(())
+        }
+        Err(ureq::Error::Status(code, response)) => {
+            let detail: serde_json::Value = response.into_json().unwrap_or_default();
+            bail!(
+                "the cosignature is made and the state saved, but {url} refused it ({code}): {}; the server must be started with --witness and this witness's key, then run this command again",
+                detail["detail"].as_str().unwrap_or("no detail")
+            )
+        }
+        Err(e) => bail!(
+            "the cosignature is made and the state saved, but it could not be handed to {url}: {e}; run this command again when the server is reachable"
+        ),
+    }
+}
+
 fn cosign(
     source: Source,
     log_key: &str,
@@ -241,6 +330,9 @@ fn cosign(
                 note.checkpoint.size,
                 note.checkpoint.root
             );
+            if let Source::Server(base) = &source {
+                hand_back(base, &note.encode())?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::authority::Registry;
 use crate::engine::Ledger;
 use crate::format::merkle;
-use crate::format::{cosignature, Entry, Hash, SignedNote, VerifierKey, WitnessKey};
+use crate::format::{Entry, Hash, SignedNote, VerifierKey};
 use crate::storage::StorageError;
+use crate::verify::witnessed::WitnessPolicy;
 
 pub const FORMAT: &str = "congress-ledger-act-proof/v1";
 
@@ -62,13 +63,18 @@ fn prove(ledger: &Ledger, position: u64, size: u64) -> Result<ProvedEntry, ActPr
     })
 }
 
-/// Builds the proof of the act `hash` against the ledger's latest checkpoint.
+/// Builds the proof of the act `hash` against the latest cosigned checkpoint that covers it,
+/// or else the latest checkpoint.
 pub fn export(ledger: &Ledger, hash: &Hash) -> Result<ActProof, ActProofError> {
     let entry = ledger
         .entry_by_hash(hash)?
         .ok_or(ActProofError::NotFound(*hash))?;
+    // A checkpoint the witnesses vouched for makes the proof stand against the operator too,
+    // so the latest cosigned one is preferred when it covers the act.
     let note = ledger
-        .checkpoint()
+        .latest_cosigned()?
+        .filter(|n| n.checkpoint.size > entry.position)
+        .or_else(|| ledger.checkpoint().map(|n| ledger.with_cosignatures(n)))
         .filter(|n| n.checkpoint.size > entry.position)
         .ok_or(ActProofError::NoCheckpoint(entry.position))?;
     let size = note.checkpoint.size;
@@ -147,15 +153,15 @@ fn check_included(p: &ProvedEntry, note: &SignedNote) -> Result<Entry, ActProofE
 /// Checks a proof with nothing but the log's verifier key: the checkpoint's signature, the
 /// act's signature and inclusion, and the act's authority as the registry stood before it.
 pub fn verify(proof: &ActProof, log_key: &VerifierKey) -> Result<VerifiedAct, ActProofError> {
-    verify_witnessed(proof, log_key, &[], 0)
+    verify_witnessed(proof, log_key, None)
 }
 
-/// [`verify`], and the checkpoint counts only if at least `quorum` of `witnesses` cosigned it.
+/// [`verify`], and under a witness policy the checkpoint counts only with its quorum of
+/// cosignatures.
 pub fn verify_witnessed(
     proof: &ActProof,
     log_key: &VerifierKey,
-    witnesses: &[WitnessKey],
-    quorum: usize,
+    policy: Option<&WitnessPolicy>,
 ) -> Result<VerifiedAct, ActProofError> {
     if proof.format != FORMAT {
         return Err(invalid(format!(
@@ -165,11 +171,10 @@ pub fn verify_witnessed(
     }
     let note = SignedNote::parse(&proof.checkpoint).map_err(|e| invalid(e.to_string()))?;
     note.verify(log_key).map_err(|e| invalid(e.to_string()))?;
-    let cosigned: Vec<String> = cosignature::check_quorum(&note, witnesses, quorum)
-        .map_err(|e| invalid(e.to_string()))?
-        .into_iter()
-        .map(|w| w.name.clone())
-        .collect();
+    let cosigned = match policy {
+        Some(policy) => policy.counts(&note).map_err(invalid)?,
+        None => Vec::new(),
+    };
     if note.checkpoint.origin != proof.origin {
         return Err(invalid("the checkpoint is of another ledger"));
     }

@@ -181,7 +181,15 @@ pub fn export(
         Ok(())
     };
 
+    // The checkpoint carries its cosignatures; when the witnesses have not yet cosigned it,
+    // the latest one they did is kept beside it, so a witness policy can still be met.
+    let note = ledger.with_cosignatures(note);
     put("checkpoint.note", note.encode().as_bytes())?;
+    if let Some(witnessed) = ledger.latest_cosigned()? {
+        if witnessed.checkpoint.size < size {
+            put("witnessed.note", witnessed.encode().as_bytes())?;
+        }
+    }
     let ledger_json = serde_json::json!({
         "origin": ledger.origin(), "size": size, "root": B64.encode(note.checkpoint.root.0),
         "log_key": ledger.log_key().encode(), "format": 1,
@@ -429,12 +437,20 @@ pub fn verify(
     }
 
     // The log: streamed in chunks, verified at all three levels against the checkpoint.
-    let options = VerifyOptions {
+    let folding = VerifyOptions {
         with_projections: true,
         ..options.clone()
     };
-    let mut verifier = integrity::Verifier::new(origin.clone(), options);
-    verifier.want_roots(&[note.checkpoint.size]);
+    let mut verifier = integrity::Verifier::new(origin.clone(), folding);
+    let mut notes = vec![note];
+    if let Ok(text) = fs::read_to_string(bag.join("data/witnessed.note")) {
+        match SignedNote::parse(&text) {
+            Ok(w) => notes.insert(0, w),
+            Err(e) => problems.push(format!("data/witnessed.note: not a signed note: {e}")),
+        }
+    }
+    let sizes: Vec<u64> = notes.iter().map(|n| n.checkpoint.size).collect();
+    verifier.want_roots(&sizes);
     let path = bag.join("data/entries.bin");
     let file = File::open(&path).map_err(|e| io(&path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -481,7 +497,7 @@ pub fn verify(
     if go_on {
         flush(&mut verifier, &buf, &mut spans);
     }
-    let mut integrity = verifier.finish(std::slice::from_ref(&note), Some(trusted));
+    let mut integrity = verifier.finish(&notes, Some(trusted));
     if integrity.failure.is_none() && Some(integrity.entries) != size {
         problems.push(format!(
             "data/entries.bin: holds {} entries, data/ledger.json says {}",
@@ -490,7 +506,10 @@ pub fn verify(
         ));
     }
     let projections = integrity.projections.take();
-    let mut report = Report::new(integrity);
+    let witnessed = options.witness_policy.as_ref().map(|policy| {
+        crate::verify::witnessed::judge(&notes, &integrity.checkpoints, integrity.entries, policy)
+    });
+    let mut report = Report::new(integrity).with_witnesses(witnessed);
     if let (true, Some(p)) = (report.integrity.ok, projections) {
         let default = genesis_rulebook(bag).unwrap_or_default();
         report = report.with_procedure(crate::rules::check(&p, &default));

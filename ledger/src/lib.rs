@@ -25,5 +25,5 @@ pub mod storage;
 pub mod verify;
 pub mod witness;
 
-pub use engine::{AppendError, Appended, Ledger, OpenError, Options, Ticket};
+pub use engine::{AppendError, Appended, CosignError, Ledger, OpenError, Options, Ticket};
 pub use format::{Entry, EventBody, Hash, SignedEvent, SignedNote, VerifierKey};

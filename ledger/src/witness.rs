@@ -200,3 +200,149 @@ pub fn cosign(
     note.signatures.push(line.clone());
     Ok((note, line))
 }
+
+/// The most proof lines a `tlog-witness` request may carry (a proof of any tree up to 2^63).
+pub const MAX_PROOF_LINES: usize = 63;
+
+/// A C2SP `tlog-witness` add-checkpoint request: the size the log believes this witness holds,
+/// the consistency proof from that size, and the new checkpoint.
+///
+/// ```text
+/// old <size>
+/// <base64 hash>        (zero or more)
+///
+/// <signed checkpoint note>
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddCheckpoint {
+    pub old: u64,
+    pub proof: Vec<Hash>,
+    pub note: String,
+}
+
+impl AddCheckpoint {
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let mut text = format!("old {}\n", self.old);
+        for h in &self.proof {
+            text.push_str(&base64::engine::general_purpose::STANDARD.encode(h.0));
+            text.push('\n');
+        }
+        text.push('\n');
+        text.push_str(&self.note);
+        text
+    }
+
+    pub fn parse(body: &str) -> Result<AddCheckpoint, String> {
+        use base64::Engine;
+        let Some((head, note)) = body.split_once("\n\n") else {
+            return Err("no blank line between the proof and the checkpoint".into());
+        };
+        let mut lines = head.split('\n');
+        let old = lines
+            .next()
+            .and_then(|l| l.strip_prefix("old "))
+            .ok_or("the first line must be `old <size>`")?;
+        if old.len() > 1 && old.starts_with('0') {
+            return Err(format!("`{old}` has a leading zero"));
+        }
+        let old: u64 = old
+            .parse()
+            .map_err(|_| format!("`{old}` is not a size (a whole number)"))?;
+        let mut proof = Vec::new();
+        for line in lines {
+            if proof.len() == MAX_PROOF_LINES {
+                return Err(format!("more than {MAX_PROOF_LINES} proof lines"));
+            }
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(line)
+                .map_err(|_| format!("proof line `{line}` is not base64"))?;
+            let hash: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| format!("proof line `{line}` is not a 32-byte hash"))?;
+            proof.push(Hash(hash));
+        }
+        Ok(AddCheckpoint {
+            old,
+            proof,
+            note: note.to_string(),
+        })
+    }
+}
+
+/// Why a witness service refuses an add-checkpoint request; each maps to the status code the
+/// protocol gives it.
+#[derive(Debug, thiserror::Error)]
+pub enum AddRefusal {
+    /// 400.
+    #[error("bad request: {0}")]
+    Malformed(String),
+    /// 403.
+    #[error("the checkpoint is not signed by the log's key: {0}")]
+    NotSigned(String),
+    /// 404.
+    #[error("this witness does not watch the log `{0}`")]
+    UnknownLog(String),
+    /// 409: the sender must retry from the size the witness holds.
+    #[error("this witness holds size {held} of this log, not the {offered} the request starts from{}", if *.fork { " (and a different tree at that size: the log forked)" } else { "" })]
+    Conflict { held: u64, offered: u64, fork: bool },
+    /// 422.
+    #[error(transparent)]
+    Refused(WitnessError),
+    /// 500: the witness's own state failed.
+    #[error(transparent)]
+    State(WitnessError),
+}
+
+/// A witness service's answer to one request: check, save, then cosign (see [`cosign`]).
+pub fn add_checkpoint(
+    state: &StateDir,
+    request: &AddCheckpoint,
+    logs: &[VerifierKey],
+    name: &str,
+    key: &SigningKey,
+    timestamp: u64,
+) -> Result<NoteSignature, AddRefusal> {
+    let note =
+        SignedNote::parse(&request.note).map_err(|e| AddRefusal::Malformed(e.to_string()))?;
+    let origin = &note.checkpoint.origin;
+    let log_key = logs
+        .iter()
+        .find(|k| &k.name == origin)
+        .ok_or_else(|| AddRefusal::UnknownLog(origin.clone()))?;
+    note.verify(log_key)
+        .map_err(|e| AddRefusal::NotSigned(e.to_string()))?;
+    if request.old > note.checkpoint.size {
+        return Err(AddRefusal::Malformed(format!(
+            "old size {} is over the checkpoint's size {}",
+            request.old, note.checkpoint.size
+        )));
+    }
+    let held = state.load(origin).map_err(AddRefusal::State)?;
+    let held_size = held.as_ref().map_or(0, |h| h.size);
+    if request.old != held_size {
+        return Err(AddRefusal::Conflict {
+            held: held_size,
+            offered: request.old,
+            fork: false,
+        });
+    }
+    match cosign(
+        state,
+        &request.note,
+        log_key,
+        &request.proof,
+        name,
+        key,
+        timestamp,
+    ) {
+        Ok((_, line)) => Ok(line),
+        Err(WitnessError::Fork { size, .. }) => Err(AddRefusal::Conflict {
+            held: size,
+            offered: request.old,
+            fork: true,
+        }),
+        Err(e @ WitnessError::State { .. }) => Err(AddRefusal::State(e)),
+        Err(e) => Err(AddRefusal::Refused(e)),
+    }
+}

@@ -4,6 +4,7 @@
 //! ```text
 //! <dir>/log/<first position>.seg   entries, framed (source of truth)
 //! <dir>/checkpoints.log            every signed checkpoint (durable history)
+//! <dir>/cosignatures.log           witnesses' cosignatures on them (durable history)
 //! <dir>/log.key                    the log's signing key (mode 0600)
 //! <dir>/index/                     sled: derived, deletable, rebuilt on open
 //! ```
@@ -12,12 +13,14 @@
 //! group) → syncer thread (one fsync per group, index batch, acknowledgements, checkpoints).
 //! The two threads overlap: a group is prepared while the previous one is being flushed.
 
+mod cosigned;
 mod error;
 mod recovery;
 mod writer;
 
 pub use recovery::MIRROR_MARKER;
 
+pub use cosigned::CosignError;
 pub use error::AppendError;
 
 use std::path::{Path, PathBuf};
@@ -134,6 +137,8 @@ pub(crate) struct Shared {
     reader: segment::Reader,
     committed: RwLock<Committed>,
     checkpoints: Mutex<CheckpointFile>,
+    /// Witness cosignatures accepted, by checkpoint size.
+    cosignatures: Mutex<crate::storage::cosignatures::CosignatureFile>,
     /// Entries acknowledged to appenders: durable in the log, perhaps not indexed yet.
     acked: AtomicU64,
     /// Sequence number of the last group indexed (readable), and a signal when it moves.

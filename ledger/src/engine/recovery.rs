@@ -16,6 +16,7 @@ use crate::format::merkle::{self, Frontier};
 use crate::format::{Entry, SignedEvent, SignedNote};
 use crate::keys;
 use crate::storage::checkpoints::CheckpointFile;
+use crate::storage::cosignatures::CosignatureFile;
 use crate::storage::frame::{self, Found};
 use crate::storage::index::{Batch, BucketRecord, Index, Location, Marker, BUCKET};
 use crate::storage::{segment, StorageError};
@@ -206,6 +207,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             checkpoint: latest.clone(),
         }),
         checkpoints: Mutex::new(checkpoints),
+        cosignatures: Mutex::new(CosignatureFile::open(dir)?),
         acked: std::sync::atomic::AtomicU64::new(end.size),
         indexed: Mutex::new(0),
         indexed_changed: Condvar::new(),

@@ -240,6 +240,34 @@ impl NoteSignature {
         raw.extend_from_slice(&self.signature);
         format!("{SIG_PREFIX}{} {}\n", self.name, B64.encode(raw))
     }
+
+    /// Parses one signature line (without its newline).
+    pub fn parse_line(line: &str) -> Result<NoteSignature, NoteError> {
+        let Some(rest) = line.strip_prefix(SIG_PREFIX) else {
+            return Err(malformed(format!(
+                "signature line `{line}` does not start with an em dash and a space"
+            )));
+        };
+        let Some((name, b64)) = rest.split_once(' ') else {
+            return Err(malformed(format!(
+                "signature line `{line}` has no signature"
+            )));
+        };
+        check_key_name(name).map_err(|_| malformed(format!("bad key name `{name}`")))?;
+        let raw = B64
+            .decode(b64)
+            .map_err(|_| malformed(format!("signature of `{name}` is not base64")))?;
+        if raw.len() < 5 {
+            return Err(malformed(format!("signature of `{name}` is too short")));
+        }
+        let mut id = [0u8; 4];
+        id.copy_from_slice(&raw[..4]);
+        Ok(NoteSignature {
+            name: name.to_string(),
+            id,
+            signature: raw[4..].to_vec(),
+        })
+    }
 }
 
 /// A signed note carrying a checkpoint.
@@ -296,30 +324,7 @@ impl SignedNote {
             if signatures.len() == MAX_SIGNATURES {
                 return Err(malformed(format!("more than {MAX_SIGNATURES} signatures")));
             }
-            let Some(rest) = line.strip_prefix(SIG_PREFIX) else {
-                return Err(malformed(format!(
-                    "signature line `{line}` does not start with an em dash and a space"
-                )));
-            };
-            let Some((name, b64)) = rest.split_once(' ') else {
-                return Err(malformed(format!(
-                    "signature line `{line}` has no signature"
-                )));
-            };
-            check_key_name(name).map_err(|_| malformed(format!("bad key name `{name}`")))?;
-            let raw = B64
-                .decode(b64)
-                .map_err(|_| malformed(format!("signature of `{name}` is not base64")))?;
-            if raw.len() < 5 {
-                return Err(malformed(format!("signature of `{name}` is too short")));
-            }
-            let mut id = [0u8; 4];
-            id.copy_from_slice(&raw[..4]);
-            signatures.push(NoteSignature {
-                name: name.to_string(),
-                id,
-                signature: raw[4..].to_vec(),
-            });
+            signatures.push(NoteSignature::parse_line(line)?);
         }
         if signatures.is_empty() {
             return Err(malformed("the note carries no signature"));

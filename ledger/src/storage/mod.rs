@@ -2,6 +2,7 @@
 //! derived from them.
 
 pub mod checkpoints;
+pub mod cosignatures;
 pub mod frame;
 pub mod index;
 pub mod segment;

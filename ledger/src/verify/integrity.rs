@@ -116,6 +116,8 @@ pub struct VerifyOptions {
     pub with_projections: bool,
     /// Told how many entries have been read, after each chunk (for progress bars).
     pub progress: Option<Progress>,
+    /// Count a checkpoint only with these witnesses' cosignatures (the report's witness level).
+    pub witness_policy: Option<super::witnessed::WitnessPolicy>,
 }
 
 /// A progress callback: entries read so far.

@@ -4,6 +4,7 @@
 
 pub mod integrity;
 pub mod report;
+pub mod witnessed;
 
 use crate::engine::Ledger;
 use crate::projections::Projections;
@@ -30,7 +31,19 @@ pub fn ledger_with_projections(
     };
     let mut integrity = ledger.verify(&options)?;
     let projections = integrity.projections.take();
-    let report = Report::new(integrity);
+    let witnessed = match &options.witness_policy {
+        Some(policy) => {
+            let notes = ledger.checkpoints_cosigned(&integrity.checkpoints)?;
+            Some(witnessed::judge(
+                &notes,
+                &integrity.checkpoints,
+                integrity.entries,
+                policy,
+            ))
+        }
+        None => None,
+    };
+    let report = Report::new(integrity).with_witnesses(witnessed);
     let Some(projections) = projections.filter(|_| report.integrity.ok) else {
         return Ok((report, None));
     };

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::integrity::{CheckpointResult, Failure, IntegrityReport};
+use super::witnessed::WitnessLevel;
 use crate::format::Hash;
 use crate::rulebook::{Finding, Severity};
 use crate::rules::{ProcedureReport, Unchecked};
@@ -39,6 +40,9 @@ pub struct Report {
     /// Streams the procedure checks could not run on (an unknown rulebook), and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<Unchecked>,
+    /// Under a witness policy: whether a checkpoint with enough cosignatures covers the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<WitnessLevel>,
 }
 
 impl Report {
@@ -64,6 +68,7 @@ impl Report {
             },
             findings: None,
             unchecked: Vec::new(),
+            witnesses: None,
         }
     }
 
@@ -74,9 +79,15 @@ impl Report {
         self
     }
 
-    /// Integrity and authority both hold.
+    /// Adds the witness level (None: no witness policy was asked for).
+    pub fn with_witnesses(mut self, level: Option<WitnessLevel>) -> Report {
+        self.witnesses = level;
+        self
+    }
+
+    /// Integrity and authority both hold, and the witness policy when one was asked for.
     pub fn holds(&self) -> bool {
-        self.integrity.ok && self.authority.ok
+        self.integrity.ok && self.authority.ok && self.witnesses.as_ref().is_none_or(|w| w.ok)
     }
 
     /// The most serious finding's severity, if any.
