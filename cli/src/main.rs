@@ -5,6 +5,7 @@ mod archivecmd;
 mod demo;
 mod keycmd;
 mod ledgercmd;
+mod monitorcmd;
 mod reportcmd;
 mod servecmd;
 mod text;
@@ -66,6 +67,9 @@ enum Command {
         #[command(subcommand)]
         action: witnesscmd::WitnessAction,
     },
+    /// Follow a server's log: verify every entry and checkpoint as they come, keep a verified
+    /// replica, report findings; exit 1 on an integrity failure or a fork.
+    Monitor(monitorcmd::MonitorArgs),
     /// Serve the HTTP API over a ledger.
     Serve(servecmd::ServeArgs),
     /// Store a document by its SHA-256 and record `document.attached` for it.
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
         Command::Checkpoint { ledger, json } => ledgercmd::checkpoint(&ledger, json),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Serve(args) => servecmd::run(args),
+        Command::Monitor(args) => monitorcmd::run(args),
         Command::Witness { action } => witnesscmd::run(action),
         Command::Demo(args) => demo::run(args),
         Command::Attach(args) => ledgercmd::attach(args),

@@ -186,15 +186,7 @@ impl Source {
     /// The proof from `old` to `new`, or None when none was given.
     fn consistency(&self, old: u64, new: u64) -> anyhow::Result<Option<Vec<Hash>>> {
         match self {
-            Source::Server(base) => {
-                let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
-                let v: serde_json::Value = ureq::get(&url)
-                    .call()
-                    .with_context(|| format!("fetching {url}"))?
-                    .into_json()
-                    .with_context(|| format!("{url} is not JSON"))?;
-                proof_hashes(&v, &url, old, new).map(Some)
-            }
+            Source::Server(base) => fetch_consistency(base, old, new).map(Some),
             Source::Files {
                 consistency: Some(path),
                 ..
@@ -204,6 +196,17 @@ impl Source {
             } => Ok(None),
         }
     }
+}
+
+/// The consistency proof from `old` to `new` entries, from the server at `base`.
+pub fn fetch_consistency(base: &str, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
+    let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
+    let v: serde_json::Value = ureq::get(&url)
+        .call()
+        .with_context(|| format!("fetching {url}"))?
+        .into_json()
+        .with_context(|| format!("{url} is not JSON"))?;
+    proof_hashes(&v, &url, old, new)
 }
 
 /// The hashes of a `{"old", "new", "proof"}` answer, whose sizes must be the ones at stake.

@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::engine::Ledger;
 use crate::format::encoding::MAX_ENTRY_BYTES;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::storage::cosignatures::CosignatureFile;
+use crate::storage::mirror::{mark_read_only, MirrorLog};
 use crate::storage::StorageError;
 use crate::verify::integrity::{self, VerifyOptions};
 use crate::verify::report::Report;
@@ -608,45 +610,38 @@ pub fn import(
     if dir.exists() && fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_some() {
         return Err(ImportError::NotEmpty(dir.to_path_buf()));
     }
-    let log_dir = dir.join("log");
-    fs::create_dir_all(&log_dir).map_err(|e| io(&log_dir, e))?;
-
-    // The entries, framed into segments rolled at the configured size.
+    // The entries as they were stored, then the checkpoint they verified against.
+    let mut log = MirrorLog::create(dir, options.segment_bytes).map_err(ArchiveError::from)?;
     let path = bag.join("data/entries.bin");
     let data = fs::read(&path).map_err(|e| io(&path, e))?;
-    let mut segment: Option<(File, PathBuf, u64)> = None;
-    for (position, bytes) in crate::format::entry::split_entries_bin(&data).enumerate() {
-        let position = position as u64;
+    for bytes in crate::format::entry::split_entries_bin(&data) {
         let bytes = bytes.map_err(|e| ImportError::Refused(e.to_string()))?;
-        let full = segment
-            .as_ref()
-            .is_none_or(|(_, _, len)| *len >= options.segment_bytes);
-        if full {
-            if let Some((f, p, _)) = segment.take() {
-                f.sync_all().map_err(|e| io(&p, e))?;
-            }
-            let f =
-                crate::storage::segment::create(&log_dir, position).map_err(ArchiveError::from)?;
-            let p = crate::storage::segment::segment_path(&log_dir, position);
-            segment = Some((f, p, crate::storage::segment::HEADER_LEN));
+        log.push(bytes).map_err(ArchiveError::from)?;
+    }
+    // The checkpoints, the log's signature kept with each and the witnesses' cosignatures
+    // beside them, as the ledger keeps them.
+    let mut cosignatures = CosignatureFile::open(dir).map_err(ArchiveError::from)?;
+    for name in ["witnessed.note", "checkpoint.note"] {
+        let path = bag.join("data").join(name);
+        if name == "witnessed.note" && !path.exists() {
+            continue;
         }
-        if let Some((f, p, len)) = segment.as_mut() {
-            let mut frame = Vec::with_capacity(bytes.len() + 12);
-            crate::storage::frame::encode(bytes, &mut frame);
-            f.write_all(&frame).map_err(|e| io(p, e))?;
-            *len += frame.len() as u64;
+        let text = fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+        let mut note =
+            SignedNote::parse(&text).map_err(|e| ImportError::Refused(format!("{name}: {e}")))?;
+        let (own, others): (Vec<_>, Vec<_>) = note
+            .signatures
+            .drain(..)
+            .partition(|s| s.name == trusted.name && s.id == trusted.id);
+        note.signatures = own;
+        log.checkpoint(&note).map_err(ArchiveError::from)?;
+        for sig in others {
+            cosignatures
+                .add(note.checkpoint.size, sig)
+                .map_err(ArchiveError::from)?;
         }
     }
-    if let Some((f, p, _)) = segment.take() {
-        f.sync_all().map_err(|e| io(&p, e))?;
-    }
-    let note_text = fs::read_to_string(bag.join("data/checkpoint.note"))
-        .map_err(|e| io(&bag.join("data/checkpoint.note"), e))?;
-    let note = SignedNote::parse(&note_text).map_err(|e| ImportError::Refused(e.to_string()))?;
-    let (mut checkpoints, _) =
-        crate::storage::checkpoints::CheckpointFile::open(dir, 0).map_err(ArchiveError::from)?;
-    checkpoints.append(&note).map_err(ArchiveError::from)?;
-    drop(checkpoints);
+    drop(log);
     let blobs = bag.join("data/blobs/sha256");
     if blobs.is_dir() {
         let target = blobs_dir(dir);
@@ -660,18 +655,15 @@ pub fn import(
         Some(k) => {
             crate::keys::write(&dir.join("log.key"), k).map_err(crate::engine::OpenError::from)?
         }
-        None => {
-            let marker = dir.join(crate::engine::MIRROR_MARKER);
-            fs::write(
-                &marker,
-                format!(
-                    "A read-only mirror of {}, imported from {}.\n",
-                    trusted.name,
-                    bag.display()
-                ),
-            )
-            .map_err(|e| io(&marker, e))?;
-        }
+        None => mark_read_only(
+            dir,
+            &format!(
+                "A read-only mirror of {}, imported from {}.",
+                trusted.name,
+                bag.display()
+            ),
+        )
+        .map_err(ArchiveError::from)?,
     }
     crate::storage::segment::sync_dir(dir).map_err(ArchiveError::from)?;
     let ledger = Ledger::open(dir, options)?;

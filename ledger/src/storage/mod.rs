@@ -5,6 +5,7 @@ pub mod checkpoints;
 pub mod cosignatures;
 pub mod frame;
 pub mod index;
+pub mod mirror;
 pub mod segment;
 
 use std::io;

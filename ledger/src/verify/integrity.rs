@@ -212,6 +212,42 @@ impl Verifier {
         self.position
     }
 
+    /// Runs the checks still pending on the chunks handed in, instead of overlapping them with
+    /// the next chunk's decoding: for a caller that needs the state now (a monitor).
+    pub fn settle(&mut self) -> Result<(), Failure> {
+        if let Some(f) = &self.failure {
+            return Err(f.clone());
+        }
+        let pending = self.pending.take();
+        self.check_all(pending)
+    }
+
+    /// The root of the entries checked so far (after [`Verifier::settle`]).
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+
+    /// The unauthorized acts listed so far, and how many there are in all.
+    pub fn unauthorized(&self) -> (&[Failure], u64) {
+        (&self.unauthorized, self.unauthorized_count)
+    }
+
+    /// The projections folded so far (when asked for with `with_projections`).
+    pub fn projections(&self) -> Option<&Projections> {
+        self.projections.as_ref()
+    }
+
+    /// The rulebook the genesis event names, once the genesis is checked.
+    pub fn default_rulebook(&self) -> Option<&str> {
+        self.registry
+            .as_ref()
+            .map(|r| r.genesis_payload().rulebook.as_str())
+    }
+
     fn fail(&mut self, kind: FailureKind, detail: String) -> Result<(), Failure> {
         let f = Failure {
             position: self.position,

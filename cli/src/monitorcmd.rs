@@ -1,0 +1,318 @@
+//! `monitor`: follow a server's log through its subscription, verify every entry and every
+//! checkpoint it serves, keep a verified replica, and report what is found as it appears.
+//! Exit codes: 0 stopped cleanly (`--once`: caught up and verified), 1 an integrity failure
+//! or a fork, 2 bad usage or the server unusable.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use ledger::monitor::{Alarm, Monitor};
+use ledger::verify::integrity::CHUNK;
+use ledger::{Entry, SignedEvent, VerifierKey};
+
+use crate::text::both;
+
+#[derive(Args)]
+pub struct MonitorArgs {
+    /// The server to follow.
+    #[arg(long)]
+    server: String,
+    /// The log's verifier key, from a source you trust (not from the server).
+    #[arg(long)]
+    log_key: String,
+    /// Keep a verified replica here (new, or one this command made before: it is verified
+    /// again and followed on). `serve --ledger DIR` serves it read-only.
+    #[arg(long)]
+    mirror: Option<PathBuf>,
+    /// A trusted witness's key; repeat for several. A checkpoint without --quorum of their
+    /// cosignatures is reported.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    #[arg(long, requires = "witnesses")]
+    quorum: Option<usize>,
+    /// Seconds between checkpoint checks.
+    #[arg(long, default_value_t = 2)]
+    interval: u64,
+    /// Stop once caught up with the server's checkpoint, verified (for scripts and cron).
+    #[arg(long)]
+    once: bool,
+    /// One JSON object per line: alarms, and progress after each checkpoint check.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What the subscription thread hands over.
+enum Fed {
+    Entry(Entry),
+    /// The stream ended or failed; it is reopened from the next position.
+    Lost(String),
+    /// The server sent something that is not an entry where the next entry should be.
+    Bad(String),
+}
+
+pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
+    let log_key = VerifierKey::parse(&args.log_key)
+        .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+    let policy = crate::verifycmd::witness_policy(&args.witnesses, args.quorum)?;
+    let base = args.server.trim_end_matches('/').to_string();
+    let (mut monitor, alarms) = Monitor::open(
+        log_key,
+        policy,
+        args.mirror.as_deref(),
+        ledger::Options::default().segment_bytes,
+    )?;
+    let out = Output { json: args.json };
+    if out.alarms(&alarms) {
+        return Ok(ExitCode::from(1));
+    }
+    let feed = subscribe(base.clone(), monitor.size());
+    let interval = Duration::from_secs(args.interval.max(1));
+    let mut last_check = Instant::now() - interval;
+    let mut batch: Vec<Entry> = Vec::with_capacity(CHUNK);
+    loop {
+        let wait = interval.saturating_sub(last_check.elapsed());
+        match feed.recv_timeout(wait) {
+            Ok(Fed::Entry(e)) => {
+                batch.push(e);
+                while batch.len() < CHUNK {
+                    match feed.try_recv() {
+                        Ok(Fed::Entry(e)) => batch.push(e),
+                        Ok(Fed::Lost(why)) => out.lost(&why),
+                        Ok(Fed::Bad(why)) => {
+                            return Ok(out.bad(monitor.size() + batch.len() as u64, why))
+                        }
+                        Err(_) => break,
+                    }
+                }
+                // Entries the server sent again after a reconnection are skipped.
+                batch.retain(|e| e.position >= monitor.size());
+                let alarms = monitor.push(&batch)?;
+                batch.clear();
+                if out.alarms(&alarms) {
+                    return Ok(ExitCode::from(1));
+                }
+                if last_check.elapsed() < interval {
+                    continue;
+                }
+            }
+            Ok(Fed::Lost(why)) => {
+                out.lost(&why);
+                continue;
+            }
+            Ok(Fed::Bad(why)) => return Ok(out.bad(monitor.size(), why)),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                anyhow::bail!("the subscription thread stopped")
+            }
+        }
+        last_check = Instant::now();
+        let note = match fetch_checkpoint(&base) {
+            Ok(n) => n,
+            Err(e) => {
+                out.lost(&format!("{e:#}"));
+                continue;
+            }
+        };
+        let proof = |old: u64, new: u64| {
+            crate::witnesscmd::fetch_consistency(&base, old, new).map_err(|e| format!("{e:#}"))
+        };
+        let alarms = monitor.checkpoint(&note, &proof);
+        if out.alarms(&alarms) {
+            return Ok(ExitCode::from(1));
+        }
+        out.progress(&monitor);
+        let caught_up = monitor
+            .held()
+            .is_some_and(|h| h.checkpoint.size == monitor.size());
+        if args.once && caught_up {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+fn fetch_checkpoint(base: &str) -> anyhow::Result<String> {
+    ureq::get(&format!("{base}/v1/checkpoint"))
+        .call()
+        .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+        .into_string()
+        .context("reading the checkpoint")
+}
+
+/// Follows `/v1/subscribe` from `from` on a thread of its own, reconnecting after a second
+/// when the stream breaks, from the position after the last entry it handed over.
+fn subscribe(base: String, from: u64) -> Receiver<Fed> {
+    let (tx, rx) = crossbeam_channel::bounded(4 * CHUNK);
+    std::thread::spawn(move || {
+        let mut next = from;
+        loop {
+            let why = match follow(&base, &mut next, &tx) {
+                Ok(()) => "the server closed the subscription".to_string(),
+                Err(e) => format!("{e:#}"),
+            };
+            if tx.send(Fed::Lost(why)).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    rx
+}
+
+fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> anyhow::Result<()> {
+    let url = format!("{base}/v1/subscribe?from={next}");
+    let response = ureq::get(&url)
+        .call()
+        .with_context(|| format!("subscribing to {url}"))?;
+    let reader = BufReader::new(response.into_reader());
+    let mut data = String::new();
+    for line in reader.lines() {
+        let line = line.with_context(|| format!("reading {url}"))?;
+        if let Some(d) = line.strip_prefix("data:") {
+            data.push_str(d.trim_start());
+        } else if line.is_empty() && !data.is_empty() {
+            let entry = match entry_from_json(&data) {
+                Ok(e) => e,
+                Err(e) => {
+                    let _ = tx.send(Fed::Bad(format!(
+                        "{url} sent an event that is not an entry: {e:#}"
+                    )));
+                    return Ok(());
+                }
+            };
+            data.clear();
+            *next = entry.position + 1;
+            if tx.send(Fed::Entry(entry)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The entry as the server stored it, from the subscription's JSON (`position`, `received`
+/// and the signed event's bytes). Its hash and signature are checked by the monitor.
+fn entry_from_json(data: &str) -> anyhow::Result<Entry> {
+    let v: serde_json::Value = serde_json::from_str(data).context("not JSON")?;
+    let position = v["position"].as_u64().context("no `position`")?;
+    let received = v["received"].as_i64().context("no `received`")?;
+    let bytes = hex::decode(v["signed_hex"].as_str().context("no `signed_hex`")?)
+        .context("`signed_hex` is not hex")?;
+    let event = SignedEvent::decode_structure(bytes).context("not a signed event")?;
+    Ok(Entry {
+        position,
+        received,
+        event,
+    })
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    /// Reports alarms; true when one of them ends the monitoring.
+    fn alarms(&self, alarms: &[Alarm]) -> bool {
+        for a in alarms {
+            if self.json {
+                println!("{}", serde_json::to_string(a).unwrap_or_default());
+                continue;
+            }
+            match a {
+                Alarm::Integrity(f) => println!(
+                    "{} {} ({}): {}",
+                    both("TOÀN VẸN KHÔNG ĐẠT tại mục", "INTEGRITY FAILED at entry"),
+                    f.position,
+                    f.kind.label(),
+                    f.detail
+                ),
+                Alarm::Unauthorized(f) => println!(
+                    "{} {}: {}",
+                    both("Không có thẩm quyền, mục", "Unauthorized, entry"),
+                    f.position,
+                    f.detail
+                ),
+                Alarm::Finding(f) => crate::verifycmd::print_finding_list(std::slice::from_ref(f)),
+                Alarm::Resolved { rule, stream, .. } => println!(
+                    "    [{rule}] {} ({stream})",
+                    both("không còn đúng nữa", "no longer holds")
+                ),
+                Alarm::Fork {
+                    detail,
+                    held_note,
+                    offered_note,
+                } => {
+                    println!("{}: {detail}", both("SỔ CÁI RẼ NHÁNH", "FORKED LOG"));
+                    println!(
+                        "\n{}:\n{held_note}",
+                        both("Điểm kiểm đã giữ", "Checkpoint held")
+                    );
+                    println!(
+                        "{}:\n{offered_note}",
+                        both("Điểm kiểm được đưa ra", "Checkpoint offered now")
+                    );
+                }
+                Alarm::Unwitnessed { size, detail } => println!(
+                    "{} {size}: {detail}",
+                    both(
+                        "Điểm kiểm chưa đủ nhân chứng đồng ký, cỡ",
+                        "Checkpoint short of witnesses, size"
+                    )
+                ),
+                Alarm::BadCheckpoint { detail, note } => println!(
+                    "{}: {detail}\n{note}",
+                    both("ĐIỂM KIỂM KHÔNG HỢP LỆ", "INVALID CHECKPOINT")
+                ),
+            }
+        }
+        alarms.iter().any(Alarm::is_integrity)
+    }
+
+    fn progress(&self, monitor: &Monitor) {
+        let held = monitor.held().map(|h| &h.checkpoint);
+        if self.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "progress": {"verified": monitor.size(), "checkpoint": held.map(|c| c.size),
+                    "root": held.map(|c| c.root.to_hex())}
+                })
+            );
+        } else if let Some(c) = held {
+            println!(
+                "{}: {} {}, {} {} ({})",
+                both("Đã xác minh", "Verified"),
+                monitor.size(),
+                both("mục", "entries"),
+                both("điểm kiểm", "checkpoint"),
+                c.size,
+                c.root
+            );
+        }
+    }
+
+    /// A server that sends garbage in place of an entry has failed integrity there.
+    fn bad(&self, position: u64, detail: String) -> ExitCode {
+        self.alarms(&[Alarm::Integrity(ledger::verify::integrity::Failure {
+            position,
+            kind: ledger::verify::integrity::FailureKind::Encoding,
+            detail,
+        })]);
+        ExitCode::from(1)
+    }
+
+    fn lost(&self, why: &str) {
+        if self.json {
+            println!("{}", serde_json::json!({ "connection": why }));
+        } else {
+            eprintln!(
+                "{}: {why}",
+                both("Mất kết nối, thử lại", "connection lost, retrying")
+            );
+        }
+    }
+}

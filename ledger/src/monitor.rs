@@ -1,0 +1,423 @@
+//! A monitor: follows a ledger it does not trust, verifies every entry as it arrives
+//! (integrity, authority, then the procedure rules over projections folded on the way), checks
+//! every checkpoint it is shown against what it verified and against the checkpoints it saw
+//! before, and keeps a replica of what verified. What it finds are [`Alarm`]s; an integrity
+//! alarm or a fork is final: nothing after it is trusted, so nothing after it is mirrored.
+//!
+//! It knows nothing of HTTP: the caller fetches entries, checkpoints and proofs and hands
+//! them in.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::format::merkle;
+use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::rulebook::Finding;
+use crate::storage::mirror::{mark_read_only, MirrorLog};
+use crate::storage::StorageError;
+use crate::verify::integrity::{Failure, Verifier, VerifyOptions, CHUNK};
+use crate::verify::witnessed::WitnessPolicy;
+
+/// What a monitor reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "alarm", rename_all = "snake_case")]
+pub enum Alarm {
+    /// The log is not what was signed and chained: nothing after this is trusted.
+    Integrity(Failure),
+    /// An act signed by a key not allowed to sign it.
+    Unauthorized(Failure),
+    /// A procedure finding that was not there at the previous checkpoint.
+    Finding(Finding),
+    /// A finding reported before that no longer holds (later acts completed or corrected
+    /// what it was about: a list still being filled in, say).
+    Resolved {
+        rule: String,
+        stream: String,
+        events: Vec<String>,
+    },
+    /// Two checkpoints that cannot both be true of one append-only log: the server showed
+    /// this monitor (or its mirror) a different history. Both notes are the evidence.
+    Fork {
+        detail: String,
+        held_note: String,
+        offered_note: String,
+    },
+    /// A checkpoint that does not count under the witness policy (not enough cosignatures).
+    Unwitnessed { size: u64, detail: String },
+    /// A checkpoint the log did not validly sign.
+    BadCheckpoint { detail: String, note: String },
+}
+
+impl Alarm {
+    /// Alarms after which nothing from this server can be trusted.
+    pub fn is_integrity(&self) -> bool {
+        matches!(
+            self,
+            Alarm::Integrity(_) | Alarm::Fork { .. } | Alarm::BadCheckpoint { .. }
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Open(#[from] crate::engine::OpenError),
+    #[error("{0}")]
+    Mirror(String),
+}
+
+pub struct Monitor {
+    log_key: VerifierKey,
+    policy: Option<WitnessPolicy>,
+    verifier: Verifier,
+    mirror: Option<MirrorLog>,
+    /// The last checkpoint shown consistent with what was verified.
+    held: Option<SignedNote>,
+    /// Checkpoints larger than what is verified so far, checked once the entries arrive.
+    ahead: Vec<SignedNote>,
+    unauthorized_seen: u64,
+    /// The findings standing at the last checkpoint, by rule, stream and acts.
+    findings: HashMap<String, Finding>,
+    /// Set by the first integrity alarm: the monitor stops trusting the server.
+    broken: bool,
+}
+
+impl Monitor {
+    /// A monitor of the log whose key is `log_key`, keeping its replica in `mirror` (created
+    /// if new; if it holds entries already, they are verified again first and followed on).
+    pub fn open(
+        log_key: VerifierKey,
+        policy: Option<WitnessPolicy>,
+        mirror: Option<&Path>,
+        segment_bytes: u64,
+    ) -> Result<(Monitor, Vec<Alarm>), MonitorError> {
+        let options = VerifyOptions {
+            with_projections: true,
+            ..Default::default()
+        };
+        let mut monitor = Monitor {
+            verifier: Verifier::new(Some(log_key.name.clone()), options),
+            log_key,
+            policy,
+            mirror: None,
+            held: None,
+            ahead: Vec::new(),
+            unauthorized_seen: 0,
+            findings: HashMap::new(),
+            broken: false,
+        };
+        let Some(dir) = mirror else {
+            return Ok((monitor, Vec::new()));
+        };
+        let fresh = !dir.exists()
+            || std::fs::read_dir(dir)
+                .map_err(|e| StorageError::io(dir, e))?
+                .next()
+                .is_none();
+        if fresh {
+            let log = MirrorLog::create(dir, segment_bytes)?;
+            mark_read_only(
+                dir,
+                &format!(
+                    "A read-only mirror of {}, kept by `congress-ledger monitor`.",
+                    monitor.log_key.name
+                ),
+            )?;
+            monitor.mirror = Some(log);
+            return Ok((monitor, Vec::new()));
+        }
+        // Resume: what the mirror holds is verified again, as if it had just arrived.
+        if !dir.join(crate::engine::MIRROR_MARKER).is_file() {
+            return Err(MonitorError::Mirror(format!(
+                "{} is not a mirror (no {} file); give a new directory or one a monitor made",
+                dir.display(),
+                crate::engine::MIRROR_MARKER
+            )));
+        }
+        let ledger = crate::Ledger::open(
+            dir,
+            crate::Options {
+                segment_bytes,
+                ..Default::default()
+            },
+        )?;
+        if ledger.origin() != monitor.log_key.name {
+            return Err(MonitorError::Mirror(format!(
+                "{} mirrors `{}`, not `{}`",
+                dir.display(),
+                ledger.origin(),
+                monitor.log_key.name
+            )));
+        }
+        let mut alarms = Vec::new();
+        let size = ledger.size();
+        let held = ledger.checkpoint();
+        // Up to the held checkpoint, which is then checked against exactly those entries;
+        // then the rest.
+        let stops = [held.as_ref().map_or(0, |n| n.checkpoint.size), size];
+        let mut from = 0;
+        for (i, stop) in stops.into_iter().enumerate() {
+            let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
+            let mut scan_alarms = Vec::new();
+            ledger.scan(from, stop, &mut |_, bytes| {
+                chunk.push(bytes.to_vec());
+                if chunk.len() == CHUNK {
+                    scan_alarms.extend(monitor.verify(&chunk));
+                    chunk.clear();
+                }
+                true
+            })?;
+            scan_alarms.extend(monitor.verify(&chunk));
+            alarms.extend(scan_alarms);
+            from = stop;
+            if let (0, Some(note)) = (i, &held) {
+                alarms.extend(monitor.checkpoint(&note.encode(), &|_, _| {
+                    Err("the mirror holds no proof; its entries are checked instead".into())
+                }));
+            }
+        }
+        ledger.close()?;
+        monitor.mirror = Some(MirrorLog::resume(dir, size, segment_bytes)?);
+        Ok((monitor, alarms))
+    }
+
+    /// Entries verified so far (the position to follow from).
+    pub fn size(&self) -> u64 {
+        self.verifier.entries()
+    }
+
+    /// The last checkpoint shown consistent with everything verified.
+    pub fn held(&self) -> Option<&SignedNote> {
+        self.held.as_ref()
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// Verifies entries that continue the log (positions from [`Monitor::size`]) and mirrors
+    /// them durably. Returns what they set off.
+    pub fn push(&mut self, entries: &[Entry]) -> Result<Vec<Alarm>, MonitorError> {
+        let bytes: Vec<Vec<u8>> = entries.iter().map(Entry::encode).collect();
+        let mut alarms = self.verify(&bytes);
+        if let Some(log) = self.mirror.as_mut() {
+            // Only what verified: the entries before an integrity failure, if any.
+            let keep = self.verifier.entries().saturating_sub(log.size()) as usize;
+            for e in bytes.iter().take(keep) {
+                log.push(e)?;
+            }
+            log.sync()?;
+        }
+        let ahead = std::mem::take(&mut self.ahead);
+        for note in ahead {
+            alarms.extend(self.checkpoint(&note.encode(), &|_, _| {
+                Err("the entries up to it are verified here".into())
+            }));
+        }
+        Ok(alarms)
+    }
+
+    fn verify(&mut self, bytes: &[Vec<u8>]) -> Vec<Alarm> {
+        if self.broken || bytes.is_empty() {
+            return Vec::new();
+        }
+        let chunk: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+        let mut alarms = Vec::new();
+        let settled = self
+            .verifier
+            .push_chunk(&chunk)
+            .and_then(|()| self.verifier.settle());
+        let (unauthorized, count) = self.verifier.unauthorized();
+        if count > self.unauthorized_seen {
+            let listed = unauthorized.len() as u64;
+            for f in unauthorized
+                .iter()
+                .skip(self.unauthorized_seen.min(listed) as usize)
+            {
+                alarms.push(Alarm::Unauthorized(f.clone()));
+            }
+            self.unauthorized_seen = count;
+        }
+        if let Err(f) = settled {
+            self.broken = true;
+            alarms.push(Alarm::Integrity(f));
+        }
+        alarms
+    }
+
+    /// The procedure findings now, against those at the last checkpoint: new ones, and the
+    /// ones that no longer hold. Judged only at checkpoints, where the log is at a point its
+    /// server vouched for, rather than after every batch of a congress being recorded.
+    fn findings_changed(&mut self) -> Vec<Alarm> {
+        let (Some(projections), Some(rulebook)) = (
+            self.verifier.projections(),
+            self.verifier.default_rulebook(),
+        ) else {
+            return Vec::new();
+        };
+        let report = crate::rules::check(projections, rulebook);
+        let mut now = HashMap::new();
+        let mut alarms = Vec::new();
+        for f in report.findings {
+            let key = format!("{}|{}|{}", f.rule, f.stream, f.events.join(","));
+            if !self.findings.contains_key(&key) {
+                alarms.push(Alarm::Finding(f.clone()));
+            }
+            now.insert(key, f);
+        }
+        for (key, f) in &self.findings {
+            if !now.contains_key(key) {
+                alarms.push(Alarm::Resolved {
+                    rule: f.rule.clone(),
+                    stream: f.stream.clone(),
+                    events: f.events.clone(),
+                });
+            }
+        }
+        self.findings = now;
+        alarms
+    }
+
+    /// Checks a checkpoint the server showed: signed by the log, under the witness policy
+    /// (when one is set), consistent with the one held before (`proof(old, new)` fetches a
+    /// consistency proof from the server), and with the entries verified here. One ahead of
+    /// the entries is kept and checked once they arrive.
+    pub fn checkpoint(
+        &mut self,
+        note_text: &str,
+        proof: &dyn Fn(u64, u64) -> Result<Vec<Hash>, String>,
+    ) -> Vec<Alarm> {
+        if self.broken {
+            return Vec::new();
+        }
+        let note = match SignedNote::parse(note_text).and_then(|n| {
+            n.verify(&self.log_key)?;
+            Ok(n)
+        }) {
+            Ok(n) => n,
+            Err(e) => {
+                self.broken = true;
+                return vec![Alarm::BadCheckpoint {
+                    detail: e.to_string(),
+                    note: note_text.to_string(),
+                }];
+            }
+        };
+        let cp = &note.checkpoint;
+        let mut alarms = Vec::new();
+        if cp.origin != self.log_key.name {
+            self.broken = true;
+            return vec![Alarm::BadCheckpoint {
+                detail: format!("the checkpoint is of `{}`", cp.origin),
+                note: note_text.to_string(),
+            }];
+        }
+        // Against the checkpoint held: same size means same root; larger must extend it.
+        if let Some(held) = &self.held {
+            let h = &held.checkpoint;
+            let verdict = if cp.size < h.size {
+                Ok(())
+            } else if cp.size == h.size {
+                if cp.root == h.root {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "two checkpoints of size {} with different roots ({} and {})",
+                        cp.size, h.root, cp.root
+                    ))
+                }
+            } else {
+                proof(h.size, cp.size).and_then(|p| {
+                    merkle::verify_consistency(h.size, cp.size, &h.root, &cp.root, &p).map_err(
+                        |e| {
+                            format!(
+                                "the checkpoint of size {} does not extend the one of size {} held before: {e}",
+                                cp.size, h.size
+                            )
+                        },
+                    )
+                })
+            };
+            if let Err(detail) = verdict {
+                self.broken = true;
+                return vec![Alarm::Fork {
+                    detail,
+                    held_note: held.encode(),
+                    offered_note: note.encode(),
+                }];
+            }
+        }
+        // Against the entries verified here.
+        let verified = self.verifier.entries();
+        let ours = self.verifier.root();
+        let verdict = if cp.size == verified {
+            (cp.root == ours).then_some(()).ok_or_else(|| {
+                format!(
+                    "the checkpoint's root at size {} is {}, but the entries served give {ours}",
+                    cp.size, cp.root
+                )
+            })
+        } else if cp.size < verified {
+            proof(cp.size, verified).and_then(|p| {
+                merkle::verify_consistency(cp.size, verified, &cp.root, &ours, &p).map_err(|e| {
+                    format!(
+                        "the checkpoint of size {} is not a prefix of the {verified} entries served: {e}",
+                        cp.size
+                    )
+                })
+            })
+        } else {
+            // Ahead of the entries: judged when they arrive.
+            self.ahead.retain(|n| n.checkpoint.size != cp.size);
+            self.ahead.push(note.clone());
+            return alarms;
+        };
+        if let Err(detail) = verdict {
+            self.broken = true;
+            let held = self
+                .held
+                .as_ref()
+                .map(SignedNote::encode)
+                .unwrap_or_default();
+            return vec![Alarm::Fork {
+                detail,
+                held_note: held,
+                offered_note: note.encode(),
+            }];
+        }
+        if let Some(policy) = &self.policy {
+            if let Err(detail) = policy.counts(&note) {
+                alarms.push(Alarm::Unwitnessed {
+                    size: cp.size,
+                    detail,
+                });
+            }
+        }
+        let newer = self
+            .held
+            .as_ref()
+            .is_none_or(|h| cp.size > h.checkpoint.size);
+        if newer {
+            if let Some(log) = self.mirror.as_mut() {
+                if cp.size <= log.size() {
+                    if let Err(e) = log.checkpoint(&note) {
+                        alarms.push(Alarm::BadCheckpoint {
+                            detail: format!("the mirror could not keep it: {e}"),
+                            note: note.encode(),
+                        });
+                    }
+                }
+            }
+            let size = cp.size;
+            self.held = Some(note);
+            if size == verified {
+                alarms.extend(self.findings_changed());
+            }
+        }
+        alarms
+    }
+}
