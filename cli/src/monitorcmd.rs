@@ -48,7 +48,7 @@ pub struct MonitorArgs {
 
 /// What the subscription thread hands over.
 enum Fed {
-    Entry(Entry),
+    Entry(Box<Entry>),
     /// The stream ended or failed; it is reopened from the next position.
     Lost(String),
     /// The server sent something that is not an entry where the next entry should be.
@@ -78,10 +78,10 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         let wait = interval.saturating_sub(last_check.elapsed());
         match feed.recv_timeout(wait) {
             Ok(Fed::Entry(e)) => {
-                batch.push(e);
+                batch.push(*e);
                 while batch.len() < CHUNK {
                     match feed.try_recv() {
-                        Ok(Fed::Entry(e)) => batch.push(e),
+                        Ok(Fed::Entry(e)) => batch.push(*e),
                         Ok(Fed::Lost(why)) => out.lost(&why),
                         Ok(Fed::Bad(why)) => {
                             return Ok(out.bad(monitor.size() + batch.len() as u64, why))
@@ -186,7 +186,7 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
             };
             data.clear();
             *next = entry.position + 1;
-            if tx.send(Fed::Entry(entry)).is_err() {
+            if tx.send(Fed::Entry(Box::new(entry))).is_err() {
                 return Ok(());
             }
         }

@@ -288,10 +288,10 @@ pub enum AddRefusal {
     Conflict { held: u64, offered: u64, fork: bool },
     /// 422.
     #[error(transparent)]
-    Refused(WitnessError),
+    Refused(Box<WitnessError>),
     /// 500: the witness's own state failed.
     #[error(transparent)]
-    State(WitnessError),
+    State(Box<WitnessError>),
 }
 
 /// A witness service's answer to one request: check, save, then cosign (see [`cosign`]).
@@ -318,7 +318,9 @@ pub fn add_checkpoint(
             request.old, note.checkpoint.size
         )));
     }
-    let held = state.load(origin).map_err(AddRefusal::State)?;
+    let held = state
+        .load(origin)
+        .map_err(|e| AddRefusal::State(Box::new(e)))?;
     let held_size = held.as_ref().map_or(0, |h| h.size);
     if request.old != held_size {
         return Err(AddRefusal::Conflict {
@@ -342,7 +344,7 @@ pub fn add_checkpoint(
             offered: request.old,
             fork: true,
         }),
-        Err(e @ WitnessError::State { .. }) => Err(AddRefusal::State(e)),
-        Err(e) => Err(AddRefusal::Refused(e)),
+        Err(e @ WitnessError::State { .. }) => Err(AddRefusal::State(Box::new(e))),
+        Err(e) => Err(AddRefusal::Refused(Box::new(e))),
     }
 }

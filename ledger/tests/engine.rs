@@ -688,3 +688,89 @@ fn a_signature_with_a_torsioned_nonce_is_refused_every_time() {
     }
     assert_eq!(ledger.size(), 2);
 }
+
+/// Cosignatures: kept only from accepted witnesses, only on the ledger's own checkpoints and
+/// only when valid; durable across a restart; served with the note; a torn record cut off.
+#[test]
+fn cosignatures_are_checked_kept_and_served_with_their_checkpoint() {
+    use ed25519_dalek::SigningKey;
+    use ledger::format::{cosignature, Checkpoint, SignedNote, WitnessKey};
+    use ledger::CosignError;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let (ledger, _) = create(&path, opts());
+    let note = ledger.sign_checkpoint().unwrap();
+    let wkey = SigningKey::from_bytes(&[5u8; 32]);
+    let w = WitnessKey::new("ubkt.example", wkey.verifying_key().to_bytes()).unwrap();
+    let stranger = SigningKey::from_bytes(&[6u8; 32]);
+    let cosigned_by = |key: &SigningKey, name: &str, note: &SignedNote| {
+        let mut n = note.clone();
+        n.signatures
+            .push(cosignature::cosign(note, name, key, 1_700_000_000).unwrap());
+        n.encode()
+    };
+    let trusted = [w.clone()];
+
+    assert!(matches!(
+        ledger.add_cosignatures(&cosigned_by(&stranger, "la.example", &note), &trusted),
+        Err(CosignError::Untrusted { .. })
+    ));
+    let mut bad = SignedNote::parse(&cosigned_by(&wkey, "ubkt.example", &note)).unwrap();
+    bad.signatures[1].signature[20] ^= 1;
+    assert!(matches!(
+        ledger.add_cosignatures(&bad.encode(), &trusted),
+        Err(CosignError::Invalid { .. })
+    ));
+    let other_root = SignedNote {
+        checkpoint: Checkpoint::new(ORIGIN, note.checkpoint.size, Hash([7; 32])),
+        signatures: note.signatures.clone(),
+    };
+    assert!(matches!(
+        ledger.add_cosignatures(&cosigned_by(&wkey, "ubkt.example", &other_root), &trusted),
+        Err(CosignError::Mismatch { .. })
+    ));
+    let unsigned_size = SignedNote {
+        checkpoint: Checkpoint::new(ORIGIN, 99, note.checkpoint.root),
+        signatures: note.signatures.clone(),
+    };
+    assert!(matches!(
+        ledger.add_cosignatures(
+            &cosigned_by(&wkey, "ubkt.example", &unsigned_size),
+            &trusted
+        ),
+        Err(CosignError::NoCheckpoint(99))
+    ));
+    assert_eq!(
+        ledger.latest_cosigned().unwrap(),
+        None,
+        "refusals keep nothing"
+    );
+
+    let good = cosigned_by(&wkey, "ubkt.example", &note);
+    assert_eq!(
+        ledger.add_cosignatures(&good, &trusted).unwrap(),
+        vec!["ubkt.example".to_string()]
+    );
+    assert!(
+        ledger.add_cosignatures(&good, &trusted).unwrap().is_empty(),
+        "kept once"
+    );
+    let served = ledger.with_cosignatures(ledger.checkpoint().unwrap());
+    assert_eq!(served.encode(), good);
+    ledger.close().unwrap();
+
+    // A record torn by a crash is cut off; the whole ones survive the restart.
+    let file = path.join("cosignatures.log");
+    let len = std::fs::metadata(&file).unwrap().len();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap()
+        .write_all(&[40, 0, 0])
+        .unwrap();
+    let ledger = Ledger::open(&path, opts()).unwrap();
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), len);
+    let witnessed = ledger.latest_cosigned().unwrap().unwrap();
+    assert_eq!(witnessed.encode(), good);
+    assert!(cosignature::verify(&witnessed, &w).is_ok());
+}

@@ -166,3 +166,109 @@ fn a_damaged_state_file_is_reported_not_overwritten() {
     assert!(err.contains("unreadable"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), b"{ not json");
 }
+
+/// The `tlog-witness` service's decision: each refusal with the status the protocol gives it,
+/// and the state moved only by a cosignature.
+#[test]
+fn the_witness_service_answers_each_request_as_the_protocol_says() {
+    use ledger::witness::{add_checkpoint, AddCheckpoint, AddRefusal};
+    let dir = tempfile::tempdir().unwrap();
+    let state = StateDir::open(dir.path()).unwrap();
+    let wkey = SigningKey::from_bytes(&[9u8; 32]);
+    let w = WitnessKey::new("ubkt.example", wkey.verifying_key().to_bytes()).unwrap();
+    let logs = [log_vkey()];
+    let t = tree(30, 0);
+    let ask = |old: u64, size: u64, proof: Vec<Hash>, note: String| {
+        let request = AddCheckpoint { old, proof, note };
+        // The request survives its text form.
+        assert_eq!(AddCheckpoint::parse(&request.encode()).unwrap(), request);
+        add_checkpoint(
+            &state,
+            &request,
+            &logs,
+            "ubkt.example",
+            &wkey,
+            1_700_000_000 + size,
+        )
+    };
+
+    // First contact: nothing held, so `old 0` and no proof.
+    let line = ask(0, 10, Vec::new(), note_at(&t, 10)).unwrap();
+    let mut cosigned = SignedNote::parse(&note_at(&t, 10)).unwrap();
+    cosigned.signatures.push(line);
+    assert_eq!(cosignature::verify(&cosigned, &w).unwrap(), 1_700_000_010);
+    // A stale `old`: 409 with the size held, state unchanged.
+    assert!(matches!(
+        ask(0, 20, Vec::new(), note_at(&t, 20)),
+        Err(AddRefusal::Conflict {
+            held: 10,
+            offered: 0,
+            fork: false
+        })
+    ));
+    // A proof that does not hold: 422.
+    let wrong = consistency(&tree(30, 1), 10, 20);
+    assert!(matches!(
+        ask(10, 20, wrong, note_at(&t, 20)),
+        Err(AddRefusal::Refused(e)) if matches!(*e, WitnessError::Inconsistent { .. })
+    ));
+    // The right proof: cosigned, and now size 20 is held.
+    assert!(ask(10, 20, consistency(&t, 10, 20), note_at(&t, 20)).is_ok());
+    assert_eq!(state.load(ORIGIN).unwrap().unwrap().size, 20);
+    // Another tree at the size held: 409, a fork.
+    assert!(matches!(
+        ask(20, 20, Vec::new(), note_at(&tree(30, 2), 20)),
+        Err(AddRefusal::Conflict {
+            held: 20,
+            fork: true,
+            ..
+        })
+    ));
+    // `old` above the checkpoint's size: 400. Not the log's signature: 403. Another log: 404.
+    assert!(matches!(
+        ask(25, 22, Vec::new(), note_at(&t, 22)),
+        Err(AddRefusal::Malformed(_))
+    ));
+    let forged = SignedNote::sign(
+        Checkpoint::new(ORIGIN, 25, t.root()),
+        &SigningKey::from_bytes(&[2u8; 32]),
+    )
+    .unwrap()
+    .encode();
+    assert!(matches!(
+        ask(20, 25, Vec::new(), forged),
+        Err(AddRefusal::NotSigned(_))
+    ));
+    let other = SignedNote::sign(Checkpoint::new("other.vn/log", 5, t.root()), &log_key())
+        .unwrap()
+        .encode();
+    assert!(matches!(
+        ask(0, 5, Vec::new(), other),
+        Err(AddRefusal::UnknownLog(_))
+    ));
+    assert_eq!(
+        state.load(ORIGIN).unwrap().unwrap().size,
+        20,
+        "refusals move nothing"
+    );
+
+    // Malformed request texts are refused with what is wrong.
+    for bad in [
+        "old 1\n\nnote",
+        "old 01\n\nx",
+        "new 1\n\nx",
+        "old 1\nnot-base64!\n\nx",
+        "old 1\nAAAA\n\nx",
+        "old 1\nno blank line",
+    ] {
+        let parsed = AddCheckpoint::parse(bad);
+        if bad == "old 1\n\nnote" {
+            assert!(
+                parsed.is_ok(),
+                "a request without proof lines is well formed"
+            );
+        } else {
+            assert!(parsed.is_err(), "{bad:?} should be refused");
+        }
+    }
+}

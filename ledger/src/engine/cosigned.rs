@@ -57,7 +57,8 @@ impl Ledger {
     }
 
     /// Keeps those of `lines` that are valid cosignatures by `trusted` witnesses on `ours`,
-    /// a checkpoint this ledger signed.
+    /// a checkpoint this ledger signed. Lines by other witnesses are ignored, unless nothing
+    /// else is new: then they are refused, so that their witness learns it is not accepted.
     pub fn add_cosignature_lines(
         &self,
         ours: &SignedNote,
@@ -107,6 +108,13 @@ impl Ledger {
             if store.add(size, line)? {
                 added.push(name);
             }
+        }
+        // Handing back a note that carries only cosignatures already held plus one by an
+        // unknown witness is a refusal of that witness, not a success.
+        if added.is_empty() && !foreign.is_empty() {
+            return Err(CosignError::Untrusted {
+                found: foreign.join(", "),
+            });
         }
         Ok(added)
     }

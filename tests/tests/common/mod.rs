@@ -58,15 +58,27 @@ impl Server {
     }
 
     pub fn start(ledger: &Path) -> Server {
+        Server::start_with(ledger, &[])
+    }
+
+    /// `serve` with more arguments (witnesses to accept or push to).
+    pub fn start_with(ledger: &Path, more: &[&str]) -> Server {
+        let mut args = vec![
+            "serve",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(more);
+        Server::spawn(&args)
+    }
+
+    /// Any command that serves and prints `… listening on http://ADDR` first.
+    pub fn spawn(args: &[&str]) -> Server {
         use std::io::BufRead;
         let mut child = Command::new(bin())
-            .args([
-                "serve",
-                "--ledger",
-                ledger.to_str().unwrap(),
-                "--addr",
-                "127.0.0.1:0",
-            ])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -78,9 +90,9 @@ impl Server {
             .unwrap();
         let base = line
             .trim()
-            .strip_prefix("listening on ")
-            .expect("address line")
-            .to_string();
+            .split_once("listening on ")
+            .map(|(_, addr)| addr.to_string())
+            .unwrap_or_else(|| panic!("no address line, got `{line}`"));
         Server { child, base }
     }
 
