@@ -327,9 +327,16 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
         serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
     assert_eq!(last["progress"]["verified"], 249);
     assert_eq!(last["progress"]["checkpoint"], 249);
-    // Following again from the mirror: verified afresh, nothing new.
-    let out = monitor(&server.base, &[]);
+    // Following again from the mirror: verified afresh, nothing new; under a witness policy
+    // the uncosigned checkpoint is reported (not a failure of the log).
+    let (_, w) = witness(dir.path(), "ubkt.example");
+    let out = monitor(&server.base, &["--witness", &w]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("short of witnesses, size 249"),
+        "{}",
+        stdout(&out)
+    );
     drop(server);
 
     // The mirror serves read-only, the same checkpoint.
