@@ -603,8 +603,9 @@ fn a_witness_cosigns_a_growing_log_and_refuses_a_fork() {
     let out = cosign("249.note", None, "again.cosigned");
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 
-    // Online: the witness fetches the checkpoint and the proof from the server.
-    let server = Server::start(std::path::Path::new(&ledger));
+    // Online: the witness fetches the checkpoint and the proof from the server, and hands
+    // the cosignature back to it.
+    let server = Server::start_with(std::path::Path::new(&ledger), &["--witness", &witness_key]);
     let cosign_online = || witness_cosign(&["--server", &server.base]);
     let out = cosign_online();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
