@@ -483,6 +483,14 @@ impl Ledger {
     pub fn verify(&self, options: &VerifyOptions) -> Result<IntegrityReport, StorageError> {
         let size = self.size();
         let sizes = self.checkpoint_sizes()?;
+        // The notes are read first: a damaged checkpoint file is named at once, before the
+        // pass over the log.
+        let mut notes = Vec::with_capacity(sizes.len());
+        for &s in &sizes {
+            if let Some(note) = self.checkpoint_at(s)? {
+                notes.push(note);
+            }
+        }
         let mut verifier =
             integrity::Verifier::new(Some(self.origin().to_string()), options.clone());
         verifier.want_roots(&sizes);
@@ -492,12 +500,6 @@ impl Ledger {
                 .chunks(integrity::CHUNK)
                 .all(|chunk| verifier.push_chunk(chunk).is_ok())
         })?;
-        let mut notes = Vec::with_capacity(sizes.len());
-        for s in sizes {
-            if let Some(note) = self.checkpoint_at(s)? {
-                notes.push(note);
-            }
-        }
         Ok(verifier.finish(&notes, Some(self.log_key())))
     }
 
@@ -632,7 +634,20 @@ impl Shared {
                         position += 1;
                         offset = end;
                     }
-                    frame::Found::End | frame::Found::Torn => break,
+                    frame::Found::End => break,
+                    // Every entry asked for is acknowledged, so whole: a frame cut short (or
+                    // failing its checksum with nothing after it) is damage, named here
+                    // rather than after a pass over everything before it.
+                    frame::Found::Torn => {
+                        return Err(StorageError::Corrupt {
+                            file: segment::segment_path(&log_dir, first),
+                            offset: offset as u64,
+                            position: Some(position),
+                            reason: "frame is cut short or fails its checksum, but the entry \
+                                     is acknowledged"
+                                .into(),
+                        })
+                    }
                     frame::Found::Corrupt(reason) => {
                         return Err(StorageError::Corrupt {
                             file: segment::segment_path(&log_dir, first),
