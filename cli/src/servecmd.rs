@@ -15,6 +15,10 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// How often a checkpoint is signed while appends arrive, in milliseconds: monitors and
+    /// witnesses see the log grow at this pace.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    checkpoint_interval_ms: u64,
 }
 
 async fn shutdown_signal() {
@@ -44,7 +48,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let ledger = crate::ledgercmd::open(&args.ledger)?;
+    let options = ledger::Options {
+        checkpoint_interval: std::time::Duration::from_millis(args.checkpoint_interval_ms.max(1)),
+        ..ledger::Options::default()
+    };
+    let ledger = ledger::Ledger::open(&args.ledger, options)
+        .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
     let state = api::AppState::new(ledger).context("loading the projections")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -13,16 +13,22 @@ pub fn bin() -> &'static Path {
             .parent()
             .expect("workspace root")
             .to_path_buf();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "cli", "--bin", "congress-ledger"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
+        let profile = if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        };
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "--quiet", "-p", "cli", "--bin", "congress-ledger"]);
+        if profile == "release" {
+            build.arg("--release");
+        }
+        let status = build.current_dir(&root).status().expect("cargo runs");
         assert!(status.success(), "building the binary failed");
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        target.join("debug").join("congress-ledger")
+        target.join(profile).join("congress-ledger")
     })
 }
 
@@ -45,7 +51,10 @@ pub fn stderr(o: &Output) -> String {
 /// A `congress-ledger serve` on an ephemeral loopback port, stopped (SIGTERM) when dropped.
 pub struct Server {
     child: std::process::Child,
+    stdout: Option<std::process::ChildStdout>,
     pub base: String,
+    /// Waited for already: its pid may belong to another process by now, so it gets no signal.
+    ended: bool,
 }
 
 impl Server {
@@ -54,11 +63,26 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+        self.ended = true;
         self.child.wait().expect("server exits")
     }
 
+    /// Ends the server with SIGKILL, as a crash would: no handler runs, nothing is flushed.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.ended = true;
+    }
+
     pub fn start(ledger: &Path) -> Server {
-        use std::io::BufRead;
+        let mut server = Server::spawn(ledger, &[], Stdio::null());
+        server.listening().expect("address line");
+        server
+    }
+
+    /// Starts `serve` with `extra` arguments, without waiting for it to listen (it may still
+    /// be opening the ledger).
+    pub fn spawn(ledger: &Path, extra: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(bin())
             .args([
                 "serve",
@@ -67,21 +91,30 @@ impl Server {
                 "--addr",
                 "127.0.0.1:0",
             ])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("server starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("address line")
-            .to_string();
-        Server { child, base }
+        Server {
+            stdout: child.stdout.take(),
+            child,
+            base: String::new(),
+            ended: false,
+        }
+    }
+
+    /// Waits for the server's address line and returns its base URL; None when the server
+    /// ended without listening.
+    pub fn listening(&mut self) -> Option<String> {
+        use std::io::BufRead;
+        if let Some(out) = self.stdout.take() {
+            let mut line = String::new();
+            std::io::BufReader::new(out).read_line(&mut line).ok()?;
+            self.base = line.trim().strip_prefix("listening on ")?.to_string();
+        }
+        Some(self.base.clone()).filter(|b| !b.is_empty())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -91,6 +124,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
