@@ -54,6 +54,9 @@ pub struct Options {
     /// Told how many entries have been indexed while opening replays the log into the index
     /// (after a crash, or when the index was deleted); not called when nothing is replayed.
     pub replay_progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    /// Fault injection for tests: asked before each group's write to the segment; an error it
+    /// returns is taken as that write's (a full disk where no small filesystem can be mounted).
+    pub write_fault: Option<Arc<dyn Fn() -> Option<std::io::Error> + Send + Sync>>,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             index_cache_bytes: 256 << 20,
             clock: Arc::new(now_ms),
             replay_progress: None,
+            write_fault: None,
         }
     }
 }
