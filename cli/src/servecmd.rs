@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// checkpoint to; its key must also be given with --witness. Repeat for several.
     #[arg(long = "push-witness", requires = "witnesses")]
     push: Vec<String>,
+    /// How often a checkpoint is signed while appends arrive, in milliseconds: monitors and
+    /// witnesses see the log grow at this pace.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    checkpoint_interval_ms: u64,
 }
 
 pub(crate) async fn shutdown_signal() {
@@ -73,7 +77,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let ledger = crate::ledgercmd::open(&args.ledger)?;
+    let options = ledger::Options {
+        checkpoint_interval: std::time::Duration::from_millis(args.checkpoint_interval_ms.max(1)),
+        ..ledger::Options::default()
+    };
+    let ledger = ledger::Ledger::open(&args.ledger, options)
+        .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
     let state =
         api::AppState::with_witnesses(ledger, witnesses).context("loading the projections")?;
     let runtime = runtime()?;

@@ -77,7 +77,7 @@ fn witnesses_cosign_through_the_servers_and_a_fork_is_refused_everywhere() {
     let (w2_file, w2) = witness(dir.path(), "ubkt.trunguong.vn");
 
     // A witness service (C2SP tlog-witness), and its answers to bad requests.
-    let service = Server::spawn(&[
+    let service = Server::command(&[
         "witness",
         "serve",
         "--addr",

@@ -57,6 +57,9 @@ pub struct Options {
     /// Told how many entries have been indexed while opening replays the log into the index
     /// (after a crash, or when the index was deleted); not called when nothing is replayed.
     pub replay_progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    /// Fault injection for tests: asked before each group's write to the segment; an error it
+    /// returns is taken as that write's (a full disk where no small filesystem can be mounted).
+    pub write_fault: Option<Arc<dyn Fn() -> Option<std::io::Error> + Send + Sync>>,
 }
 
 impl Default for Options {
@@ -68,6 +71,7 @@ impl Default for Options {
             index_cache_bytes: 256 << 20,
             clock: Arc::new(now_ms),
             replay_progress: None,
+            write_fault: None,
         }
     }
 }
@@ -488,6 +492,14 @@ impl Ledger {
     pub fn verify(&self, options: &VerifyOptions) -> Result<IntegrityReport, StorageError> {
         let size = self.size();
         let sizes = self.checkpoint_sizes()?;
+        // The notes are read first: a damaged checkpoint file is named at once, before the
+        // pass over the log.
+        let mut notes = Vec::with_capacity(sizes.len());
+        for &s in &sizes {
+            if let Some(note) = self.checkpoint_at(s)? {
+                notes.push(note);
+            }
+        }
         let mut verifier =
             integrity::Verifier::new(Some(self.origin().to_string()), options.clone());
         verifier.want_roots(&sizes);
@@ -497,12 +509,6 @@ impl Ledger {
                 .chunks(integrity::CHUNK)
                 .all(|chunk| verifier.push_chunk(chunk).is_ok())
         })?;
-        let mut notes = Vec::with_capacity(sizes.len());
-        for s in sizes {
-            if let Some(note) = self.checkpoint_at(s)? {
-                notes.push(note);
-            }
-        }
         Ok(verifier.finish(&notes, Some(self.log_key())))
     }
 
@@ -637,7 +643,20 @@ impl Shared {
                         position += 1;
                         offset = end;
                     }
-                    frame::Found::End | frame::Found::Torn => break,
+                    frame::Found::End => break,
+                    // Every entry asked for is acknowledged, so whole: a frame cut short (or
+                    // failing its checksum with nothing after it) is damage, named here
+                    // rather than after a pass over everything before it.
+                    frame::Found::Torn => {
+                        return Err(StorageError::Corrupt {
+                            file: segment::segment_path(&log_dir, first),
+                            offset: offset as u64,
+                            position: Some(position),
+                            reason: "frame is cut short or fails its checksum, but the entry \
+                                     is acknowledged"
+                                .into(),
+                        })
+                    }
                     frame::Found::Corrupt(reason) => {
                         return Err(StorageError::Corrupt {
                             file: segment::segment_path(&log_dir, first),

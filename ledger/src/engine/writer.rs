@@ -7,9 +7,16 @@
 //! Ordering: groups reach the syncer in the order they were written, so acknowledgements,
 //! index updates and checkpoints follow log order. A group is acknowledged as soon as its
 //! fsync returns and indexed right after, while its appenders already prepare the next group;
-//! the index's marker therefore never covers an entry that is not durable. Failure: a failed write (a full disk) is
-//! cut off and refused, and the ledger goes on; a failed fsync poisons the ledger, because
-//! after it nothing can be known about what reached the disk.
+//! the index's marker therefore never covers an entry that is not durable.
+//!
+//! Failure: a failed write to the segment (a full disk) is cut off and refused, and the ledger
+//! goes on: appending resumes as soon as space is back. A failed fsync poisons the ledger,
+//! because after it nothing can be known about what reached the disk; so does a failed index
+//! update, because sled keeps failing once one of its writes has (on a full disk the index,
+//! which writes more than the log, usually fails first). A poisoned ledger refuses appends,
+//! saying why, until it is reopened — for the server, a restart once space is back. Nothing
+//! acknowledged is lost either way: acknowledgement follows the fsync, and opening replays
+//! into the index whatever the log holds beyond it (`ledger/tests/full_disk.rs`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -357,7 +364,11 @@ impl Committer {
         }
         let path = segment::segment_path(&self.log_dir, self.segment_first);
         if !g.buf.is_empty() {
-            let result = (&*self.file).write_all(&g.buf);
+            let injected = self.options.write_fault.as_ref().and_then(|fault| fault());
+            let result = match injected {
+                Some(e) => Err(e),
+                None => (&*self.file).write_all(&g.buf),
+            };
             if let Err(e) = result {
                 // Cut off whatever part of the group reached the file, and refuse the group.
                 let _ = self.file.set_len(self.file_len);

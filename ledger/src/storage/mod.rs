@@ -32,7 +32,8 @@ pub enum StorageError {
     #[error("acknowledged data is missing: {0}")]
     Lost(String),
     #[error(
-        "the ledger stopped accepting writes after a failed disk flush ({0}); reopen it to recover"
+        "the ledger stopped accepting writes after a failed disk write or flush ({0}); reopen it \
+         (restart the server) to recover"
     )]
     Poisoned(String),
 }
@@ -48,8 +49,15 @@ impl StorageError {
 
     /// True when the disk is full: the append can be retried once space is back.
     pub fn is_disk_full(&self) -> bool {
-        matches!(self, StorageError::Io { kind, .. } if *kind == io::ErrorKind::StorageFull)
-            || matches!(self, StorageError::Io { message, .. } if message.contains("No space left"))
+        match self {
+            StorageError::Io { kind, message, .. } => {
+                *kind == io::ErrorKind::StorageFull || message.contains("No space left")
+            }
+            // Stopped because the disk filled up: still a full disk to whoever asks, until
+            // space is back and the ledger reopened.
+            StorageError::Poisoned(why) => why.contains("No space left"),
+            _ => false,
+        }
     }
 }
 

@@ -13,16 +13,22 @@ pub fn bin() -> &'static Path {
             .parent()
             .expect("workspace root")
             .to_path_buf();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "cli", "--bin", "congress-ledger"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
+        let profile = if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        };
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "--quiet", "-p", "cli", "--bin", "congress-ledger"]);
+        if profile == "release" {
+            build.arg("--release");
+        }
+        let status = build.current_dir(&root).status().expect("cargo runs");
         assert!(status.success(), "building the binary failed");
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        target.join("debug").join("congress-ledger")
+        target.join(profile).join("congress-ledger")
     })
 }
 
@@ -45,7 +51,10 @@ pub fn stderr(o: &Output) -> String {
 /// A `congress-ledger serve` on an ephemeral loopback port, stopped (SIGTERM) when dropped.
 pub struct Server {
     child: std::process::Child,
+    stdout: Option<std::process::ChildStdout>,
     pub base: String,
+    /// Waited for already: its pid may belong to another process by now, so it gets no signal.
+    ended: bool,
 }
 
 impl Server {
@@ -54,15 +63,39 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+        self.ended = true;
         self.child.wait().expect("server exits")
+    }
+
+    /// Ends the server with SIGKILL, as a crash would: no handler runs, nothing is flushed.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.ended = true;
     }
 
     pub fn start(ledger: &Path) -> Server {
         Server::start_with(ledger, &[])
     }
 
-    /// `serve` with more arguments (witnesses to accept or push to).
+    /// `serve` with more arguments (witnesses to accept or push to), once it listens.
     pub fn start_with(ledger: &Path, more: &[&str]) -> Server {
+        let mut server = Server::spawn(ledger, more, Stdio::null());
+        server.listening().expect("address line");
+        server
+    }
+
+    /// Any command that serves and prints `… listening on http://ADDR` first (the witness
+    /// service), once it listens.
+    pub fn command(args: &[&str]) -> Server {
+        let mut server = Server::launch(args, Stdio::null());
+        server.listening().expect("address line");
+        server
+    }
+
+    /// Starts `serve` with `extra` arguments, without waiting for it to listen (it may still
+    /// be opening the ledger).
+    pub fn spawn(ledger: &Path, extra: &[&str], stderr: Stdio) -> Server {
         let mut args = vec![
             "serve",
             "--ledger",
@@ -70,30 +103,36 @@ impl Server {
             "--addr",
             "127.0.0.1:0",
         ];
-        args.extend_from_slice(more);
-        Server::spawn(&args)
+        args.extend_from_slice(extra);
+        Server::launch(&args, stderr)
     }
 
-    /// Any command that serves and prints `… listening on http://ADDR` first.
-    pub fn spawn(args: &[&str]) -> Server {
-        use std::io::BufRead;
+    fn launch(args: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(bin())
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("server starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .split_once("listening on ")
-            .map(|(_, addr)| addr.to_string())
-            .unwrap_or_else(|| panic!("no address line, got `{line}`"));
-        Server { child, base }
+        Server {
+            stdout: child.stdout.take(),
+            child,
+            base: String::new(),
+            ended: false,
+        }
+    }
+
+    /// Waits for the server's address line and returns its base URL; None when the server
+    /// ended without listening.
+    pub fn listening(&mut self) -> Option<String> {
+        use std::io::BufRead;
+        if let Some(out) = self.stdout.take() {
+            let mut line = String::new();
+            std::io::BufReader::new(out).read_line(&mut line).ok()?;
+            self.base = line.trim().split_once("listening on ")?.1.to_string();
+        }
+        Some(self.base.clone()).filter(|b| !b.is_empty())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -103,6 +142,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

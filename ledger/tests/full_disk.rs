@@ -1,0 +1,182 @@
+//! A full disk: appends fail with an error that says so, nothing is corrupted, nothing
+//! acknowledged is lost, and appending resumes once space is back. Two ways: injected write
+//! errors (always), and a real small filesystem (a size-limited tmpfs, when this process may
+//! mount one; otherwise the test says why and what it did not check).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use common::fixture::{create, log_bytes, next, CONGRESS};
+use ledger::engine::AppendError;
+use ledger::storage::StorageError;
+use ledger::verify::integrity::VerifyOptions;
+use ledger::{Ledger, Options};
+
+fn disk_full(e: &AppendError) -> bool {
+    matches!(e, AppendError::Storage(s) if s.is_disk_full())
+}
+
+#[test]
+fn a_failed_write_is_refused_and_appending_resumes_without_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let full = Arc::new(AtomicBool::new(false));
+    let fault = full.clone();
+    let options = Options {
+        write_fault: Some(Arc::new(move || {
+            fault.load(Ordering::SeqCst).then(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "No space left on device (injected)",
+                )
+            })
+        })),
+        ..Options::default()
+    };
+    let (ledger, k) = create(&path, options.clone());
+    for i in 0..3 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+    }
+    let before = (ledger.size(), log_bytes(&path));
+
+    full.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        let err = ledger
+            .append(next(&ledger, &k, CONGRESS, 3).into_bytes())
+            .unwrap_err();
+        assert!(disk_full(&err), "{err}");
+        assert!(err.to_string().contains("No space left"), "{err}");
+    }
+    assert_eq!(
+        (ledger.size(), log_bytes(&path)),
+        before,
+        "refused writes left nothing behind"
+    );
+
+    // Space is back: the same ledger appends again, at the next position.
+    full.store(false, Ordering::SeqCst);
+    let a = ledger
+        .append(next(&ledger, &k, CONGRESS, 3).into_bytes())
+        .unwrap();
+    assert_eq!(a.position, before.0);
+    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+    ledger.close().unwrap();
+    let ledger = Ledger::open(&path, options).unwrap();
+    assert_eq!(ledger.size(), before.0 + 1);
+}
+
+/// A size-limited tmpfs, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(at).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .map_err(|e| format!("`mount` cannot run: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Writes until the filesystem refuses: returns the filler file.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let filler = dir.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let block = vec![0x5a; 4096];
+    while f.write_all(&block).is_ok() {}
+    // Whatever room is left below a block, too.
+    while f.write_all(&[0x5a]).is_ok() {}
+    filler
+}
+
+#[test]
+fn a_real_full_filesystem_refuses_appends_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let fs = match Tmpfs::mount(&dir.path().join("mnt"), "4M") {
+        Ok(fs) => fs,
+        Err(why) => {
+            // Not silent: say what was not checked. The injected-fault test above still ran.
+            eprintln!(
+                "NOT RUN: a_real_full_filesystem_refuses_appends_and_loses_nothing needs to \
+                 mount a 4 MiB tmpfs (root with CAP_SYS_ADMIN), and mounting failed: {why}"
+            );
+            return;
+        }
+    };
+    let path = fs.0.join("l");
+    let (ledger, k) = create(&path, Options::default());
+    let mut acked = Vec::new();
+    for i in 0..5 {
+        let e = next(&ledger, &k, CONGRESS, i);
+        let a = ledger.append(e.bytes().to_vec()).unwrap();
+        acked.push((a.position, e.into_bytes()));
+    }
+
+    let filler = fill(&fs.0);
+    let mut refused = Vec::new();
+    for i in 5..25 {
+        let e = next(&ledger, &k, CONGRESS, i);
+        match ledger.append(e.bytes().to_vec()) {
+            Ok(a) => acked.push((a.position, e.into_bytes())),
+            Err(err) => refused.push(err),
+        }
+    }
+    assert!(!refused.is_empty(), "a full filesystem refused some append");
+    for err in &refused {
+        assert!(disk_full(err), "the refusal says the disk is full: {err}");
+    }
+
+    // Space is back. A refused write lets the ledger go on; a failed index update or fsync
+    // stopped it, and it says to reopen (a server restart).
+    std::fs::remove_file(&filler).unwrap();
+    let e = next(&ledger, &k, CONGRESS, acked.len() as u64);
+    let ledger = match ledger.append(e.bytes().to_vec()) {
+        Ok(a) => {
+            acked.push((a.position, e.into_bytes()));
+            ledger
+        }
+        Err(AppendError::Storage(StorageError::Poisoned(why))) => {
+            assert!(why.contains("No space left"), "{why}");
+            drop(ledger);
+            Ledger::open(&path, Options::default()).expect("reopened once space is back")
+        }
+        Err(other) => panic!("after space came back: {other}"),
+    };
+
+    // Nothing acknowledged was lost, nothing partial is left, and appending goes on.
+    for (position, bytes) in &acked {
+        let entry = ledger
+            .entry(*position)
+            .unwrap()
+            .expect("acknowledged entry");
+        assert_eq!(entry.event.bytes(), bytes.as_slice(), "entry {position}");
+    }
+    let size = ledger.size();
+    assert_eq!(size, acked.last().unwrap().0 + 1);
+    let a = ledger
+        .append(next(&ledger, &k, CONGRESS, 100).into_bytes())
+        .unwrap();
+    assert_eq!(a.position, size);
+    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(report.entries, size + 1);
+    ledger.close().unwrap();
+}
