@@ -256,6 +256,20 @@ fn fuzz_verifier_keys() {
 }
 
 #[test]
+fn a_key_id_in_upper_case_reads_as_the_same_key() {
+    // Found by libFuzzer (fuzz/ key): the oracle once wanted the text back byte for byte.
+    let lower = &seeds().keys[2];
+    let (head, rest) = lower.split_at(lower.find('+').unwrap_or(0) + 1);
+    let upper = format!("{head}{}{}", rest[..8].to_ascii_uppercase(), &rest[8..]);
+    assert_ne!(&upper, lower);
+    assert_eq!(targets::key(upper.as_bytes()), Outcome::Accepted);
+    assert_eq!(
+        ledger::VerifierKey::parse(&upper),
+        ledger::VerifierKey::parse(lower)
+    );
+}
+
+#[test]
 fn fuzz_payload_validation() {
     let s = seeds();
     let payload_bytes: &'static [Vec<u8>] = Box::leak(
