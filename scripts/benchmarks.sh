@@ -11,7 +11,8 @@
 #   scripts/benchmarks.sh              # full run (several minutes on a quiet machine)
 #   BENCH_SHORT=1 scripts/benchmarks.sh   # small sizes: checks that the script works
 # Other knobs: BENCH_EVENTS (log size for verify/proofs), LOAD_SECONDS, LOAD_CLIENTS,
-# PG_SECONDS, PG_CLIENTS, PG_PORT, OUT (default BENCHMARKS.md).
+# PG_SECONDS, PG_CLIENTS, PG_PORT, OUT (default BENCHMARKS.md), BENCH_NOTE (a line on the
+# conditions, printed at the top).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -165,6 +166,8 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "disk under \`${TMPDIR:-/tmp}\`; load average at the end: $LOAD_AVG. Commit $(git rev-parse --short HEAD)."
     echo "Every figure below was measured in this one run, next to the limits it is bounded by."
     echo
+    # BENCH_NOTE: what the numbers cannot say themselves (who else was using the machine).
+    if [[ -n "${BENCH_NOTE:-}" ]]; then echo "**Conditions:** $BENCH_NOTE"; echo; fi
     echo "## Machine limits"
     echo
     echo "| limit | rate |"
