@@ -129,6 +129,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "see /openapi.json for the routes",
             )
         })
+        .layer(axum::middleware::map_response(problem::as_problem))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,

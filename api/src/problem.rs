@@ -54,6 +54,35 @@ impl IntoResponse for Problem {
     }
 }
 
+/// Errors that the framework answers itself (a query or path parameter that does not parse, a
+/// method the route lacks, a timeout) come as plain text; this turns them into problem
+/// documents like every other error, keeping their status and message.
+pub(crate) async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json");
+    if !status.is_client_error() || is_problem {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    // The framework's messages are one line; a larger body is not one of them.
+    let detail = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::new(),
+    };
+    let title = status
+        .canonical_reason()
+        .unwrap_or("client error")
+        .to_lowercase();
+    let mut problem = Problem::new(status, &title, detail).into_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
+}
+
 impl From<StorageError> for Problem {
     fn from(e: StorageError) -> Problem {
         let status = if e.is_disk_full() {

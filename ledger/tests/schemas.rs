@@ -147,3 +147,36 @@ fn an_append_that_does_not_match_its_schema_is_refused_with_the_path() {
     ));
     assert_eq!(ledger.size(), before);
 }
+
+#[test]
+fn an_append_its_rust_type_cannot_read_is_refused() {
+    // JSON Schema calls these numbers integers; the payload types (u64) do not, and an act the
+    // projections cannot read would be left out of every report.
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), Options::default());
+    let before = ledger.size();
+    for payload in [
+        json!({"session": 1, "present": 1e308}),
+        json!({"session": 1.0, "present": 297}),
+    ] {
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        assert!(domain::decode("session.opened", 1, &bytes).is_err());
+        let e = compose::next_event(
+            &ledger,
+            CONGRESS,
+            "session.opened",
+            1,
+            T0,
+            &k.presidium,
+            &payload,
+        )
+        .unwrap();
+        match ledger.append(e.into_bytes()) {
+            Err(AppendError::Schema(err)) => {
+                assert!(err.message.contains("expected u64"), "{err}")
+            }
+            other => panic!("{payload}: {other:?}"),
+        }
+    }
+    assert_eq!(ledger.size(), before);
+}

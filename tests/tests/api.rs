@@ -204,6 +204,23 @@ fn every_route_and_every_error_status() {
     assert_eq!(status, 200);
     assert!(!json_of(&text)["proof"].as_array().unwrap().is_empty());
     assert_eq!(get(&server, "/v1/proofs/inclusion?position=99999").0, 400);
+    // Parameters that do not parse are refused by the framework before any handler runs; the
+    // answer is a problem document all the same (found by fuzzing: it was text/plain).
+    for path in [
+        "/v1/proofs/inclusion?position=abc&size=3",
+        "/v1/streams/ledger?from=-1",
+        "/v1/complaints?state=open&state=x&limit=z",
+    ] {
+        let (status, ct, text) = get(&server, path);
+        assert_eq!(
+            (status, ct.as_str()),
+            (400, "application/problem+json"),
+            "{path}"
+        );
+        assert_eq!(json_of(&text)["status"], 400, "{path}");
+    }
+    let (status, ct, _) = http(ureq::delete(&server.url("/v1/events")), None);
+    assert_eq!((status, ct.as_str()), (405, "application/problem+json"));
     assert_eq!(
         get(&server, "/v1/proofs/consistency?old=9999&new=10").0,
         400

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Side-by-side figures, all measured in one run on this machine, written to BENCHMARKS.md:
+#   1. the machine's limits (Ed25519 verify rate on one and all cores, fsync and group-commit
+#      rates) and the ledger embedded (appends, verification, proofs): `cargo bench -p ledger
+#      --bench core`;
+#   2. the HTTP API under load: the `load` generator, 64 clients on POST /v1/events;
+#   3. a PostgreSQL baseline: a hash-chained audit table, hash = sha256(prev_hash || payload)
+#      by pgcrypto's digest(), one transaction per append, 16 clients (pgbench).
+# Every figure is given with its ratio to the limits and to PostgreSQL.
+#
+#   scripts/benchmarks.sh              # full run (several minutes on a quiet machine)
+#   BENCH_SHORT=1 scripts/benchmarks.sh   # small sizes: checks that the script works
+# Other knobs: BENCH_EVENTS (log size for verify/proofs), LOAD_SECONDS, LOAD_CLIENTS,
+# PG_SECONDS, PG_CLIENTS, PG_PORT, OUT (default BENCHMARKS.md), BENCH_NOTE (a line on the
+# conditions, printed at the top).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -n "${BENCH_SHORT:-}" ]]; then
+    : "${BENCH_EVENTS:=20000}" "${LOAD_SECONDS:=3}" "${PG_SECONDS:=3}"
+    MODE="short (BENCH_SHORT=1: small sizes, to check the script; not figures to quote)"
+else
+    : "${BENCH_EVENTS:=1000000}" "${LOAD_SECONDS:=20}" "${PG_SECONDS:=20}"
+    MODE="full"
+fi
+: "${LOAD_CLIENTS:=64}" "${PG_CLIENTS:=16}" "${PG_PORT:=55432}" "${OUT:=BENCHMARKS.md}"
+export BENCH_EVENTS
+
+WORK="$(mktemp -d)"
+PG_DATA=""
+PG_BIN=""
+as_pg() {
+    # initdb and postgres refuse to run as root: run them as the `postgres` user then.
+    if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+cleanup() {
+    if [[ -n "$PG_DATA" && -f "$PG_DATA/postmaster.pid" ]]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '== %s\n' "$*" >&2; }
+# awk does the floating point: ratio A B → A/B to 2 decimals ("n/a" when B is 0 or missing).
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+num() { awk -v a="${1:-0}" 'BEGIN { printf "%.0f", a }'; }
+# The rate on the bench output's first line containing $1: the number before its unit.
+bench_figure() {
+    grep -F -- "$1" "$WORK/bench.txt" | head -1 |
+        sed -E 's#.*[^0-9.]([0-9]+(\.[0-9]+)?) +(records/s|events/s|/s|µs).*#\1#'
+}
+
+log "building (release)"
+cargo build --release --locked -q -p cli
+cargo build --release --locked -q -p e2e --bin load
+
+log "machine limits and the ledger embedded: cargo bench -p ledger --bench core (BENCH_EVENTS=$BENCH_EVENTS)"
+BENCH_DIR="$WORK" cargo bench --locked -q -p ledger --bench core -- limits append build verify proofs \
+    | tee "$WORK/bench.txt" >&2
+STRICT_1=$(bench_figure "verify_strict, 1 core")
+STRICT_2=$(bench_figure "verify_strict, 2 cores")
+BATCH_2=$(bench_figure "batch (n=1024)")
+FSYNC=$(bench_figure "fsync per 512-byte record")
+GROUP=$(bench_figure "group commit per 256 records")
+APPEND_1=$(bench_figure "appends,  1 in flight")
+APPEND_64=$(bench_figure "appends, 64 in flight")
+VERIFY_BATCH=$(bench_figure "verify whole log (batch")
+VERIFY_STRICT=$(bench_figure "verify whole log (strict")
+INCLUSION=$(bench_figure "inclusion proof at")
+CONSISTENCY=$(bench_figure "consistency proof at")
+
+log "HTTP load: $LOAD_CLIENTS clients for ${LOAD_SECONDS}s"
+target/release/load --seconds "$LOAD_SECONDS" --clients "$LOAD_CLIENTS" --json >"$WORK/load.json"
+cat "$WORK/load.json" >&2
+jl() { jq -r "$1" "$WORK/load.json"; }
+HTTP_RATE=$(jl .appends_per_s)
+HTTP_P50=$(jl '.p50_ms * 100 | round / 100')
+HTTP_P99=$(jl '.p99_ms * 100 | round / 100')
+HTTP_MAX=$(jl '.max_ms * 100 | round / 100')
+HTTP_ERRORS=$(jl .errors)
+HTTP_LOST=$(jl .lost)
+HTTP_RSS=$(jl '.server_peak_rss_mib * 10 | round / 10')
+HTTP_ACKED=$(jl .acknowledged)
+EVENT_BYTES=$(jl .event_bytes)
+
+log "PostgreSQL baseline"
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" || ! -x "$PG_BIN/pgbench" ]]; then
+    log "installing PostgreSQL from Debian's packages"
+    if [[ "$(id -u)" == 0 ]]; then SUDO=(); else SUDO=(sudo); fi
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+fi
+PG_VERSION=$("$PG_BIN/postgres" --version)
+PG_DIR="$WORK/pg"
+mkdir -p "$PG_DIR"
+[[ "$(id -u)" == 0 ]] && chown postgres "$PG_DIR" "$WORK"
+PG_DATA="$PG_DIR/data"
+as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U bench -A trust -E UTF8 >/dev/null
+# Durability as shipped: fsync on, synchronous_commit on (each commit waits for its WAL flush).
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/log" -w start \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=64 -c fsync=on -c synchronous_commit=on" >/dev/null
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U bench)
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE audit"
+"${PSQL[@]}" -d audit <<'SQL'
+CREATE EXTENSION pgcrypto;
+-- One chain per client: its head row holds the last sequence number and hash. An append
+-- locks its chain's head row (FOR UPDATE), so concurrent appends to one chain serialize and
+-- every chain stays linear; different chains do not wait for each other, as streams in the
+-- ledger do not.
+CREATE TABLE heads (chain int PRIMARY KEY, seq bigint NOT NULL, hash bytea NOT NULL);
+CREATE TABLE audit (
+    chain int NOT NULL, seq bigint NOT NULL, payload bytea NOT NULL,
+    prev_hash bytea NOT NULL, hash bytea NOT NULL, PRIMARY KEY (chain, seq));
+SQL
+# The payload is JSON text of about the ledger event's size.
+cat >"$WORK/append.sql" <<'SQL'
+\set n random(1, 1000000000)
+WITH head AS (SELECT seq, hash FROM heads WHERE chain = :chain FOR UPDATE),
+     p AS (SELECT convert_to('{"motion": "m-' || :n || '", "subject": "resolution", "text": "Thông qua Nghị quyết Đại hội đại biểu Đảng bộ nhiệm kỳ 2025–2030", "method": "show_of_hands", "present": 297, "for": 290, "against": 3, "abstain": 4, "adopted": true, "refs": [], "pad": "' || repeat('x', 200) || '"}', 'UTF8') AS payload),
+     ins AS (INSERT INTO audit (chain, seq, payload, prev_hash, hash)
+             SELECT :chain, head.seq + 1, p.payload, head.hash, digest(head.hash || p.payload, 'sha256')
+             FROM head, p RETURNING seq, hash)
+UPDATE heads SET seq = ins.seq, hash = ins.hash FROM ins WHERE heads.chain = :chain;
+SQL
+pg_run() { # $1: chains ("per-client" or "single"); prints tps and average latency
+    "${PSQL[@]}" -d audit -c "TRUNCATE audit; DELETE FROM heads;
+        INSERT INTO heads SELECT g, 0, '\\x$(printf '0%.0s' {1..64})'::bytea FROM generate_series(0, $PG_CLIENTS - 1) g;"
+    if [[ "$1" == single ]]; then
+        sed 's/:chain/0/g' "$WORK/append.sql" >"$WORK/run.sql"
+    else
+        sed 's/:chain/:client_id/g' "$WORK/append.sql" >"$WORK/run.sql"
+    fi
+    PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=bench "$PG_BIN/pgbench" -n -c "$PG_CLIENTS" -j 2 \
+        -T "$PG_SECONDS" -f "$WORK/run.sql" audit >"$WORK/pgbench-$1.txt" 2>&1
+    cat "$WORK/pgbench-$1.txt" >&2
+    # Every row's hash is sha256(prev_hash || payload) and its prev_hash is the hash before it.
+    local broken
+    broken=$("${PSQL[@]}" -d audit -At -c "SELECT count(*) FROM audit a
+        LEFT JOIN audit b ON b.chain = a.chain AND b.seq = a.seq - 1
+        WHERE a.hash <> digest(a.prev_hash || a.payload, 'sha256')
+           OR (a.seq > 1 AND b.hash IS DISTINCT FROM a.prev_hash)")
+    local rows
+    rows=$("${PSQL[@]}" -d audit -At -c "SELECT count(*) FROM audit")
+    if [[ "$broken" != 0 ]]; then
+        echo "PostgreSQL chain check failed: $broken of $rows rows broken" >&2
+        exit 1
+    fi
+    echo "$(grep -oE 'tps = [0-9.]+' "$WORK/pgbench-$1.txt" | head -1 | awk '{print $3}') \
+$(grep -oE 'latency average = [0-9.]+' "$WORK/pgbench-$1.txt" | awk '{print $4}') $rows"
+}
+read -r PG_TPS PG_LAT PG_ROWS < <(pg_run per-client)
+read -r PG1_TPS PG1_LAT PG1_ROWS < <(pg_run single)
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null
+
+log "writing $OUT"
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+    echo "# Benchmarks"
+    echo
+    echo "Generated by \`scripts/benchmarks.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), mode: $MODE."
+    echo "Machine: $(nproc) cores ($CPU), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM,"
+    echo "disk under \`${TMPDIR:-/tmp}\`; load average at the end: $LOAD_AVG. Commit $(git rev-parse --short HEAD)."
+    echo "Every figure below was measured in this one run, next to the limits it is bounded by."
+    echo
+    # BENCH_NOTE: what the numbers cannot say themselves (who else was using the machine).
+    if [[ -n "${BENCH_NOTE:-}" ]]; then echo "**Conditions:** $BENCH_NOTE"; echo; fi
+    echo "## Machine limits"
+    echo
+    echo "| limit | rate |"
+    echo "| --- | ---: |"
+    echo "| Ed25519 verify_strict, 1 core | $(num "$STRICT_1") /s |"
+    echo "| Ed25519 verify_strict, $(nproc) cores | $(num "$STRICT_2") /s |"
+    echo "| Ed25519 batch verify (n=1024), $(nproc) cores | $(num "$BATCH_2") /s |"
+    echo "| fsync per 512-byte record | $(num "$FSYNC") records/s |"
+    echo "| group commit, 256 records per fsync | $(num "$GROUP") records/s |"
+    echo
+    echo "## The ledger and the baseline"
+    echo
+    echo "| figure | value | ÷ strict verify ($(nproc) cores) | ÷ fsync/record | ÷ group commit | ÷ PostgreSQL (chain per client) |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "| embedded appends, 16 appenders, 1 in flight each | $(num "$APPEND_1") /s | $(ratio "$APPEND_1" "$STRICT_2") | $(ratio "$APPEND_1" "$FSYNC") | $(ratio "$APPEND_1" "$GROUP") | $(ratio "$APPEND_1" "$PG_TPS") |"
+    echo "| embedded appends, 16 appenders, 64 in flight each | $(num "$APPEND_64") /s | $(ratio "$APPEND_64" "$STRICT_2") | $(ratio "$APPEND_64" "$FSYNC") | $(ratio "$APPEND_64" "$GROUP") | $(ratio "$APPEND_64" "$PG_TPS") |"
+    echo "| HTTP appends, $LOAD_CLIENTS clients (POST /v1/events) | $(num "$HTTP_RATE") /s | $(ratio "$HTTP_RATE" "$STRICT_2") | $(ratio "$HTTP_RATE" "$FSYNC") | $(ratio "$HTTP_RATE" "$GROUP") | $(ratio "$HTTP_RATE" "$PG_TPS") |"
+    echo "| PostgreSQL hash-chained insert, $PG_CLIENTS clients, a chain each | $(num "$PG_TPS") /s | $(ratio "$PG_TPS" "$STRICT_2") | $(ratio "$PG_TPS" "$FSYNC") | $(ratio "$PG_TPS" "$GROUP") | 1.00 |"
+    echo "| PostgreSQL hash-chained insert, $PG_CLIENTS clients, one chain | $(num "$PG1_TPS") /s | $(ratio "$PG1_TPS" "$STRICT_2") | $(ratio "$PG1_TPS" "$FSYNC") | $(ratio "$PG1_TPS" "$GROUP") | $(ratio "$PG1_TPS" "$PG_TPS") |"
+    echo "| verify whole log, batch signatures ($BENCH_EVENTS events) | $(num "$VERIFY_BATCH") /s | $(ratio "$VERIFY_BATCH" "$STRICT_2") (÷ batch limit: $(ratio "$VERIFY_BATCH" "$BATCH_2")) | | | |"
+    echo "| verify whole log, strict signatures | $(num "$VERIFY_STRICT") /s | $(ratio "$VERIFY_STRICT" "$STRICT_2") | | | |"
+    echo
+    echo "## HTTP under load"
+    echo
+    echo "$LOAD_CLIENTS clients, each on its own stream, POST /v1/events for ${LOAD_SECONDS} s, events of $EVENT_BYTES bytes"
+    echo "signed in advance; the server is \`congress-ledger serve\` (release) over the demo ledger."
+    echo
+    echo "| throughput | p50 | p99 | max | acknowledged | errors | lost acknowledgements | server peak RSS |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| $(num "$HTTP_RATE") /s | $HTTP_P50 ms | $HTTP_P99 ms | $HTTP_MAX ms | $HTTP_ACKED | $HTTP_ERRORS | $HTTP_LOST | $HTTP_RSS MiB |"
+    echo
+    echo "Targets: ≥ 15,000 appends/s with p99 ≤ 20 ms. Lost: every acknowledged event read back at"
+    echo "its acknowledged position, byte for byte, after the run."
+    echo
+    echo "## Proofs (log of $BENCH_EVENTS events)"
+    echo
+    echo "inclusion proof $INCLUSION µs, consistency proof $CONSISTENCY µs (target < 1 ms)."
+    echo
+    echo "## The PostgreSQL baseline"
+    echo
+    echo "$PG_VERSION from Debian's packages, started by the script in a temporary directory on"
+    echo "loopback; fsync and synchronous_commit on (each commit waits for its WAL flush, as each"
+    echo "ledger acknowledgement waits for its group's fsync). One statement, one transaction, per"
+    echo "append: lock the chain's head row (\`FOR UPDATE\`), insert (chain, seq + 1, payload,"
+    echo "prev_hash, \`digest(prev_hash || payload, 'sha256')\`), move the head. pgbench, $PG_CLIENTS clients,"
+    echo "${PG_SECONDS} s per variant; payloads ≈ the ledger event's size. After each run every row is"
+    echo "checked: its hash recomputed, its prev_hash equal to the hash before it (0 broken)."
+    echo
+    echo "| variant | appends/s | average latency | rows |"
+    echo "| --- | ---: | ---: | ---: |"
+    echo "| a chain per client (16 chains, no waiting between clients) | $(num "$PG_TPS") | $PG_LAT ms | $PG_ROWS |"
+    echo "| one chain for all (every append waits on one head row) | $(num "$PG1_TPS") | $PG1_LAT ms | $PG1_ROWS |"
+    echo
+    echo "The PostgreSQL rows carry no signature: the ledger also verifies an Ed25519 signature"
+    echo "(strictly), a JSON Schema and the signer's authority on every append."
+    echo
+    echo "## Raw output of \`cargo bench -p ledger --bench core\`"
+    echo
+    echo '```'
+    cat "$WORK/bench.txt"
+    echo '```'
+} >"$OUT"
+log "done: $OUT"

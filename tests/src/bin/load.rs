@@ -1,0 +1,547 @@
+//! Load generator: `POST /v1/events` from many concurrent clients for a bounded time, then a
+//! check that every acknowledged event is stored at its acknowledged position, byte for byte.
+//!
+//! It starts `congress-ledger serve` over a fresh demo ledger (or drives `--url`, a server over
+//! a demo ledger), enrolls one presidium key per client with the demo authority's key, signs
+//! every event before the clock starts (each client its own stream, so that no two conflict),
+//! and reports throughput, latency percentiles, errors, lost acknowledgements and the server's
+//! peak RSS. Run: `cargo run --release -p e2e --bin load -- --seconds 10`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use clap::Parser;
+use ed25519_dalek::SigningKey;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request, StatusCode};
+use ledger::scenarios::{demo_key, hai_duong_2020 as hd};
+use ledger::{compose, Hash, Options};
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+#[command(about = "HTTP load on POST /v1/events, with a check that no acknowledgement is lost")]
+struct Args {
+    /// A running server over a demo ledger (`congress-ledger demo --ledger DIR`, then `serve`);
+    /// default: start one over a fresh demo ledger in a temporary directory.
+    #[arg(long)]
+    url: Option<String>,
+    /// The server's process id, for its peak RSS when `--url` is given.
+    #[arg(long)]
+    pid: Option<u32>,
+    /// The `congress-ledger` binary to start; default: the one beside this binary.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Where to put the started server's ledger; default: a temporary directory.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// How long the clients send.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Events signed in advance per client (a client that runs out stops early); default:
+    /// enough for 40,000 appends/s.
+    #[arg(long)]
+    events: Option<usize>,
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One HTTP/1.1 keep-alive connection.
+struct Conn {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    async fn open(base: &str) -> anyhow::Result<Conn> {
+        let host = base
+            .strip_prefix("http://")
+            .context("the URL must start with http://")?
+            .trim_end_matches('/')
+            .to_string();
+        let stream = tokio::net::TcpStream::connect(&host)
+            .await
+            .with_context(|| format!("connecting to {host}"))?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        Ok(Conn { sender, host })
+    }
+
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Bytes,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", &self.host)
+            .header("content-type", "application/octet-stream")
+            .body(Full::new(body))?;
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body))
+    }
+
+    async fn get_json(&mut self, path: &str) -> anyhow::Result<Value> {
+        let (status, body) = self.send(Method::GET, path, Bytes::new()).await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status} {}", String::from_utf8_lossy(&body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+}
+
+/// The server this run drives: started here, or given.
+struct Server {
+    base: String,
+    child: Option<Child>,
+    pid: Option<u32>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    fn start(args: &Args) -> anyhow::Result<Server> {
+        if let Some(url) = &args.url {
+            return Ok(Server {
+                base: url.trim_end_matches('/').to_string(),
+                child: None,
+                pid: args.pid,
+                _dir: None,
+            });
+        }
+        let temp = tempfile::tempdir()?;
+        let dir = args
+            .dir
+            .clone()
+            .unwrap_or_else(|| temp.path().join("ledger"));
+        let ledger = hd::build()?.create_ledger(&dir, Options::default())?;
+        ledger.close()?;
+        let bin = match &args.server_bin {
+            Some(b) => b.clone(),
+            None => std::env::current_exe()?
+                .parent()
+                .context("this binary's directory")?
+                .join("congress-ledger"),
+        };
+        let mut child = Command::new(&bin)
+            .args(["serve", "--ledger"])
+            .arg(&dir)
+            .args(["--addr", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "starting {} (build it: cargo build --release -p cli)",
+                    bin.display()
+                )
+            })?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().context("the server's stdout")?;
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .with_context(|| format!("the server said `{}`", line.trim()))?
+            .to_string();
+        let pid = child.id();
+        Ok(Server {
+            base,
+            child: Some(child),
+            pid: Some(pid),
+            _dir: Some(temp),
+        })
+    }
+
+    /// Peak resident set size (VmHWM) in MiB.
+    fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Enrolls one presidium key per client with the demo authority's key, over the API.
+async fn enroll(base: &str, keys: &[SigningKey]) -> anyhow::Result<()> {
+    let mut conn = Conn::open(base).await?;
+    let health = conn.get_json("/healthz").await?;
+    if health["origin"] != hd::ORIGIN {
+        bail!(
+            "the server's ledger is {}, not the demo's {}: start it over `congress-ledger demo --ledger DIR`",
+            health["origin"],
+            hd::ORIGIN
+        );
+    }
+    let authority = hd::keys().authority;
+    for (i, key) in keys.iter().enumerate() {
+        let head = conn.get_json("/v1/streams/ledger?from=0&limit=1").await?;
+        let version = head["next_version"].as_u64().context("next_version")?;
+        let prev: Hash = head["head"].as_str().context("head")?.parse()?;
+        let payload = compose::enrollment(
+            &key.verifying_key().to_bytes(),
+            &format!("Đoàn Chủ tịch tải {i}"),
+            &["presidium"],
+            "congress/",
+            hd_time(),
+            None,
+        );
+        let event = compose::event(
+            hd::ORIGIN,
+            "ledger",
+            version,
+            prev,
+            "key.enrolled",
+            1,
+            hd_time(),
+            &authority,
+            &payload,
+        )?;
+        let (status, body) = conn
+            .send(Method::POST, "/v1/events", Bytes::from(event.into_bytes()))
+            .await?;
+        if status != StatusCode::CREATED {
+            bail!(
+                "enrolling key {i}: {status} {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn hd_time() -> i64 {
+    ledger::scenarios::vn_time(2020, 6, 7, 9, 0)
+}
+
+/// Each client's events, signed in order on its own stream, on every core.
+fn sign_all(run: &str, keys: &[SigningKey], per_client: usize) -> Vec<(String, Vec<Bytes>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out: Vec<(String, Vec<Bytes>)> = Vec::with_capacity(keys.len());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = keys
+            .chunks(keys.len().div_ceil(threads))
+            .enumerate()
+            .map(|(chunk, keys)| {
+                s.spawn(move || {
+                    keys.iter()
+                        .enumerate()
+                        .map(|(j, key)| {
+                            let i = chunk * keys.len() + j;
+                            let stream = format!("congress/load-{run}-{i}/2025-2030");
+                            let mut prev = Hash::ZERO;
+                            let events = (0..per_client as u64)
+                                .map(|v| {
+                                    let e = motion(&stream, v, prev, key);
+                                    prev = e.hash();
+                                    Bytes::from(e.into_bytes())
+                                })
+                                .collect();
+                            (stream, events)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(_) => panic!("a signing thread failed"),
+            }
+        }
+    });
+    out
+}
+
+fn motion(stream: &str, version: u64, prev: Hash, key: &SigningKey) -> ledger::SignedEvent {
+    let payload = json!({"motion": format!("m-{version}"), "subject": "resolution",
+        "text": "Thông qua Nghị quyết Đại hội đại biểu Đảng bộ nhiệm kỳ 2025–2030",
+        "method": "show_of_hands", "present": 297, "for": 290, "against": 3, "abstain": 4,
+        "adopted": true, "refs": []});
+    match compose::event(
+        hd::ORIGIN,
+        stream,
+        version,
+        prev,
+        "motion.decided",
+        1,
+        hd_time() + version as i64,
+        key,
+        &payload,
+    ) {
+        Ok(e) => e,
+        Err(e) => panic!("signing a load event: {e}"),
+    }
+}
+
+/// What one client did.
+#[derive(Default)]
+struct ClientRun {
+    /// Position acknowledged for each version sent, in order.
+    acked: Vec<u64>,
+    latencies_us: Vec<u32>,
+    errors: u64,
+    first_error: Option<String>,
+    ran_out: bool,
+}
+
+async fn client(base: String, events: Arc<Vec<Bytes>>, deadline: Instant) -> ClientRun {
+    let mut run = ClientRun::default();
+    let mut conn = match Conn::open(&base).await {
+        Ok(c) => c,
+        Err(e) => {
+            run.errors += 1;
+            run.first_error = Some(e.to_string());
+            return run;
+        }
+    };
+    let mut next = 0;
+    let mut retries = 0;
+    while Instant::now() < deadline {
+        let Some(event) = events.get(next) else {
+            run.ran_out = true;
+            break;
+        };
+        let started = Instant::now();
+        let result = conn.send(Method::POST, "/v1/events", event.clone()).await;
+        run.latencies_us
+            .push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        let position = match &result {
+            Ok((s, body)) if *s == StatusCode::CREATED || *s == StatusCode::OK => {
+                serde_json::from_slice::<Value>(body)
+                    .ok()
+                    .and_then(|v| v["position"].as_u64())
+            }
+            _ => None,
+        };
+        match position {
+            Some(p) => {
+                run.acked.push(p);
+                next += 1;
+                retries = 0;
+            }
+            None => {
+                run.errors += 1;
+                if run.first_error.is_none() {
+                    run.first_error = Some(match result {
+                        Ok((s, body)) => format!("{s} {}", String::from_utf8_lossy(&body)),
+                        Err(e) => e.to_string(),
+                    });
+                }
+                // The same bytes again: a retry of a stored event is answered 200. A client
+                // whose event keeps failing stops, since the rest of its stream follows it.
+                retries += 1;
+                if retries == 3 {
+                    break;
+                }
+                if let Ok(c) = Conn::open(&base).await {
+                    conn = c;
+                }
+            }
+        }
+    }
+    run
+}
+
+/// Every acknowledged event is at its acknowledged position with the bytes sent; returns the
+/// number that are not (lost) and the number stored beyond the acknowledged ones.
+async fn check(
+    base: &str,
+    stream: &str,
+    events: &[Bytes],
+    acked: &[u64],
+) -> anyhow::Result<(u64, u64)> {
+    let mut conn = Conn::open(base).await?;
+    let (mut lost, mut extra, mut from) = (0u64, 0u64, 0usize);
+    let mut seen = 0usize;
+    loop {
+        let page = conn
+            .get_json(&format!("/v1/streams/{stream}?from={from}&limit=1000"))
+            .await?;
+        let items = page["events"].as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            break;
+        }
+        for e in &items {
+            let version = e["version"].as_u64().unwrap_or(u64::MAX) as usize;
+            match acked.get(version) {
+                Some(&position) => {
+                    seen += 1;
+                    let same_bytes =
+                        e["signed_hex"].as_str() == Some(hex::encode(&events[version]).as_str());
+                    if e["position"].as_u64() != Some(position) || !same_bytes {
+                        lost += 1;
+                    }
+                }
+                None => extra += 1,
+            }
+        }
+        from += items.len();
+    }
+    lost += (acked.len() - seen.min(acked.len())) as u64;
+    Ok((lost, extra))
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i] as f64 / 1000.0
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut server = Server::start(&args)?;
+    let run_id = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos()
+    );
+    let keys: Vec<SigningKey> = (0..args.clients)
+        .map(|i| demo_key(&format!("load/{run_id}/{i}")))
+        .collect();
+    runtime.block_on(enroll(&server.base, &keys))?;
+    let per_client = args.events.unwrap_or(
+        ((40_000.0 * args.seconds) as usize)
+            .div_ceil(args.clients)
+            .max(16),
+    );
+    let signing = Instant::now();
+    let streams = sign_all(&run_id, &keys, per_client);
+    let signed_in = signing.elapsed();
+
+    let rss_before = server.peak_rss_mib();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(args.seconds);
+    let events: Vec<Arc<Vec<Bytes>>> = streams.iter().map(|(_, e)| Arc::new(e.clone())).collect();
+    let runs: Vec<ClientRun> = runtime.block_on(async {
+        let tasks: Vec<_> = events
+            .iter()
+            .map(|e| tokio::spawn(client(server.base.clone(), e.clone(), deadline)))
+            .collect();
+        let mut runs = Vec::new();
+        for t in tasks {
+            runs.push(t.await.unwrap_or_default());
+        }
+        runs
+    });
+    let elapsed = started.elapsed();
+
+    let (mut lost, mut extra) = (0, 0);
+    for ((stream, evs), r) in streams.iter().zip(&runs) {
+        let (l, x) = runtime.block_on(check(&server.base, stream, evs, &r.acked))?;
+        lost += l;
+        extra += x;
+    }
+    let rss = server.peak_rss_mib();
+    server.stop();
+
+    let acked: u64 = runs.iter().map(|r| r.acked.len() as u64).sum();
+    let errors: u64 = runs.iter().map(|r| r.errors).sum();
+    let ran_out = runs.iter().filter(|r| r.ran_out).count();
+    let first_error = runs.iter().find_map(|r| r.first_error.clone());
+    let mut lat: Vec<u32> = runs
+        .iter()
+        .flat_map(|r| r.latencies_us.iter().copied())
+        .collect();
+    lat.sort_unstable();
+    let figures = json!({
+        "clients": args.clients,
+        "seconds": elapsed.as_secs_f64(),
+        "acknowledged": acked,
+        "appends_per_s": acked as f64 / elapsed.as_secs_f64(),
+        "p50_ms": percentile(&lat, 0.50),
+        "p99_ms": percentile(&lat, 0.99),
+        "max_ms": lat.last().map_or(0.0, |&m| m as f64 / 1000.0),
+        "errors": errors,
+        "first_error": first_error,
+        "lost": lost,
+        "stored_unacknowledged": extra,
+        "clients_out_of_events": ran_out,
+        "server_peak_rss_mib": rss,
+        "server_rss_before_mib": rss_before,
+        "event_bytes": streams.first().and_then(|(_, e)| e.first()).map_or(0, |e| e.len()),
+        "signed_in_advance": per_client * args.clients,
+        "signing_seconds": signed_in.as_secs_f64(),
+    });
+    if args.json {
+        println!("{figures}");
+    } else {
+        println!(
+            "HTTP load: {} clients, POST /v1/events for {:.1}s ({} B events, signed in advance)",
+            args.clients,
+            elapsed.as_secs_f64(),
+            figures["event_bytes"]
+        );
+        println!(
+            "  appends/s            {:>10.0}   target ≥ 15,000",
+            figures["appends_per_s"].as_f64().unwrap_or(0.0)
+        );
+        println!(
+            "  latency p50/p99/max  {:>7.2} / {:.2} / {:.2} ms   target p99 ≤ 20 ms",
+            figures["p50_ms"].as_f64().unwrap_or(0.0),
+            figures["p99_ms"].as_f64().unwrap_or(0.0),
+            figures["max_ms"].as_f64().unwrap_or(0.0)
+        );
+        println!("  acknowledged         {acked:>10}");
+        println!(
+            "  errors               {errors:>10}{}",
+            first_error
+                .map(|e| format!("   first: {e}"))
+                .unwrap_or_default()
+        );
+        println!("  lost acknowledgements{lost:>10}   (each acknowledged event read back at its position, byte for byte)");
+        println!(
+            "  server peak RSS      {:>10}",
+            rss.map_or("unknown (give --pid)".to_string(), |r| format!(
+                "{r:.1} MiB"
+            ))
+        );
+        if ran_out > 0 {
+            println!("  {ran_out} clients used up their pre-signed events: raise --events");
+        }
+    }
+    if lost > 0 {
+        bail!("{lost} acknowledged events are not stored as acknowledged");
+    }
+    Ok(())
+}
