@@ -107,8 +107,18 @@ pub async fn append(
             "the body is empty: send the signed event's bytes (application/octet-stream)",
         ));
     }
-    let st = state.clone();
-    let result = blocking(move || st.ledger.append(bytes).map_err(Problem::from)).await;
+    // Decoding and the signature check run here, briefly; the wait for durability holds no
+    // thread: the ledger calls back when the group is on disk.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let result = match state.ledger.submit_then(bytes, move |answer| {
+        let _ = tx.send(answer);
+    }) {
+        Ok(()) => match rx.await {
+            Ok(answer) => answer.map_err(Problem::from),
+            Err(_) => Err(Problem::from(ledger::AppendError::Closed)),
+        },
+        Err(e) => Err(Problem::from(e)),
+    };
     let m = &state.metrics;
     match result {
         Ok(a) => {

@@ -216,6 +216,23 @@ impl Ledger {
     /// if one is refused the ones after it in the same stream are refused too (their `prev`
     /// no longer matches).
     pub fn submit(&self, bytes: Vec<u8>) -> Result<Ticket, AppendError> {
+        let (reply, answer) = bounded(1);
+        self.enqueue(bytes, writer::Reply::Channel(reply))?;
+        Ok(Ticket { answer })
+    }
+
+    /// As [`Ledger::submit`], but the answer is handed to `done` (on the ledger's thread that
+    /// makes the entry durable: it must return quickly) instead of a ticket to wait on. Checks
+    /// made before the event is queued are returned at once, and `done` is then not called.
+    pub fn submit_then(
+        &self,
+        bytes: Vec<u8>,
+        done: impl FnOnce(Result<Appended, AppendError>) + Send + 'static,
+    ) -> Result<(), AppendError> {
+        self.enqueue(bytes, writer::Reply::Call(Box::new(done)))
+    }
+
+    fn enqueue(&self, bytes: Vec<u8>, reply: writer::Reply<Appended>) -> Result<(), AppendError> {
         let event = SignedEvent::decode(bytes)?;
         if event.body().ledger != self.shared.origin {
             return Err(AppendError::WrongLedger {
@@ -238,15 +255,13 @@ impl Ledger {
                 crate::crypto::SignatureError::Invalid,
             ));
         }
-        let (reply, answer) = bounded(1);
         let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
         submit
             .send(writer::Job::Append {
                 event: Box::new(event),
                 reply,
             })
-            .map_err(|_| AppendError::Closed)?;
-        Ok(Ticket { answer })
+            .map_err(|_| AppendError::Closed)
     }
 
     /// Validates the payload against its kind's schema (a correction's replacement against the
@@ -295,7 +310,9 @@ impl Ledger {
         };
         let (reply, answer) = bounded(1);
         submit
-            .send(writer::Job::Checkpoint { reply })
+            .send(writer::Job::Checkpoint {
+                reply: writer::Reply::Channel(reply),
+            })
             .map_err(|_| AppendError::Closed)?;
         answer.recv().map_err(|_| AppendError::Closed)?
     }

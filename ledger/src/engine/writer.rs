@@ -36,7 +36,25 @@ use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
 use crate::storage::index::{Batch, BucketRecord, Head, Location, Marker};
 use crate::storage::{frame, segment, StorageError};
 
-pub(crate) type Reply<T> = Sender<Result<T, AppendError>>;
+/// Where an answer goes: a channel a thread waits on, or a function called with it (for
+/// callers that must not block a thread per append, such as an async server).
+pub(crate) enum Reply<T> {
+    Channel(Sender<Result<T, AppendError>>),
+    Call(Box<dyn FnOnce(Result<T, AppendError>) + Send>),
+}
+
+impl<T> Reply<T> {
+    /// Delivers the answer; Err when nobody waits for it any more (ignored by the callers).
+    pub(crate) fn send(self, answer: Result<T, AppendError>) -> Result<(), ()> {
+        match self {
+            Reply::Channel(tx) => tx.send(answer).map_err(|_| ()),
+            Reply::Call(f) => {
+                f(answer);
+                Ok(())
+            }
+        }
+    }
+}
 
 pub(crate) enum Job {
     Append {
