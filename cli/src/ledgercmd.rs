@@ -142,7 +142,7 @@ type Answer = Result<serde_json::Value, String>;
 impl Target {
     fn connect(args: &AppendArgs) -> anyhow::Result<Target> {
         if let Some(server) = &args.server {
-            let base = server.trim_end_matches('/').to_string();
+            let base = crate::text::server_base(server)?;
             let health: serde_json::Value = ureq::get(&format!("{base}/healthz"))
                 .call()
                 .with_context(|| format!("reaching {base}"))?
@@ -620,7 +620,8 @@ fn proof_export_remote(
     position: Option<u64>,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let base = server.trim_end_matches('/');
+    let base = crate::text::server_base(server)?;
+    let base = base.as_str();
     if out.exists() {
         bail!("{} already exists; choose a new file", out.display());
     }

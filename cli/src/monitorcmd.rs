@@ -46,6 +46,9 @@ pub struct MonitorArgs {
     json: bool,
 }
 
+/// With `--once`, how many checkpoint fetches in a row may fail before giving up.
+const ONCE_ATTEMPTS: u32 = 5;
+
 /// What the subscription thread hands over.
 enum Fed {
     Entry(Box<Entry>),
@@ -59,7 +62,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let log_key = VerifierKey::parse(&args.log_key)
         .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
     let policy = crate::verifycmd::witness_policy(&args.witnesses, args.quorum)?;
-    let base = args.server.trim_end_matches('/').to_string();
+    let base = crate::text::server_base(&args.server)?;
     let (mut monitor, alarms) = Monitor::open(
         log_key,
         policy,
@@ -74,6 +77,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let interval = Duration::from_secs(args.interval.max(1));
     let mut last_check = Instant::now() - interval;
     let mut batch: Vec<Entry> = Vec::with_capacity(CHUNK);
+    let mut failures = 0;
     loop {
         let wait = interval.saturating_sub(last_check.elapsed());
         match feed.recv_timeout(wait) {
@@ -112,8 +116,18 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         }
         last_check = Instant::now();
         let note = match fetch_checkpoint(&base) {
-            Ok(n) => n,
+            Ok(n) => {
+                failures = 0;
+                n
+            }
             Err(e) => {
+                failures += 1;
+                // Following goes on through outages; a one-shot check reports one instead.
+                if args.once && failures >= ONCE_ATTEMPTS {
+                    return Err(e.context(format!(
+                        "{ONCE_ATTEMPTS} attempts in a row failed; is the server running?"
+                    )));
+                }
                 out.lost(&format!("{e:#}"));
                 continue;
             }

@@ -44,3 +44,15 @@ pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(ExitCode::SUCCESS)
 }
+
+/// A `--server` argument as a base URL without its trailing slash; refused unless it starts
+/// with `http://` or `https://`, since a bare `host:port` would only fail later, and vaguely.
+pub fn server_base(server: &str) -> anyhow::Result<String> {
+    let base = server.trim_end_matches('/');
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        anyhow::bail!(
+            "--server `{server}` is not a URL: write it with its scheme, e.g. http://{server}"
+        );
+    }
+    Ok(base.to_string())
+}

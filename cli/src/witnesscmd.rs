@@ -162,7 +162,7 @@ impl Source {
         consistency: Option<PathBuf>,
     ) -> anyhow::Result<Source> {
         match (server, checkpoint) {
-            (Some(s), _) => Ok(Source::Server(s.trim_end_matches('/').to_string())),
+            (Some(s), _) => Ok(Source::Server(crate::text::server_base(&s)?)),
             (None, Some(checkpoint)) => Ok(Source::Files {
                 checkpoint,
                 consistency,
