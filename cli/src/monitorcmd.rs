@@ -1,7 +1,9 @@
 //! `monitor`: follow a server's log through its subscription, verify every entry and every
 //! checkpoint it serves, keep a verified replica, and report what is found as it appears.
 //! Exit codes: 0 stopped cleanly (`--once`: caught up and verified), 1 an integrity failure
-//! or a fork, 2 bad usage or the server unusable.
+//! or a fork (or, with `--once`, a last checkpoint short of the witness policy), 2 bad usage
+//! or the server unusable. Everything verified is durable in the mirror as it arrives, so
+//! Ctrl-C stops it at any moment and the next run resumes from the mirror.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -78,6 +80,8 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let mut last_check = Instant::now() - interval;
     let mut batch: Vec<Entry> = Vec::with_capacity(CHUNK);
     let mut failures = 0;
+    // The checkpoint size last reported: progress is printed when it moves.
+    let mut reported = None;
     loop {
         let wait = interval.saturating_sub(last_check.elapsed());
         match feed.recv_timeout(wait) {
@@ -139,12 +143,19 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         if out.alarms(&alarms) {
             return Ok(ExitCode::from(1));
         }
-        out.progress(&monitor);
-        let caught_up = monitor
-            .held()
-            .is_some_and(|h| h.checkpoint.size == monitor.size());
+        let unwitnessed = alarms
+            .iter()
+            .any(|a| matches!(a, Alarm::Unwitnessed { .. }));
+        let held = monitor.held().map(|h| h.checkpoint.size);
+        if held != reported {
+            out.progress(&monitor);
+            reported = held;
+        }
+        let caught_up = held == Some(monitor.size());
         if args.once && caught_up {
-            return Ok(ExitCode::SUCCESS);
+            // For a script, a checkpoint short of its witnesses is a failed check, as in
+            // `verify --witness`.
+            return Ok(ExitCode::from(if unwitnessed { 1 } else { 0 }));
         }
     }
 }

@@ -319,6 +319,16 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
         run(&args)
     };
 
+    // A first run against a server that is down gives up (exit 2) and leaves a mirror the
+    // next run can start from.
+    let out = monitor("http://127.0.0.1:1", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is the server running?"),
+        "{}",
+        stderr(&out)
+    );
+
     let server = Server::start(Path::new(&ledger));
     let (_, served) = get(&server.url("/v1/checkpoint"));
     let out = monitor(&server.base, &["--json"]);
@@ -331,7 +341,13 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
     // the uncosigned checkpoint is reported (not a failure of the log).
     let (_, w) = witness(dir.path(), "ubkt.example");
     let out = monitor(&server.base, &["--witness", &w]);
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(
         stdout(&out).contains("short of witnesses, size 249"),
         "{}",

@@ -77,8 +77,18 @@ pub(crate) fn parse_vkey(text: &str, alg: u8) -> Result<(String, [u8; 4], [u8; 3
         .decode(key_b64)
         .map_err(|e| NoteError::BadKey(format!("key is not base64: {e}")))?;
     if raw.len() != 33 || raw[0] != alg {
+        // The two kinds of key look alike; say which one was given where the other was due.
+        let hint = match (raw.first(), alg) {
+            (Some(0x04), 0x01) if raw.len() == 33 => {
+                "; this is a witness key: give the log's key here (`congress-ledger checkpoint --ledger DIR --json` prints it as log_key)"
+            }
+            (Some(0x01), 0x04) if raw.len() == 33 => {
+                "; this is a log or signer key: a witness's key is the one `congress-ledger witness key --key FILE --name NAME` prints"
+            }
+            _ => "",
+        };
         return Err(NoteError::BadKey(format!(
-            "key must be 0x{alg:02x} followed by a 32-byte Ed25519 public key"
+            "key must be 0x{alg:02x} followed by a 32-byte Ed25519 public key{hint}"
         )));
     }
     let mut public = [0u8; 32];
