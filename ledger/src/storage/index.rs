@@ -286,17 +286,22 @@ impl Index {
                 .cache_capacity(cache_bytes)
                 .mode(sled::Mode::HighThroughput)
                 .open();
+            // sled reports the lock held elsewhere either as WouldBlock or in its message.
+            let locked = |e: &sled::Error| match e {
+                sled::Error::Io(io) => {
+                    io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("could not acquire lock")
+                }
+                _ => false,
+            };
             match opened {
                 Ok(db) => return Ok(Index { db }),
-                Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        && std::time::Instant::now() < deadline =>
-                {
+                Err(e) if locked(&e) && std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                Err(e) if locked(&e) => {
                     return Err(StorageError::Index(format!(
-                        "{} is in use by another process (is a server running on this ledger?)",
+                        "{} is in use by another process (a server or a monitor on this ledger?): stop it, or read the ledger through that server's API",
                         path.display()
                     )))
                 }
