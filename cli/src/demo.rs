@@ -20,6 +20,11 @@ pub struct DemoArgs {
     /// removed afterwards.
     #[arg(long)]
     ledger: Option<PathBuf>,
+    /// Also write the demo bodies' signing keys here (a new directory: `authority.key`,
+    /// `presidium.key`, `counting.key`, …), to go on appending acts to the demo ledger. They
+    /// are derived from public labels: for trying the tool, never for a real record.
+    #[arg(long)]
+    keys_out: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -30,6 +35,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .ledger
         .clone()
         .unwrap_or_else(|| temp.path().join("hai-duong-2020"));
+    if let Some(out) = &args.keys_out {
+        write_keys(out)?;
+    }
     let scenario = hai_duong_2020::build().context("building the scenario")?;
     let ledger = scenario.create_ledger(&dir, Options::default())?;
     let note = ledger.sign_checkpoint()?;
@@ -195,5 +203,29 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
         both("phát hiện", "findings"),
         rules.join(", ")
     );
+    Ok(())
+}
+
+/// The demo bodies' keys, one file each (mode 0600), into a new directory.
+fn write_keys(out: &std::path::Path) -> anyhow::Result<()> {
+    if out.exists() {
+        anyhow::bail!(
+            "{} already exists; choose a new directory for the keys",
+            out.display()
+        );
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let k = hai_duong_2020::keys();
+    for (name, key) in [
+        ("authority", &k.authority),
+        ("superior", &k.superior),
+        ("convener", &k.convener),
+        ("presidium", &k.presidium),
+        ("credentials", &k.credentials),
+        ("counting", &k.counting),
+        ("inspection", &k.inspection),
+    ] {
+        ledger::keys::write(&out.join(format!("{name}.key")), key)?;
+    }
     Ok(())
 }

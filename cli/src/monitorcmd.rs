@@ -72,6 +72,8 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         ledger::Options::default().segment_bytes,
     )?;
     let out = Output { json: args.json };
+    // The size of the last checkpoint found short of the witness policy.
+    let mut short = unwitnessed(&alarms, None);
     if out.alarms(&alarms) {
         return Ok(ExitCode::from(1));
     }
@@ -101,6 +103,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
                 batch.retain(|e| e.position >= monitor.size());
                 let alarms = monitor.push(&batch)?;
                 batch.clear();
+                short = unwitnessed(&alarms, short);
                 if out.alarms(&alarms) {
                     return Ok(ExitCode::from(1));
                 }
@@ -143,21 +146,31 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         if out.alarms(&alarms) {
             return Ok(ExitCode::from(1));
         }
-        let unwitnessed = alarms
-            .iter()
-            .any(|a| matches!(a, Alarm::Unwitnessed { .. }));
+        short = unwitnessed(&alarms, short);
         let held = monitor.held().map(|h| h.checkpoint.size);
         if held != reported {
             out.progress(&monitor);
             reported = held;
         }
-        let caught_up = held == Some(monitor.size());
+        let caught_up = held == Some(monitor.size()) && !monitor.is_behind();
         if args.once && caught_up {
             // For a script, a checkpoint short of its witnesses is a failed check, as in
             // `verify --witness`.
-            return Ok(ExitCode::from(if unwitnessed { 1 } else { 0 }));
+            return Ok(ExitCode::from(if short == held { 1 } else { 0 }));
         }
     }
+}
+
+/// The size of the last checkpoint `alarms` find short of the witness policy, else `before`.
+fn unwitnessed(alarms: &[Alarm], before: Option<u64>) -> Option<u64> {
+    alarms
+        .iter()
+        .rev()
+        .find_map(|a| match a {
+            Alarm::Unwitnessed { size, .. } => Some(*size),
+            _ => None,
+        })
+        .or(before)
 }
 
 fn fetch_checkpoint(base: &str) -> anyhow::Result<String> {

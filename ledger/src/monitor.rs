@@ -200,6 +200,11 @@ impl Monitor {
         self.held.as_ref()
     }
 
+    /// Whether a checkpoint was shown that the entries have not reached yet.
+    pub fn is_behind(&self) -> bool {
+        !self.ahead.is_empty()
+    }
+
     pub fn is_broken(&self) -> bool {
         self.broken
     }
@@ -208,20 +213,43 @@ impl Monitor {
     /// them durably. Returns what they set off.
     pub fn push(&mut self, entries: &[Entry]) -> Result<Vec<Alarm>, MonitorError> {
         let bytes: Vec<Vec<u8>> = entries.iter().map(Entry::encode).collect();
-        let mut alarms = self.verify(&bytes);
-        if let Some(log) = self.mirror.as_mut() {
-            // Only what verified: the entries before an integrity failure, if any.
-            let keep = self.verifier.entries().saturating_sub(log.size()) as usize;
-            for e in bytes.iter().take(keep) {
-                log.push(e)?;
+        let mut alarms = Vec::new();
+        let mut start = 0;
+        while start < bytes.len() && !self.broken {
+            // Up to the next checkpoint waiting for its entries, so that it is judged at its
+            // exact size, by its root.
+            let verified = self.verifier.entries();
+            let stop = self
+                .ahead
+                .iter()
+                .map(|n| n.checkpoint.size)
+                .filter(|&size| size > verified)
+                .min();
+            let end = stop.map_or(bytes.len(), |size| {
+                (start + (size - verified) as usize).min(bytes.len())
+            });
+            let piece = &bytes[start..end];
+            start = end;
+            alarms.extend(self.verify(piece));
+            if let Some(log) = self.mirror.as_mut() {
+                // Only what verified: the entries before an integrity failure, if any.
+                let keep = self.verifier.entries().saturating_sub(log.size()) as usize;
+                for e in piece.iter().take(keep) {
+                    log.push(e)?;
+                }
+                log.sync()?;
             }
-            log.sync()?;
-        }
-        let ahead = std::mem::take(&mut self.ahead);
-        for note in ahead {
-            alarms.extend(self.checkpoint(&note.encode(), &|_, _| {
-                Err("the entries up to it are verified here".into())
-            }));
+            let reached = self.verifier.entries();
+            let (due, waiting): (Vec<SignedNote>, Vec<SignedNote>) =
+                std::mem::take(&mut self.ahead)
+                    .into_iter()
+                    .partition(|n| n.checkpoint.size <= reached);
+            self.ahead = waiting;
+            for note in due {
+                alarms.extend(self.checkpoint(&note.encode(), &|_, _| {
+                    Err("the entries up to it are verified here".into())
+                }));
+            }
         }
         Ok(alarms)
     }
@@ -288,9 +316,10 @@ impl Monitor {
     }
 
     /// Checks a checkpoint the server showed: signed by the log, under the witness policy
-    /// (when one is set), consistent with the one held before (`proof(old, new)` fetches a
-    /// consistency proof from the server), and with the entries verified here. One ahead of
-    /// the entries is kept and checked once they arrive.
+    /// (when one is set), and consistent with the entries verified here — its root at their
+    /// size, or a consistency proof (`proof(old, new)` fetches one from the server) from its
+    /// size to theirs. One ahead of the entries is kept and checked once they arrive. Since
+    /// every checkpoint held passed the same check, each is consistent with the ones before.
     pub fn checkpoint(
         &mut self,
         note_text: &str,
@@ -321,41 +350,8 @@ impl Monitor {
                 note: note_text.to_string(),
             }];
         }
-        // Against the checkpoint held: same size means same root; larger must extend it.
-        if let Some(held) = &self.held {
-            let h = &held.checkpoint;
-            let verdict = if cp.size < h.size {
-                Ok(())
-            } else if cp.size == h.size {
-                if cp.root == h.root {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "two checkpoints of size {} with different roots ({} and {})",
-                        cp.size, h.root, cp.root
-                    ))
-                }
-            } else {
-                proof(h.size, cp.size).and_then(|p| {
-                    merkle::verify_consistency(h.size, cp.size, &h.root, &cp.root, &p).map_err(
-                        |e| {
-                            format!(
-                                "the checkpoint of size {} does not extend the one of size {} held before: {e}",
-                                cp.size, h.size
-                            )
-                        },
-                    )
-                })
-            };
-            if let Err(detail) = verdict {
-                self.broken = true;
-                return vec![Alarm::Fork {
-                    detail,
-                    held_note: held.encode(),
-                    offered_note: note.encode(),
-                }];
-            }
-        }
+        // Every checkpoint held was checked against the entries verified here, so checking
+        // this one against the same entries also shows it consistent with the one held.
         // Against the entries verified here.
         let verified = self.verifier.entries();
         let ours = self.verifier.root();

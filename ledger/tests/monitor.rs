@@ -130,3 +130,32 @@ fn a_checkpoint_that_contradicts_the_entries_or_the_one_held_is_a_fork() {
     }
     assert!(monitor.is_broken());
 }
+
+/// A checkpoint shown before its entries is judged at exactly its size, even when the entries
+/// arrive in one batch that goes past it.
+#[test]
+fn a_checkpoint_ahead_of_the_entries_is_judged_inside_a_longer_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), Options::default());
+    let note = ledger.sign_checkpoint().unwrap();
+    for i in 0..4 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+    }
+    let mirror = dir.path().join("mirror");
+    let (mut monitor, _) = Monitor::open(log_vkey(&k), None, Some(&mirror), 1 << 20).unwrap();
+    let no_proofs = |_: u64, _: u64| -> Result<Vec<ledger::Hash>, String> {
+        Err("the server is not asked".into())
+    };
+    assert!(monitor.checkpoint(&note.encode(), &no_proofs).is_empty());
+    let alarms = monitor.push(&entries(&ledger)).unwrap();
+    assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
+    assert_eq!(monitor.held(), Some(&note));
+    assert_eq!(monitor.size(), ledger.size());
+    drop(monitor);
+    // The mirror kept that checkpoint with its entries.
+    let (monitor, alarms) = Monitor::open(log_vkey(&k), None, Some(&mirror), 1 << 20).unwrap();
+    assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
+    assert_eq!(monitor.held(), Some(&note));
+}

@@ -14,9 +14,15 @@ use common::{http, run, stderr, stdout, Server};
 /// so at the same size they have different roots: what a forking operator would show.
 fn demo(dir: &Path) -> String {
     let ledger = dir.join("demo");
-    assert!(run(&["demo", "--ledger", ledger.to_str().unwrap()])
-        .status
-        .success());
+    let keys = dir.join("keys");
+    let out = run(&[
+        "demo",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--keys-out",
+        keys.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
     ledger.to_str().unwrap().to_string()
 }
 
@@ -337,7 +343,32 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
         serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
     assert_eq!(last["progress"]["verified"], 249);
     assert_eq!(last["progress"]["checkpoint"], 249);
-    // Following again from the mirror: verified afresh, nothing new; under a witness policy
+    // An act appended meanwhile (with the demo's presidium key) reaches the mirror.
+    std::fs::write(
+        dir.path().join("motion.json"),
+        r#"{"motion": "b-1", "subject": "other", "text": "Biểu quyết số 1", "method": "show_of_hands", "present": 297, "for": 297, "against": 0, "abstain": 0, "adopted": true, "refs": []}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "append",
+        "--server",
+        &server.base,
+        "--key",
+        dir.path().join("keys/presidium.key").to_str().unwrap(),
+        "--stream",
+        "congress/hd.tp-haiduong/2020-2025",
+        "--kind",
+        "motion.decided",
+        "--time",
+        "2020-06-07T11:10:00+07:00",
+        "--payload",
+        dir.path().join("motion.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let served = wait_for(&server.url("/v1/checkpoint"), "a checkpoint of 250", |n| {
+        n.lines().nth(1) == Some("250")
+    });
+    // Following again from the mirror: verified afresh, the new act fetched; under a witness policy
     // the uncosigned checkpoint is reported (not a failure of the log).
     let (_, w) = witness(dir.path(), "ubkt.example");
     let out = monitor(&server.base, &["--witness", &w]);
@@ -349,7 +380,7 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains("short of witnesses, size 249"),
+        stdout(&out).contains("short of witnesses, size 250"),
         "{}",
         stdout(&out)
     );
@@ -361,7 +392,7 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
     let health: serde_json::Value = serde_json::from_str(&health).unwrap();
     assert_eq!(
         (health["mirror"].as_bool(), health["size"].as_u64()),
-        (Some(true), Some(249))
+        (Some(true), Some(250))
     );
     let (_, note) = get(&replica.url("/v1/checkpoint"));
     assert_eq!(note, served);
@@ -382,9 +413,9 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
     );
     let text = stdout(&out);
     assert!(text.contains("FORKED LOG"), "{text}");
-    assert_eq!(
-        text.matches("\n249\n").count(),
-        2,
+    // Both notes: the one held (250, the honest log) and the fork's (249).
+    assert!(
+        text.contains("\n250\n") && text.contains("\n249\n"),
         "both notes shown: {text}"
     );
     drop(fork_server);
