@@ -336,7 +336,7 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
     );
 
     let server = Server::start(Path::new(&ledger));
-    let (_, served) = get(&server.url("/v1/checkpoint"));
+
     let out = monitor(&server.base, &["--json"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let last: serde_json::Value =
