@@ -54,6 +54,9 @@ async fn add_checkpoint(State(service): State<Arc<WitnessService>>, body: String
         Ok(r) => r,
         Err(e) => return text(StatusCode::BAD_REQUEST, "text/plain", format!("{e}\n")),
     };
+    let (origin, size) = ledger::SignedNote::parse(&request.note)
+        .map(|n| (n.checkpoint.origin, n.checkpoint.size))
+        .unwrap_or_default();
     let outcome = tokio::task::spawn_blocking(move || {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -72,7 +75,10 @@ async fn add_checkpoint(State(service): State<Arc<WitnessService>>, body: String
     .await;
     let plain = "text/plain; charset=utf-8";
     match outcome {
-        Ok(Ok(line)) => text(StatusCode::OK, plain, line.line()),
+        Ok(Ok(line)) => {
+            tracing::info!(origin = %origin, size, "checkpoint cosigned");
+            text(StatusCode::OK, plain, line.line())
+        }
         Ok(Err(refusal)) => {
             tracing::warn!(%refusal, "add-checkpoint refused");
             match refusal {
