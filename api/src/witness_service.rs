@@ -119,9 +119,5 @@ pub async fn serve(
     bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    bound(listener.local_addr()?);
-    axum::serve(listener, router(service))
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::serve_router(router(service), addr, bound, shutdown).await
 }

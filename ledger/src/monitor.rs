@@ -246,7 +246,8 @@ impl Monitor {
                     .partition(|n| n.checkpoint.size <= reached);
             self.ahead = waiting;
             for note in due {
-                alarms.extend(self.checkpoint(&note.encode(), &|_, _| {
+                // Signature and origin were checked when it was shown; its size is reached.
+                alarms.extend(self.judge(note, &|_, _| {
                     Err("the entries up to it are verified here".into())
                 }));
             }
@@ -341,18 +342,26 @@ impl Monitor {
                 }];
             }
         };
-        let cp = &note.checkpoint;
-        let mut alarms = Vec::new();
-        if cp.origin != self.log_key.name {
+        if note.checkpoint.origin != self.log_key.name {
             self.broken = true;
             return vec![Alarm::BadCheckpoint {
-                detail: format!("the checkpoint is of `{}`", cp.origin),
+                detail: format!("the checkpoint is of `{}`", note.checkpoint.origin),
                 note: note_text.to_string(),
             }];
         }
-        // Every checkpoint held was checked against the entries verified here, so checking
-        // this one against the same entries also shows it consistent with the one held.
-        // Against the entries verified here.
+        self.judge(note, proof)
+    }
+
+    /// A checkpoint validly signed by the log, against the entries verified here. Every
+    /// checkpoint held passed this same check, so passing it also shows the checkpoint
+    /// consistent with the one held.
+    fn judge(
+        &mut self,
+        note: SignedNote,
+        proof: &dyn Fn(u64, u64) -> Result<Vec<Hash>, String>,
+    ) -> Vec<Alarm> {
+        let cp = &note.checkpoint;
+        let mut alarms = Vec::new();
         let verified = self.verifier.entries();
         let ours = self.verifier.root();
         let verdict = if cp.size == verified {

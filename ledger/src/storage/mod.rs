@@ -4,6 +4,7 @@
 pub mod checkpoints;
 pub mod cosignatures;
 pub mod frame;
+pub mod history;
 pub mod index;
 pub mod mirror;
 pub mod segment;
