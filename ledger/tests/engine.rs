@@ -552,8 +552,10 @@ fn a_damaged_earlier_frame_refuses_to_open_and_names_the_entry_and_file() {
 fn a_deleted_index_is_rebuilt_identically() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("l");
+    // Runs of 8 positions: the 44 entries cross five run boundaries and three merges.
     let options = Options {
         segment_bytes: 4 * 1024,
+        index_run_span: 8,
         ..opts()
     };
     let (ledger, k) = create(&path, options.clone());
@@ -582,10 +584,10 @@ fn a_deleted_index_is_rebuilt_identically() {
     let ledger = Ledger::open(&path, options.clone()).unwrap();
     let dump = ledger.verify(&VerifyOptions::default()).unwrap();
     assert!(dump.ok());
-    let before = index_dump(ledger);
+    let before = index_dump(ledger, &options);
 
     std::fs::remove_dir_all(path.join("index")).unwrap();
-    let ledger = Ledger::open(&path, options).unwrap();
+    let ledger = Ledger::open(&path, options.clone()).unwrap();
     assert_eq!(ledger.size(), 44);
     assert_eq!(
         ledger.streams().unwrap(),
@@ -595,7 +597,42 @@ fn a_deleted_index_is_rebuilt_identically() {
             "ledger".to_string()
         ]
     );
-    let after = index_dump(ledger);
+    // Every entry is found by its hash and in its stream, across runs and the keys in memory.
+    let mut in_stream = std::collections::HashMap::<String, Vec<u64>>::new();
+    for p in 0..ledger.size() {
+        let entry = ledger.entry(p).unwrap().unwrap();
+        let by_hash = ledger.entry_by_hash(&entry.event.hash()).unwrap().unwrap();
+        assert_eq!(by_hash.position, p);
+        in_stream
+            .entry(entry.event.body().stream.clone())
+            .or_default()
+            .push(p);
+    }
+    for (stream, positions) in &in_stream {
+        let read: Vec<u64> = ledger
+            .stream(stream, 0, usize::MAX)
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
+        assert_eq!(&read, positions, "{stream}");
+        let tail: Vec<u64> = ledger
+            .stream(stream, 3, 5)
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
+        assert_eq!(
+            tail,
+            positions
+                .iter()
+                .skip(3)
+                .take(5)
+                .copied()
+                .collect::<Vec<_>>()
+        );
+    }
+    let after = index_dump(ledger, &options);
     assert_eq!(before.len(), after.len());
     assert!(
         before == after,
@@ -603,11 +640,68 @@ fn a_deleted_index_is_rebuilt_identically() {
     );
 }
 
-fn index_dump(ledger: Ledger) -> Vec<(Vec<u8>, Vec<u8>)> {
+#[test]
+fn an_index_is_trusted_only_up_to_its_durable_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let options = Options {
+        index_run_span: 8,
+        ..opts()
+    };
+    let (ledger, k) = create(&path, options.clone());
+    for i in 0..30 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, i).into_bytes())
+            .unwrap();
+    }
+    let expected = index_dump(ledger, &options);
+    let index = path.join("index");
+    // What a crash can leave past the durable marker: half-written records, a run written
+    // (or merged) whose manifest never became durable.
+    for (file, junk) in [("entries.idx", 7usize), ("nodes.idx", 45)] {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(index.join(file))
+            .unwrap();
+        std::io::Write::write_all(&mut f, &vec![0xAB; junk]).unwrap();
+    }
+    let orphan = index.join("runs/hash-0000000000000000-0000000000000040.run");
+    std::fs::write(&orphan, [1u8; 40]).unwrap();
+    let ledger = Ledger::open(&path, options.clone()).unwrap();
+    assert!(
+        !orphan.exists(),
+        "a run the manifest does not name is removed"
+    );
+    assert!(ledger.verify(&VerifyOptions::default()).unwrap().ok());
+    assert!(index_dump(ledger, &options) == expected);
+
+    // Records missing below the durable marker: refused, with what to do.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(index.join("entries.idx"))
+        .unwrap();
+    f.set_len(12 * 3).unwrap();
+    let err = Ledger::open(&path, options.clone())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("entries.idx holds 3 records") && err.contains("delete the index directory"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&index).unwrap();
+    let ledger = Ledger::open(&path, options.clone()).unwrap();
+    assert!(index_dump(ledger, &options) == expected);
+}
+
+/// The index as a reopened ledger has it (a live ledger may still be indexing its last group).
+fn index_dump(ledger: Ledger, options: &Options) -> Vec<(Vec<u8>, Vec<u8>)> {
     let dir = ledger.dir().to_path_buf();
     ledger.close().unwrap();
-    let index = ledger::storage::index::Index::open(&dir.join("index"), 1 << 20).unwrap();
-    index.dump().unwrap()
+    let ledger = Ledger::open(&dir, options.clone()).unwrap();
+    let dump = ledger.index_dump().unwrap();
+    ledger.close().unwrap();
+    dump
 }
 
 #[test]

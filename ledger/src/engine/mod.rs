@@ -52,6 +52,10 @@ pub struct Options {
     pub checkpoint_interval: Duration,
     /// sled's page cache.
     pub index_cache_bytes: u64,
+    /// Positions per run of index keys (`storage/runs.rs`): what the index holds in memory and
+    /// an open replays at most. Tests make it small to cross many run boundaries; a ledger
+    /// keeps the span it was built with for its indexes to be rebuilt identically.
+    pub index_run_span: u64,
     /// The ledger's clock for `received`, ms since the epoch (injectable for tests).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     /// Told how many entries have been indexed while opening replays the log into the index
@@ -69,6 +73,7 @@ impl Default for Options {
             max_batch: 4096,
             checkpoint_interval: Duration::from_millis(1000),
             index_cache_bytes: 256 << 20,
+            index_run_span: crate::storage::index::RUN_SPAN,
             clock: Arc::new(now_ms),
             replay_progress: None,
             write_fault: None,
@@ -190,6 +195,12 @@ impl Ledger {
     /// A read-only mirror: it holds no log key, serves what it holds and appends nothing.
     pub fn is_mirror(&self) -> bool {
         self.submit.is_none()
+    }
+
+    /// Every byte of the index (sled's keys, the files, the keys held in memory), for tests
+    /// showing that a rebuilt index is identical to the original.
+    pub fn index_dump(&self) -> Result<Vec<crate::storage::index::KeyValue>, StorageError> {
+        self.shared.index.dump()
     }
 
     pub fn dir(&self) -> &Path {

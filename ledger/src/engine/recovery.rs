@@ -18,7 +18,7 @@ use crate::keys;
 use crate::storage::checkpoints::CheckpointFile;
 use crate::storage::cosignatures::CosignatureFile;
 use crate::storage::frame::{self, Found};
-use crate::storage::index::{Batch, BucketRecord, Index, Location, Marker, BUCKET};
+use crate::storage::index::{Batch, Index, IndexedEntry, Location, Marker};
 use crate::storage::{segment, StorageError};
 
 /// The file that marks a ledger directory as a read-only mirror (it holds no log key).
@@ -39,8 +39,6 @@ pub(super) struct WriterState {
     pub last_received: i64,
     pub registry: Registry,
     pub last_checkpoint_size: Option<u64>,
-    /// The index's record of the last, partly filled bucket.
-    pub tail: BucketRecord,
 }
 
 pub(super) struct Recovered {
@@ -111,7 +109,11 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             missing: "log.key",
         });
     };
-    let index = Index::open(&dir.join("index"), options.index_cache_bytes)?;
+    let index = Index::open(
+        &dir.join("index"),
+        options.index_cache_bytes,
+        options.index_run_span,
+    )?;
     let segments = segment::list(&log_dir)?;
     if segments.is_empty() {
         return Err(OpenError::NotALedger {
@@ -122,13 +124,13 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
 
     let (checkpoints, latest) = load_checkpoints(dir, &index)?;
     let marker = index.marker()?;
-    let acknowledged = marker
-        .map(|m| m.size)
+    let acknowledged = index
+        .applied()?
         .max(latest.as_ref().map(|n| n.checkpoint.size))
         .unwrap_or(0);
     let reader = segment::Reader::new(&log_dir, segments.clone());
     let progress = options.replay_progress.as_deref();
-    let (end, frontier, tail) = replay(
+    let (end, frontier) = replay(
         &index,
         &reader,
         &log_dir,
@@ -226,7 +228,6 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             last_received: end.last_received,
             registry,
             last_checkpoint_size: latest.map(|n| n.checkpoint.size),
-            tail,
         },
         shared,
     })
@@ -240,7 +241,7 @@ fn load_checkpoints(
     let (file, fresh) = CheckpointFile::open(dir, index.checkpoints_marker()?.unwrap_or(0))?;
     let mut latest = None;
     if !fresh.is_empty() {
-        let mut batch = Batch::empty();
+        let mut batch = Batch::new();
         let mut next = 0;
         for stored in &fresh {
             next = stored.offset + frame::framed_len(stored.len as usize);
@@ -296,7 +297,7 @@ fn replay(
     marker: Option<Marker>,
     acknowledged: u64,
     progress: Option<&(dyn Fn(u64) + Send + Sync)>,
-) -> Result<(Marker, Frontier, BucketRecord), StorageError> {
+) -> Result<(Marker, Frontier), StorageError> {
     let indexed = marker.map_or(0, |m| m.size);
     if let Some(m) = marker {
         if !segments.contains(&m.segment) {
@@ -321,8 +322,9 @@ fn replay(
             segments[0]
         )));
     }
-    let mut batch = Batch::new(index.bucket(indexed / BUCKET)?);
+    let mut batch = Batch::new();
     let mut pending = 0usize;
+    let mut marker_checked = false;
     let last_segment = *segments.last().unwrap_or(&0);
 
     for &first in segments {
@@ -342,7 +344,12 @@ fn replay(
         at.segment = first;
         at.offset = segment::HEADER_LEN;
         loop {
-            if let Some(m) = marker {
+            if let Some(m) = marker.filter(|_| !marker_checked) {
+                // Checked where the indexed part ends: the end of entry `m.size - 1`'s frame
+                // (entry `m.size` may start a new segment).
+                if at.size == m.size {
+                    marker_checked = true;
+                }
                 if at.size == m.size && (at.segment != m.segment || at.offset != m.offset) {
                     return Err(StorageError::Corrupt {
                         file: path,
@@ -383,7 +390,15 @@ fn replay(
                         offset: at.offset,
                         len: (end - start) as u32,
                     };
-                    batch.entry(at.size, loc, &hash, &body.stream, body.version);
+                    batch.entry(IndexedEntry {
+                        position: at.size,
+                        segment: first,
+                        loc,
+                        hash: &hash,
+                        stream: &body.stream,
+                        version: body.version,
+                        received: entry.received,
+                    });
                     frontier.push(merkle::leaf_hash(&data[start..end]), |n| batch.node(n));
                     at.size += 1;
                     at.offset = end as u64;
@@ -394,8 +409,7 @@ fn replay(
                             p(at.size);
                         }
                         batch.marker(at);
-                        let tail = batch.tail();
-                        index.apply(std::mem::replace(&mut batch, Batch::new(tail)))?;
+                        index.apply(std::mem::take(&mut batch))?;
                         pending = 0;
                     }
                 }
@@ -450,7 +464,6 @@ fn replay(
         )));
     }
     batch.marker(at);
-    let tail = batch.tail();
     index.apply(batch)?;
-    Ok((at, frontier, tail))
+    Ok((at, frontier))
 }

@@ -33,7 +33,7 @@ use super::{AppendError, Appended, OpenError, Options, Shared};
 use crate::authority::Registry;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
-use crate::storage::index::{Batch, BucketRecord, Head, Location, Marker};
+use crate::storage::index::{Batch, Head, IndexedEntry, Location, Marker};
 use crate::storage::{frame, segment, StorageError};
 
 /// Where an answer goes: a channel a thread waits on, or a function called with it (for
@@ -67,7 +67,7 @@ pub(crate) enum Job {
 }
 
 enum SyncMsg {
-    Group(Group),
+    Group(Box<Group>),
     Checkpoint(Reply<SignedNote>),
 }
 
@@ -98,7 +98,6 @@ struct Committer {
     last_received: i64,
     registry: Registry,
     heads: HashMap<String, (Head, u64)>,
-    tail: BucketRecord,
     seq: u64,
     sync: Sender<SyncMsg>,
 }
@@ -141,7 +140,6 @@ pub(super) fn start(
         last_received: state.last_received,
         registry: state.registry,
         heads: HashMap::new(),
-        tail: state.tail,
         seq: 0,
         sync: sync_tx,
     };
@@ -359,7 +357,15 @@ impl Committer {
             len: entry.len() as u32,
         };
         let batch = &mut g.batch;
-        batch.entry(position, loc, &hash, &stream, version);
+        batch.entry(IndexedEntry {
+            position,
+            segment: self.segment_first,
+            loc,
+            hash: &hash,
+            stream: &stream,
+            version,
+            received,
+        });
         g.frontier
             .push(merkle::leaf_hash(&entry), |n| batch.node(n));
         g.heads.insert(
@@ -409,7 +415,6 @@ impl Committer {
         for (stream, head) in g.heads {
             self.heads.insert(stream, (head, self.seq));
         }
-        self.tail = g.batch.tail();
         if self.heads.len() > HEAD_CACHE_LIMIT {
             let indexed = *self.shared.indexed.lock();
             self.heads.retain(|_, (_, seq)| *seq > indexed);
@@ -429,7 +434,7 @@ impl Committer {
             root: self.frontier.root(),
             replies: g.replies,
         };
-        if let Err(e) = self.sync.send(SyncMsg::Group(group)) {
+        if let Err(e) = self.sync.send(SyncMsg::Group(Box::new(group))) {
             if let SyncMsg::Group(group) = e.into_inner() {
                 for (reply, _) in group.replies {
                     let _ = reply.send(Err(AppendError::Closed));
@@ -465,7 +470,7 @@ impl Pending {
     fn new(c: &Committer) -> Pending {
         Pending {
             buf: Vec::new(),
-            batch: Batch::new(c.tail.clone()),
+            batch: Batch::new(),
             size: c.size,
             last_received: c.last_received,
             frontier: c.frontier.clone(),
@@ -505,7 +510,7 @@ impl Syncer {
     fn run(self, messages: Receiver<SyncMsg>) {
         for msg in messages {
             match msg {
-                SyncMsg::Group(g) => self.commit(g),
+                SyncMsg::Group(g) => self.commit(*g),
                 SyncMsg::Checkpoint(reply) => {
                     let _ = self.indexer.send(IndexMsg::Checkpoint(reply));
                 }
@@ -627,7 +632,7 @@ impl Indexer {
         let note = SignedNote::sign(body, &self.log_key)
             .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
         let (offset, len) = self.shared.checkpoints.lock().append(&note)?;
-        let mut batch = Batch::empty();
+        let mut batch = Batch::new();
         batch.checkpoint(committed.size, offset, len);
         batch.checkpoint_marker(offset + frame::framed_len(len as usize));
         self.shared.index.apply(batch)?;

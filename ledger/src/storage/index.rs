@@ -1,37 +1,52 @@
-//! The sled index: everything here is derived from the log and the checkpoint file, and can
-//! be deleted at any time (invariant 1). One tree with key prefixes, so that a whole group
-//! commit's index updates, and the marker saying how far the log is indexed, land atomically.
+//! The index: everything here is derived from the log and the checkpoint file, and can be
+//! deleted at any time (invariant 1). Its directory holds:
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `entries.idx` | 12 bytes per position: the entry's frame offset (u64) and length (u32) |
+//! | `nodes.idx` | 32 bytes per Merkle node, leaves included, in the order the tree completes them |
+//! | `runs/hash-*.run` | event hash → position, sorted runs (`storage/runs.rs`) |
+//! | `runs/stream-*.run` | (stream's first position, version) → position, sorted runs |
+//! | `kv/` | sled: one key per stream, checkpoints, markers, the runs' manifest, projections |
+//!
+//! sled's keys:
 //!
 //! | key | value |
 //! | --- | --- |
-//! | `h` event hash | position |
-//! | `s` stream 0x00 version(BE) | position, event hash (the last key of a stream is its head) |
-//! | `S` stream | nothing: one key per stream, written at its version 0 |
-//! | `b` bucket(BE) | the bucket record of positions `64·bucket .. 64·bucket+63` (below) |
+//! | `S` stream | the stream's first position, next version and head hash |
 //! | `c` size(BE) | checkpoint offset and length in `checkpoints.log` |
-//! | `m` name | markers: `applied` (log indexed up to), `checkpoints` (file indexed up to) |
+//! | `m` name | markers: `applied` (log indexed up to), `durable` (runs and files durable up to, with the runs' spans), `checkpoints` (file indexed up to) |
 //! | `P` name | projection checkpoints (their own position inside) |
 //!
-//! A bucket record packs what is positional: each entry's frame offset and length, then every
-//! Merkle node completed by one of the bucket's leaves (level, index, hash), in the order the
-//! tree produced them. Per-entry keys in sled cost more than the rest of an append; packing
-//! keeps an append to two keys, while a location or a node is still one read. The record's
-//! bytes depend only on the log, so a rebuilt index is identical to the original.
+//! Nothing per entry lives in sled or in memory: positional data is one read at a computed
+//! offset, keys are in runs, and only the keys since the last run boundary (at most
+//! [`RUN_SPAN`]) are held in memory. That is what keeps an append's cost and the process's
+//! memory flat however long the log grows. The `durable` marker moves at run boundaries, after
+//! the files below it are fsynced; on open everything past it is truncated and replayed from
+//! the log, so a crash (or a power cut) can leave nothing half-written in the index that is
+//! then trusted. Every byte depends on the log alone, so a rebuilt index is identical.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use parking_lot::Mutex;
 
 use crate::format::merkle::{NewNode, NodeSource};
 use crate::format::Hash;
 
-use super::StorageError;
+use super::records::RecordFile;
+use super::runs::{self, KeyTable, Span};
+use super::{frame, StorageError};
 
 const MARK_APPLIED: &[u8] = b"mapplied";
+const MARK_DURABLE: &[u8] = b"mdurable";
 const MARK_CHECKPOINTS: &[u8] = b"mcheckpoints";
 const PROJECTIONS: &[u8] = b"Pprojections";
-/// Positions per bucket record.
-pub const BUCKET: u64 = 64;
-const ENTRY_LEN: usize = 12;
-const NODE_LEN: usize = 41;
+/// Positions per run of keys: the most the in-memory tables hold, and the most an open
+/// replays into the index.
+pub const RUN_SPAN: u64 = 16_384;
+const LOCATION_LEN: usize = 12;
+const HEAD_LEN: usize = 48;
 
 /// Where an entry's frame starts in its segment file, and its payload length. (Which
 /// segment holds a position follows from the segment files' names.)
@@ -41,7 +56,7 @@ pub struct Location {
     pub len: u32,
 }
 
-/// How much of the log the index covers, and where the next frame starts.
+/// How much of the log the index covers, and where the last indexed frame ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marker {
     pub size: u64,
@@ -50,10 +65,41 @@ pub struct Marker {
     pub last_received: i64,
 }
 
+impl Marker {
+    fn encode(&self) -> [u8; 32] {
+        let mut v = [0u8; 32];
+        v[..8].copy_from_slice(&self.size.to_le_bytes());
+        v[8..16].copy_from_slice(&self.segment.to_le_bytes());
+        v[16..24].copy_from_slice(&self.offset.to_le_bytes());
+        v[24..].copy_from_slice(&self.last_received.to_le_bytes());
+        v
+    }
+
+    fn decode(v: &[u8]) -> Option<Marker> {
+        Some(Marker {
+            size: u64_at(v, 0)?,
+            segment: u64_at(v, 8)?,
+            offset: u64_at(v, 16)?,
+            last_received: u64_at(v, 24)? as i64,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {
     pub next_version: u64,
     pub hash: Hash,
+}
+
+/// What the index records of one entry.
+pub struct IndexedEntry<'a> {
+    pub position: u64,
+    pub segment: u64,
+    pub loc: Location,
+    pub hash: &'a Hash,
+    pub stream: &'a str,
+    pub version: u64,
+    pub received: i64,
 }
 
 fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
@@ -70,20 +116,6 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn stream_prefix(stream: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(stream.len() + 10);
-    k.push(b's');
-    k.extend_from_slice(stream.as_bytes());
-    k.push(0);
-    k
-}
-
-fn stream_version_key(stream: &str, version: u64) -> Vec<u8> {
-    let mut k = stream_prefix(stream);
-    k.extend_from_slice(&version.to_be_bytes());
-    k
-}
-
 fn stream_key(stream: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(stream.len() + 1);
     k.push(b'S');
@@ -91,15 +123,12 @@ fn stream_key(stream: &str) -> Vec<u8> {
     k
 }
 
-fn hash_key(hash: &Hash) -> [u8; 33] {
-    let mut k = [b'h'; 33];
-    k[1..].copy_from_slice(&hash.0);
-    k
-}
-
-fn bucket_key(bucket: u64) -> [u8; 9] {
-    let mut k = [b'b'; 9];
-    k[1..].copy_from_slice(&bucket.to_be_bytes());
+/// A stream's events are keyed by the stream's first position, which the log fixes, rather
+/// than by its name: fixed-width keys, in version order.
+fn version_key(first: u64, version: u64) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&first.to_be_bytes());
+    k[8..].copy_from_slice(&version.to_be_bytes());
     k
 }
 
@@ -115,205 +144,380 @@ fn corrupt_index(what: &str) -> StorageError {
     ))
 }
 
-/// A bucket record being filled: `count` entries, then nodes.
-///
-/// Layout: `count: u32`, `count × (offset: u64, len: u32)`, then the nodes, each
-/// `level: u8, index: u64, hash: [32]`, to the end of the value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BucketRecord {
-    pub bucket: u64,
-    entries: Vec<(u64, u32)>,
-    nodes: Vec<u8>,
+/// Nodes of a tree of `size` leaves that are complete, leaves included.
+pub fn nodes_count(size: u64) -> u64 {
+    2 * size - u64::from(size.count_ones())
 }
 
-impl BucketRecord {
-    fn encode(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(4 + self.entries.len() * ENTRY_LEN + self.nodes.len());
-        v.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
-        for (offset, len) in &self.entries {
-            v.extend_from_slice(&offset.to_le_bytes());
-            v.extend_from_slice(&len.to_le_bytes());
-        }
-        v.extend_from_slice(&self.nodes);
+/// Where node (`level`, `index`) is in `nodes.idx`: nodes are stored as the tree completes
+/// them, the leaf first and then each node it completes, so the node completed by leaf `m`
+/// follows every node of the first `m` leaves and the `level` before it.
+fn node_slot(level: u32, index: u64) -> u64 {
+    let m = ((index + 1) << level) - 1;
+    nodes_count(m) + u64::from(level)
+}
+
+/// A stream's record in sled: its first position, next version and head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StreamRecord {
+    first: u64,
+    head: Head,
+}
+
+impl StreamRecord {
+    fn encode(&self) -> [u8; HEAD_LEN] {
+        let mut v = [0u8; HEAD_LEN];
+        v[..8].copy_from_slice(&self.first.to_le_bytes());
+        v[8..16].copy_from_slice(&self.head.next_version.to_le_bytes());
+        v[16..].copy_from_slice(&self.head.hash.0);
         v
     }
 
-    fn decode(bucket: u64, v: &[u8]) -> Result<BucketRecord, StorageError> {
-        let count = u32_at(v, 0).ok_or_else(|| corrupt_index("a bucket record"))? as usize;
-        let nodes_at = 4 + count * ENTRY_LEN;
-        if count as u64 > BUCKET || v.len() < nodes_at || (v.len() - nodes_at) % NODE_LEN != 0 {
-            return Err(corrupt_index("a bucket record"));
+    fn decode(v: &[u8]) -> Result<StreamRecord, StorageError> {
+        match (
+            u64_at(v, 0),
+            u64_at(v, 8),
+            v.get(16..48).and_then(Hash::from_slice),
+        ) {
+            (Some(first), Some(next_version), Some(hash)) if v.len() == HEAD_LEN => {
+                Ok(StreamRecord {
+                    first,
+                    head: Head { next_version, hash },
+                })
+            }
+            _ => Err(corrupt_index("a stream record")),
         }
-        let entries = (0..count)
-            .map(|i| {
-                let at = 4 + i * ENTRY_LEN;
-                (u64_at(v, at).unwrap_or(0), u32_at(v, at + 8).unwrap_or(0))
-            })
-            .collect();
-        Ok(BucketRecord {
-            bucket,
-            entries,
-            nodes: v[nodes_at..].to_vec(),
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn find_node(&self, level: u32, index: u64) -> Option<Hash> {
-        self.nodes.chunks_exact(NODE_LEN).find_map(|n| {
-            (u32::from(n[0]) == level && u64_at(n, 1) == Some(index))
-                .then(|| Hash::from_slice(&n[9..41]))
-                .flatten()
-        })
     }
 }
 
-pub struct Index {
-    db: sled::Db,
+fn encode_durable(marker: &Marker, spans: &[Span]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(32 + 4 + spans.len() * 16);
+    v.extend_from_slice(&marker.encode());
+    v.extend_from_slice(&(spans.len() as u32).to_le_bytes());
+    for s in spans {
+        v.extend_from_slice(&s.from.to_le_bytes());
+        v.extend_from_slice(&s.to.to_le_bytes());
+    }
+    v
 }
 
-/// One raw key and value of the index.
-pub type KeyValue = (Vec<u8>, Vec<u8>);
+fn decode_durable(v: &[u8]) -> Result<(Marker, Vec<Span>), StorageError> {
+    let bad = || corrupt_index("the durable marker");
+    let marker = Marker::decode(v).ok_or_else(bad)?;
+    let n = u32_at(v, 32).ok_or_else(bad)? as usize;
+    if v.len() != 36 + n * 16 {
+        return Err(bad());
+    }
+    let spans = (0..n)
+        .map(|i| Span {
+            from: u64_at(v, 36 + i * 16).unwrap_or(0),
+            to: u64_at(v, 44 + i * 16).unwrap_or(0),
+        })
+        .collect::<Vec<_>>();
+    let tiles = spans.windows(2).all(|w| w[0].to == w[1].from)
+        && spans.first().is_none_or(|s| s.from == 0)
+        && spans.last().map_or(0, |s| s.to) == marker.size;
+    if !tiles {
+        return Err(bad());
+    }
+    Ok((marker, spans))
+}
 
-/// The index updates of one group commit (or one stretch of replay). It carries the bucket
-/// record of the log's end across groups: the next batch continues where this one stopped.
+/// One entry's keys, waiting in a batch.
+struct PendingKeys {
+    position: u64,
+    segment: u64,
+    end: u64,
+    hash: Hash,
+    stream: String,
+    version: u64,
+    received: i64,
+}
+
+/// The index updates of one group commit (or one stretch of replay).
+#[derive(Default)]
 pub struct Batch {
-    batch: sled::Batch,
-    bucket: BucketRecord,
-    bucket_dirty: bool,
+    kv: sled::Batch,
+    first: Option<u64>,
+    locations: Vec<u8>,
+    nodes: Vec<u8>,
+    keys: Vec<PendingKeys>,
+    marker: Option<Marker>,
 }
 
 impl Batch {
-    /// A batch that records no entries (checkpoints only).
-    pub fn empty() -> Batch {
-        Batch::new(BucketRecord::default())
+    pub fn new() -> Batch {
+        Batch::default()
     }
 
-    /// A batch continuing the log whose partial last bucket is `bucket`.
-    pub fn new(bucket: BucketRecord) -> Batch {
-        Batch {
-            batch: sled::Batch::default(),
-            bucket,
-            bucket_dirty: false,
-        }
+    /// Records entry `e.position` (which must be the next one after the last recorded).
+    pub fn entry(&mut self, e: IndexedEntry<'_>) {
+        let first = *self.first.get_or_insert(e.position);
+        debug_assert_eq!(e.position, first + self.keys.len() as u64);
+        self.locations
+            .extend_from_slice(&e.loc.offset.to_le_bytes());
+        self.locations.extend_from_slice(&e.loc.len.to_le_bytes());
+        self.keys.push(PendingKeys {
+            position: e.position,
+            segment: e.segment,
+            end: e.loc.offset + frame::framed_len(e.loc.len as usize),
+            hash: *e.hash,
+            stream: e.stream.to_owned(),
+            version: e.version,
+            received: e.received,
+        });
     }
 
-    /// Records entry `position` (which must be the next one after the last recorded).
-    pub fn entry(&mut self, position: u64, loc: Location, hash: &Hash, stream: &str, version: u64) {
-        let bucket = position / BUCKET;
-        if bucket != self.bucket.bucket {
-            self.flush_bucket();
-            self.bucket = BucketRecord {
-                bucket,
-                ..BucketRecord::default()
-            };
-        }
-        debug_assert_eq!(position % BUCKET, self.bucket.entries.len() as u64);
-        self.bucket.entries.push((loc.offset, loc.len));
-        self.bucket_dirty = true;
-        let p = position.to_le_bytes();
-        self.batch.insert(&hash_key(hash)[..], &p[..]);
-        let mut v = [0u8; 40];
-        v[..8].copy_from_slice(&p);
-        v[8..].copy_from_slice(&hash.0);
-        self.batch
-            .insert(stream_version_key(stream, version), &v[..]);
-        if version == 0 {
-            self.batch.insert(stream_key(stream), &[][..]);
-        }
-    }
-
-    /// Records a node completed by the entry recorded last.
+    /// Records a node completed by the entry recorded last (the leaf first, as the tree
+    /// completes them).
     pub fn node(&mut self, node: NewNode) {
-        self.bucket.nodes.push(node.level as u8);
-        self.bucket
-            .nodes
-            .extend_from_slice(&node.index.to_le_bytes());
-        self.bucket.nodes.extend_from_slice(&node.hash.0);
-        self.bucket_dirty = true;
-    }
-
-    fn flush_bucket(&mut self) {
-        if self.bucket_dirty {
-            self.batch
-                .insert(&bucket_key(self.bucket.bucket)[..], self.bucket.encode());
-            self.bucket_dirty = false;
-        }
+        self.nodes.extend_from_slice(&node.hash.0);
     }
 
     pub fn marker(&mut self, m: Marker) {
-        let mut v = Vec::with_capacity(32);
-        v.extend_from_slice(&m.size.to_le_bytes());
-        v.extend_from_slice(&m.segment.to_le_bytes());
-        v.extend_from_slice(&m.offset.to_le_bytes());
-        v.extend_from_slice(&m.last_received.to_le_bytes());
-        self.batch.insert(MARK_APPLIED, v);
+        self.marker = Some(m);
     }
 
     pub fn checkpoint(&mut self, size: u64, offset: u64, len: u32) {
         let mut v = Vec::with_capacity(12);
         v.extend_from_slice(&offset.to_le_bytes());
         v.extend_from_slice(&len.to_le_bytes());
-        self.batch.insert(&checkpoint_key(size)[..], v);
+        self.kv.insert(&checkpoint_key(size)[..], v);
     }
 
     /// How far `checkpoints.log` is indexed.
     pub fn checkpoint_marker(&mut self, next_offset: u64) {
-        self.batch
+        self.kv
             .insert(MARK_CHECKPOINTS, &next_offset.to_le_bytes()[..]);
     }
+}
 
-    /// The bucket record at the log's end, to start the next batch from.
-    pub fn tail(&self) -> BucketRecord {
-        self.bucket.clone()
+/// What the single writer of the index carries from one batch to the next: where the last
+/// indexed entry ends, for the `durable` marker of the next run boundary.
+struct WriterSide {
+    last: Option<Marker>,
+    runs_to: u64,
+    run_span: u64,
+}
+
+pub struct Index {
+    dir: PathBuf,
+    db: sled::Db,
+    entries: RecordFile,
+    nodes: RecordFile,
+    hashes: KeyTable<32>,
+    versions: KeyTable<16>,
+    durable: Option<Marker>,
+    writer: Mutex<WriterSide>,
+}
+
+/// One raw key and value of the index.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
+fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, StorageError> {
+    // sled releases its directory lock when its flusher thread ends, a moment after the
+    // last handle is dropped: a close followed at once by an open waits for it, briefly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .open();
+        // sled reports the lock held elsewhere either as WouldBlock or in its message.
+        let locked = |e: &sled::Error| match e {
+            sled::Error::Io(io) => {
+                io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("could not acquire lock")
+            }
+            _ => false,
+        };
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(e) if locked(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) if locked(&e) => {
+                return Err(StorageError::Index(format!(
+                    "{} is in use by another process (a server or a monitor on this ledger?): stop it, or read the ledger through that server's API",
+                    path.display()
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
 impl Index {
-    pub fn open(path: &Path, cache_bytes: u64) -> Result<Index, StorageError> {
-        // sled releases its directory lock when its flusher thread ends, a moment after the
-        // last handle is dropped: a close followed at once by an open waits for it, briefly.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            let opened = sled::Config::new()
-                .path(path)
-                .cache_capacity(cache_bytes)
-                .mode(sled::Mode::HighThroughput)
-                .open();
-            // sled reports the lock held elsewhere either as WouldBlock or in its message.
-            let locked = |e: &sled::Error| match e {
-                sled::Error::Io(io) => {
-                    io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("could not acquire lock")
-                }
-                _ => false,
-            };
-            match opened {
-                Ok(db) => return Ok(Index { db }),
-                Err(e) if locked(&e) && std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) if locked(&e) => {
-                    return Err(StorageError::Index(format!(
-                        "{} is in use by another process (a server or a monitor on this ledger?): stop it, or read the ledger through that server's API",
-                        path.display()
-                    )))
-                }
-                Err(e) => return Err(e.into()),
+    /// Opens the index in `path`, cut back to its `durable` marker: the caller replays the
+    /// log from [`Index::marker`] on.
+    pub fn open(path: &Path, cache_bytes: u64, run_span: u64) -> Result<Index, StorageError> {
+        assert!(run_span > 0, "a run spans at least one position");
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |e| StorageError::io(&p, e)
+        };
+        // An index of the first layout (sled alone, in this directory) is rebuilt.
+        if path.join("conf").is_file() && !path.join("kv").exists() {
+            tracing::info!(index = %path.display(), "rebuilding an index of an older layout");
+            std::fs::remove_dir_all(path).map_err(io(path))?;
+        }
+        let runs_dir = path.join("runs");
+        std::fs::create_dir_all(&runs_dir).map_err(io(&runs_dir))?;
+        let db = open_sled(&path.join("kv"), cache_bytes)?;
+        let (durable, spans) = match db.get(MARK_DURABLE)? {
+            Some(v) => {
+                let (m, spans) = decode_durable(&v)?;
+                (Some(m), spans)
+            }
+            None => (None, Vec::new()),
+        };
+        let keep = durable.map_or(0, |m| m.size);
+        let entries = RecordFile::open(&path.join("entries.idx"), LOCATION_LEN, keep)?;
+        let nodes = RecordFile::open(&path.join("nodes.idx"), 32, nodes_count(keep))?;
+        let hashes = KeyTable::open(&runs_dir, "hash", &spans)?;
+        let versions = KeyTable::open(&runs_dir, "stream", &spans)?;
+        // Runs written or merged after the manifest last became durable: never trusted.
+        let known: Vec<String> = spans
+            .iter()
+            .flat_map(|s| {
+                [
+                    runs::run_file_name("hash", *s),
+                    runs::run_file_name("stream", *s),
+                ]
+            })
+            .collect();
+        for item in std::fs::read_dir(&runs_dir).map_err(io(&runs_dir))? {
+            let item = item.map_err(io(&runs_dir))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            if !known.contains(&name) {
+                std::fs::remove_file(item.path()).map_err(io(&item.path()))?;
             }
         }
+        Ok(Index {
+            dir: path.to_path_buf(),
+            db,
+            entries,
+            nodes,
+            hashes,
+            versions,
+            durable,
+            writer: Mutex::new(WriterSide {
+                last: durable,
+                runs_to: keep,
+                run_span,
+            }),
+        })
     }
 
     pub fn apply(&self, mut batch: Batch) -> Result<(), StorageError> {
-        batch.flush_bucket();
-        self.db.apply_batch(batch.batch)?;
+        let mut w = self.writer.lock();
+        if let Some(first) = batch.first {
+            if first != self.entries.len() {
+                return Err(StorageError::Index(format!(
+                    "index out of step: entry {first} comes next, but {} are indexed",
+                    self.entries.len()
+                )));
+            }
+        }
+        self.entries.append(&batch.locations)?;
+        self.nodes.append(&batch.nodes)?;
+        assert_eq!(
+            self.nodes.len(),
+            nodes_count(self.entries.len()),
+            "one leaf and the nodes it completes per entry"
+        );
+        let mut streams: HashMap<&str, StreamRecord> = HashMap::new();
+        let mut merged_away = Vec::new();
+        for k in &batch.keys {
+            if k.position % w.run_span == 0 && k.position > w.runs_to {
+                merged_away.extend(self.cut_run(&mut w, &mut batch.kv, k.position)?);
+            }
+            let first = if k.version == 0 {
+                k.position
+            } else {
+                match streams.get(k.stream.as_str()) {
+                    Some(r) => r.first,
+                    None => {
+                        self.stream_record(&k.stream)?
+                            .ok_or_else(|| {
+                                StorageError::Index(format!(
+                                    "stream {} has no first event in the index; delete the index \
+                                 directory to rebuild it from the log",
+                                    k.stream
+                                ))
+                            })?
+                            .first
+                    }
+                }
+            };
+            self.hashes.insert(k.hash.0, k.position);
+            self.versions
+                .insert(version_key(first, k.version), k.position);
+            streams.insert(
+                &k.stream,
+                StreamRecord {
+                    first,
+                    head: Head {
+                        next_version: k.version + 1,
+                        hash: k.hash,
+                    },
+                },
+            );
+            let last_received = w.last.map_or(i64::MIN, |m| m.last_received);
+            w.last = Some(Marker {
+                size: k.position + 1,
+                segment: k.segment,
+                offset: k.end,
+                last_received: last_received.max(k.received),
+            });
+        }
+        for (stream, record) in streams {
+            batch.kv.insert(stream_key(stream), &record.encode()[..]);
+        }
+        if let Some(m) = batch.marker {
+            batch.kv.insert(MARK_APPLIED, &m.encode()[..]);
+        }
+        self.db.apply_batch(batch.kv)?;
+        if !merged_away.is_empty() {
+            // The merged runs replace these only once the manifest naming them is durable.
+            self.db.flush()?;
+            for path in merged_away {
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(StorageError::io(&path, e))
+                    }
+                    _ => {}
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// At a run boundary: makes the positional files durable, writes the keys since the last
+    /// boundary as runs, and records the new `durable` marker in `kv`.
+    fn cut_run(
+        &self,
+        w: &mut WriterSide,
+        kv: &mut sled::Batch,
+        at: u64,
+    ) -> Result<Vec<PathBuf>, StorageError> {
+        let last = w
+            .last
+            .ok_or_else(|| StorageError::Index("run boundary before any entry".into()))?;
+        assert_eq!(last.size, at, "a run ends where the next entry starts");
+        self.entries.sync()?;
+        self.nodes.sync()?;
+        let span = Span {
+            from: w.runs_to,
+            to: at,
+        };
+        let mut merged_away = self.hashes.flush(span)?;
+        merged_away.extend(self.versions.flush(span)?);
+        debug_assert_eq!(self.hashes.spans(), self.versions.spans());
+        kv.insert(MARK_DURABLE, encode_durable(&last, &self.hashes.spans()));
+        w.runs_to = at;
+        Ok(merged_away)
     }
 
     pub fn flush(&self) -> Result<(), StorageError> {
@@ -321,65 +525,54 @@ impl Index {
         Ok(())
     }
 
+    /// Where replay starts: the index is trusted up to here (None: replay the whole log).
     pub fn marker(&self) -> Result<Option<Marker>, StorageError> {
-        let Some(v) = self.db.get(MARK_APPLIED)? else {
-            return Ok(None);
-        };
-        let (Some(size), Some(segment), Some(offset), Some(received)) =
-            (u64_at(&v, 0), u64_at(&v, 8), u64_at(&v, 16), u64_at(&v, 24))
-        else {
-            return Err(corrupt_index("the applied marker"));
-        };
-        Ok(Some(Marker {
-            size,
-            segment,
-            offset,
-            last_received: received as i64,
-        }))
+        Ok(self.durable)
+    }
+
+    /// How many entries the index was last told about (all of them acknowledged).
+    pub fn applied(&self) -> Result<Option<u64>, StorageError> {
+        match self.db.get(MARK_APPLIED)? {
+            None => Ok(None),
+            Some(v) => Marker::decode(&v)
+                .map(|m| Some(m.size))
+                .ok_or_else(|| corrupt_index("the applied marker")),
+        }
     }
 
     pub fn checkpoints_marker(&self) -> Result<Option<u64>, StorageError> {
         Ok(self.db.get(MARK_CHECKPOINTS)?.and_then(|v| u64_at(&v, 0)))
     }
 
-    /// The record of bucket `bucket` (empty if nothing is indexed there yet).
-    pub fn bucket(&self, bucket: u64) -> Result<BucketRecord, StorageError> {
-        match self.db.get(bucket_key(bucket))? {
-            Some(v) => BucketRecord::decode(bucket, &v),
-            None => Ok(BucketRecord {
-                bucket,
-                ..BucketRecord::default()
-            }),
-        }
-    }
-
     /// The frame offset and length of entry `position`, if indexed. The segment is the
     /// caller's to find (the last segment starting at or before the position).
     pub fn frame_of(&self, position: u64) -> Result<Option<(u64, u32)>, StorageError> {
-        let Some(v) = self.db.get(bucket_key(position / BUCKET))? else {
-            return Ok(None);
-        };
-        let i = (position % BUCKET) as usize;
-        let count = u32_at(&v, 0).ok_or_else(|| corrupt_index("a bucket record"))? as usize;
-        if i >= count {
+        let mut rec = [0u8; LOCATION_LEN];
+        if !self.entries.read(position, &mut rec)? {
             return Ok(None);
         }
-        let at = 4 + i * ENTRY_LEN;
-        match (u64_at(&v, at), u32_at(&v, at + 8)) {
+        match (u64_at(&rec, 0), u32_at(&rec, 8)) {
             (Some(offset), Some(len)) => Ok(Some((offset, len))),
-            _ => Err(corrupt_index("a bucket record")),
+            _ => Err(corrupt_index("an entry location")),
         }
     }
 
     pub fn position_of_hash(&self, hash: &Hash) -> Result<Option<u64>, StorageError> {
-        Ok(self.db.get(hash_key(hash))?.and_then(|v| u64_at(&v, 0)))
+        self.hashes.get(&hash.0)
+    }
+
+    fn stream_record(&self, stream: &str) -> Result<Option<StreamRecord>, StorageError> {
+        match self.db.get(stream_key(stream))? {
+            Some(v) => Ok(Some(StreamRecord::decode(&v)?)),
+            None => Ok(None),
+        }
     }
 
     pub fn position_of(&self, stream: &str, version: u64) -> Result<Option<u64>, StorageError> {
-        Ok(self
-            .db
-            .get(stream_version_key(stream, version))?
-            .and_then(|v| u64_at(&v, 0)))
+        match self.stream_record(stream)? {
+            Some(r) => self.versions.get(&version_key(r.first, version)),
+            None => Ok(None),
+        }
     }
 
     /// Positions of a stream's events from `from_version`, at most `limit` of them.
@@ -389,33 +582,18 @@ impl Index {
         from_version: u64,
         limit: usize,
     ) -> Result<Vec<u64>, StorageError> {
-        let start = stream_version_key(stream, from_version);
-        let end = stream_version_key(stream, u64::MAX);
-        let mut out = Vec::new();
-        for item in self.db.range(start..=end).take(limit) {
-            let (_, v) = item?;
-            out.push(u64_at(&v, 0).ok_or_else(|| corrupt_index("a stream position"))?);
+        match self.stream_record(stream)? {
+            Some(r) => self.versions.range(
+                &version_key(r.first, from_version),
+                &version_key(r.first, u64::MAX),
+                limit,
+            ),
+            None => Ok(Vec::new()),
         }
-        Ok(out)
     }
 
     pub fn head(&self, stream: &str) -> Result<Option<Head>, StorageError> {
-        let prefix = stream_prefix(stream);
-        let Some(item) = self.db.scan_prefix(&prefix).next_back() else {
-            return Ok(None);
-        };
-        let (k, v) = item?;
-        let version = k
-            .get(prefix.len()..)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(u64::from_be_bytes);
-        match (version, v.get(8..40).and_then(Hash::from_slice)) {
-            (Some(version), Some(hash)) => Ok(Some(Head {
-                next_version: version + 1,
-                hash,
-            })),
-            _ => Err(corrupt_index("a stream key")),
-        }
+        Ok(self.stream_record(stream)?.map(|r| r.head))
     }
 
     /// Every stream name, in byte order.
@@ -476,30 +654,64 @@ impl Index {
         Ok(())
     }
 
-    /// Every key and value, in order: used to show that a rebuilt index is identical.
+    /// Every key and value of sled, then every file's bytes (and the keys held in memory),
+    /// in order: used to show that a rebuilt index is identical.
     pub fn dump(&self) -> Result<Vec<KeyValue>, StorageError> {
         let mut out = Vec::new();
         for item in self.db.iter() {
             let (k, v) = item?;
             out.push((k.to_vec(), v.to_vec()));
         }
+        out.push((b"entries.idx".to_vec(), self.entries.bytes()?));
+        out.push((b"nodes.idx".to_vec(), self.nodes.bytes()?));
+        for (name, bytes) in self.hashes.dump()?.into_iter().chain(self.versions.dump()?) {
+            out.push((name.into_bytes(), bytes));
+        }
         Ok(out)
+    }
+
+    /// The index's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
 impl NodeSource for Index {
     type Error = StorageError;
 
-    /// A node is stored in the bucket of the leaf that completed it: its subtree's last leaf.
     fn node(&self, level: u32, index: u64) -> Result<Hash, StorageError> {
-        let last_leaf = ((index + 1) << level) - 1;
-        self.bucket(last_leaf / BUCKET)?
-            .find_node(level, index)
-            .ok_or_else(|| {
-                StorageError::Index(format!(
-                    "Merkle node (level {level}, index {index}) is missing; delete the index \
-                     directory to rebuild it from the log"
-                ))
-            })
+        let mut h = [0u8; 32];
+        if !self.nodes.read(node_slot(level, index), &mut h)? {
+            return Err(StorageError::Index(format!(
+                "Merkle node (level {level}, index {index}) is missing; delete the index \
+                 directory to rebuild it from the log"
+            )));
+        }
+        Ok(Hash(h))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::merkle::Frontier;
+
+    #[test]
+    fn node_slots_follow_the_order_the_tree_completes_nodes_in() {
+        let mut frontier = Frontier::new();
+        let mut order = Vec::new();
+        for n in 0..300u64 {
+            frontier.push(Hash::of(&n.to_le_bytes()), |node| {
+                order.push((node.level, node.index))
+            });
+            assert_eq!(order.len() as u64, nodes_count(n + 1));
+        }
+        for (slot, (level, index)) in order.into_iter().enumerate() {
+            assert_eq!(
+                node_slot(level, index),
+                slot as u64,
+                "node ({level}, {index})"
+            );
+        }
     }
 }

@@ -7,6 +7,8 @@ pub mod frame;
 pub mod history;
 pub mod index;
 pub mod mirror;
+pub mod records;
+pub mod runs;
 pub mod segment;
 
 use std::io;

@@ -1,0 +1,453 @@
+//! Keys that lead to log positions (event hash → position; stream and version → position),
+//! kept as sorted runs on disk with only the newest stretch of the log in memory.
+//!
+//! Why not sled: one sled key per entry made sled's resident structures grow with the log and
+//! cost more CPU than the rest of an append. Here the keys of the newest positions sit in a
+//! small in-memory table; when the log crosses the next multiple of a fixed span, they are
+//! written out as one sorted run, and two runs covering spans of equal length are merged (a
+//! binary counter: at most log₂ runs, each key rewritten at most log₂ times). Run boundaries
+//! follow positions only, never timing, so a rebuilt index has the same runs byte for byte.
+//!
+//! Keys are unique and never removed (the log is append-only), so a run needs no tombstones
+//! and a lookup stops at the first hit. A run file is `count × (key, position u64 LE)`, sorted
+//! by key; lookups binary-search it with positional reads, holding nothing in memory.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use parking_lot::RwLock;
+
+use super::StorageError;
+
+/// Positions `from .. to` of the log, whose keys one run holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from: u64,
+    pub to: u64,
+}
+
+impl Span {
+    fn len(&self) -> u64 {
+        self.to - self.from
+    }
+}
+
+struct Run {
+    span: Span,
+    path: PathBuf,
+    file: File,
+    count: u64,
+}
+
+struct Tables<const K: usize> {
+    memtable: BTreeMap<[u8; K], u64>,
+    /// Oldest first; their spans tile the log from position 0.
+    runs: Vec<Run>,
+}
+
+pub struct KeyTable<const K: usize> {
+    dir: PathBuf,
+    name: &'static str,
+    state: RwLock<Tables<K>>,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StorageError + '_ {
+    move |e| StorageError::io(path, e)
+}
+
+/// Makes a file's creation or renaming durable.
+pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// The file name of `name`'s run over `span`.
+pub fn run_file_name(name: &str, span: Span) -> String {
+    format!("{name}-{:016x}-{:016x}.run", span.from, span.to)
+}
+
+impl<const K: usize> KeyTable<K> {
+    const WIDTH: usize = K + 8;
+
+    /// Opens the runs over `spans` (from the index's manifest); the in-memory table starts
+    /// empty (recovery replays the log from the end of the last span).
+    pub fn open(dir: &Path, name: &'static str, spans: &[Span]) -> Result<Self, StorageError> {
+        let mut runs = Vec::with_capacity(spans.len());
+        for &span in spans {
+            let path = dir.join(run_file_name(name, span));
+            let file = File::open(&path).map_err(|e| {
+                StorageError::Index(format!(
+                    "{} is missing or unreadable ({e}); delete the index directory to rebuild \
+                     it from the log",
+                    path.display()
+                ))
+            })?;
+            let len = file.metadata().map_err(io(&path))?.len();
+            if len % Self::WIDTH as u64 != 0 {
+                return Err(StorageError::Index(format!(
+                    "{} is not a whole number of records; delete the index directory to \
+                     rebuild it from the log",
+                    path.display()
+                )));
+            }
+            runs.push(Run {
+                span,
+                path,
+                file,
+                count: len / Self::WIDTH as u64,
+            });
+        }
+        Ok(KeyTable {
+            dir: dir.to_path_buf(),
+            name,
+            state: RwLock::new(Tables {
+                memtable: BTreeMap::new(),
+                runs,
+            }),
+        })
+    }
+
+    /// Adds a key of the newest stretch of the log. Keys are unique (a duplicate is a bug).
+    pub fn insert(&self, key: [u8; K], position: u64) {
+        let old = self.state.write().memtable.insert(key, position);
+        debug_assert!(old.is_none(), "index keys are unique");
+    }
+
+    pub fn get(&self, key: &[u8; K]) -> Result<Option<u64>, StorageError> {
+        let state = self.state.read();
+        if let Some(p) = state.memtable.get(key) {
+            return Ok(Some(*p));
+        }
+        for run in state.runs.iter().rev() {
+            let i = Self::lower_bound(run, key)?;
+            if i < run.count {
+                let (k, p) = Self::record(run, i)?;
+                if &k == key {
+                    return Ok(Some(p));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Positions of the keys in `lo ..= hi`, in key order, at most `limit`.
+    pub fn range(
+        &self,
+        lo: &[u8; K],
+        hi: &[u8; K],
+        limit: usize,
+    ) -> Result<Vec<u64>, StorageError> {
+        let state = self.state.read();
+        let mut found: Vec<([u8; K], u64)> = state
+            .memtable
+            .range(*lo..=*hi)
+            .take(limit)
+            .map(|(k, p)| (*k, *p))
+            .collect();
+        for run in &state.runs {
+            let mut i = Self::lower_bound(run, lo)?;
+            let mut taken = 0;
+            while i < run.count && taken < limit {
+                let (k, p) = Self::record(run, i)?;
+                if &k > hi {
+                    break;
+                }
+                found.push((k, p));
+                taken += 1;
+                i += 1;
+            }
+        }
+        found.sort_unstable();
+        found.truncate(limit);
+        Ok(found.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// Keys held in memory (the stretch since the last run).
+    pub fn pending(&self) -> usize {
+        self.state.read().memtable.len()
+    }
+
+    /// The spans of the runs, oldest first.
+    pub fn spans(&self) -> Vec<Span> {
+        self.state.read().runs.iter().map(|r| r.span).collect()
+    }
+
+    /// Writes the in-memory keys out as the run over `span` (durably), then merges runs of
+    /// equal spans. Returns the files merged away: the caller deletes them once the new
+    /// manifest is durable.
+    pub fn flush(&self, span: Span) -> Result<Vec<PathBuf>, StorageError> {
+        let path = self.dir.join(run_file_name(self.name, span));
+        let count = {
+            let state = self.state.read();
+            if let Some(last) = state.runs.last() {
+                assert_eq!(last.span.to, span.from, "runs tile the log");
+            }
+            let file = File::create(&path).map_err(io(&path))?;
+            let mut w = BufWriter::with_capacity(1 << 16, file);
+            for (k, p) in &state.memtable {
+                w.write_all(k)
+                    .and_then(|()| w.write_all(&p.to_le_bytes()))
+                    .map_err(io(&path))?;
+            }
+            let file = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
+            file.sync_data().map_err(io(&path))?;
+            state.memtable.len() as u64
+        };
+        sync_dir(&self.dir)?;
+        let file = File::open(&path).map_err(io(&path))?;
+        {
+            let mut state = self.state.write();
+            state.runs.push(Run {
+                span,
+                path,
+                file,
+                count,
+            });
+            state.memtable.clear();
+        }
+        let mut merged_away = Vec::new();
+        loop {
+            let pair = {
+                let state = self.state.read();
+                let n = state.runs.len();
+                (n >= 2 && state.runs[n - 2].span.len() == state.runs[n - 1].span.len()).then(
+                    || {
+                        (
+                            state.runs[n - 2].path.clone(),
+                            state.runs[n - 1].path.clone(),
+                        )
+                    },
+                )
+            };
+            let Some((a, b)) = pair else { break };
+            self.merge_last_two()?;
+            merged_away.push(a);
+            merged_away.push(b);
+        }
+        Ok(merged_away)
+    }
+
+    /// Merges the last two runs into one over both spans. Runs are immutable, so readers go on
+    /// using the old ones until the merged run replaces them.
+    fn merge_last_two(&self) -> Result<(), StorageError> {
+        let (a_path, b_path, span) = {
+            let state = self.state.read();
+            let n = state.runs.len();
+            let (a, b) = (&state.runs[n - 2], &state.runs[n - 1]);
+            (
+                a.path.clone(),
+                b.path.clone(),
+                Span {
+                    from: a.span.from,
+                    to: b.span.to,
+                },
+            )
+        };
+        let path = self.dir.join(run_file_name(self.name, span));
+        let mut a = Records::<K>::open(&a_path)?;
+        let mut b = Records::<K>::open(&b_path)?;
+        let file = File::create(&path).map_err(io(&path))?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let mut count = 0u64;
+        let mut write = |rec: ([u8; K], u64)| -> Result<(), StorageError> {
+            count += 1;
+            w.write_all(&rec.0)
+                .and_then(|()| w.write_all(&rec.1.to_le_bytes()))
+                .map_err(io(&path))
+        };
+        let (mut x, mut y) = (a.next()?, b.next()?);
+        loop {
+            match (x, y) {
+                (Some(r), Some(s)) if r.0 < s.0 => {
+                    write(r)?;
+                    x = a.next()?;
+                }
+                (Some(r), Some(s)) => {
+                    debug_assert!(r.0 != s.0, "index keys are unique");
+                    write(s)?;
+                    y = b.next()?;
+                }
+                (Some(r), None) => {
+                    write(r)?;
+                    x = a.next()?;
+                }
+                (None, Some(s)) => {
+                    write(s)?;
+                    y = b.next()?;
+                }
+                (None, None) => break,
+            }
+        }
+        let file = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
+        file.sync_data().map_err(io(&path))?;
+        sync_dir(&self.dir)?;
+        let file = File::open(&path).map_err(io(&path))?;
+        let mut state = self.state.write();
+        let n = state.runs.len();
+        debug_assert_eq!(count, state.runs[n - 2].count + state.runs[n - 1].count);
+        state.runs.truncate(n - 2);
+        state.runs.push(Run {
+            span,
+            path,
+            file,
+            count,
+        });
+        Ok(())
+    }
+
+    fn record(run: &Run, i: u64) -> Result<([u8; K], u64), StorageError> {
+        let mut buf = [0u8; 64];
+        let buf = &mut buf[..Self::WIDTH];
+        run.file
+            .read_exact_at(buf, i * Self::WIDTH as u64)
+            .map_err(io(&run.path))?;
+        Ok(split::<K>(buf))
+    }
+
+    /// The index of the first record whose key is not below `key`.
+    fn lower_bound(run: &Run, key: &[u8; K]) -> Result<u64, StorageError> {
+        let (mut lo, mut hi) = (0u64, run.count);
+        let mut k = [0u8; K];
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            run.file
+                .read_exact_at(&mut k, mid * Self::WIDTH as u64)
+                .map_err(io(&run.path))?;
+            if &k < key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Every run's bytes and the in-memory keys, for comparing two indexes.
+    pub fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let state = self.state.read();
+        let mut out = Vec::new();
+        for run in &state.runs {
+            let mut bytes = Vec::new();
+            File::open(&run.path)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(io(&run.path))?;
+            out.push((run_file_name(self.name, run.span), bytes));
+        }
+        let mem: Vec<u8> = state
+            .memtable
+            .iter()
+            .flat_map(|(k, p)| k.iter().copied().chain(p.to_le_bytes()))
+            .collect();
+        out.push((format!("{}-memtable", self.name), mem));
+        Ok(out)
+    }
+}
+
+fn split<const K: usize>(buf: &[u8]) -> ([u8; K], u64) {
+    let mut k = [0u8; K];
+    k.copy_from_slice(&buf[..K]);
+    let mut p = [0u8; 8];
+    p.copy_from_slice(&buf[K..K + 8]);
+    (k, u64::from_le_bytes(p))
+}
+
+/// A run read front to back (for merging).
+struct Records<const K: usize> {
+    path: PathBuf,
+    reader: BufReader<File>,
+}
+
+impl<const K: usize> Records<K> {
+    fn open(path: &Path) -> Result<Self, StorageError> {
+        let file = OpenOptions::new().read(true).open(path).map_err(io(path))?;
+        Ok(Records {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(1 << 16, file),
+        })
+    }
+
+    fn next(&mut self) -> Result<Option<([u8; K], u64)>, StorageError> {
+        let mut buf = [0u8; 64];
+        let buf = &mut buf[..K + 8];
+        match self.reader.read_exact(buf) {
+            Ok(()) => Ok(Some(split::<K>(buf))),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(io(&self.path)(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u64) -> [u8; 8] {
+        // Scrambled, so that keys arrive out of order as hashes do.
+        n.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_be_bytes()
+    }
+
+    #[test]
+    fn lookups_and_ranges_agree_with_a_map_across_runs_and_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = KeyTable::<8>::open(dir.path(), "t", &[]).unwrap();
+        let mut model = BTreeMap::new();
+        let span = 100;
+        for p in 0..1_050u64 {
+            if p > 0 && p % span == 0 {
+                for old in table
+                    .flush(Span {
+                        from: p - span,
+                        to: p,
+                    })
+                    .unwrap()
+                {
+                    std::fs::remove_file(old).unwrap();
+                }
+            }
+            table.insert(key(p), p);
+            model.insert(key(p), p);
+        }
+        // 10 spans of 100 flushed: a binary counter leaves runs of 800 and 200.
+        let lens: Vec<u64> = table.spans().iter().map(|s| s.to - s.from).collect();
+        assert_eq!(lens, vec![800, 200]);
+        assert_eq!(table.pending(), 50);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        for p in (0..1_050u64).step_by(7) {
+            assert_eq!(table.get(&key(p)).unwrap(), Some(p));
+        }
+        assert_eq!(table.get(&key(5_000)).unwrap(), None);
+        let (lo, hi) = (key(3), key(900));
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        let want: Vec<u64> = model.range(lo..=hi).map(|(_, p)| *p).take(40).collect();
+        assert_eq!(table.range(&lo, &hi, 40).unwrap(), want);
+        let all: Vec<u64> = model.values().copied().collect();
+        assert_eq!(table.range(&[0; 8], &[0xff; 8], usize::MAX).unwrap(), all);
+
+        // Reopened from its spans, it answers the same (the in-memory keys are the caller's
+        // to replay).
+        let spans = table.spans();
+        drop(table);
+        let table = KeyTable::<8>::open(dir.path(), "t", &spans).unwrap();
+        assert_eq!(table.get(&key(799)).unwrap(), Some(799));
+        assert_eq!(table.get(&key(1_020)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_missing_run_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = KeyTable::<8>::open(dir.path(), "t", &[Span { from: 0, to: 10 }])
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("t-0000000000000000-000000000000000a.run"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("delete the index directory"),
+            "{err}"
+        );
+    }
+}
