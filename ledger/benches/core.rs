@@ -39,6 +39,8 @@ struct Limits {
     strict_1: f64,
     strict_2: f64,
     batch_2: f64,
+    ledger_1: f64,
+    ledger_2: f64,
     fsync: f64,
     group: f64,
 }
@@ -71,6 +73,44 @@ fn limits(dir: &std::path::Path) -> Limits {
         });
     let batch_2 = rate(msgs.len(), t.elapsed());
 
+    // The ledger's own strict check (`crypto::verify_each`), one event per call as appends use
+    // it: events of a handful of signers, the key cache warmed by one pass, so that every
+    // signer has its table (as it has after its first few dozen events).
+    let signers: Vec<SigningKey> = (0..5u8)
+        .map(|i| signing_key_from_seed(&[40 + i; 32]))
+        .collect();
+    let signed: Vec<([u8; 32], [u8; 64])> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let k = &signers[i % signers.len()];
+            (k.verifying_key().to_bytes(), k.sign(m).to_bytes())
+        })
+        .collect();
+    let items: Vec<ledger::crypto::Item> = msgs
+        .iter()
+        .zip(&signed)
+        .map(|(m, (p, s))| ledger::crypto::Item {
+            public: p,
+            message: m,
+            signature: s,
+        })
+        .collect();
+    let cache = ledger::crypto::KeyCache::default();
+    assert!(ledger::crypto::verify_each(&items, &cache)
+        .iter()
+        .all(|&ok| ok));
+    let t = Instant::now();
+    for item in items.chunks(1) {
+        assert!(ledger::crypto::verify_each(item, &cache)[0]);
+    }
+    let ledger_1 = rate(items.len(), t.elapsed());
+    let t = Instant::now();
+    items
+        .par_chunks(1)
+        .for_each(|item| assert!(ledger::crypto::verify_each(item, &cache)[0]));
+    let ledger_2 = rate(items.len(), t.elapsed());
+
     let path = dir.join("fsync.bin");
     let mut f = OpenOptions::new()
         .create(true)
@@ -101,6 +141,8 @@ fn limits(dir: &std::path::Path) -> Limits {
         strict_1,
         strict_2,
         batch_2,
+        ledger_1,
+        ledger_2,
         fsync,
         group,
     }
@@ -366,6 +408,15 @@ fn main() {
             lim.strict_2
         );
         println!("ed25519 batch (n=1024), 2 cores   {:>12.0} /s", lim.batch_2);
+        println!(
+            "ledger strict check, 1 core       {:>12.0} /s   ({:.1} µs each)",
+            lim.ledger_1,
+            1e6 / lim.ledger_1
+        );
+        println!(
+            "ledger strict check, 2 cores      {:>12.0} /s",
+            lim.ledger_2
+        );
         println!(
             "fsync per 512-byte record         {:>12.0} records/s",
             lim.fsync

@@ -2,7 +2,11 @@
 //!
 //! [`verify_each`] is `verify_strict`, signature by signature, with each signer's decompressed
 //! key cached. The ledger accepts appends through it alone, so it never stores an event that
-//! the spec's strict rule refuses.
+//! the spec's strict rule refuses. For a key that keeps signing it also keeps a table of
+//! multiples of `-A` (and one of the basepoint, for all keys), so that `[s]B - [k]A` takes about
+//! 64 point additions and no doubling, instead of the double-base multiplication's 253
+//! doublings and some 70 additions: the same point, hence the same decision, in about two
+//! thirds of the time per signature (`benches/core.rs`, limits).
 //!
 //! [`verify_batched`] is the verifier's fast mode: ed25519-dalek's `verify_batch`, entered only
 //! by signatures whose key is valid, not weak and torsion-free, whose `R` is a canonical
@@ -15,9 +19,12 @@
 //! are strict); to rule it out, verify with strict signatures.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,9 +73,27 @@ pub struct Item<'a> {
 #[derive(Clone, Copy)]
 struct KnownKey {
     key: Option<VerifyingKey>,
-    minus_a: Option<curve25519_dalek::EdwardsPoint>,
+    minus_a: Option<EdwardsPoint>,
     weak: bool,
     batchable: bool,
+}
+
+/// A cached key, with what the strict path keeps for it.
+struct Entry {
+    known: KnownKey,
+    /// Strict verifications with the key, without a table, since it was cached or lost its table.
+    uses: AtomicU32,
+    table: Option<Arc<Table>>,
+    /// Whether the table was used since the eviction hand last passed it.
+    recent: AtomicBool,
+}
+
+#[derive(Default)]
+struct Keys {
+    known: HashMap<[u8; 32], Entry>,
+    /// The keys that have a table, in the order the eviction hand visits them.
+    with_table: Vec<[u8; 32]>,
+    hand: usize,
 }
 
 /// Keys seen before. Signers are few (enrolled bodies), so the cache saves a decompression,
@@ -76,16 +101,41 @@ struct KnownKey {
 /// threads of one verification.
 #[derive(Default)]
 pub struct KeyCache {
-    keys: parking_lot::RwLock<HashMap<[u8; 32], KnownKey>>,
+    keys: parking_lot::RwLock<Keys>,
 }
 
 /// The number of distinct keys a cache holds before it starts afresh (a bound on memory).
 const KEY_CACHE_LIMIT: usize = 65_536;
 
+/// A table costs about as much to build as this many strict verifications without one
+/// (about 1 ms against 32 µs), so a key earns its table after this many: whatever the pattern
+/// of signers, even one that makes tables churn, building them at most doubles the work spent
+/// on a key, and a key that goes on signing pays its table back within about 80 more events.
+const TABLE_AFTER: u32 = 32;
+
+/// Tables kept at once, each about 0.65 MB: at most about 42 MB per cache (plus the shared
+/// basepoint table), small beside the index cache (256 MiB by default). The signers that keep
+/// signing, the only ones a table pays for, are tens (a congress's presidium and bodies), not
+/// the thousands of enrolled keys; beyond this many, a table not used since the eviction hand
+/// last passed makes room (second chance), so memory stays bounded however many keys sign, and
+/// a key that lost its table earns it again like a new one.
+const TABLE_LIMIT: usize = 64;
+
+/// What the strict path multiplies `k` by: `-A`, or its table.
+enum MinusA {
+    Point(EdwardsPoint),
+    Table(Arc<Table>),
+}
+
 impl KeyCache {
+    /// The number of keys that have a table (tests and diagnostics).
+    pub fn tables(&self) -> usize {
+        self.keys.read().with_table.len()
+    }
+
     fn known(&self, public: &[u8; 32]) -> KnownKey {
-        if let Some(known) = self.keys.read().get(public) {
-            return *known;
+        if let Some(entry) = self.keys.read().known.get(public) {
+            return entry.known;
         }
         let key = VerifyingKey::from_bytes(public).ok();
         let weak = key.is_some_and(|k| k.is_weak());
@@ -101,11 +151,80 @@ impl KeyCache {
             batchable,
         };
         let mut keys = self.keys.write();
-        if keys.len() >= KEY_CACHE_LIMIT {
-            keys.clear();
+        if keys.known.len() >= KEY_CACHE_LIMIT {
+            *keys = Keys::default();
         }
-        keys.insert(*public, known);
+        keys.known.entry(*public).or_insert(Entry {
+            known,
+            uses: AtomicU32::new(0),
+            table: None,
+            recent: AtomicBool::new(false),
+        });
         known
+    }
+
+    /// `-A` for a strict verification, or its table: `None` if the key is not a point or is
+    /// weak. Counts the use, and builds the key's table on its `TABLE_AFTER`th use.
+    fn strict(&self, public: &[u8; 32]) -> Option<MinusA> {
+        let minus_a = loop {
+            let keys = self.keys.read();
+            let Some(entry) = keys.known.get(public) else {
+                drop(keys);
+                self.known(public);
+                continue;
+            };
+            let minus_a = entry.known.minus_a.filter(|_| !entry.known.weak)?;
+            if let Some(table) = &entry.table {
+                // Read first: a store on every use would bounce the line between cores.
+                if !entry.recent.load(Ordering::Relaxed) {
+                    entry.recent.store(true, Ordering::Relaxed);
+                }
+                return Some(MinusA::Table(Arc::clone(table)));
+            }
+            // Exactly one thread sees the count reach TABLE_AFTER, and builds.
+            if entry.uses.fetch_add(1, Ordering::Relaxed).wrapping_add(1) != TABLE_AFTER {
+                return Some(MinusA::Point(minus_a));
+            }
+            break minus_a;
+        };
+        let table = Arc::new(Table::new(&minus_a));
+        self.install(public, &table);
+        Some(MinusA::Table(table))
+    }
+
+    fn install(&self, public: &[u8; 32], table: &Arc<Table>) {
+        let mut keys = self.keys.write();
+        let Keys {
+            known,
+            with_table,
+            hand,
+        } = &mut *keys;
+        if known.get(public).is_none_or(|e| e.table.is_some()) {
+            return; // the cache started afresh meanwhile
+        }
+        if with_table.len() < TABLE_LIMIT {
+            with_table.push(*public);
+        } else {
+            loop {
+                *hand %= with_table.len();
+                match known.get_mut(&with_table[*hand]) {
+                    Some(old) if old.recent.swap(false, Ordering::Relaxed) => *hand += 1,
+                    old => {
+                        if let Some(old) = old {
+                            old.table = None;
+                            *old.uses.get_mut() = 0;
+                        }
+                        with_table[*hand] = *public;
+                        *hand += 1;
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(entry) = known.get_mut(public) {
+            entry.table = Some(Arc::clone(table));
+            *entry.recent.get_mut() = true;
+        }
     }
 
     fn batchable(&self, public: &[u8; 32]) -> Option<VerifyingKey> {
@@ -118,14 +237,9 @@ impl KeyCache {
 pub fn verify_each(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
     items
         .iter()
-        .map(|item| {
-            let known = cache.known(item.public);
-            match known.minus_a {
-                Some(minus_a) if !known.weak => {
-                    strict_with_key(item.public, &minus_a, item.message, item.signature)
-                }
-                _ => false,
-            }
+        .map(|item| match cache.strict(item.public) {
+            Some(minus_a) => strict_with_key(item.public, &minus_a, item.message, item.signature),
+            None => false,
         })
         .collect()
 }
@@ -136,10 +250,11 @@ pub fn verify_each(items: &[Item<'_>], cache: &KeyCache) -> Vec<bool> {
 /// `k = SHA-512(R ‖ A ‖ M)`. Here `R`'s bytes are checked instead: an unreduced `y`, or one of
 /// the small-order encodings, is refused (an `R` that does not decompress at all can never
 /// equal a compressed point, so the comparison refuses it). The property tests compare this
-/// with `verify_strict` on valid, damaged and torsioned signatures.
+/// with `verify_strict` on valid, damaged and torsioned signatures, with and without tables:
+/// both compute the same point, so only its encoding is compared.
 fn strict_with_key(
     public: &[u8; 32],
-    minus_a: &curve25519_dalek::EdwardsPoint,
+    minus_a: &MinusA,
     message: &[u8],
     signature: &[u8; 64],
 ) -> bool {
@@ -159,10 +274,93 @@ fn strict_with_key(
     h.update(public);
     h.update(message);
     let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-    curve25519_dalek::EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, minus_a, &s)
-        .compress()
-        .0
-        == r
+    let expected = match minus_a {
+        MinusA::Point(minus_a) => {
+            EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, minus_a, &s)
+        }
+        MinusA::Table(minus_a) => double_table_mul(basepoint_table(), &s, minus_a, &k),
+    };
+    expected.compress().0 == r
+}
+
+/// Bits per digit of a table. Measured on the 2-core EPYC (`benches/core.rs`, limits, five
+/// signers, three runs each): 21.0 to 21.6 µs per signature with 8, 21.4 to 22.9 with 7 (0.38 MB
+/// tables), 22.1 to 23.0 with 6 (0.22 MB), against 32.5 without tables: fewer additions
+/// outweigh the cache misses of larger tables, but not by much.
+const W: usize = 8;
+const HALF: usize = 1 << (W - 1);
+/// Digits per scalar. A reduced scalar is below 2^253, and the top digit must take the last
+/// carry and still be at most `HALF`: W · WINDOWS ≥ 254 guarantees it.
+const WINDOWS: usize = 254usize.div_ceil(W);
+const _: () = assert!(W >= 2 && W <= 14 && W * WINDOWS >= 254);
+
+/// `j · 2^(W·i) · P` for every window `i` and `1 ≤ j ≤ HALF`, at `i·HALF + j − 1`: `[x]P` is then
+/// one addition (or subtraction) per non-zero digit of `x`, with no doubling.
+struct Table(Box<[EdwardsPoint]>);
+
+impl Table {
+    fn new(point: &EdwardsPoint) -> Table {
+        let mut points = Vec::with_capacity(WINDOWS * HALF);
+        let mut base = *point;
+        for _ in 0..WINDOWS {
+            let mut multiple = base;
+            points.push(multiple);
+            for _ in 1..HALF {
+                multiple += &base;
+                points.push(multiple);
+            }
+            // HALF · base, doubled: the next window's base.
+            base = multiple + multiple;
+        }
+        Table(points.into_boxed_slice())
+    }
+}
+
+/// The basepoint's table, shared by every cache.
+fn basepoint_table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| Table::new(&curve25519_dalek::constants::ED25519_BASEPOINT_POINT))
+}
+
+/// The signed radix-2^W digits of a reduced scalar: `x = Σ d_i · 2^(W·i)`, with every `d_i` in
+/// [−HALF, HALF) except the last, which takes the carry and is in [0, HALF].
+fn recode(x: &Scalar) -> [i16; WINDOWS] {
+    let bytes = x.as_bytes();
+    let mut digits = [0i16; WINDOWS];
+    let mut carry = 0;
+    for (i, digit) in digits.iter_mut().enumerate() {
+        let bit = W * i;
+        let mut v = 0u32;
+        for (j, b) in bytes.iter().skip(bit / 8).take(3).enumerate() {
+            v |= u32::from(*b) << (8 * j);
+        }
+        let v = ((v >> (bit % 8)) & ((1 << W) - 1)) as i16 + carry;
+        carry = i16::from(i + 1 < WINDOWS && v >= HALF as i16);
+        *digit = v - (carry << W);
+    }
+    digits
+}
+
+/// `[x]P + [y]Q` from the tables of `P` and `Q`, in variable time (everything verified is public).
+/// A digit out of range, impossible for a reduced scalar, indexes past the table and panics
+/// rather than compute a wrong point.
+fn double_table_mul(p: &Table, x: &Scalar, q: &Table, y: &Scalar) -> EdwardsPoint {
+    let mut sum: Option<EdwardsPoint> = None;
+    for (table, scalar) in [(p, x), (q, y)] {
+        for (window, digit) in recode(scalar).into_iter().enumerate() {
+            if digit == 0 {
+                continue;
+            }
+            let multiple = &table.0[window * HALF + usize::from(digit.unsigned_abs()) - 1];
+            sum = Some(match (sum, digit > 0) {
+                (None, true) => *multiple,
+                (None, false) => -multiple,
+                (Some(sum), true) => sum + multiple,
+                (Some(sum), false) => sum - multiple,
+            });
+        }
+    }
+    sum.unwrap_or_else(EdwardsPoint::identity)
 }
 
 /// Every encoding with `y < p` of a small-order point: the eight torsion points, each also
@@ -325,19 +523,32 @@ mod tests {
             carry = v >> 8;
         }
         cases.push(s_plus_l);
-        let cache = KeyCache::default();
-        for (i, sig) in cases.iter().enumerate() {
-            let item = Item {
-                public: &public,
-                message: msg,
-                signature: sig,
-            };
-            assert_eq!(
-                verify_each(&[item], &cache)[0],
-                verify_strict(&public, msg, sig).is_ok(),
-                "case {i}"
-            );
+        // Canonical edge values of S (they reach the point computation): 0, 1, ℓ − 1, ℓ − 2.
+        for s in [Scalar::ZERO, Scalar::ONE, -Scalar::ONE, -Scalar::from(2u8)] {
+            let mut sig = good;
+            sig[32..].copy_from_slice(s.as_bytes());
+            cases.push(sig);
         }
+        // With the double-base multiplication, and with tables (once the key has earned one).
+        let cold = KeyCache::default();
+        let warm = KeyCache::default();
+        earn_table(&warm, &public, msg, &good);
+        for cache in [&cold, &warm] {
+            for (i, sig) in cases.iter().enumerate() {
+                let item = Item {
+                    public: &public,
+                    message: msg,
+                    signature: sig,
+                };
+                assert_eq!(
+                    verify_each(&[item], cache)[0],
+                    verify_strict(&public, msg, sig).is_ok(),
+                    "case {i}"
+                );
+            }
+        }
+        assert_eq!(cold.tables(), 0);
+        assert_eq!(warm.tables(), 1);
         assert!(
             verify_each(
                 &[Item {
@@ -345,9 +556,225 @@ mod tests {
                     message: msg,
                     signature: &good
                 }],
-                &cache
+                &warm
             )[0]
         );
+    }
+
+    /// Verifies one good signature until the key has a table; checks it takes `TABLE_AFTER`
+    /// uses (of a new key, or of one that lost its table).
+    fn earn_table(cache: &KeyCache, public: &[u8; 32], message: &[u8], signature: &[u8; 64]) {
+        let has_table = || {
+            cache
+                .keys
+                .read()
+                .known
+                .get(public)
+                .is_some_and(|e| e.table.is_some())
+        };
+        let item = || Item {
+            public,
+            message,
+            signature,
+        };
+        for _ in 1..TABLE_AFTER {
+            assert!(verify_each(&[item()], cache)[0]);
+            assert!(!has_table());
+        }
+        assert!(verify_each(&[item()], cache)[0]);
+        assert!(has_table());
+    }
+
+    /// Deterministic "random" scalars, and the edge values of the recoding.
+    fn scalars() -> Vec<Scalar> {
+        use sha2::{Digest, Sha512};
+        let mut out: Vec<Scalar> = (0..48u32)
+            .map(|i| Scalar::from_bytes_mod_order_wide(&Sha512::digest(i.to_le_bytes()).into()))
+            .collect();
+        let half = HALF as u64;
+        for v in [
+            0,
+            1,
+            2,
+            half - 1,
+            half,
+            half + 1,
+            2 * half - 1,
+            2 * half,
+            u64::MAX,
+        ] {
+            out.push(Scalar::from(v));
+            out.push(-Scalar::from(v)); // ℓ − v
+        }
+        for byte in [0x7f, 0x80, 0xff] {
+            out.push(Scalar::from_bytes_mod_order([byte; 32]));
+        }
+        let mut top = [0u8; 32];
+        top[31] = 0x10; // 2^252
+        out.push(Scalar::from_bytes_mod_order(top));
+        out.push(Scalar::from_bytes_mod_order(top) - Scalar::ONE);
+        out
+    }
+
+    #[test]
+    fn recoding_recombines_to_the_scalar() {
+        for x in scalars() {
+            let digits = recode(&x);
+            for (i, &d) in digits.iter().enumerate() {
+                let (lo, hi) = if i + 1 < WINDOWS {
+                    (-(HALF as i16), HALF as i16 - 1)
+                } else {
+                    (0, HALF as i16)
+                };
+                assert!((lo..=hi).contains(&d), "digit {i} = {d} of {x:?}");
+            }
+            // Σ d_i · 2^(W·i) as an integer (not only modulo ℓ: a key may carry torsion).
+            let mut sum = [0i64; 40];
+            for (i, &d) in digits.iter().enumerate() {
+                sum[W * i / 8] += i64::from(d) << (W * i % 8);
+            }
+            let mut carry = 0i64;
+            for v in sum.iter_mut() {
+                *v += carry;
+                carry = v.div_euclid(256);
+                *v = v.rem_euclid(256);
+            }
+            assert_eq!(carry, 0);
+            assert!(sum[32..].iter().all(|&v| v == 0), "{x:?}");
+            let bytes: Vec<u8> = sum[..32].iter().map(|&v| v as u8).collect();
+            assert_eq!(bytes, x.as_bytes(), "{x:?}");
+        }
+    }
+
+    #[test]
+    fn table_multiplication_matches_dalek() {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+        let prime = ED25519_BASEPOINT_POINT * Scalar::from(0x5eed_u64);
+        // A key may be of mixed order (only small-order keys are refused): the torsion part
+        // shows whether the digits add up to the scalar exactly, not just modulo ℓ.
+        let mixed = prime + EIGHT_TORSION[1];
+        let b = basepoint_table();
+        for point in [prime, -prime, mixed] {
+            let table = Table::new(&point);
+            for x in scalars() {
+                let y = x * Scalar::from(3u8) + Scalar::ONE;
+                assert_eq!(
+                    double_table_mul(&table, &x, &table, &Scalar::ZERO),
+                    point * x,
+                    "{x:?}"
+                );
+                assert_eq!(
+                    double_table_mul(b, &x, &table, &y),
+                    EdwardsPoint::vartime_double_scalar_mul_basepoint(&y, &point, &x),
+                    "{x:?}"
+                );
+                assert_eq!(
+                    double_table_mul(b, &x, b, &Scalar::ZERO),
+                    EdwardsPoint::mul_base(&x)
+                );
+            }
+        }
+    }
+
+    /// A signer whose key is of mixed order: `A = [a]B + T` with `T` of order 2. Its honest
+    /// signatures hold under `verify_strict` only when `k` is even, so both decisions occur.
+    #[test]
+    fn tables_decide_a_mixed_order_key_as_verify_strict_does() {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+        use sha2::{Digest, Sha512};
+        let wide = |parts: &[&[u8]]| {
+            let mut h = Sha512::new();
+            for p in parts {
+                h.update(p);
+            }
+            Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+        };
+        let a = wide(&[b"mixed"]);
+        let public = (ED25519_BASEPOINT_POINT * a + EIGHT_TORSION[4])
+            .compress()
+            .to_bytes();
+        let sign = |message: &[u8]| {
+            let r = wide(&[b"nonce", message]);
+            let big_r = (ED25519_BASEPOINT_POINT * r).compress().to_bytes();
+            let k = wide(&[&big_r, &public, message]);
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&big_r);
+            sig[32..].copy_from_slice((r + k * a).as_bytes());
+            sig
+        };
+        let cache = KeyCache::default();
+        let mut seen = [false; 2];
+        for i in 0..200u32 {
+            let message = i.to_le_bytes();
+            let sig = sign(&message);
+            let strict = verify_strict(&public, &message, &sig).is_ok();
+            seen[usize::from(strict)] = true;
+            let item = Item {
+                public: &public,
+                message: &message,
+                signature: &sig,
+            };
+            assert_eq!(verify_each(&[item], &cache)[0], strict, "message {i}");
+        }
+        assert_eq!(seen, [true, true]);
+        assert_eq!(cache.tables(), 1);
+    }
+
+    #[test]
+    fn tables_are_bounded_and_the_least_recently_used_makes_room() {
+        let msg = b"m";
+        let signers: Vec<([u8; 32], [u8; 64])> = (0..TABLE_LIMIT + 2)
+            .map(|i| {
+                let key = signing_key_from_seed(&[i as u8; 32]);
+                (public_key(&key), key.sign(msg).to_bytes())
+            })
+            .collect();
+        let has_table =
+            |cache: &KeyCache, i: usize| cache.keys.read().known[&signers[i].0].table.is_some();
+        let use_key = |cache: &KeyCache, i: usize| {
+            let (public, sig) = &signers[i];
+            let item = Item {
+                public,
+                message: msg,
+                signature: sig,
+            };
+            assert!(verify_each(&[item], cache)[0]);
+        };
+        let cache = KeyCache::default();
+        for (public, sig) in &signers[..TABLE_LIMIT] {
+            earn_table(&cache, public, msg, sig);
+        }
+        assert_eq!(cache.tables(), TABLE_LIMIT);
+        // All were used since the hand last passed: it goes round once and takes the first.
+        earn_table(
+            &cache,
+            &signers[TABLE_LIMIT].0,
+            msg,
+            &signers[TABLE_LIMIT].1,
+        );
+        assert_eq!(cache.tables(), TABLE_LIMIT);
+        assert!(!has_table(&cache, 0));
+        // Keys 1 to 9 are used again; the next newcomer takes key 10's table.
+        for i in 1..10 {
+            use_key(&cache, i);
+        }
+        earn_table(
+            &cache,
+            &signers[TABLE_LIMIT + 1].0,
+            msg,
+            &signers[TABLE_LIMIT + 1].1,
+        );
+        assert!((1..10).all(|i| has_table(&cache, i)));
+        assert!(!has_table(&cache, 10));
+        // A key that lost its table earns it again like a new one.
+        earn_table(&cache, &signers[0].0, msg, &signers[0].1);
+        let keys = cache.keys.read();
+        assert_eq!(keys.with_table.len(), TABLE_LIMIT);
+        let holders: std::collections::HashSet<_> = keys.with_table.iter().collect();
+        assert_eq!(holders.len(), TABLE_LIMIT);
+        for (public, entry) in &keys.known {
+            assert_eq!(entry.table.is_some(), holders.contains(public));
+        }
     }
 
     #[test]

@@ -6,6 +6,9 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signer, SigningKey};
 use ledger::compose;
 use ledger::crypto::{self, signing_key_from_seed, KeyCache};
@@ -1190,20 +1193,63 @@ enum Damage {
     S(u8),
     Message(u16),
     Key(u8),
+    /// `R` plus one of the seven non-identity points of small order.
+    Torsion(u8),
+    /// `S + ℓ`: the same scalar, not canonical.
+    SPlusL,
+    /// `S` replaced by a canonical edge value: 0, 1, ℓ − 1 or ℓ − 2.
+    SEdge(u8),
 }
 
 fn damage() -> impl Strategy<Value = Damage> {
     prop_oneof![
-        2 => Just(Damage::None),
+        3 => Just(Damage::None),
         1 => any::<u8>().prop_map(Damage::R),
         1 => any::<u8>().prop_map(Damage::S),
         1 => any::<u16>().prop_map(Damage::Message),
         1 => any::<u8>().prop_map(Damage::Key),
+        1 => (1..8u8).prop_map(Damage::Torsion),
+        1 => Just(Damage::SPlusL),
+        1 => (0..4u8).prop_map(Damage::SEdge),
     ]
 }
 
+/// The group order ℓ, little-endian.
+const ELL: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// A key cache in which the property tests' three signers have earned their tables, so that
+/// it decides their signatures with table multiplication rather than the double-base one.
+fn warm_cache() -> &'static KeyCache {
+    static CACHE: std::sync::OnceLock<KeyCache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        let cache = KeyCache::default();
+        for seed in 1..=3u8 {
+            let key = signing_key_from_seed(&[seed; 32]);
+            let public = key.verifying_key().to_bytes();
+            let signature = key.sign(b"warm").to_bytes();
+            let item = || crypto::Item {
+                public: &public,
+                message: b"warm",
+                signature: &signature,
+            };
+            let tables = cache.tables();
+            for _ in 0..1000 {
+                assert!(crypto::verify_each(&[item()], &cache)[0]);
+                if cache.tables() > tables {
+                    break;
+                }
+            }
+        }
+        assert_eq!(cache.tables(), 3, "every signer has a table");
+        cache
+    })
+}
+
 proptest! {
-    #![proptest_config(config(24))]
+    #![proptest_config(config(32))]
 
     #[test]
     fn batch_verification_agrees_with_strict(
@@ -1232,6 +1278,25 @@ proptest! {
                     }
                 }
                 Damage::Key(bit) => public[bit as usize / 8 % 32] ^= 1 << (bit % 8),
+                Damage::Torsion(i) => {
+                    let r = CompressedEdwardsY(signature[..32].try_into().unwrap())
+                        .decompress()
+                        .expect("an honest R is a point");
+                    let r = r + EIGHT_TORSION[i as usize];
+                    signature[..32].copy_from_slice(r.compress().as_bytes());
+                }
+                Damage::SPlusL => {
+                    let mut carry = 0u16;
+                    for (b, l) in signature[32..].iter_mut().zip(ELL) {
+                        let v = u16::from(*b) + u16::from(l) + carry;
+                        *b = v as u8;
+                        carry = v >> 8;
+                    }
+                }
+                Damage::SEdge(i) => {
+                    let s = [Scalar::ZERO, Scalar::ONE, -Scalar::ONE, -Scalar::from(2u8)];
+                    signature[32..].copy_from_slice(s[i as usize % 4].as_bytes());
+                }
             }
             signed.push((public, message, signature));
         }
@@ -1244,8 +1309,12 @@ proptest! {
             .map(|(p, m, s)| crypto::verify_strict(p, m, s).is_ok())
             .collect();
         for (i, ((_, _, damage), ok)) in specs.iter().zip(&strict).enumerate() {
-            if matches!(damage, Damage::None) {
-                prop_assert!(ok, "undamaged item {} fails strict verification", i);
+            match damage {
+                Damage::None => prop_assert!(ok, "undamaged item {} fails strict verification", i),
+                Damage::Torsion(_) | Damage::SPlusL => {
+                    prop_assert!(!ok, "item {} passes strict verification", i)
+                }
+                _ => {}
             }
         }
         let cache = KeyCache::default();
@@ -1253,7 +1322,12 @@ proptest! {
         prop_assert_eq!(crypto::verify_batched(&items, &cache), strict.clone());
         // A warm cache answers the same.
         prop_assert_eq!(crypto::verify_each(&items, &cache), strict.clone());
-        prop_assert_eq!(crypto::verify_batched(&items, &cache), strict);
+        prop_assert_eq!(crypto::verify_batched(&items, &cache), strict.clone());
+        // With the signers' tables.
+        let warm = warm_cache();
+        prop_assert_eq!(crypto::verify_each(&items, warm), strict.clone());
+        prop_assert_eq!(crypto::verify_batched(&items, warm), strict);
+        prop_assert_eq!(warm.tables(), 3);
     }
 }
 
@@ -1271,7 +1345,18 @@ fn torsioned_signature(attempt: u32) -> ([u8; 32], Vec<u8>, [u8; 64], [u8; 64]) 
 /// and `verify --strict` use, never is.
 #[test]
 fn strict_verification_refuses_every_mixed_order_r() {
-    let cache = KeyCache::default();
+    let cold = KeyCache::default();
+    // The same, once the key has its table.
+    let warm = KeyCache::default();
+    let (public, message, _, plain) = torsioned_signature(0);
+    while warm.tables() == 0 {
+        let item = crypto::Item {
+            public: &public,
+            message: &message,
+            signature: &plain,
+        };
+        assert!(crypto::verify_each(&[item], &warm)[0]);
+    }
     for attempt in 0..16 {
         let (public, message, torsioned, plain) = torsioned_signature(attempt);
         // The construction is sound: without the torsion point it is a valid signature.
@@ -1282,9 +1367,12 @@ fn strict_verification_refuses_every_mixed_order_r() {
             message: &message,
             signature,
         };
-        assert_eq!(
-            crypto::verify_each(&[item(&torsioned), item(&plain)], &cache),
-            vec![false, true]
-        );
+        for cache in [&cold, &warm] {
+            assert_eq!(
+                crypto::verify_each(&[item(&torsioned), item(&plain)], cache),
+                vec![false, true]
+            );
+        }
     }
+    assert_eq!(warm.tables(), 1);
 }
