@@ -680,7 +680,7 @@ fn an_index_is_trusted_only_up_to_its_durable_marker() {
         .write(true)
         .open(index.join("entries.idx"))
         .unwrap();
-    f.set_len(12 * 3).unwrap();
+    f.set_len(44 * 3).unwrap();
     let err = Ledger::open(&path, options.clone())
         .err()
         .unwrap()

@@ -3,17 +3,17 @@
 //!
 //! | file | what |
 //! | --- | --- |
-//! | `entries.idx` | 12 bytes per position: the entry's frame offset (u64) and length (u32) |
+//! | `entries.idx` | 44 bytes per position: the entry's frame offset (u64), length (u32) and event hash |
 //! | `nodes.idx` | 32 bytes per Merkle node, leaves included, in the order the tree completes them |
 //! | `runs/hash-*.run` | event hash → position, sorted runs (`storage/runs.rs`) |
 //! | `runs/stream-*.run` | (stream's first position, version) → position, sorted runs |
-//! | `kv/` | sled: one key per stream, checkpoints, markers, the runs' manifest, projections |
+//! | `kv/` | sled: one key per stream, written once; checkpoints, markers, the runs' manifest, projections |
 //!
 //! sled's keys:
 //!
 //! | key | value |
 //! | --- | --- |
-//! | `S` stream | the stream's first position, next version and head hash |
+//! | `S` stream | the stream's first position (a stream's head is its last key in the runs) |
 //! | `c` size(BE) | checkpoint offset and length in `checkpoints.log` |
 //! | `m` name | markers: `applied` (log indexed up to), `durable` (runs and files durable up to, with the runs' spans), `checkpoints` (file indexed up to) |
 //! | `P` name | projection checkpoints (their own position inside) |
@@ -45,8 +45,7 @@ const PROJECTIONS: &[u8] = b"Pprojections";
 /// Positions per run of keys: the most the in-memory tables hold, and the most an open
 /// replays into the index.
 pub const RUN_SPAN: u64 = 16_384;
-const LOCATION_LEN: usize = 12;
-const HEAD_LEN: usize = 48;
+const LOCATION_LEN: usize = 44;
 
 /// Where an entry's frame starts in its segment file, and its payload length. (Which
 /// segment holds a position follows from the segment files' names.)
@@ -157,39 +156,6 @@ fn node_slot(level: u32, index: u64) -> u64 {
     nodes_count(m) + u64::from(level)
 }
 
-/// A stream's record in sled: its first position, next version and head.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct StreamRecord {
-    first: u64,
-    head: Head,
-}
-
-impl StreamRecord {
-    fn encode(&self) -> [u8; HEAD_LEN] {
-        let mut v = [0u8; HEAD_LEN];
-        v[..8].copy_from_slice(&self.first.to_le_bytes());
-        v[8..16].copy_from_slice(&self.head.next_version.to_le_bytes());
-        v[16..].copy_from_slice(&self.head.hash.0);
-        v
-    }
-
-    fn decode(v: &[u8]) -> Result<StreamRecord, StorageError> {
-        match (
-            u64_at(v, 0),
-            u64_at(v, 8),
-            v.get(16..48).and_then(Hash::from_slice),
-        ) {
-            (Some(first), Some(next_version), Some(hash)) if v.len() == HEAD_LEN => {
-                Ok(StreamRecord {
-                    first,
-                    head: Head { next_version, hash },
-                })
-            }
-            _ => Err(corrupt_index("a stream record")),
-        }
-    }
-}
-
 fn encode_durable(marker: &Marker, spans: &[Span]) -> Vec<u8> {
     let mut v = Vec::with_capacity(32 + 4 + spans.len() * 16);
     v.extend_from_slice(&marker.encode());
@@ -243,6 +209,8 @@ pub struct Batch {
     nodes: Vec<u8>,
     keys: Vec<PendingKeys>,
     marker: Option<Marker>,
+    /// Writes in `kv` (sled's batch does not say).
+    kv_writes: usize,
 }
 
 impl Batch {
@@ -257,6 +225,7 @@ impl Batch {
         self.locations
             .extend_from_slice(&e.loc.offset.to_le_bytes());
         self.locations.extend_from_slice(&e.loc.len.to_le_bytes());
+        self.locations.extend_from_slice(&e.hash.0);
         self.keys.push(PendingKeys {
             position: e.position,
             segment: e.segment,
@@ -283,12 +252,14 @@ impl Batch {
         v.extend_from_slice(&offset.to_le_bytes());
         v.extend_from_slice(&len.to_le_bytes());
         self.kv.insert(&checkpoint_key(size)[..], v);
+        self.kv_writes += 1;
     }
 
     /// How far `checkpoints.log` is indexed.
     pub fn checkpoint_marker(&mut self, next_offset: u64) {
         self.kv
             .insert(MARK_CHECKPOINTS, &next_offset.to_le_bytes()[..]);
+        self.kv_writes += 1;
     }
 }
 
@@ -298,7 +269,13 @@ struct WriterSide {
     last: Option<Marker>,
     runs_to: u64,
     run_span: u64,
+    /// The applied marker not yet written, and when one last was.
+    unwritten: Option<Marker>,
+    marker_written: std::time::Instant,
 }
+
+/// How often the applied marker is written while appends go on.
+const MARKER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 pub struct Index {
     dir: PathBuf,
@@ -406,6 +383,8 @@ impl Index {
                 last: durable,
                 runs_to: keep,
                 run_span,
+                unwritten: None,
+                marker_written: std::time::Instant::now(),
             }),
         })
     }
@@ -427,43 +406,36 @@ impl Index {
             nodes_count(self.entries.len()),
             "one leaf and the nodes it completes per entry"
         );
-        let mut streams: HashMap<&str, StreamRecord> = HashMap::new();
+        // First positions of the streams this batch starts or continues.
+        let mut firsts: HashMap<&str, u64> = HashMap::new();
         let mut merged_away = Vec::new();
         for k in &batch.keys {
             if k.position % w.run_span == 0 && k.position > w.runs_to {
                 merged_away.extend(self.cut_run(&mut w, &mut batch.kv, k.position)?);
+                batch.kv_writes += 1;
             }
             let first = if k.version == 0 {
+                batch
+                    .kv
+                    .insert(stream_key(&k.stream), &k.position.to_le_bytes()[..]);
+                batch.kv_writes += 1;
                 k.position
             } else {
-                match streams.get(k.stream.as_str()) {
-                    Some(r) => r.first,
-                    None => {
-                        self.stream_record(&k.stream)?
-                            .ok_or_else(|| {
-                                StorageError::Index(format!(
-                                    "stream {} has no first event in the index; delete the index \
-                                 directory to rebuild it from the log",
-                                    k.stream
-                                ))
-                            })?
-                            .first
-                    }
+                match firsts.get(k.stream.as_str()) {
+                    Some(first) => *first,
+                    None => self.first_position(&k.stream)?.ok_or_else(|| {
+                        StorageError::Index(format!(
+                            "stream {} has no first event in the index; delete the index \
+                             directory to rebuild it from the log",
+                            k.stream
+                        ))
+                    })?,
                 }
             };
+            firsts.insert(&k.stream, first);
             self.hashes.insert(k.hash.0, k.position);
             self.versions
                 .insert(version_key(first, k.version), k.position);
-            streams.insert(
-                &k.stream,
-                StreamRecord {
-                    first,
-                    head: Head {
-                        next_version: k.version + 1,
-                        hash: k.hash,
-                    },
-                },
-            );
             let last_received = w.last.map_or(i64::MIN, |m| m.last_received);
             w.last = Some(Marker {
                 size: k.position + 1,
@@ -472,13 +444,23 @@ impl Index {
                 last_received: last_received.max(k.received),
             });
         }
-        for (stream, record) in streams {
-            batch.kv.insert(stream_key(stream), &record.encode()[..]);
-        }
+        // The applied marker only bounds what an open must find in the log, with the latest
+        // checkpoint (signed every second). Writing it with every group cost sled more than
+        // the rest of indexing, so it goes with other writes, at most `MARKER_EVERY` apart
+        // otherwise, and at every flush.
         if let Some(m) = batch.marker {
-            batch.kv.insert(MARK_APPLIED, &m.encode()[..]);
+            w.unwritten = Some(m);
         }
-        self.db.apply_batch(batch.kv)?;
+        if batch.kv_writes > 0 || w.marker_written.elapsed() >= MARKER_EVERY {
+            if let Some(m) = w.unwritten.take() {
+                batch.kv.insert(MARK_APPLIED, &m.encode()[..]);
+                batch.kv_writes += 1;
+                w.marker_written = std::time::Instant::now();
+            }
+        }
+        if batch.kv_writes > 0 {
+            self.db.apply_batch(batch.kv)?;
+        }
         if !merged_away.is_empty() {
             // The merged runs replace these only once the manifest naming them is durable.
             self.db.flush()?;
@@ -521,6 +503,9 @@ impl Index {
     }
 
     pub fn flush(&self) -> Result<(), StorageError> {
+        if let Some(m) = self.writer.lock().unwritten.take() {
+            self.db.insert(MARK_APPLIED, &m.encode()[..])?;
+        }
         self.db.flush()?;
         Ok(())
     }
@@ -561,16 +546,17 @@ impl Index {
         self.hashes.get(&hash.0)
     }
 
-    fn stream_record(&self, stream: &str) -> Result<Option<StreamRecord>, StorageError> {
+    fn first_position(&self, stream: &str) -> Result<Option<u64>, StorageError> {
         match self.db.get(stream_key(stream))? {
-            Some(v) => Ok(Some(StreamRecord::decode(&v)?)),
+            Some(v) if v.len() == 8 => Ok(u64_at(&v, 0)),
+            Some(_) => Err(corrupt_index("a stream record")),
             None => Ok(None),
         }
     }
 
     pub fn position_of(&self, stream: &str, version: u64) -> Result<Option<u64>, StorageError> {
-        match self.stream_record(stream)? {
-            Some(r) => self.versions.get(&version_key(r.first, version)),
+        match self.first_position(stream)? {
+            Some(first) => self.versions.get(&version_key(first, version)),
             None => Ok(None),
         }
     }
@@ -582,18 +568,37 @@ impl Index {
         from_version: u64,
         limit: usize,
     ) -> Result<Vec<u64>, StorageError> {
-        match self.stream_record(stream)? {
-            Some(r) => self.versions.range(
-                &version_key(r.first, from_version),
-                &version_key(r.first, u64::MAX),
+        match self.first_position(stream)? {
+            Some(first) => self.versions.range(
+                &version_key(first, from_version),
+                &version_key(first, u64::MAX),
                 limit,
             ),
             None => Ok(Vec::new()),
         }
     }
 
+    /// A stream's next version and head hash: its last key, and that entry's hash.
     pub fn head(&self, stream: &str) -> Result<Option<Head>, StorageError> {
-        Ok(self.stream_record(stream)?.map(|r| r.head))
+        let Some(first) = self.first_position(stream)? else {
+            return Ok(None);
+        };
+        let Some((key, position)) = self
+            .versions
+            .last(&version_key(first, 0), &version_key(first, u64::MAX))?
+        else {
+            return Err(corrupt_index("a stream without events"));
+        };
+        let mut rec = [0u8; LOCATION_LEN];
+        if !self.entries.read(position, &mut rec)? {
+            return Err(corrupt_index("a stream's head entry"));
+        }
+        let version = u64::from_be_bytes(key[8..].try_into().unwrap_or_default());
+        let hash = Hash::from_slice(&rec[12..]).ok_or_else(|| corrupt_index("an entry hash"))?;
+        Ok(Some(Head {
+            next_version: version + 1,
+            hash,
+        }))
     }
 
     /// Every stream name, in byte order.

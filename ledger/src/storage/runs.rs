@@ -164,6 +164,27 @@ impl<const K: usize> KeyTable<K> {
         Ok(found.into_iter().map(|(_, p)| p).collect())
     }
 
+    /// The largest key in `lo ..= hi` and its position.
+    pub fn last(&self, lo: &[u8; K], hi: &[u8; K]) -> Result<Option<([u8; K], u64)>, StorageError> {
+        let state = self.state.read();
+        let mut best = state
+            .memtable
+            .range(*lo..=*hi)
+            .next_back()
+            .map(|(k, p)| (*k, *p));
+        for run in &state.runs {
+            let above = Self::upper_bound(run, hi)?;
+            if above == 0 {
+                continue;
+            }
+            let (k, p) = Self::record(run, above - 1)?;
+            if &k >= lo && best.is_none_or(|(b, _)| k > b) {
+                best = Some((k, p));
+            }
+        }
+        Ok(best)
+    }
+
     /// Keys held in memory (the stretch since the last run).
     pub fn pending(&self) -> usize {
         self.state.read().memtable.len()
@@ -308,6 +329,16 @@ impl<const K: usize> KeyTable<K> {
 
     /// The index of the first record whose key is not below `key`.
     fn lower_bound(run: &Run, key: &[u8; K]) -> Result<u64, StorageError> {
+        Self::partition(run, |k| k < key)
+    }
+
+    /// The index of the first record whose key is above `key`.
+    fn upper_bound(run: &Run, key: &[u8; K]) -> Result<u64, StorageError> {
+        Self::partition(run, |k| k <= key)
+    }
+
+    /// The index of the first record for which `before` is false (it holds for a prefix).
+    fn partition(run: &Run, before: impl Fn(&[u8; K]) -> bool) -> Result<u64, StorageError> {
         let (mut lo, mut hi) = (0u64, run.count);
         let mut k = [0u8; K];
         while lo < hi {
@@ -315,7 +346,7 @@ impl<const K: usize> KeyTable<K> {
             run.file
                 .read_exact_at(&mut k, mid * Self::WIDTH as u64)
                 .map_err(io(&run.path))?;
-            if &k < key {
+            if before(&k) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -422,6 +453,9 @@ mod tests {
         let (lo, hi) = (lo.min(hi), lo.max(hi));
         let want: Vec<u64> = model.range(lo..=hi).map(|(_, p)| *p).take(40).collect();
         assert_eq!(table.range(&lo, &hi, 40).unwrap(), want);
+        let want = model.range(lo..=hi).next_back().map(|(k, p)| (*k, *p));
+        assert_eq!(table.last(&lo, &hi).unwrap(), want);
+        assert_eq!(table.last(&[0xff; 8], &[0xff; 8]).unwrap(), None);
         let all: Vec<u64> = model.values().copied().collect();
         assert_eq!(table.range(&[0; 8], &[0xff; 8], usize::MAX).unwrap(), all);
 
