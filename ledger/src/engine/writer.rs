@@ -492,7 +492,7 @@ struct Syncer {
 enum IndexMsg {
     Group {
         seq: u64,
-        batch: Batch,
+        batch: Box<Batch>,
         size: u64,
         root: Hash,
     },
@@ -543,7 +543,7 @@ impl Syncer {
         }
         let _ = self.indexer.send(IndexMsg::Group {
             seq: g.seq,
-            batch: g.batch,
+            batch: Box::new(g.batch),
             size: g.size,
             root: g.root,
         });
@@ -569,7 +569,7 @@ impl Indexer {
                     size,
                     root,
                 }) => {
-                    self.apply(seq, batch, size, root);
+                    self.apply(seq, *batch, size, root);
                     if self.last_checkpoint_at.elapsed() >= self.interval {
                         self.checkpoint_if_behind();
                     }
