@@ -29,7 +29,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex};
 
 use crate::format::merkle::{NewNode, NodeSource};
 use crate::format::Hash;
@@ -282,10 +286,123 @@ pub struct Index {
     db: sled::Db,
     entries: RecordFile,
     nodes: RecordFile,
-    hashes: KeyTable<32>,
-    versions: KeyTable<16>,
+    runs: Arc<RunSet>,
+    merger: Option<JoinHandle<()>>,
     durable: Option<Marker>,
     writer: Mutex<WriterSide>,
+}
+
+/// The keys' runs, shared with the thread that merges them. Merging a run pair costs time in
+/// proportion to the log (two runs of half the log, at the largest), so it is done beside
+/// the indexer, which only writes each new run, never behind it.
+struct RunSet {
+    hashes: KeyTable<32>,
+    versions: KeyTable<16>,
+    db: sled::Db,
+    /// The durable marker, held while the runs change and the manifest naming them is
+    /// written: the manifest in sled always names runs that are on disk.
+    manifest: Mutex<Option<Marker>>,
+    merges: Mutex<MergeState>,
+    merges_changed: Condvar,
+    stop: AtomicBool,
+}
+
+#[derive(Default)]
+struct MergeState {
+    requested: u64,
+    done: u64,
+    failed: Option<String>,
+}
+
+impl RunSet {
+    fn request_merge(&self) {
+        self.merges.lock().requested += 1;
+        self.merges_changed.notify_all();
+    }
+
+    /// Merges until no two neighbouring runs have equal spans (or it is told to stop).
+    fn merge_all(&self) -> Result<(), StorageError> {
+        while let Some((a, b)) = self.hashes.pair_to_merge() {
+            let Some(h) = self.hashes.write_merged(a, b, &self.stop)? else {
+                return Ok(());
+            };
+            let Some(v) = self.versions.write_merged(a, b, &self.stop)? else {
+                h.discard();
+                return Ok(());
+            };
+            let old = {
+                let durable = self.manifest.lock();
+                let mut old = self.hashes.put_merged(h);
+                old.extend(self.versions.put_merged(v));
+                if let Some(d) = *durable {
+                    self.db
+                        .insert(MARK_DURABLE, encode_durable(&d, &self.hashes.spans()))?;
+                }
+                old
+            };
+            // The merged runs replace these only once the manifest naming them is durable.
+            self.db.flush()?;
+            for path in old {
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(StorageError::io(&path, e))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_loop(&self) {
+        loop {
+            let target = {
+                let mut m = self.merges.lock();
+                while m.requested == m.done && !self.stop.load(Ordering::Relaxed) {
+                    self.merges_changed.wait(&mut m);
+                }
+                if self.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                m.requested
+            };
+            let result = self.merge_all();
+            let mut m = self.merges.lock();
+            if let Err(e) = result {
+                // Unmerged runs are still a correct index, only slower to search: merging
+                // stops until the ledger is reopened.
+                tracing::error!(error = %e, "merging index runs failed; merging stops until reopened");
+                m.failed = Some(e.to_string());
+                self.merges_changed.notify_all();
+                return;
+            }
+            m.done = target;
+            self.merges_changed.notify_all();
+        }
+    }
+
+    /// Waits until every merge asked for is done (or merging failed).
+    fn quiesce(&self) {
+        let mut m = self.merges.lock();
+        while m.done < m.requested && m.failed.is_none() && !self.stop.load(Ordering::Relaxed) {
+            self.merges_changed.wait(&mut m);
+        }
+    }
+}
+
+impl Drop for Index {
+    fn drop(&mut self) {
+        {
+            // Set under the lock the merger checks it under, so that the wake-up cannot fall
+            // between its check and its wait.
+            let _m = self.runs.merges.lock();
+            self.runs.stop.store(true, Ordering::Relaxed);
+        }
+        self.runs.merges_changed.notify_all();
+        if let Some(merger) = self.merger.take() {
+            let _ = merger.join();
+        }
+    }
 }
 
 /// One raw key and value of the index.
@@ -352,8 +469,8 @@ impl Index {
         let keep = durable.map_or(0, |m| m.size);
         let entries = RecordFile::open(&path.join("entries.idx"), LOCATION_LEN, keep)?;
         let nodes = RecordFile::open(&path.join("nodes.idx"), 32, nodes_count(keep))?;
-        let hashes = KeyTable::open(&runs_dir, "hash", &spans)?;
-        let versions = KeyTable::open(&runs_dir, "stream", &spans)?;
+        let hashes: KeyTable<32> = KeyTable::open(&runs_dir, "hash", &spans)?;
+        let versions: KeyTable<16> = KeyTable::open(&runs_dir, "stream", &spans)?;
         // Runs written or merged after the manifest last became durable: never trusted.
         let known: Vec<String> = spans
             .iter()
@@ -371,13 +488,33 @@ impl Index {
                 std::fs::remove_file(item.path()).map_err(io(&item.path()))?;
             }
         }
+        let runs = Arc::new(RunSet {
+            hashes,
+            versions,
+            db: db.clone(),
+            manifest: Mutex::new(durable),
+            // Runs an earlier session left unmerged are merged now.
+            merges: Mutex::new(MergeState {
+                requested: 1,
+                ..MergeState::default()
+            }),
+            merges_changed: Condvar::new(),
+            stop: AtomicBool::new(false),
+        });
+        let merger = {
+            let runs = runs.clone();
+            std::thread::Builder::new()
+                .name("ledger-merger".into())
+                .spawn(move || runs.merge_loop())
+                .map_err(|e| StorageError::io(path, e))?
+        };
         Ok(Index {
             dir: path.to_path_buf(),
             db,
             entries,
             nodes,
-            hashes,
-            versions,
+            runs,
+            merger: Some(merger),
             durable,
             writer: Mutex::new(WriterSide {
                 last: durable,
@@ -408,11 +545,9 @@ impl Index {
         );
         // First positions of the streams this batch starts or continues.
         let mut firsts: HashMap<&str, u64> = HashMap::new();
-        let mut merged_away = Vec::new();
         for k in &batch.keys {
             if k.position % w.run_span == 0 && k.position > w.runs_to {
-                merged_away.extend(self.cut_run(&mut w, &mut batch.kv, k.position)?);
-                batch.kv_writes += 1;
+                self.cut_run(&mut w, k.position)?;
             }
             let first = if k.version == 0 {
                 batch
@@ -433,8 +568,9 @@ impl Index {
                 }
             };
             firsts.insert(&k.stream, first);
-            self.hashes.insert(k.hash.0, k.position);
-            self.versions
+            self.runs.hashes.insert(k.hash.0, k.position);
+            self.runs
+                .versions
                 .insert(version_key(first, k.version), k.position);
             let last_received = w.last.map_or(i64::MIN, |m| m.last_received);
             w.last = Some(Marker {
@@ -461,29 +597,12 @@ impl Index {
         if batch.kv_writes > 0 {
             self.db.apply_batch(batch.kv)?;
         }
-        if !merged_away.is_empty() {
-            // The merged runs replace these only once the manifest naming them is durable.
-            self.db.flush()?;
-            for path in merged_away {
-                match std::fs::remove_file(&path) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(StorageError::io(&path, e))
-                    }
-                    _ => {}
-                }
-            }
-        }
         Ok(())
     }
 
     /// At a run boundary: makes the positional files durable, writes the keys since the last
-    /// boundary as runs, and records the new `durable` marker in `kv`.
-    fn cut_run(
-        &self,
-        w: &mut WriterSide,
-        kv: &mut sled::Batch,
-        at: u64,
-    ) -> Result<Vec<PathBuf>, StorageError> {
+    /// boundary as runs, records the new `durable` marker, and asks for merges.
+    fn cut_run(&self, w: &mut WriterSide, at: u64) -> Result<(), StorageError> {
         let last = w
             .last
             .ok_or_else(|| StorageError::Index("run boundary before any entry".into()))?;
@@ -494,12 +613,20 @@ impl Index {
             from: w.runs_to,
             to: at,
         };
-        let mut merged_away = self.hashes.flush(span)?;
-        merged_away.extend(self.versions.flush(span)?);
-        debug_assert_eq!(self.hashes.spans(), self.versions.spans());
-        kv.insert(MARK_DURABLE, encode_durable(&last, &self.hashes.spans()));
+        {
+            let mut durable = self.runs.manifest.lock();
+            self.runs.hashes.push_run(span)?;
+            self.runs.versions.push_run(span)?;
+            debug_assert_eq!(self.runs.hashes.spans(), self.runs.versions.spans());
+            self.db.insert(
+                MARK_DURABLE,
+                encode_durable(&last, &self.runs.hashes.spans()),
+            )?;
+            *durable = Some(last);
+        }
         w.runs_to = at;
-        Ok(merged_away)
+        self.runs.request_merge();
+        Ok(())
     }
 
     pub fn flush(&self) -> Result<(), StorageError> {
@@ -543,7 +670,7 @@ impl Index {
     }
 
     pub fn position_of_hash(&self, hash: &Hash) -> Result<Option<u64>, StorageError> {
-        self.hashes.get(&hash.0)
+        self.runs.hashes.get(&hash.0)
     }
 
     fn first_position(&self, stream: &str) -> Result<Option<u64>, StorageError> {
@@ -556,7 +683,7 @@ impl Index {
 
     pub fn position_of(&self, stream: &str, version: u64) -> Result<Option<u64>, StorageError> {
         match self.first_position(stream)? {
-            Some(first) => self.versions.get(&version_key(first, version)),
+            Some(first) => self.runs.versions.get(&version_key(first, version)),
             None => Ok(None),
         }
     }
@@ -569,7 +696,7 @@ impl Index {
         limit: usize,
     ) -> Result<Vec<u64>, StorageError> {
         match self.first_position(stream)? {
-            Some(first) => self.versions.range(
+            Some(first) => self.runs.versions.range(
                 &version_key(first, from_version),
                 &version_key(first, u64::MAX),
                 limit,
@@ -584,6 +711,7 @@ impl Index {
             return Ok(None);
         };
         let Some((key, position)) = self
+            .runs
             .versions
             .last(&version_key(first, 0), &version_key(first, u64::MAX))?
         else {
@@ -662,6 +790,7 @@ impl Index {
     /// Every key and value of sled, then every file's bytes (and the keys held in memory),
     /// in order: used to show that a rebuilt index is identical.
     pub fn dump(&self) -> Result<Vec<KeyValue>, StorageError> {
+        self.runs.quiesce();
         let mut out = Vec::new();
         for item in self.db.iter() {
             let (k, v) = item?;
@@ -669,7 +798,13 @@ impl Index {
         }
         out.push((b"entries.idx".to_vec(), self.entries.bytes()?));
         out.push((b"nodes.idx".to_vec(), self.nodes.bytes()?));
-        for (name, bytes) in self.hashes.dump()?.into_iter().chain(self.versions.dump()?) {
+        for (name, bytes) in self
+            .runs
+            .hashes
+            .dump()?
+            .into_iter()
+            .chain(self.runs.versions.dump()?)
+        {
             out.push((name.into_bytes(), bytes));
         }
         Ok(out)

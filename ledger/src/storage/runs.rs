@@ -18,6 +18,8 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use parking_lot::RwLock;
 
 use super::StorageError;
@@ -40,6 +42,20 @@ struct Run {
     path: PathBuf,
     file: File,
     count: u64,
+}
+
+/// A merged run written and not yet in place.
+pub struct Merged {
+    a: Span,
+    b: Span,
+    run: Run,
+}
+
+impl Merged {
+    /// Removes the merged file instead of putting it in place.
+    pub fn discard(self) {
+        let _ = std::fs::remove_file(&self.run.path);
+    }
 }
 
 struct Tables<const K: usize> {
@@ -195,10 +211,8 @@ impl<const K: usize> KeyTable<K> {
         self.state.read().runs.iter().map(|r| r.span).collect()
     }
 
-    /// Writes the in-memory keys out as the run over `span` (durably), then merges runs of
-    /// equal spans. Returns the files merged away: the caller deletes them once the new
-    /// manifest is durable.
-    pub fn flush(&self, span: Span) -> Result<Vec<PathBuf>, StorageError> {
+    /// Writes the in-memory keys out as the run over `span`, durably, and starts afresh.
+    pub fn push_run(&self, span: Span) -> Result<(), StorageError> {
         let path = self.dir.join(run_file_name(self.name, span));
         let count = {
             let state = self.state.read();
@@ -218,104 +232,117 @@ impl<const K: usize> KeyTable<K> {
         };
         sync_dir(&self.dir)?;
         let file = File::open(&path).map_err(io(&path))?;
-        {
-            let mut state = self.state.write();
-            state.runs.push(Run {
-                span,
-                path,
-                file,
-                count,
-            });
-            state.memtable.clear();
-        }
-        let mut merged_away = Vec::new();
-        loop {
-            let pair = {
-                let state = self.state.read();
-                let n = state.runs.len();
-                (n >= 2 && state.runs[n - 2].span.len() == state.runs[n - 1].span.len()).then(
-                    || {
-                        (
-                            state.runs[n - 2].path.clone(),
-                            state.runs[n - 1].path.clone(),
-                        )
-                    },
-                )
-            };
-            let Some((a, b)) = pair else { break };
-            self.merge_last_two()?;
-            merged_away.push(a);
-            merged_away.push(b);
-        }
-        Ok(merged_away)
-    }
-
-    /// Merges the last two runs into one over both spans. Runs are immutable, so readers go on
-    /// using the old ones until the merged run replaces them.
-    fn merge_last_two(&self) -> Result<(), StorageError> {
-        let (a_path, b_path, span) = {
-            let state = self.state.read();
-            let n = state.runs.len();
-            let (a, b) = (&state.runs[n - 2], &state.runs[n - 1]);
-            (
-                a.path.clone(),
-                b.path.clone(),
-                Span {
-                    from: a.span.from,
-                    to: b.span.to,
-                },
-            )
-        };
-        let path = self.dir.join(run_file_name(self.name, span));
-        let mut a = Records::<K>::open(&a_path)?;
-        let mut b = Records::<K>::open(&b_path)?;
-        let file = File::create(&path).map_err(io(&path))?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        let mut count = 0u64;
-        let mut write = |rec: ([u8; K], u64)| -> Result<(), StorageError> {
-            count += 1;
-            w.write_all(&rec.0)
-                .and_then(|()| w.write_all(&rec.1.to_le_bytes()))
-                .map_err(io(&path))
-        };
-        let (mut x, mut y) = (a.next()?, b.next()?);
-        loop {
-            match (x, y) {
-                (Some(r), Some(s)) if r.0 < s.0 => {
-                    write(r)?;
-                    x = a.next()?;
-                }
-                (Some(r), Some(s)) => {
-                    debug_assert!(r.0 != s.0, "index keys are unique");
-                    write(s)?;
-                    y = b.next()?;
-                }
-                (Some(r), None) => {
-                    write(r)?;
-                    x = a.next()?;
-                }
-                (None, Some(s)) => {
-                    write(s)?;
-                    y = b.next()?;
-                }
-                (None, None) => break,
-            }
-        }
-        let file = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
-        file.sync_data().map_err(io(&path))?;
-        sync_dir(&self.dir)?;
-        let file = File::open(&path).map_err(io(&path))?;
         let mut state = self.state.write();
-        let n = state.runs.len();
-        debug_assert_eq!(count, state.runs[n - 2].count + state.runs[n - 1].count);
-        state.runs.truncate(n - 2);
         state.runs.push(Run {
             span,
             path,
             file,
             count,
         });
+        state.memtable.clear();
         Ok(())
+    }
+
+    /// The next two runs to merge: the leftmost adjacent pair of equal spans. Runs are only
+    /// ever added on the right, and merging the leftmost equal pair keeps the spans
+    /// non-increasing, so however merges interleave with new runs, once merging is done the
+    /// spans are the binary decomposition of the runs' total: the same for every index of
+    /// the same log.
+    pub fn pair_to_merge(&self) -> Option<(Span, Span)> {
+        let state = self.state.read();
+        state
+            .runs
+            .windows(2)
+            .find(|w| w[0].span.len() == w[1].span.len())
+            .map(|w| (w[0].span, w[1].span))
+    }
+
+    /// Writes the merge of the runs over `a` and `b` (adjacent) as a new run file, durably,
+    /// without putting it in place ([`KeyTable::put_merged`] does). Runs are immutable, so
+    /// lookups go on using `a` and `b` meanwhile. Gives up (None, nothing left behind) when
+    /// `stop` is set.
+    pub fn write_merged(
+        &self,
+        a: Span,
+        b: Span,
+        stop: &AtomicBool,
+    ) -> Result<Option<Merged>, StorageError> {
+        assert_eq!(a.to, b.from, "merged runs are adjacent");
+        let span = Span {
+            from: a.from,
+            to: b.to,
+        };
+        let path = self.dir.join(run_file_name(self.name, span));
+        let mut x_run = Records::<K>::open(&self.dir.join(run_file_name(self.name, a)))?;
+        let mut y_run = Records::<K>::open(&self.dir.join(run_file_name(self.name, b)))?;
+        let file = File::create(&path).map_err(io(&path))?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let mut count = 0u64;
+        let (mut x, mut y) = (x_run.next()?, y_run.next()?);
+        loop {
+            if count % 65_536 == 0 && stop.load(Ordering::Relaxed) {
+                drop(w);
+                let _ = std::fs::remove_file(&path);
+                return Ok(None);
+            }
+            let rec = match (x, y) {
+                (Some(r), Some(s)) if r.0 < s.0 => {
+                    x = x_run.next()?;
+                    r
+                }
+                (Some(r), Some(s)) => {
+                    debug_assert!(r.0 != s.0, "index keys are unique");
+                    y = y_run.next()?;
+                    s
+                }
+                (Some(r), None) => {
+                    x = x_run.next()?;
+                    r
+                }
+                (None, Some(s)) => {
+                    y = y_run.next()?;
+                    s
+                }
+                (None, None) => break,
+            };
+            w.write_all(&rec.0)
+                .and_then(|()| w.write_all(&rec.1.to_le_bytes()))
+                .map_err(io(&path))?;
+            count += 1;
+        }
+        let file = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
+        file.sync_data().map_err(io(&path))?;
+        sync_dir(&self.dir)?;
+        Ok(Some(Merged {
+            a,
+            b,
+            run: Run {
+                span,
+                file: File::open(&path).map_err(io(&path))?,
+                path,
+                count,
+            },
+        }))
+    }
+
+    /// Puts a merged run in place of the two it merges; returns their files, for the caller
+    /// to delete once the manifest naming the merged run is durable.
+    pub fn put_merged(&self, merged: Merged) -> Vec<PathBuf> {
+        let mut state = self.state.write();
+        let at = state
+            .runs
+            .iter()
+            .position(|r| r.span == merged.a)
+            .filter(|&i| state.runs.get(i + 1).is_some_and(|r| r.span == merged.b));
+        let Some(i) = at else {
+            unreachable!("only the merger removes runs, and it merges one pair at a time")
+        };
+        debug_assert_eq!(
+            merged.run.count,
+            state.runs[i].count + state.runs[i + 1].count
+        );
+        let old: Vec<Run> = state.runs.splice(i..i + 2, [merged.run]).collect();
+        old.into_iter().map(|r| r.path).collect()
     }
 
     fn record(run: &Run, i: u64) -> Result<([u8; K], u64), StorageError> {
@@ -423,18 +450,22 @@ mod tests {
     fn lookups_and_ranges_agree_with_a_map_across_runs_and_merges() {
         let dir = tempfile::tempdir().unwrap();
         let table = KeyTable::<8>::open(dir.path(), "t", &[]).unwrap();
+        let stop = AtomicBool::new(false);
         let mut model = BTreeMap::new();
         let span = 100;
         for p in 0..1_050u64 {
             if p > 0 && p % span == 0 {
-                for old in table
-                    .flush(Span {
+                table
+                    .push_run(Span {
                         from: p - span,
                         to: p,
                     })
-                    .unwrap()
-                {
-                    std::fs::remove_file(old).unwrap();
+                    .unwrap();
+                while let Some((a, b)) = table.pair_to_merge() {
+                    let merged = table.write_merged(a, b, &stop).unwrap().unwrap();
+                    for old in table.put_merged(merged) {
+                        std::fs::remove_file(old).unwrap();
+                    }
                 }
             }
             table.insert(key(p), p);
@@ -466,6 +497,55 @@ mod tests {
         let table = KeyTable::<8>::open(dir.path(), "t", &spans).unwrap();
         assert_eq!(table.get(&key(799)).unwrap(), Some(799));
         assert_eq!(table.get(&key(1_020)).unwrap(), None);
+
+        // Merges interleaved with new runs end where merging right after each run does.
+        let dir = tempfile::tempdir().unwrap();
+        let late = KeyTable::<8>::open(dir.path(), "t", &[]).unwrap();
+        for p in 0..1_000u64 {
+            if p > 0 && p % span == 0 {
+                late.push_run(Span {
+                    from: p - span,
+                    to: p,
+                })
+                .unwrap();
+                if p % 300 == 0 {
+                    if let Some((a, b)) = late.pair_to_merge() {
+                        let merged = late.write_merged(a, b, &stop).unwrap().unwrap();
+                        late.put_merged(merged);
+                    }
+                }
+            }
+            late.insert(key(p), p);
+        }
+        late.push_run(Span {
+            from: 900,
+            to: 1_000,
+        })
+        .unwrap();
+        while let Some((a, b)) = late.pair_to_merge() {
+            let merged = late.write_merged(a, b, &stop).unwrap().unwrap();
+            late.put_merged(merged);
+        }
+        assert_eq!(
+            late.spans()
+                .iter()
+                .map(|s| s.to - s.from)
+                .collect::<Vec<_>>(),
+            vec![800, 200]
+        );
+        for p in (0..1_000u64).step_by(11) {
+            assert_eq!(late.get(&key(p)).unwrap(), Some(p));
+        }
+
+        // A merge told to stop leaves nothing behind.
+        stop.store(true, Ordering::Relaxed);
+        let files_before = std::fs::read_dir(dir.path()).unwrap().count();
+        let spans = late.spans();
+        assert!(late
+            .write_merged(spans[0], spans[1], &stop)
+            .unwrap()
+            .is_none());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), files_before);
     }
 
     #[test]
