@@ -27,7 +27,7 @@
 //! then trusted. Every byte depends on the log alone, so a rebuilt index is identical.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -282,7 +282,6 @@ struct WriterSide {
 const MARKER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 pub struct Index {
-    dir: PathBuf,
     db: sled::Db,
     entries: RecordFile,
     nodes: RecordFile,
@@ -509,7 +508,6 @@ impl Index {
                 .map_err(|e| StorageError::io(path, e))?
         };
         Ok(Index {
-            dir: path.to_path_buf(),
             db,
             entries,
             nodes,
@@ -808,11 +806,6 @@ impl Index {
             out.push((name.into_bytes(), bytes));
         }
         Ok(out)
-    }
-
-    /// The index's directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::RwLock;
 
+use super::segment::sync_dir;
 use super::StorageError;
 
 /// Positions `from .. to` of the log, whose keys one run holds.
@@ -72,11 +73,6 @@ pub struct KeyTable<const K: usize> {
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StorageError + '_ {
     move |e| StorageError::io(path, e)
-}
-
-/// Makes a file's creation or renaming durable.
-pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
 /// The file name of `name`'s run over `span`.
@@ -213,32 +209,19 @@ impl<const K: usize> KeyTable<K> {
 
     /// Writes the in-memory keys out as the run over `span`, durably, and starts afresh.
     pub fn push_run(&self, span: Span) -> Result<(), StorageError> {
-        let path = self.dir.join(run_file_name(self.name, span));
-        let count = {
+        let mut w = RunWriter::create(&self.dir, self.name, span)?;
+        {
             let state = self.state.read();
             if let Some(last) = state.runs.last() {
                 assert_eq!(last.span.to, span.from, "runs tile the log");
             }
-            let file = File::create(&path).map_err(io(&path))?;
-            let mut w = BufWriter::with_capacity(1 << 16, file);
             for (k, p) in &state.memtable {
-                w.write_all(k)
-                    .and_then(|()| w.write_all(&p.to_le_bytes()))
-                    .map_err(io(&path))?;
+                w.push(k, *p)?;
             }
-            let file = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
-            file.sync_data().map_err(io(&path))?;
-            state.memtable.len() as u64
-        };
-        sync_dir(&self.dir)?;
-        let file = File::open(&path).map_err(io(&path))?;
+        }
+        let run = w.finish(&self.dir)?;
         let mut state = self.state.write();
-        state.runs.push(Run {
-            span,
-            path,
-            file,
-            count,
-        });
+        state.runs.push(run);
         state.memtable.clear();
         Ok(())
     }
@@ -272,17 +255,13 @@ impl<const K: usize> KeyTable<K> {
             from: a.from,
             to: b.to,
         };
-        let path = self.dir.join(run_file_name(self.name, span));
         let mut x_run = Records::<K>::open(&self.dir.join(run_file_name(self.name, a)))?;
         let mut y_run = Records::<K>::open(&self.dir.join(run_file_name(self.name, b)))?;
-        let file = File::create(&path).map_err(io(&path))?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        let mut count = 0u64;
+        let mut w = RunWriter::create(&self.dir, self.name, span)?;
         let (mut x, mut y) = (x_run.next()?, y_run.next()?);
         loop {
-            if count % 65_536 == 0 && stop.load(Ordering::Relaxed) {
-                drop(w);
-                let _ = std::fs::remove_file(&path);
+            if w.count % 65_536 == 0 && stop.load(Ordering::Relaxed) {
+                w.abandon();
                 return Ok(None);
             }
             let rec = match (x, y) {
@@ -305,23 +284,12 @@ impl<const K: usize> KeyTable<K> {
                 }
                 (None, None) => break,
             };
-            w.write_all(&rec.0)
-                .and_then(|()| w.write_all(&rec.1.to_le_bytes()))
-                .map_err(io(&path))?;
-            count += 1;
+            w.push(&rec.0, rec.1)?;
         }
-        let file = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
-        file.sync_data().map_err(io(&path))?;
-        sync_dir(&self.dir)?;
         Ok(Some(Merged {
             a,
             b,
-            run: Run {
-                span,
-                file: File::open(&path).map_err(io(&path))?,
-                path,
-                count,
-            },
+            run: w.finish(&self.dir)?,
         }))
     }
 
@@ -409,6 +377,58 @@ fn split<const K: usize>(buf: &[u8]) -> ([u8; K], u64) {
     let mut p = [0u8; 8];
     p.copy_from_slice(&buf[K..K + 8]);
     (k, u64::from_le_bytes(p))
+}
+
+/// A run file written front to back; `finish` makes it durable and opens it for lookups.
+struct RunWriter {
+    span: Span,
+    path: PathBuf,
+    out: BufWriter<File>,
+    count: u64,
+}
+
+impl RunWriter {
+    fn create(dir: &Path, name: &str, span: Span) -> Result<RunWriter, StorageError> {
+        let path = dir.join(run_file_name(name, span));
+        let file = File::create(&path).map_err(io(&path))?;
+        Ok(RunWriter {
+            span,
+            out: BufWriter::with_capacity(1 << 16, file),
+            path,
+            count: 0,
+        })
+    }
+
+    fn push(&mut self, key: &[u8], position: u64) -> Result<(), StorageError> {
+        self.out
+            .write_all(key)
+            .and_then(|()| self.out.write_all(&position.to_le_bytes()))
+            .map_err(io(&self.path))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(self, dir: &Path) -> Result<Run, StorageError> {
+        let path = self.path;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| io(&path)(e.into_error()))?;
+        file.sync_data().map_err(io(&path))?;
+        sync_dir(dir)?;
+        Ok(Run {
+            span: self.span,
+            file: File::open(&path).map_err(io(&path))?,
+            path,
+            count: self.count,
+        })
+    }
+
+    /// Removes the unfinished file.
+    fn abandon(self) {
+        drop(self.out);
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// A run read front to back (for merging).

@@ -52,6 +52,20 @@ struct Args {
     json: bool,
 }
 
+/// A TCP connection to the server at `base` (`http://host:port`), and its host.
+async fn connect(base: &str) -> anyhow::Result<(tokio::net::TcpStream, String)> {
+    let host = base
+        .strip_prefix("http://")
+        .context("the URL must start with http://")?
+        .trim_end_matches('/')
+        .to_string();
+    let stream = tokio::net::TcpStream::connect(&host)
+        .await
+        .with_context(|| format!("connecting to {host}"))?;
+    stream.set_nodelay(true)?;
+    Ok((stream, host))
+}
+
 /// One HTTP/1.1 keep-alive connection.
 struct Conn {
     sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
@@ -60,15 +74,7 @@ struct Conn {
 
 impl Conn {
     async fn open(base: &str) -> anyhow::Result<Conn> {
-        let host = base
-            .strip_prefix("http://")
-            .context("the URL must start with http://")?
-            .trim_end_matches('/')
-            .to_string();
-        let stream = tokio::net::TcpStream::connect(&host)
-            .await
-            .with_context(|| format!("connecting to {host}"))?;
-        stream.set_nodelay(true)?;
+        let (stream, host) = connect(base).await?;
         let (sender, conn) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
         tokio::spawn(conn);
@@ -121,15 +127,7 @@ struct Ack {
 
 impl RawConn {
     async fn open(base: &str) -> anyhow::Result<RawConn> {
-        let host = base
-            .strip_prefix("http://")
-            .context("the URL must start with http://")?
-            .trim_end_matches('/')
-            .to_string();
-        let stream = tokio::net::TcpStream::connect(&host)
-            .await
-            .with_context(|| format!("connecting to {host}"))?;
-        stream.set_nodelay(true)?;
+        let (stream, host) = connect(base).await?;
         Ok(RawConn {
             stream,
             head: format!(
