@@ -45,7 +45,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         return crate::text::print_json(&summary);
     }
-    println!(
+    crate::say!(
         "{}: {} ({} {}, {} {}, {} bytes)",
         both("Đã xuất hồ sơ lưu trữ", "archive bag written"),
         summary.bag.display(),
@@ -55,7 +55,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         both("tệp", "files"),
         summary.bytes
     );
-    println!("root     {}", summary.root);
+    crate::say!("root     {}", summary.root);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -128,7 +128,7 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             )
         );
     }
-    println!(
+    crate::say!(
         "{}: {} ({} {}, root {}){}",
         both("Đã nhập sổ cái", "ledger imported"),
         args.ledger.display(),

@@ -83,38 +83,38 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "inclusion_proof_of_secretary_election": proved.map(|(p, n)| serde_json::json!({"position": p, "hashes": n})),
         }))?;
     } else {
-        println!(
+        crate::say!(
             "{}",
             both(
                 "Đại hội đại biểu Đảng bộ thành phố Hải Dương lần thứ XXIII (5–7/6/2020)",
                 "Hải Dương city party congress XXIII (5–7 June 2020)"
             )
         );
-        println!(
+        crate::say!(
             "{}: {}\n",
             both("Thư mục sổ cái", "ledger directory"),
             dir.display()
         );
         crate::verifycmd::print_report(&report);
         if let Some(c) = projections.congresses.get(hai_duong_2020::CONGRESS) {
-            println!();
+            crate::say!();
             crate::reportcmd::print_congress(&ledger::projections::views::congress(c, &[]));
         }
-        println!(
+        crate::say!(
             "\n{}",
             both("Điểm kiểm đã ký (checkpoint)", "Signed checkpoint")
         );
         for line in note.encode().lines() {
-            println!("  {line}");
+            crate::say!("  {line}");
         }
         if let Some((position, hashes)) = proved {
-            println!("\n{}", both(
+            crate::say!("\n{}", both(
                 &format!("Việc bầu Bí thư trực tiếp (mục {position}) có trong sổ cái: chứng minh {hashes} hash, khớp điểm kiểm"),
                 &format!("The secretary's direct election (entry {position}) is in the record: its proof of {hashes} hashes checks against the checkpoint")));
         }
         print_other_scenarios(temp.path())?;
         if args.ledger.is_none() {
-            println!(
+            crate::say!(
                 "\n{}",
                 both(
                     "Thư mục tạm đã được xóa",
@@ -143,7 +143,7 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
             ledger.close()?;
             Ok(p)
         };
-    println!(
+    crate::say!(
         "\n{}",
         both(
             "Các kịch bản khác từ báo cáo",
@@ -152,7 +152,7 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
     );
     let p = build("nui-thanh", s::nui_thanh()?)?;
     if let Some(c) = p.congresses.get(s::NUI_THANH) {
-        println!(
+        crate::say!(
             "  {}: {} {}",
             both(
                 "Đại hội Đảng bộ huyện Núi Thành",
@@ -164,7 +164,7 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
     }
     let p = build("lang-son", s::lang_son()?)?;
     let g = p.progress(s::LANG_SON_BLOC, Some("2020-2025"), Some("2020-05-19"));
-    println!(
+    crate::say!(
         "  {}: {}/{} ({}%) {}",
         both(
             "Đảng ủy Khối các cơ quan tỉnh Lạng Sơn",
@@ -180,7 +180,7 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
     );
     let p = build("phu-tho", s::phu_tho()?)?;
     let g = p.progress(s::PHU_THO, Some("2020-2025"), Some("2020-08-12"));
-    println!(
+    crate::say!(
         "  {}: {}/{} {}",
         both("Tỉnh Phú Thọ", "Phú Thọ province"),
         g.held,
@@ -193,7 +193,7 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
     let p = build("irregular", irregular_2025::build()?)?;
     let findings = ledger::rules::check(&p, "qd190-2024").findings;
     let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
-    println!(
+    crate::say!(
         "  {}: {} {} ({})",
         both(
             "Đại hội minh họa có sai phạm (không có thật)",

@@ -58,10 +58,10 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
             "log_key": vkey.encode(), "checkpoint": note.encode(),
         }));
     }
-    println!("{}", both("Đã tạo sổ cái", "ledger created"));
-    println!("origin   {}", args.origin);
-    println!("genesis  {hash}");
-    println!("log key  {vkey}");
+    crate::say!("{}", both("Đã tạo sổ cái", "ledger created"));
+    crate::say!("origin   {}", args.origin);
+    crate::say!("genesis  {hash}");
+    crate::say!("log key  {vkey}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -268,9 +268,9 @@ impl Appender {
 
 fn print_appended(v: &serde_json::Value, json: bool) {
     if json {
-        println!("{v}");
+        crate::say!("{v}");
     } else {
-        println!(
+        crate::say!(
             "{}\t{}",
             v["position"],
             v["event_hash"].as_str().unwrap_or_default()
@@ -466,7 +466,7 @@ pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
                     &serde_json::json!({"appended": a, "sha256": sha256}),
                 );
             }
-            println!("{}\t{}\t{sha256}", a.position, a.event_hash);
+            crate::say!("{}\t{}\t{sha256}", a.position, a.event_hash);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -607,7 +607,7 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         return crate::text::print_json(&out);
     }
     for h in out["proof"].as_array().into_iter().flatten() {
-        println!("{}", h.as_str().unwrap_or_default());
+        crate::say!("{}", h.as_str().unwrap_or_default());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -661,7 +661,7 @@ fn proof_export_remote(
 fn write_proof(out: &Path, proof: &ledger::act_proof::ActProof) -> anyhow::Result<ExitCode> {
     std::fs::write(out, serde_json::to_string_pretty(proof)? + "\n")
         .with_context(|| format!("writing {}", out.display()))?;
-    println!(
+    crate::say!(
         "{}: {} ({} {}, {} {})",
         both("Đã xuất chứng minh", "proof written"),
         out.display(),
@@ -723,7 +723,7 @@ fn proof_verify(
             if json {
                 crate::text::print_json(&act)?;
             } else {
-                println!(
+                crate::say!(
                     "{}: {} {} ({}), {} {} {} {}",
                     both(
                         "ĐÚNG — hành vi có trong sổ cái",
@@ -737,19 +737,42 @@ fn proof_verify(
                     both("ký bởi", "signed by"),
                     act.signed_by.as_deref().unwrap_or(&act.signer)
                 );
-                println!(
+                crate::say!(
                     "  {}: {} ({})",
                     both("điểm kiểm", "checkpoint"),
                     act.checkpoint_size,
                     act.checkpoint_root
                 );
                 if !act.witnesses.is_empty() {
-                    println!(
+                    crate::say!(
                         "  {}: {}",
                         both("nhân chứng đã đồng ký", "cosigned by witnesses"),
                         act.witnesses.join(", ")
                     );
                 }
+                if let Some(c) = &act.corrects {
+                    crate::say!(
+                        "  {}: {c}",
+                        both(
+                            "đính chính hành vi (thẩm quyền xét theo hành vi này)",
+                            "corrects the act (its authority judged as that act)"
+                        )
+                    );
+                }
+                crate::say!(
+                    "  {}",
+                    if act.registry_complete {
+                        both(
+                            "sổ đăng ký khóa đầy đủ: đã chứng minh không bỏ sót mục nào trước hành vi",
+                            "key registry complete: no entry before the act was left out (proved)"
+                        )
+                    } else {
+                        both(
+                            "CHƯA chứng minh được sổ đăng ký khóa là đầy đủ (chưa có mục đăng ký nào sau hành vi); thẩm quyền được xét trên sổ đăng ký như bằng chứng đưa ra",
+                            "completeness NOT proved: no registry entry after the act yet; authority was judged on the registry as given"
+                        )
+                    }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -759,7 +782,7 @@ fn proof_verify(
                     &serde_json::json!({"valid": false, "reason": e.to_string()}),
                 )?;
             } else {
-                println!("{}: {e}", both("KHÔNG ĐÚNG", "INVALID"));
+                crate::say!("{}: {e}", both("KHÔNG ĐÚNG", "INVALID"));
             }
             Ok(ExitCode::from(1))
         }

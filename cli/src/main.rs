@@ -119,7 +119,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("lỗi / error: {e:#}");
+            eprintln!(
+                "lỗi / error: {}",
+                ledger::format::json::escape_for_display(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

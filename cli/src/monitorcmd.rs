@@ -257,25 +257,25 @@ impl Output {
     fn alarms(&self, alarms: &[Alarm]) -> bool {
         for a in alarms {
             if self.json {
-                println!("{}", serde_json::to_string(a).unwrap_or_default());
+                crate::say!("{}", serde_json::to_string(a).unwrap_or_default());
                 continue;
             }
             match a {
-                Alarm::Integrity(f) => println!(
+                Alarm::Integrity(f) => crate::say!(
                     "{} {} ({}): {}",
                     both("TOÀN VẸN KHÔNG ĐẠT tại mục", "INTEGRITY FAILED at entry"),
                     f.position,
                     f.kind.label(),
                     f.detail
                 ),
-                Alarm::Unauthorized(f) => println!(
+                Alarm::Unauthorized(f) => crate::say!(
                     "{} {}: {}",
                     both("Không có thẩm quyền, mục", "Unauthorized, entry"),
                     f.position,
                     f.detail
                 ),
                 Alarm::Finding(f) => crate::verifycmd::print_finding_list(std::slice::from_ref(f)),
-                Alarm::Resolved { rule, stream, .. } => println!(
+                Alarm::Resolved { rule, stream, .. } => crate::say!(
                     "    [{rule}] {} ({stream})",
                     both("không còn đúng nữa", "no longer holds")
                 ),
@@ -284,24 +284,24 @@ impl Output {
                     held_note,
                     offered_note,
                 } => {
-                    println!("{}: {detail}", both("SỔ CÁI RẼ NHÁNH", "FORKED LOG"));
-                    println!(
+                    crate::say!("{}: {detail}", both("SỔ CÁI RẼ NHÁNH", "FORKED LOG"));
+                    crate::say!(
                         "\n{}:\n{held_note}",
                         both("Điểm kiểm đã giữ", "Checkpoint held")
                     );
-                    println!(
+                    crate::say!(
                         "{}:\n{offered_note}",
                         both("Điểm kiểm được đưa ra", "Checkpoint offered now")
                     );
                 }
-                Alarm::Unwitnessed { size, detail } => println!(
+                Alarm::Unwitnessed { size, detail } => crate::say!(
                     "{} {size}: {detail}",
                     both(
                         "Điểm kiểm chưa đủ nhân chứng đồng ký, cỡ",
                         "Checkpoint short of witnesses, size"
                     )
                 ),
-                Alarm::BadCheckpoint { detail, note } => println!(
+                Alarm::BadCheckpoint { detail, note } => crate::say!(
                     "{}: {detail}\n{note}",
                     both("ĐIỂM KIỂM KHÔNG HỢP LỆ", "INVALID CHECKPOINT")
                 ),
@@ -313,7 +313,7 @@ impl Output {
     fn progress(&self, monitor: &Monitor) {
         let held = monitor.held().map(|h| &h.checkpoint);
         if self.json {
-            println!(
+            crate::say!(
                 "{}",
                 serde_json::json!({
                     "progress": {"verified": monitor.size(), "checkpoint": held.map(|c| c.size),
@@ -321,7 +321,7 @@ impl Output {
                 })
             );
         } else if let Some(c) = held {
-            println!(
+            crate::say!(
                 "{}: {} {}, {} {} ({})",
                 both("Đã xác minh", "Verified"),
                 monitor.size(),
@@ -345,7 +345,7 @@ impl Output {
 
     fn lost(&self, why: &str) {
         if self.json {
-            println!("{}", serde_json::json!({ "connection": why }));
+            crate::say!("{}", serde_json::json!({ "connection": why }));
         } else {
             eprintln!(
                 "{}: {why}",

@@ -42,11 +42,24 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let ledger = crate::ledgercmd::open(&args.ledger)?;
-    let p = Projections::load(&ledger)?;
-    p.save(&ledger)?;
-    let default_rulebook = ledger.registry()?.genesis_payload().rulebook.clone();
-    ledger.close()?;
-    let findings = ledger::rules::check(&p, &default_rulebook).findings;
+    // A report rests on the verified record: the projections folded while verifying, in which
+    // an act signed without authority counts for nothing.
+    let (verified, projections) = ledger::verify::ledger_with_projections(
+        &ledger,
+        &ledger::verify::integrity::VerifyOptions::default(),
+    )?;
+    let Some(p) = projections else {
+        crate::verifycmd::print_report(&verified);
+        anyhow::bail!(
+            "{}",
+            both(
+                "sổ cái không toàn vẹn: không lập báo cáo trên một bản ghi đã bị thay đổi",
+                "the ledger's integrity fails: no report is made on a record that was changed"
+            )
+        );
+    };
+    let registry = ledger.registry()?;
+    let findings = verified.findings.clone().unwrap_or_default();
     let today = args
         .as_of
         .clone()
@@ -60,7 +73,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         if args.json {
             return crate::text::print_json(&progress);
         }
-        println!(
+        crate::say!(
             "{} {org}: {}/{} ({}%) {}; {} {}; {} {}",
             both("Tiến độ", "Progress"),
             progress.held,
@@ -73,7 +86,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             both("đã được chuẩn y", "approved"),
         );
         if !progress.pending.is_empty() {
-            println!(
+            crate::say!(
                 "  {}: {}",
                 both("Chưa tổ chức", "Not yet held"),
                 progress.pending.join(", ")
@@ -87,10 +100,16 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("no congress `{s}` in this ledger (see `report` for the list)");
             };
             let view = views::congress(c, &findings);
+            let corrections = p.corrections.get(s).map(Vec::as_slice).unwrap_or(&[]);
             if args.json {
-                return crate::text::print_json(&view);
+                let mut json = serde_json::to_value(&view)?;
+                if let Some(map) = json.as_object_mut() {
+                    map.insert("corrections".into(), serde_json::to_value(corrections)?);
+                }
+                return crate::text::print_json(&json);
             }
             print_congress(&view);
+            print_corrections(&ledger, &registry, corrections)?;
         }
         Some(s) if s.starts_with("complaint/") => {
             let rows: Vec<_> = views::register(&p, &today, None)
@@ -107,6 +126,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             print_register(&rows);
+            print_corrections(
+                &ledger,
+                &registry,
+                p.corrections.get(s).map(Vec::as_slice).unwrap_or(&[]),
+            )?;
             crate::verifycmd::print_finding_list(
                 &case_findings.into_iter().cloned().collect::<Vec<_>>(),
             );
@@ -123,13 +147,24 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 return crate::text::print_json(&serde_json::json!({
                     "congresses": congresses, "complaints": register, "findings": findings,
                     "orgs": p.orgs.keys().collect::<Vec<_>>(),
+                    "corrections": p.corrections,
+                    "not_counted": p.ignored,
                 }));
             }
             for c in &congresses {
                 print_congress(c);
-                println!();
+                print_corrections(
+                    &ledger,
+                    &registry,
+                    p.corrections
+                        .get(&c.stream)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]),
+                )?;
+                crate::say!();
             }
             print_register(&register);
+            print_not_counted(&p);
             let other: Vec<Finding> = findings
                 .into_iter()
                 .filter(|f| !f.stream.starts_with("congress/"))
@@ -140,8 +175,73 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every correction of a stream: "đã đính chính / corrected", by whom, when, why, and the
+/// original beside its replacement.
+fn print_corrections(
+    ledger: &ledger::Ledger,
+    registry: &ledger::authority::Registry,
+    corrections: &[ledger::projections::Correction],
+) -> anyhow::Result<()> {
+    for c in corrections {
+        let by = hex::decode(&c.signer)
+            .ok()
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .and_then(|k| registry.holder(&k).map(str::to_string))
+            .unwrap_or_else(|| c.signer.clone());
+        crate::say!(
+            "  {} — {} `{}` {} {}, {} {} ({} {}, {}): {}",
+            both("ĐÃ ĐÍNH CHÍNH", "CORRECTED"),
+            both("hành vi", "act"),
+            c.kind,
+            &c.corrected.to_hex()[..12],
+            both("bởi", "by"),
+            by,
+            both("ngày", "on"),
+            both("mục", "entry"),
+            c.position,
+            &c.correction.to_hex()[..12],
+            c.reason
+        );
+        let original = ledger
+            .entry_by_hash(&c.corrected)?
+            .map(|e| String::from_utf8_lossy(&e.event.body().payload).into_owned())
+            .unwrap_or_default();
+        crate::say!("    {}: {original}", both("bản gốc", "original"));
+        crate::say!(
+            "    {}: {}",
+            both("thay bằng", "replaced by"),
+            c.replacement
+        );
+    }
+    Ok(())
+}
+
+/// Acts that count for nothing: signed by a key not allowed to sign them.
+fn print_not_counted(p: &Projections) {
+    if p.ignored_count == 0 {
+        return;
+    }
+    crate::say!(
+        "{} ({}):",
+        both(
+            "Hành vi KHÔNG được tính (người ký không có thẩm quyền)",
+            "Acts NOT counted (signed without authority)"
+        ),
+        p.ignored_count
+    );
+    for i in &p.ignored {
+        crate::say!(
+            "  {} {} ({}): {}",
+            both("mục", "entry"),
+            i.position,
+            &i.event[..12.min(i.event.len())],
+            i.why
+        );
+    }
+}
+
 pub fn print_congress(v: &CongressView) {
-    println!(
+    crate::say!(
         "{} {} {}, {} → {}, {}: {}, {}: {}",
         both("Đại hội", "Congress"),
         v.stream,
@@ -154,7 +254,7 @@ pub fn print_congress(v: &CongressView) {
         v.rulebook
     );
     if let Some(a) = &v.attendance {
-        println!(
+        crate::say!(
             "  {}: {}/{} ({}%){}",
             both("Có mặt", "Present"),
             a.count,
@@ -168,7 +268,7 @@ pub fn print_congress(v: &CongressView) {
         );
     }
     if let Some(base) = v.base {
-        println!(
+        crate::say!(
             "  {}: {base}",
             both("Cơ sở tính trúng cử", "Threshold base")
         );
@@ -188,11 +288,11 @@ pub fn print_congress(v: &CongressView) {
             "counting_committee" => both("Ban Kiểm phiếu", "counting committee"),
             other => other.to_string(),
         };
-        println!("  {body} ({}): {}", b.members.len(), names.join(", "));
+        crate::say!("  {body} ({}): {}", b.members.len(), names.join(", "));
     }
     let c = &v.composition;
     if c.committee_size > 0 {
-        println!(
+        crate::say!(
             "  {}: {}{}",
             both("Ban Chấp hành", "Committee"),
             c.committee_size,
@@ -202,7 +302,7 @@ pub fn print_congress(v: &CongressView) {
                 String::new()
             }
         );
-        println!(
+        crate::say!(
             "    {} {}/{}; {} {}/{} ({}%); {} {}/{} ({}%)",
             both("tái cử", "incumbents re-elected"),
             c.incumbents_reelected.count,
@@ -218,7 +318,7 @@ pub fn print_congress(v: &CongressView) {
         );
     }
     if let Some(s) = &c.secretary {
-        println!(
+        crate::say!(
             "  {}: {}, {} {} ({}% / {})",
             both("Bí thư", "Secretary"),
             s.name.as_deref().unwrap_or(&s.person),
@@ -229,14 +329,14 @@ pub fn print_congress(v: &CongressView) {
         );
     }
     if let Some((officials, alternates)) = c.delegation {
-        println!(
+        crate::say!(
             "  {}: {officials} + {alternates}",
             both("Đoàn đại biểu dự đại hội cấp trên", "Delegation")
         );
     }
     for r in &v.rounds {
         let elected = r.tallies.iter().filter(|t| t.elected).count();
-        println!(
+        crate::say!(
             "  {} {} ({}), {} {}: {} {}, {} {}, {} {}",
             both("Cuộc bầu", "Election"),
             r.election,
@@ -255,13 +355,13 @@ pub fn print_congress(v: &CongressView) {
 }
 
 fn print_register(rows: &[views::CaseRow]) {
-    println!(
+    crate::say!(
         "{} ({})",
         both("Sổ theo dõi đơn thư", "Complaint register"),
         rows.len()
     );
     for r in rows {
-        println!(
+        crate::say!(
             "  {} {} {} {}: {}{}{}",
             r.case,
             r.kind,

@@ -40,6 +40,19 @@ pub fn both(vi: &str, en: &str) -> String {
     }
 }
 
+/// Prints a line of output made safe for a terminal: any character that the free-text rule
+/// forbids (control characters, bidirectional overrides), which a payload in an older log may
+/// hold, is shown escaped instead of acting on the terminal.
+#[macro_export]
+macro_rules! say {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", ledger::format::json::escape_for_display(&format!($($arg)*)))
+    };
+}
+
 pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(ExitCode::SUCCESS)

@@ -107,7 +107,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             crate::text::print_json(&archive)?;
             return Ok(code);
         }
-        println!(
+        crate::say!(
             "{} {}: {}",
             both("Hồ sơ lưu trữ", "Archive bag"),
             bag.display(),
@@ -118,7 +118,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
         );
         for p in &archive.bag.problems {
-            println!("  {p}");
+            crate::say!("  {p}");
         }
         if let Some(r) = &archive.report {
             print_report(r);
@@ -136,7 +136,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                     "authority": {"ok": false},
                 }))?;
             } else {
-                println!(
+                crate::say!(
                     "  {:<28} {}: {e}",
                     both("Toàn vẹn", "Integrity"),
                     both("KHÔNG ĐẠT", "FAILED")
@@ -169,13 +169,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 
 pub fn print_report(report: &Report) {
     let i = &report.integrity;
-    println!(
+    crate::say!(
         "{} {}",
         both("Sổ cái", "Ledger"),
         i.origin.as_deref().unwrap_or("?")
     );
     match &i.failure {
-        None => println!(
+        None => crate::say!(
             "  {:<28} {}: {} entries, {} streams, root {}",
             both("Toàn vẹn", "Integrity"),
             both("ĐẠT", "OK"),
@@ -183,7 +183,7 @@ pub fn print_report(report: &Report) {
             i.streams,
             i.root
         ),
-        Some(f) => println!(
+        Some(f) => crate::say!(
             "  {:<28} {} tại mục {} / at entry {} ({}): {}",
             both("Toàn vẹn", "Integrity"),
             both("KHÔNG ĐẠT", "FAILED"),
@@ -195,7 +195,7 @@ pub fn print_report(report: &Report) {
     }
     let a = &report.authority;
     if !i.ok {
-        println!(
+        crate::say!(
             "  {:<28} {}",
             both("Thẩm quyền", "Authority"),
             both(
@@ -204,13 +204,13 @@ pub fn print_report(report: &Report) {
             )
         );
     } else if a.ok {
-        println!(
+        crate::say!(
             "  {:<28} {}: every act signed by a body allowed to sign it",
             both("Thẩm quyền", "Authority"),
             both("ĐẠT", "OK")
         );
     } else {
-        println!(
+        crate::say!(
             "  {:<28} {}: {} {}",
             both("Thẩm quyền", "Authority"),
             both("KHÔNG ĐẠT", "FAILED"),
@@ -221,18 +221,25 @@ pub fn print_report(report: &Report) {
             )
         );
         for f in &a.unauthorized {
-            println!("    {} {}: {}", both("mục", "entry"), f.position, f.detail);
+            crate::say!("    {} {}: {}", both("mục", "entry"), f.position, f.detail);
         }
+        crate::say!(
+            "    {}",
+            both(
+                "Các hành vi này KHÔNG được tính vào bất kỳ số liệu hay phát hiện nào",
+                "These acts are NOT counted in any figure or finding"
+            )
+        );
     }
     let good = i.checkpoints.iter().filter(|c| c.ok).count();
-    println!(
+    crate::say!(
         "  {:<28} {good}/{} {}",
         both("Điểm kiểm", "Checkpoints"),
         i.checkpoints.len(),
         both("đã xác minh chữ ký và gốc", "signature and root verified")
     );
     for c in i.checkpoints.iter().filter(|c| !c.ok) {
-        println!("    size {}: {}", c.size, c.detail);
+        crate::say!("    size {}: {}", c.size, c.detail);
     }
     if let Some(w) = &report.witnesses {
         let verdict = if w.ok {
@@ -248,14 +255,14 @@ pub fn print_report(report: &Report) {
         } else {
             format!("{}: {}", both("KHÔNG ĐẠT", "FAILED"), w.detail)
         };
-        println!("  {:<28} {verdict}", both("Nhân chứng", "Witnesses"));
+        crate::say!("  {:<28} {verdict}", both("Nhân chứng", "Witnesses"));
     }
     print_findings(report);
 }
 
 pub fn print_findings(report: &Report) {
     let Some(findings) = &report.findings else {
-        println!(
+        crate::say!(
             "  {:<28} {}",
             both("Thủ tục", "Procedure"),
             both(
@@ -266,7 +273,7 @@ pub fn print_findings(report: &Report) {
         return;
     };
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    println!(
+    crate::say!(
         "  {:<28} {} {}, {} {}, {} {}",
         both("Thủ tục", "Procedure"),
         count(Severity::Violation),
@@ -278,14 +285,14 @@ pub fn print_findings(report: &Report) {
     );
     print_finding_list(findings);
     for u in &report.unchecked {
-        println!("    {}: {}", u.stream, u.reason);
+        crate::say!("    {}: {}", u.stream, u.reason);
     }
 }
 
 /// Each finding: its rule, severity and citation, then its message in Vietnamese and English.
 pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
     for f in findings {
-        println!(
+        crate::say!(
             "    [{}] {} / {} ({}) — {}",
             f.rule,
             f.severity.vi(),
@@ -293,7 +300,7 @@ pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
             f.stream,
             f.citation
         );
-        println!("        {}", f.message_vi);
-        println!("        {}", f.message_en);
+        crate::say!("        {}", f.message_vi);
+        crate::say!("        {}", f.message_en);
     }
 }

@@ -3,10 +3,17 @@
 //! inclusion proof, the signed checkpoint it is proved against, and the entries of the
 //! authority registry (stream `ledger`) before it, each with its own inclusion proof — so that
 //! whether the signer was allowed to sign it is checked too, with nothing but the log key.
+//!
+//! Completeness: a registry cut short could leave out a decisive `key.revoked`. So a proof also
+//! carries the first `ledger` entry after the act when the checkpoint holds one: its version
+//! and `prev` chain it to the last registry entry given, proving that none before the act was
+//! left out. Without one (no registry change since the act yet) the verdict says that
+//! completeness is not proved. A correction carries the acts it corrects, down to the first
+//! that is not a correction, since it is judged as that act (§4).
 
 use serde::{Deserialize, Serialize};
 
-use crate::authority::Registry;
+use crate::authority::{self, CorrectedAct, Registry};
 use crate::engine::Ledger;
 use crate::format::merkle;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
@@ -35,6 +42,14 @@ pub struct ActProof {
     pub act: ProvedEntry,
     /// Stream `ledger`'s entries before the act, in order: the registry it was judged by.
     pub registry: Vec<ProvedEntry>,
+    /// The first entry of stream `ledger` after the act, when the checkpoint holds one: it
+    /// proves that `registry` is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_next: Option<ProvedEntry>,
+    /// For a correction: the act it corrects, then what that one corrects, down to the first
+    /// act that is not a correction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrected: Vec<ProvedEntry>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,11 +94,30 @@ pub fn export(ledger: &Ledger, hash: &Hash) -> Result<ActProof, ActProofError> {
         .ok_or(ActProofError::NoCheckpoint(entry.position))?;
     let size = note.checkpoint.size;
     let mut registry = Vec::new();
+    let mut registry_next = None;
     for e in ledger.stream("ledger", 0, usize::MAX)? {
-        if e.position >= entry.position {
+        if e.position >= size {
             break;
         }
-        registry.push(prove(ledger, e.position, size)?);
+        if e.position > entry.position {
+            registry_next = Some(prove(ledger, e.position, size)?);
+            break;
+        }
+        if e.position < entry.position {
+            registry.push(prove(ledger, e.position, size)?);
+        }
+    }
+    let mut corrected = Vec::new();
+    let mut next = authority::chain_link(entry.event.body()).2;
+    while let Some(h) = next {
+        if corrected.len() >= authority::MAX_CORRECTION_CHAIN {
+            return Err(invalid("the chain of corrections is too long to prove"));
+        }
+        let Some(e) = ledger.entry_by_hash(&h)? else {
+            break;
+        };
+        next = authority::chain_link(e.event.body()).2;
+        corrected.push(prove(ledger, e.position, size)?);
     }
     Ok(ActProof {
         format: FORMAT.into(),
@@ -92,6 +126,8 @@ pub fn export(ledger: &Ledger, hash: &Hash) -> Result<ActProof, ActProofError> {
         checkpoint: note.encode(),
         act: prove(ledger, entry.position, size)?,
         registry,
+        registry_next,
+        corrected,
     })
 }
 
@@ -114,6 +150,11 @@ pub struct VerifiedAct {
     pub checkpoint_root: Hash,
     /// The trusted witnesses whose cosignatures on the checkpoint were checked and hold.
     pub witnesses: Vec<String>,
+    /// Whether the proof shows that no registry entry before the act was left out (see the
+    /// module's note). When false, the authority verdict rests on the registry as given.
+    pub registry_complete: bool,
+    /// For a correction: the act it was judged as and replaces.
+    pub corrects: Option<Hash>,
 }
 
 fn invalid(why: impl Into<String>) -> ActProofError {
@@ -210,16 +251,36 @@ pub fn verify_witnessed(
             Some(r) => r.apply(body).map_err(|e| invalid(e.to_string()))?,
         }
     }
+    let registry_complete = match &proof.registry_next {
+        None => false,
+        Some(p) => {
+            let next = check_included(p, &note)?;
+            let b = next.event.body();
+            let last = match proof.registry.last() {
+                Some(last) => Some(check_included(last, &note)?.event.hash()),
+                None => None,
+            };
+            if b.stream != "ledger"
+                || b.version != proof.registry.len() as u64
+                || p.position <= proof.act.position
+                || Some(b.prev) != last
+            {
+                return Err(invalid(format!(
+                    "entry {} is not the next registry entry after the act",
+                    p.position
+                )));
+            }
+            true
+        }
+    };
     let body = act.event.body();
+    let corrects = check_corrected(&act, &proof.corrected, &note)?;
     let signed_by = match &registry {
         None if body.kind == "ledger.created" => Some("authority".to_string()),
         None => return Err(invalid("the proof carries no authority registry")),
         Some(r) => {
-            // Corrections name the act they correct, which this proof does not carry.
-            if body.kind != "correction.issued" {
-                r.check(body, &|_| None)
-                    .map_err(|e| invalid(format!("authority: {e}")))?;
-            }
+            r.check(body, act.received, &|_| corrects.clone())
+                .map_err(|e| invalid(format!("authority: {e}")))?;
             r.holder(&body.signer).map(str::to_string)
         }
     };
@@ -241,5 +302,51 @@ pub fn verify_witnessed(
         checkpoint_size: note.checkpoint.size,
         checkpoint_root: note.checkpoint.root,
         witnesses: cosigned,
+        registry_complete,
+        corrects: corrects.map(|c| c.event),
     })
+}
+
+/// A correction's chain as the proof carries it: each act included, each the one the previous
+/// names, the last no correction. Returns the act the correction is judged as.
+fn check_corrected(
+    act: &Entry,
+    chain: &[ProvedEntry],
+    note: &SignedNote,
+) -> Result<Option<CorrectedAct>, ActProofError> {
+    let mut wanted = authority::chain_link(act.event.body()).2;
+    if wanted.is_none() && !chain.is_empty() {
+        return Err(invalid(
+            "the proof carries corrected acts, but the act corrects none",
+        ));
+    }
+    let mut root = None;
+    for p in chain {
+        let Some(h) = wanted else {
+            return Err(invalid(format!(
+                "entry {} follows an act that corrects nothing",
+                p.position
+            )));
+        };
+        let e = check_included(p, note)?;
+        if e.event.hash() != h {
+            return Err(invalid(format!(
+                "entry {} is not the act the correction names",
+                p.position
+            )));
+        }
+        let (kind, stream, next) = authority::chain_link(e.event.body());
+        root = Some(CorrectedAct {
+            event: h,
+            kind,
+            stream,
+        });
+        wanted = next;
+    }
+    if wanted.is_some() {
+        return Err(invalid(
+            "the proof does not carry the act the correction corrects",
+        ));
+    }
+    Ok(root)
 }

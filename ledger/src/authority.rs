@@ -2,8 +2,15 @@
 //!
 //! The registry is built from stream `ledger` in log order: `ledger.created` names the
 //! authorities, `key.enrolled` gives a key roles within a scope for a time window, and
-//! `key.revoked` ends a key from an instant on. An event is judged against the registry as it
+//! `key.revoked` ends a key for every act received from an instant on, `authority.added` and
+//! `authority.retired` rotate the authorities. An event is judged against the registry as it
 //! stood when the event was appended, so a later revocation never rewrites an earlier verdict.
+//!
+//! Three rules close the ways an act could change the record's meaning while its signature
+//! holds: a correction is judged where its effect lands (the corrected act's kind and stream);
+//! a scope covers a stream only at a name boundary ([`covers`]); and an act may claim a time at
+//! most [`MAX_CLOCK_SKEW_MS`] ahead of when the ledger received it, while revocation follows
+//! the received time, so backdating cannot step around it. Authorities sign the registry only.
 
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +51,55 @@ pub struct KeyRevoked {
     pub reason: String,
 }
 
+/// `authority.added`: a new key of the key registry's authorities (rotation, §4).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityAdded {
+    pub key: String,
+    pub holder: String,
+    pub reason: String,
+}
+
+/// `authority.retired`: an authority key that authorizes nothing from here on (never the last).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityRetired {
+    pub key: String,
+    pub reason: String,
+}
+
+/// How far ahead of its `received` time an act may claim to be: 5 minutes, a constant of
+/// format v1 (§4), so that every verifier decides alike. Acts dated in the past (a congress
+/// recorded afterwards) are not limited.
+pub const MAX_CLOCK_SKEW_MS: i64 = 300_000;
+
+/// Links a chain of corrections may have before the act they correct (a bound on the work of
+/// one authority check; a longer chain is refused, never cut short).
+pub const MAX_CORRECTION_CHAIN: usize = 1000;
+
+/// What a correction is judged as (§4): the first act of its chain that is not a correction,
+/// with the stream it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectedAct {
+    pub event: Hash,
+    pub kind: String,
+    pub stream: String,
+}
+
+/// Whether a key's scope covers a stream (§4): the scope is `*`, equals the stream, or the
+/// stream continues it at a boundary — the scope ends with `/` or `.`, or the stream's next
+/// character is `/`. So `congress/hd.` covers every congress of the orgs under `hd.`, and
+/// `congress/hd.tp-haiduong/2020-2025` does not cover `congress/hd.tp-haiduong/2020-2025-bis`.
+pub fn covers(scope: &str, stream: &str) -> bool {
+    if scope == "*" || scope == stream {
+        return true;
+    }
+    match stream.strip_prefix(scope) {
+        Some(rest) => scope.ends_with('/') || scope.ends_with('.') || rest.starts_with('/'),
+        None => false,
+    }
+}
+
 /// Why an event may not stand in the ledger as signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthorityError {
@@ -67,6 +123,17 @@ pub enum AuthorityError {
     },
     #[error("`correction.issued` refers to {corrects}, which is not in this ledger")]
     UnknownCorrected { corrects: String },
+    #[error(
+        "a correction must be written in the stream of the act it corrects (`{corrected_stream}`), not in `{stream}`"
+    )]
+    CorrectionStream {
+        stream: String,
+        corrected_stream: String,
+    },
+    #[error(
+        "the act claims time {time} (ms), more than {MAX_CLOCK_SKEW_MS} ms ahead of when the ledger received it ({received} ms); sign it with the current time"
+    )]
+    FromTheFuture { time: i64, received: i64 },
     #[error("signer {signer} may not sign `{kind}` in `{stream}`: {reason}")]
     Unauthorized {
         signer: String,
@@ -87,7 +154,7 @@ struct Enrollment {
 
 impl Enrollment {
     fn covers(&self, stream: &str) -> bool {
-        self.scope == "*" || stream.starts_with(&self.scope)
+        covers(&self.scope, stream)
     }
 
     fn valid_at(&self, time: i64) -> bool {
@@ -121,7 +188,10 @@ pub struct Registry {
     origin: String,
     genesis: LedgerCreated,
     log_key: VerifierKey,
-    authorities: HashSet<[u8; 32]>,
+    /// The current authorities, with the name each holder was added under.
+    authorities: HashMap<[u8; 32], String>,
+    /// Authority keys retired: they authorize nothing any more.
+    retired: HashSet<[u8; 32]>,
     enrollments: HashMap<[u8; 32], Vec<Enrollment>>,
     revoked: HashMap<[u8; 32], i64>,
 }
@@ -160,12 +230,14 @@ impl Registry {
         if genesis.authorities.is_empty() {
             return Err(bad_payload(&body.kind, "`authorities` is empty"));
         }
-        let mut authorities = HashSet::new();
+        let mut authorities = HashMap::new();
         for text in &genesis.authorities {
-            authorities
-                .insert(parse_key(text, "authority").map_err(|r| bad_payload(&body.kind, r))?);
+            authorities.insert(
+                parse_key(text, "authority").map_err(|r| bad_payload(&body.kind, r))?,
+                "authority".to_string(),
+            );
         }
-        if !authorities.contains(&body.signer) {
+        if !authorities.contains_key(&body.signer) {
             return Err(AuthorityError::GenesisSigner);
         }
         Ok(Registry {
@@ -173,6 +245,7 @@ impl Registry {
             genesis,
             log_key,
             authorities,
+            retired: HashSet::new(),
             enrollments: HashMap::new(),
             revoked: HashMap::new(),
         })
@@ -191,16 +264,20 @@ impl Registry {
         &self.log_key
     }
 
+    /// Whether `key` is an authority now (retired ones are not).
     pub fn is_authority(&self, key: &[u8; 32]) -> bool {
-        self.authorities.contains(key)
+        self.authorities.contains_key(key)
     }
 
-    /// Checks that `body` may be appended now. `corrected_kind` resolves the target of a
-    /// `correction.issued` (by event hash) to its kind.
+    /// Checks that `body` may stand at this point of the log, received at `received` (ms).
+    /// `corrected` resolves the act a `correction.issued` names (by event hash) to the first act
+    /// of its chain that is not a correction ([`CorrectedAct`]), or None when it is not in the
+    /// log before this one.
     pub fn check(
         &self,
         body: &EventBody,
-        corrected_kind: &dyn Fn(&Hash) -> Option<String>,
+        received: i64,
+        corrected: &dyn Fn(&Hash) -> Option<CorrectedAct>,
     ) -> Result<(), AuthorityError> {
         let Some(spec) = catalogue::spec(&body.kind) else {
             return Err(AuthorityError::UnknownKind {
@@ -218,58 +295,77 @@ impl Registry {
                 stream: body.stream.clone(),
             });
         }
-        // The registry's own payloads must make sense before they can change who signs what.
-        if spec.family == Family::Ledger && body.schema != 1 {
-            return Err(bad_payload(
-                &body.kind,
-                format!("schema {} is unknown (only 1 exists)", body.schema),
-            ));
-        }
-        match body.kind.as_str() {
-            "key.enrolled" => {
-                let p: KeyEnrolled = parse_payload(body)?;
-                self.validate_enrollment(&p)
-                    .map_err(|r| bad_payload(&body.kind, r))?;
-            }
-            "key.revoked" => {
-                let p: KeyRevoked = parse_payload(body)?;
-                parse_key(&p.key, "key").map_err(|r| bad_payload(&body.kind, r))?;
-            }
-            _ => {}
-        }
-        if self.authorities.contains(&body.signer) {
-            return Ok(());
-        }
+        check_time(body, received)?;
         let unauthorized = |reason: String| AuthorityError::Unauthorized {
             signer: hex::encode(body.signer),
             kind: body.kind.clone(),
             stream: body.stream.clone(),
             reason,
         };
-        let allowed: Vec<&str> = match spec.signed_by {
+        // The registry's own payloads must make sense before they can change who signs what.
+        if spec.family == Family::Ledger {
+            if body.schema != 1 {
+                return Err(bad_payload(
+                    &body.kind,
+                    format!("schema {} is unknown (only 1 exists)", body.schema),
+                ));
+            }
+            self.validate_registry_act(body)?;
+        }
+        if body.kind == "correction.issued" && body.stream == "ledger" {
+            return Err(unauthorized(
+                "the key registry is not corrected: revoke or retire a key and enroll or add another"
+                    .into(),
+            ));
+        }
+        if self.authorities.contains_key(&body.signer) {
+            // Separation of duties: the registry's keepers sign the registry and nothing else.
+            if body.stream == "ledger" {
+                return Ok(());
+            }
+            return Err(unauthorized(
+                "an authority key signs only the key registry (stream `ledger`); enroll a key \
+                 with a role to sign this act"
+                    .into(),
+            ));
+        }
+        if self.retired.contains(&body.signer) {
+            return Err(unauthorized(
+                "the key was retired as an authority and authorizes nothing any more".into(),
+            ));
+        }
+        let (allowed, judged_kind): (Vec<&str>, String) = match spec.signed_by {
             SignedBy::AuthorityOnly => {
                 return Err(unauthorized(
                     "only an authority of the ledger may sign it".into(),
                 ))
             }
-            SignedBy::Roles(roles) => roles.to_vec(),
-            SignedBy::AnyRole => catalogue::ROLES.to_vec(),
+            SignedBy::Roles(roles) => (roles.to_vec(), body.kind.clone()),
+            SignedBy::AnyRole => (catalogue::ROLES.to_vec(), body.kind.clone()),
             SignedBy::AsCorrected => {
                 let corrects = correction_target(body)?;
-                let Some(kind) = corrected_kind(&corrects) else {
+                let Some(target) = corrected(&corrects) else {
                     return Err(AuthorityError::UnknownCorrected {
                         corrects: corrects.to_hex(),
                     });
                 };
-                match catalogue::spec(&kind).map(|s| s.signed_by) {
+                if target.stream != body.stream {
+                    return Err(AuthorityError::CorrectionStream {
+                        stream: body.stream.clone(),
+                        corrected_stream: target.stream,
+                    });
+                }
+                let roles = match catalogue::spec(&target.kind).map(|s| s.signed_by) {
                     Some(SignedBy::Roles(roles)) => roles.to_vec(),
                     Some(SignedBy::AnyRole) => catalogue::ROLES.to_vec(),
                     _ => {
                         return Err(unauthorized(format!(
-                            "a correction of `{kind}` needs an authority"
+                            "`{}` cannot be corrected by a role",
+                            target.kind
                         )))
                     }
-                }
+                };
+                (roles, target.kind)
             }
         };
         let Some(enrollments) = self.enrollments.get(&body.signer) else {
@@ -278,10 +374,10 @@ impl Registry {
             ));
         };
         if let Some(&effective) = self.revoked.get(&body.signer) {
-            if body.time >= effective {
+            if received >= effective {
                 return Err(unauthorized(format!(
-                    "the key was revoked from {effective} (ms), and the event is dated {}",
-                    body.time
+                    "the key was revoked for every act received from {effective} (ms), and this \
+                     one was received at {received}"
                 )));
             }
         }
@@ -314,11 +410,79 @@ impl Registry {
             .iter()
             .flat_map(|e| e.roles.iter().map(String::as_str))
             .collect();
+        let what = if judged_kind == body.kind {
+            String::new()
+        } else {
+            format!(" (a correction is judged as the `{judged_kind}` it corrects)")
+        };
         Err(unauthorized(format!(
-            "it needs one of the roles [{}], and the key holds [{}]",
+            "it needs one of the roles [{}]{what}, and the key holds [{}]",
             allowed.join(", "),
             held.join(", ")
         )))
+    }
+
+    /// The payload rules of the registry's own kinds (§4), against the registry as it stands.
+    fn validate_registry_act(&self, body: &EventBody) -> Result<(), AuthorityError> {
+        let bad = |r: String| bad_payload(&body.kind, r);
+        match body.kind.as_str() {
+            "key.enrolled" => {
+                let p: KeyEnrolled = parse_payload(body)?;
+                self.validate_enrollment(&p).map_err(bad)?;
+                let key = parse_key(&p.key, "key").map_err(bad)?;
+                if self.authorities.contains_key(&key) || self.retired.contains(&key) {
+                    return Err(bad(format!(
+                        "key {} is an authority key: authorities sign the registry only, so it \
+                         cannot be enrolled with a role; enroll a key of its own",
+                        p.key
+                    )));
+                }
+            }
+            "key.revoked" => {
+                let p: KeyRevoked = parse_payload(body)?;
+                let key = parse_key(&p.key, "key").map_err(bad)?;
+                if self.authorities.contains_key(&key) {
+                    return Err(bad(format!(
+                        "key {} is an authority: retire it with `authority.retired`",
+                        p.key
+                    )));
+                }
+            }
+            "authority.added" => {
+                let p: AuthorityAdded = parse_payload(body)?;
+                let key = parse_key(&p.key, "key").map_err(bad)?;
+                if self.authorities.contains_key(&key) {
+                    return Err(bad(format!("key {} is already an authority", p.key)));
+                }
+                if self.retired.contains(&key) {
+                    return Err(bad(format!(
+                        "key {} was retired as an authority; add a new key",
+                        p.key
+                    )));
+                }
+                if self.enrollments.contains_key(&key) {
+                    return Err(bad(format!(
+                        "key {} is enrolled with a role: an authority must be a key of its own",
+                        p.key
+                    )));
+                }
+            }
+            "authority.retired" => {
+                let p: AuthorityRetired = parse_payload(body)?;
+                let key = parse_key(&p.key, "key").map_err(bad)?;
+                if !self.authorities.contains_key(&key) {
+                    return Err(bad(format!("key {} is not an authority", p.key)));
+                }
+                if self.authorities.len() == 1 {
+                    return Err(bad(format!(
+                        "key {} is the last authority: add another with `authority.added` first",
+                        p.key
+                    )));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     fn validate_enrollment(&self, p: &KeyEnrolled) -> Result<(), String> {
@@ -365,6 +529,17 @@ impl Registry {
                 let entry = self.revoked.entry(key).or_insert(p.effective);
                 *entry = (*entry).min(p.effective);
             }
+            "authority.added" => {
+                let p: AuthorityAdded = parse_payload(body)?;
+                let key = parse_key(&p.key, "key").map_err(|r| bad_payload(&body.kind, r))?;
+                self.authorities.insert(key, p.holder);
+            }
+            "authority.retired" => {
+                let p: AuthorityRetired = parse_payload(body)?;
+                let key = parse_key(&p.key, "key").map_err(|r| bad_payload(&body.kind, r))?;
+                self.authorities.remove(&key);
+                self.retired.insert(key);
+            }
             _ => {}
         }
         Ok(())
@@ -372,14 +547,66 @@ impl Registry {
 
     /// The name a key's holder was enrolled under, for reports.
     pub fn holder(&self, key: &[u8; 32]) -> Option<&str> {
-        if self.authorities.contains(key) {
-            return Some("authority");
+        if let Some(holder) = self.authorities.get(key) {
+            return Some(holder);
+        }
+        if self.retired.contains(key) {
+            return Some("authority (retired)");
         }
         self.enrollments
             .get(key)
             .and_then(|e| e.last())
             .map(|e| e.holder.as_str())
     }
+}
+
+/// The claimed-time rule of §4: an act may not claim a time more than [`MAX_CLOCK_SKEW_MS`]
+/// ahead of its `received` time.
+pub fn check_time(body: &EventBody, received: i64) -> Result<(), AuthorityError> {
+    if body.time > received.saturating_add(MAX_CLOCK_SKEW_MS) {
+        return Err(AuthorityError::FromTheFuture {
+            time: body.time,
+            received,
+        });
+    }
+    Ok(())
+}
+
+/// An act as a link of a correction chain: its kind, its stream and, for a correction, the
+/// act it names.
+pub type ChainLink = (String, String, Option<Hash>);
+
+pub fn chain_link(body: &EventBody) -> ChainLink {
+    let corrects = (body.kind == "correction.issued")
+        .then(|| correction_target(body).ok())
+        .flatten();
+    (body.kind.clone(), body.stream.clone(), corrects)
+}
+
+/// Follows a chain of corrections to the act it corrects (§4), with `lookup` giving an act's
+/// kind and stream and, for a correction, the act it names. None when a link is missing or the
+/// chain is longer than [`MAX_CORRECTION_CHAIN`].
+pub fn resolve_correction<E>(
+    first: &Hash,
+    lookup: &mut dyn FnMut(&Hash) -> Result<Option<ChainLink>, E>,
+) -> Result<Option<CorrectedAct>, E> {
+    let mut at = *first;
+    for _ in 0..MAX_CORRECTION_CHAIN {
+        let Some((kind, stream, next)) = lookup(&at)? else {
+            return Ok(None);
+        };
+        match next {
+            Some(next) if kind == "correction.issued" => at = next,
+            _ => {
+                return Ok(Some(CorrectedAct {
+                    event: at,
+                    kind,
+                    stream,
+                }))
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The `corrects` reference of a `correction.issued` payload.

@@ -88,6 +88,8 @@ pub const KINDS: &[KindSpec] = &[
     k("ledger.created", Ledger, AuthorityOnly),
     k("key.enrolled", Ledger, AuthorityOnly),
     k("key.revoked", Ledger, AuthorityOnly),
+    k("authority.added", Ledger, AuthorityOnly),
+    k("authority.retired", Ledger, AuthorityOnly),
     k("org.registered", Org, Roles(&["superior"])),
     k(
         "congress.convened",

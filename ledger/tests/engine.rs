@@ -3,6 +3,7 @@
 mod common;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::thread;
 
@@ -208,45 +209,53 @@ fn appends_are_sequenced_and_refusals_change_nothing() {
 }
 
 #[test]
-fn a_revoked_key_signs_nothing_dated_after_its_revocation() {
+fn a_revoked_key_signs_nothing_received_after_its_revocation_whatever_it_claims() {
+    // The ledger's clock, moved by the test: `received` is what revocation follows (§4).
+    let now = Arc::new(AtomicI64::new(T0 + 10_000));
+    let clock = now.clone();
+    let options = Options {
+        clock: Arc::new(move || clock.load(Ordering::SeqCst)),
+        ..opts()
+    };
     let dir = tempfile::tempdir().unwrap();
-    let (ledger, k) = create(&dir.path().join("l"), opts());
-    let revoke = compose::revocation(&k.presidium.verifying_key().to_bytes(), T0 + 1_000, "lost");
+    let (ledger, k) = create(&dir.path().join("l"), options);
+    let session = |n: u64, time: i64| {
+        compose::next_event(
+            &ledger,
+            CONGRESS,
+            "session.opened",
+            1,
+            time,
+            &k.presidium,
+            &fixture::session(n),
+        )
+        .unwrap()
+    };
+    // Recorded before the revocation: it stands, whatever comes later.
+    let before = session(0, T0 + 9_000);
+    ledger.append(before.into_bytes()).unwrap();
+    // Revoked from T0 + 20 s, a time still ahead of the ledger's clock.
+    let revoke = compose::revocation(&k.presidium.verifying_key().to_bytes(), T0 + 20_000, "lost");
     let e = compose::next_event(
         &ledger,
         "ledger",
         "key.revoked",
         1,
-        T0 + 1_000,
+        T0 + 10_000,
         &k.authority,
         &revoke,
     )
     .unwrap();
     ledger.append(e.into_bytes()).unwrap();
-    // Dated before the revocation takes effect: still valid (judged at the event's time).
-    let early = compose::next_event(
-        &ledger,
-        CONGRESS,
-        "session.opened",
-        1,
-        T0 + 999,
-        &k.presidium,
-        &fixture::session(1),
-    )
-    .unwrap();
-    ledger.append(early.into_bytes()).unwrap();
-    let late = compose::next_event(
-        &ledger,
-        CONGRESS,
-        "session.opened",
-        1,
-        T0 + 1_000,
-        &k.presidium,
-        &fixture::session(2),
-    )
-    .unwrap();
-    let err = ledger.append(late.into_bytes()).unwrap_err();
+    // Received before the revocation takes effect: still valid.
+    ledger.append(session(1, T0 + 15_000).into_bytes()).unwrap();
+    // From then on nothing, even an act that claims a time before the revocation (backdated).
+    now.store(T0 + 20_000, Ordering::SeqCst);
+    let backdated = session(2, T0 + 1_000);
+    let err = ledger.append(backdated.into_bytes()).unwrap_err();
     assert!(err.to_string().contains("revoked"), "{err}");
+    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
     // Only an authority may enroll keys.
     let payload = compose::enrollment(
         &k.outsider.verifying_key().to_bytes(),
@@ -568,7 +577,26 @@ fn a_deleted_index_is_rebuilt_identically() {
         }
     }
     let complaint = "complaint/2020-001";
-    let inspection = &k.authority;
+    let inspection = &k.outsider;
+    let enroll = compose::enrollment(
+        &inspection.verifying_key().to_bytes(),
+        "Ủy ban Kiểm tra",
+        &["inspection"],
+        "complaint/",
+        T0,
+        None,
+    );
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "key.enrolled",
+        1,
+        T0,
+        &k.authority,
+        &enroll,
+    )
+    .unwrap();
+    ledger.append(e.into_bytes()).unwrap();
     let e = compose::next_event(
         &ledger,
         complaint,
@@ -588,7 +616,7 @@ fn a_deleted_index_is_rebuilt_identically() {
 
     std::fs::remove_dir_all(path.join("index")).unwrap();
     let ledger = Ledger::open(&path, options.clone()).unwrap();
-    assert_eq!(ledger.size(), 44);
+    assert_eq!(ledger.size(), 45);
     assert_eq!(
         ledger.streams().unwrap(),
         vec![
@@ -762,13 +790,16 @@ fn a_signature_with_a_torsioned_nonce_is_refused_every_time() {
     let genesis = ledger::SignedEvent::decode(signer.sign_event(&genesis, false)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::create(&dir.path().join("l"), genesis, log, opts()).unwrap();
+    let genesis_hash = ledger.entry(0).unwrap().unwrap().event.hash();
     for n in 0..16 {
+        // An authority's own act (authorities sign the key registry only).
         let org = body(
-            "org/hd.test",
-            0,
-            Hash::ZERO,
-            "org.registered",
-            json!({"org": format!("hd.test-{n}"), "name": "Đảng bộ thử", "parent": null, "level": "district"}),
+            "ledger",
+            1,
+            genesis_hash,
+            "key.enrolled",
+            json!({"key": hex::encode([7u8; 32]), "holder": "Ban Tổ chức", "roles": ["superior"],
+                   "scope": "org/", "valid_from": T0, "valid_until": null}),
         );
         let err = ledger.append(signer.sign_event(&org, true)).unwrap_err();
         assert!(

@@ -48,10 +48,12 @@ fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
 fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    for k in ["authority", "log", "outsider"] {
+    let mut public = std::collections::HashMap::new();
+    for k in ["authority", "log", "outsider", "superior"] {
         let out = run(&["key", "generate", "--out", &p(&format!("{k}.key"))]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(stdout(&out).trim().len(), 64, "public key as hex, one line");
+        public.insert(k, stdout(&out).trim().to_string());
     }
     let mode = std::fs::metadata(p("log.key")).unwrap();
     assert_eq!(
@@ -87,10 +89,43 @@ fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&vkey));
 
-    // The authority enrolls nobody, so only it may sign; it records an org.
+    // The authority signs the key registry only: an org it records is refused, with the reason.
     std::fs::write(
         p("org.json"),
         r#"{"org":"hd.test","name":"Đảng bộ thử","parent":null,"level":"district"}"#,
+    )
+    .unwrap();
+    let append_org = |key: &str| {
+        run(&[
+            "append",
+            "--ledger",
+            &p("l"),
+            "--key",
+            &p(key),
+            "--stream",
+            "org/hd.test",
+            "--kind",
+            "org.registered",
+            "--time",
+            "2020-06-05T08:00:00+07:00",
+            "--payload",
+            &p("org.json"),
+        ])
+    };
+    let out = append_org("authority.key");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("only the key registry"),
+        "{}",
+        stderr(&out)
+    );
+    // It enrolls the superior committee's key for orgs, which then records the org.
+    std::fs::write(
+        p("enroll.json"),
+        format!(
+            r#"{{"key":"{}","holder":"Ban Thường vụ","roles":["superior"],"scope":"org/","valid_from":1577836800000,"valid_until":null}}"#,
+            public["superior"]
+        ),
     )
     .unwrap();
     let out = run(&[
@@ -100,18 +135,18 @@ fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
         "--key",
         &p("authority.key"),
         "--stream",
-        "org/hd.test",
+        "ledger",
         "--kind",
-        "org.registered",
-        "--time",
-        "2020-06-05T08:00:00+07:00",
+        "key.enrolled",
         "--payload",
-        &p("org.json"),
+        &p("enroll.json"),
     ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = append_org("superior.key");
     assert!(out.status.success(), "{}", stderr(&out));
     let line = stdout(&out);
     let (position, hash) = line.trim().split_once('\t').unwrap();
-    assert_eq!(position, "1");
+    assert_eq!(position, "2");
     assert_eq!(hash.len(), 64);
 
     // An outsider's act is refused, with the reason, and exit code 1.
@@ -152,7 +187,7 @@ fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
     let out = run(&["checkpoint", "--ledger", &p("l")]);
     assert!(out.status.success());
     let note = stdout(&out);
-    assert!(note.starts_with("ledger.test.vn/cli\n2\n"), "{note}");
+    assert!(note.starts_with("ledger.test.vn/cli\n3\n"), "{note}");
 
     let out = run(&[
         "proof",
@@ -160,14 +195,14 @@ fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
         "--ledger",
         &p("l"),
         "--position",
-        "1",
+        "2",
         "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["size"], 2);
+    assert_eq!(v["size"], 3);
     assert_eq!(v["proof"].as_array().unwrap().len(), 1);
-    let out = run(&["proof", "consistency", "--ledger", &p("l"), "--old", "1"]);
+    let out = run(&["proof", "consistency", "--ledger", &p("l"), "--old", "2"]);
     assert!(out.status.success());
     assert_eq!(stdout(&out).lines().count(), 1);
 

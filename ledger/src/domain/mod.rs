@@ -54,6 +54,8 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "ledger.created" => Payload::LedgerCreated(parse(kind, bytes)?),
         "key.enrolled" => Payload::KeyEnrolled(parse(kind, bytes)?),
         "key.revoked" => Payload::KeyRevoked(parse(kind, bytes)?),
+        "authority.added" => Payload::AuthorityAdded(parse(kind, bytes)?),
+        "authority.retired" => Payload::AuthorityRetired(parse(kind, bytes)?),
         "org.registered" => Payload::OrgRegistered(parse(kind, bytes)?),
         "congress.convened" => Payload::CongressConvened(Box::new(parse(kind, bytes)?)),
         "person.registered" => Payload::PersonRegistered(parse(kind, bytes)?),

@@ -323,7 +323,9 @@ pub struct ComplaintReopened {
     pub reason: String,
 }
 
-pub use crate::authority::{KeyEnrolled, KeyRevoked, LedgerCreated};
+pub use crate::authority::{
+    AuthorityAdded, AuthorityRetired, KeyEnrolled, KeyRevoked, LedgerCreated,
+};
 
 /// A decoded payload, whatever its kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -331,6 +333,8 @@ pub enum Payload {
     LedgerCreated(LedgerCreated),
     KeyEnrolled(KeyEnrolled),
     KeyRevoked(KeyRevoked),
+    AuthorityAdded(AuthorityAdded),
+    AuthorityRetired(AuthorityRetired),
     OrgRegistered(OrgRegistered),
     CongressConvened(Box<CongressConvened>),
     PersonRegistered(PersonRegistered),

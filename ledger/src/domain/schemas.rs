@@ -24,6 +24,16 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/key.revoked/1.json"),
     ),
     (
+        "authority.added",
+        1,
+        include_str!("../../../schemas/authority.added/1.json"),
+    ),
+    (
+        "authority.retired",
+        1,
+        include_str!("../../../schemas/authority.retired/1.json"),
+    ),
+    (
         "org.registered",
         1,
         include_str!("../../../schemas/org.registered/1.json"),

@@ -282,10 +282,29 @@ impl Ledger {
         if crate::catalogue::spec(&body.kind).is_none() {
             return Ok(());
         }
+        if let Err(problem) = crate::format::json::check_text(&body.payload) {
+            return Err(AppendError::Schema(crate::domain::schemas::SchemaError {
+                kind: body.kind.clone(),
+                schema: body.schema,
+                path: problem.path.clone(),
+                message: problem.to_string(),
+            }));
+        }
         crate::domain::schemas::validate(&body.kind, body.schema, &body.payload)?;
         if body.kind == "correction.issued" {
-            let target = crate::authority::correction_target(body)?;
-            if let Some(corrected) = self.entry_by_hash(&target)? {
+            // The replacement is of the act at the start of the correction chain.
+            let first = crate::authority::correction_target(body)?;
+            let root = crate::authority::resolve_correction(&first, &mut |h: &Hash| {
+                Ok::<_, StorageError>(
+                    self.entry_by_hash(h)?
+                        .map(|e| crate::authority::chain_link(e.event.body())),
+                )
+            })?;
+            let corrected = match root {
+                Some(root) => self.entry_by_hash(&root.event)?,
+                None => None,
+            };
+            if let Some(corrected) = corrected {
                 #[derive(serde::Deserialize)]
                 struct Replacement {
                     replacement: serde_json::Value,

@@ -312,19 +312,26 @@ impl Committer {
                 found: body.prev,
             });
         }
+        let received = (self.options.clock)().max(g.last_received);
         {
-            let registry = g.registry.as_ref().unwrap_or(&self.registry);
-            let kinds = &g.kinds;
-            let lookup = |h: &Hash| -> Option<String> {
-                if let Some(k) = kinds.get(h) {
-                    return Some(k.clone());
+            // A correction is judged as the act at the start of its chain: resolved here, so a
+            // storage error is reported as one rather than read as an unknown act.
+            let corrected = match body.kind.as_str() {
+                "correction.issued" => {
+                    let first = crate::authority::correction_target(body)?;
+                    crate::authority::resolve_correction(&first, &mut |h: &Hash| {
+                        if let Some(act) = g.acts.get(h) {
+                            return Ok::<_, AppendError>(Some(act.clone()));
+                        }
+                        Ok(self
+                            .stored(h)?
+                            .map(|e| crate::authority::chain_link(e.event.body())))
+                    })?
                 }
-                self.stored(h)
-                    .ok()
-                    .flatten()
-                    .map(|e| e.event.body().kind.clone())
+                _ => None,
             };
-            registry.check(body, &lookup)?;
+            let registry = g.registry.as_ref().unwrap_or(&self.registry);
+            registry.check(body, received, &|_| corrected.clone())?;
         }
         if body.stream == "ledger" {
             let registry = g.registry.get_or_insert_with(|| self.registry.clone());
@@ -332,7 +339,6 @@ impl Committer {
         }
 
         let position = g.size;
-        let received = (self.options.clock)().max(g.last_received);
         let appended = Appended {
             position,
             event_hash: hash,
@@ -343,7 +349,7 @@ impl Committer {
         };
         let stream = body.stream.clone();
         let version = body.version;
-        let kind = body.kind.clone();
+        let link = crate::authority::chain_link(body);
         let entry = Entry {
             position,
             received,
@@ -375,7 +381,7 @@ impl Committer {
                 hash,
             },
         );
-        g.kinds.insert(hash, kind);
+        g.acts.insert(hash, link);
         g.appended.insert(hash, appended.clone());
         g.size += 1;
         g.last_received = received;
@@ -461,7 +467,8 @@ struct Pending {
     frontier: Frontier,
     registry: Option<Registry>,
     heads: HashMap<String, Head>,
-    kinds: HashMap<Hash, String>,
+    /// The group's acts not yet durable: kind, stream and what a correction corrects.
+    acts: HashMap<Hash, crate::authority::ChainLink>,
     appended: HashMap<Hash, Appended>,
     replies: Vec<(Reply<Appended>, Result<Appended, AppendError>)>,
 }
@@ -476,7 +483,7 @@ impl Pending {
             frontier: c.frontier.clone(),
             registry: None,
             heads: HashMap::new(),
-            kinds: HashMap::new(),
+            acts: HashMap::new(),
             appended: HashMap::new(),
             replies: Vec::new(),
         }

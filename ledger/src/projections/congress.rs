@@ -99,8 +99,6 @@ pub struct Congress {
     pub approvals: Vec<Recorded<ResultsApproved>>,
     pub appointments: Vec<Recorded<AppointmentMade>>,
     pub documents: Vec<Recorded<DocumentAttached>>,
-    /// Corrections: (corrected event, correction event, reason).
-    pub corrections: Vec<(Hash, Hash, String)>,
     /// Complaint cases that concern this congress.
     pub complaints: Vec<String>,
 }
@@ -132,7 +130,6 @@ impl Congress {
             approvals: Vec::new(),
             appointments: Vec::new(),
             documents: Vec::new(),
-            corrections: Vec::new(),
             complaints: Vec::new(),
         }
     }

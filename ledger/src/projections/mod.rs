@@ -43,6 +43,35 @@ pub struct Projections {
     pub complaints: BTreeMap<String, Case>,
     pub unplaced: Vec<Unplaced>,
     pub unplaced_count: u64,
+    /// Every correction, by the stream of the act it corrects, in log order.
+    #[serde(default)]
+    pub corrections: BTreeMap<String, Vec<Correction>>,
+    /// Acts that count for nothing because their signer was not allowed to sign them (found
+    /// by verification in a log that was not checked when written: a bag, a mirror, an edited
+    /// ledger), the first [`UNPLACED_LIMIT`] of them.
+    #[serde(default)]
+    pub ignored: Vec<Unplaced>,
+    #[serde(default)]
+    pub ignored_count: u64,
+}
+
+/// A correction as reports show it: "đã đính chính / corrected", by whom, when, why, and the
+/// replacement beside the original (which a report reads from the log by its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    /// The act corrected (the start of the chain, whose place the replacement takes).
+    pub corrected: Hash,
+    /// The `correction.issued` event.
+    pub correction: Hash,
+    pub position: u64,
+    /// The correction's claimed time (ms).
+    pub time: i64,
+    /// Who signed the correction (public key, hex).
+    pub signer: String,
+    pub kind: String,
+    pub reason: String,
+    /// The replacement payload, as JSON.
+    pub replacement: serde_json::Value,
 }
 
 /// An entry decoded for projection: hash, stream, kind, time and payload.
@@ -53,6 +82,7 @@ pub struct Decoded {
     pub kind: String,
     pub schema: u16,
     pub time: i64,
+    pub signer: [u8; 32],
     pub payload: Result<Payload, String>,
 }
 
@@ -66,6 +96,7 @@ impl Decoded {
             kind: body.kind.clone(),
             schema: body.schema,
             time: body.time,
+            signer: body.signer,
             payload: Decoded::payload_of(entry),
         }
     }
@@ -93,9 +124,11 @@ struct Place<'a> {
 /// Looks up a stored event by hash (for corrections, which name the act they correct).
 pub type Lookup<'a> = &'a dyn Fn(&Hash) -> Option<Target>;
 
-/// What a correction needs to know of the act it corrects.
+/// What a correction needs to know of the act it corrects: the act at the start of its chain
+/// (a correction of a correction replaces the same act).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    pub event: Hash,
     pub stream: String,
     pub kind: String,
     pub schema: u16,
@@ -106,6 +139,7 @@ impl Target {
     pub fn of(entry: &Entry) -> Target {
         let b = entry.event.body();
         Target {
+            event: entry.event.hash(),
             stream: b.stream.clone(),
             kind: b.kind.clone(),
             schema: b.schema,
@@ -126,6 +160,24 @@ impl Projections {
         }
     }
 
+    /// Passes over the next entry of the log: an act whose signer was not allowed to sign it
+    /// counts for nothing, and is listed as such.
+    pub fn ignore(&mut self, d: &Decoded, why: String) {
+        debug_assert_eq!(
+            d.position, self.position,
+            "entries are applied in log order"
+        );
+        self.position = d.position + 1;
+        self.ignored_count += 1;
+        if self.ignored.len() < UNPLACED_LIMIT {
+            self.ignored.push(Unplaced {
+                position: d.position,
+                event: d.hash.to_hex(),
+                why,
+            });
+        }
+    }
+
     /// Applies the next entry of the log (taking over its payload).
     pub fn apply(&mut self, d: Decoded, lookup: Lookup) {
         debug_assert_eq!(
@@ -140,7 +192,9 @@ impl Projections {
         };
         match d.payload {
             Err(why) => self.unplaced(&place, why),
-            Ok(Payload::CorrectionIssued(c)) => self.correct(&place, c, lookup),
+            Ok(Payload::CorrectionIssued(c)) => {
+                self.correct(&place, (&d.stream, d.time, d.signer), c, lookup)
+            }
             Ok(payload) => {
                 let act = Act {
                     event: d.hash,
@@ -204,7 +258,11 @@ impl Projections {
                     ),
                 );
             }
-            Payload::LedgerCreated(_) | Payload::KeyEnrolled(_) | Payload::KeyRevoked(_) => {}
+            Payload::LedgerCreated(_)
+            | Payload::KeyEnrolled(_)
+            | Payload::KeyRevoked(_)
+            | Payload::AuthorityAdded(_)
+            | Payload::AuthorityRetired(_) => {}
             payload => {
                 let is_document = matches!(payload, Payload::DocumentAttached(_));
                 let act = Act {
@@ -231,14 +289,29 @@ impl Projections {
 
     /// A correction re-applies its replacement in place of the corrected act: every act is an
     /// upsert by its natural key, so the replacement takes the corrected one's place.
-    fn correct(&mut self, place: &Place, c: domain::payloads::CorrectionIssued, lookup: Lookup) {
+    fn correct(
+        &mut self,
+        place: &Place,
+        (stream, time, signer): (&str, i64, [u8; 32]),
+        c: domain::payloads::CorrectionIssued,
+        lookup: Lookup,
+    ) {
         let corrected = c.corrects.parse::<Hash>().ok();
-        let Some((corrected, target)) = corrected.and_then(|h| lookup(&h).map(|t| (h, t))) else {
+        let Some(target) = corrected.and_then(|h| lookup(&h)) else {
             return self.unplaced(
                 place,
                 format!("correction of {} which is not in the log", c.corrects),
             );
         };
+        if target.stream != stream {
+            return self.unplaced(
+                place,
+                format!(
+                    "correction written in `{}` of an act in `{}`: a correction stands only in the stream of the act it corrects",
+                    stream, target.stream
+                ),
+            );
+        }
         let replacement = match serde_json::to_vec(&c.replacement)
             .map_err(|e| e.to_string())
             .and_then(|bytes| {
@@ -253,16 +326,24 @@ impl Projections {
             }
         };
         let act = Act {
-            event: corrected,
+            event: target.event,
             time: target.time,
             payload: replacement,
         };
         self.apply_act(&target.stream, act, place);
-        if let Some(congress) = self.congresses.get_mut(&target.stream) {
-            congress
-                .corrections
-                .push((corrected, place.hash, c.reason.clone()));
-        }
+        self.corrections
+            .entry(target.stream.clone())
+            .or_default()
+            .push(Correction {
+                corrected: target.event,
+                correction: place.hash,
+                position: place.position,
+                time,
+                signer: hex::encode(signer),
+                kind: target.kind.clone(),
+                reason: c.reason.clone(),
+                replacement: serde_json::Value::Object(c.replacement.clone()),
+            });
     }
 
     /// Brings the projections up to the ledger's current size; returns how many entries were
@@ -271,8 +352,15 @@ impl Projections {
         let start = self.position;
         let end = ledger.size();
         let lookup = |h: &Hash| {
+            let root = crate::authority::resolve_correction(h, &mut |h: &Hash| {
+                ledger
+                    .entry_by_hash(h)
+                    .map(|e| e.map(|e| crate::authority::chain_link(e.event.body())))
+            })
+            .ok()
+            .flatten()?;
             ledger
-                .entry_by_hash(h)
+                .entry_by_hash(&root.event)
                 .ok()
                 .flatten()
                 .map(|e| Target::of(&e))

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::authority::Registry;
+use crate::authority::{CorrectedAct, Registry};
 use crate::crypto::{self, KeyCache};
 use crate::format::event::signed_message;
 use crate::format::merkle::{self, Frontier};
@@ -84,6 +84,9 @@ pub struct IntegrityReport {
     /// [`UNAUTHORIZED_LIMIT`] of them.
     pub unauthorized: Vec<Failure>,
     pub unauthorized_count: u64,
+    /// Payload text breaking the free-text rule, the first [`UNAUTHORIZED_LIMIT`] of them.
+    pub unsafe_text: Vec<UnsafeText>,
+    pub unsafe_text_count: u64,
     /// The projections of the entries checked, when asked for (`with_projections`).
     #[serde(skip)]
     pub projections: Option<Projections>,
@@ -139,6 +142,21 @@ struct Decoded {
     payload_ok: Result<(), FormatError>,
     /// The typed payload, when projections are folded in the same pass.
     payload: Option<Result<crate::domain::Payload, String>>,
+    /// The free-text rule (§4): reported as a finding, not an integrity failure, since logs
+    /// written before the rule existed may break it.
+    text: Option<crate::format::json::TextProblem>,
+}
+
+/// Text in a payload that breaks the free-text rule of §4 (an older log may hold some).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnsafeText {
+    pub position: u64,
+    pub event: Hash,
+    pub stream: String,
+    /// Where in the payload (a JSON pointer) and what, in Vietnamese and English.
+    pub path: String,
+    pub detail_vi: String,
+    pub detail_en: String,
 }
 
 /// What the verifier remembers of every act: enough to judge a correction's authority and to
@@ -157,6 +175,9 @@ pub struct Verifier {
     last_received: i64,
     heads: HashMap<String, (u64, Hash)>,
     acts: HashMap<Hash, ActRef>,
+    /// Each correction's chain start (the act it is judged as and replaces), for corrections
+    /// only.
+    correction_roots: HashMap<Hash, Hash>,
     stream_ids: HashMap<String, u32>,
     stream_names: Vec<String>,
     projections: Option<Projections>,
@@ -167,6 +188,8 @@ pub struct Verifier {
     failure: Option<Failure>,
     unauthorized: Vec<Failure>,
     unauthorized_count: u64,
+    unsafe_text: Vec<UnsafeText>,
+    unsafe_text_count: u64,
     keys: KeyCache,
     /// Entries handed in so far.
     read: u64,
@@ -187,6 +210,7 @@ impl Verifier {
             last_received: i64::MIN,
             heads: HashMap::new(),
             acts: HashMap::new(),
+            correction_roots: HashMap::new(),
             stream_ids: HashMap::new(),
             stream_names: Vec::new(),
             projections,
@@ -197,6 +221,8 @@ impl Verifier {
             failure: None,
             unauthorized: Vec::new(),
             unauthorized_count: 0,
+            unsafe_text: Vec::new(),
+            unsafe_text_count: 0,
             keys: KeyCache::default(),
             read: 0,
             pending: None,
@@ -353,7 +379,8 @@ impl Verifier {
             );
             return self.fail(FailureKind::StreamChain, detail);
         }
-        if let Err(detail) = self.check_authority(&entry) {
+        let authority = self.check_authority(&entry);
+        if let Err(detail) = authority.clone() {
             // The act stays in the log and its chain goes on; it is reported, and it changes
             // nothing in the registry.
             if self.registry.is_none() {
@@ -369,6 +396,20 @@ impl Verifier {
             }
         }
         let hash = entry.event.hash();
+        if let Some(problem) = d.text {
+            self.unsafe_text_count += 1;
+            if self.unsafe_text.len() < UNAUTHORIZED_LIMIT {
+                let (detail_vi, detail_en) = problem.describe();
+                self.unsafe_text.push(UnsafeText {
+                    position: self.position,
+                    event: hash,
+                    stream: crate::format::json::escape_for_display(&body.stream),
+                    path: problem.path,
+                    detail_vi,
+                    detail_en,
+                });
+            }
+        }
         self.heads
             .insert(body.stream.clone(), (body.version + 1, hash));
         if let Some(i) = crate::catalogue::KINDS
@@ -389,29 +430,43 @@ impl Verifier {
                     time: body.time,
                 },
             );
+            if let Some(corrects) = crate::authority::chain_link(body).2 {
+                let root = self.root_of(&corrects);
+                if self.acts.contains_key(&root) {
+                    self.correction_roots.insert(hash, root);
+                }
+            }
         }
         if let (Some(p), Some(payload)) = (self.projections.as_mut(), d.payload) {
-            let (acts, names) = (&self.acts, &self.stream_names);
-            let lookup = |h: &Hash| {
-                acts.get(h).map(|a| Target {
-                    stream: names[a.stream as usize].clone(),
-                    kind: crate::catalogue::KINDS[a.kind as usize].kind.to_string(),
-                    schema: a.schema,
-                    time: a.time,
-                })
+            let decoded = ProjDecoded {
+                position: self.position,
+                hash,
+                stream: body.stream.clone(),
+                kind: body.kind.clone(),
+                schema: body.schema,
+                time: body.time,
+                signer: body.signer,
+                payload,
             };
-            p.apply(
-                ProjDecoded {
-                    position: self.position,
-                    hash,
-                    stream: body.stream.clone(),
-                    kind: body.kind.clone(),
-                    schema: body.schema,
-                    time: body.time,
-                    payload,
-                },
-                &lookup,
-            );
+            match authority {
+                // An act its signer was not allowed to sign counts for nothing (§4).
+                Err(why) => p.ignore(&decoded, why),
+                Ok(()) => {
+                    let (acts, names, roots) =
+                        (&self.acts, &self.stream_names, &self.correction_roots);
+                    let lookup = |h: &Hash| {
+                        let root = roots.get(h).copied().unwrap_or(*h);
+                        acts.get(&root).map(|a| Target {
+                            event: root,
+                            stream: names[a.stream as usize].clone(),
+                            kind: crate::catalogue::KINDS[a.kind as usize].kind.to_string(),
+                            schema: a.schema,
+                            time: a.time,
+                        })
+                    };
+                    p.apply(decoded, &lookup);
+                }
+            }
         }
         self.last_received = entry.received;
         self.frontier.push(d.leaf, |_| {});
@@ -422,20 +477,35 @@ impl Verifier {
         Ok(())
     }
 
+    /// The act at the start of a correction chain (itself when it is no correction).
+    fn root_of(&self, h: &Hash) -> Hash {
+        self.correction_roots.get(h).copied().unwrap_or(*h)
+    }
+
     fn check_authority(&mut self, entry: &Entry) -> Result<(), String> {
         let body = entry.event.body();
-        let Some(registry) = self.registry.as_mut() else {
+        let Some(registry) = self.registry.as_ref() else {
             let origin = self.origin.clone().unwrap_or_default();
+            crate::authority::check_time(body, entry.received).map_err(|e| e.to_string())?;
             self.registry =
                 Some(Registry::genesis(&origin, &entry.event).map_err(|e| e.to_string())?);
             return Ok(());
         };
-        let acts = &self.acts;
+        let (acts, names) = (&self.acts, &self.stream_names);
         let lookup = |h: &Hash| {
-            acts.get(h)
-                .map(|a| crate::catalogue::KINDS[a.kind as usize].kind.to_string())
+            let root = self.root_of(h);
+            acts.get(&root).map(|a| CorrectedAct {
+                event: root,
+                kind: crate::catalogue::KINDS[a.kind as usize].kind.to_string(),
+                stream: names[a.stream as usize].clone(),
+            })
         };
-        registry.check(body, &lookup).map_err(|e| e.to_string())?;
+        registry
+            .check(body, entry.received, &lookup)
+            .map_err(|e| e.to_string())?;
+        let Some(registry) = self.registry.as_mut() else {
+            return Ok(());
+        };
         if body.stream == "ledger" {
             registry.apply(body).map_err(|e| e.to_string())?;
         }
@@ -499,6 +569,8 @@ impl Verifier {
             failure,
             unauthorized: self.unauthorized,
             unauthorized_count: self.unauthorized_count,
+            unsafe_text: self.unsafe_text,
+            unsafe_text_count: self.unsafe_text_count,
             projections: self.projections,
         }
     }
@@ -587,6 +659,10 @@ fn decode_part(part: &[&[u8]], strict: bool, project: bool, keys: &KeyCache) -> 
         .zip(results)
         .map(|((entry, leaf), signature_ok)| Decoded {
             payload_ok: entry.as_ref().map_or(Ok(()), |e| e.event.check_payload()),
+            text: entry
+                .as_ref()
+                .ok()
+                .and_then(|e| crate::format::json::check_text(&e.event.body().payload).err()),
             payload: project
                 .then(|| entry.as_ref().ok().map(ProjDecoded::payload_of))
                 .flatten(),

@@ -43,6 +43,26 @@ pub struct Report {
     /// Under a witness policy: whether a checkpoint with enough cosignatures covers the log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<WitnessLevel>,
+    /// Findings of the free-text rule (§4), joined to the procedure findings.
+    #[serde(skip)]
+    text_findings: Vec<Finding>,
+}
+
+/// The free-text rule's id in findings: a rule of the format (§4), not of a rulebook.
+pub const UNSAFE_TEXT_RULE: &str = "F-01";
+
+fn text_finding(t: &super::integrity::UnsafeText) -> Finding {
+    Finding {
+        rule: UNSAFE_TEXT_RULE.into(),
+        severity: Severity::Warning,
+        stream: t.stream.clone(),
+        events: vec![t.event.to_hex()],
+        message_vi: format!("Mục {}: {}", t.position, t.detail_vi),
+        message_en: format!("Entry {}: {}", t.position, t.detail_en),
+        citation: "Định dạng sổ cái v1, §4: văn bản tự do (NFC, không ký tự điều khiển, không ký tự đảo chiều) / Ledger format v1, §4: free text".into(),
+        rulebook: "format-v1".into(),
+        parameters: Default::default(),
+    }
 }
 
 impl Report {
@@ -50,7 +70,9 @@ impl Report {
     pub fn new(r: IntegrityReport) -> Report {
         // A failure of the genesis itself is reported as integrity: nothing can be judged.
         let integrity_ok = r.failure.is_none();
+        let text_findings = r.unsafe_text.iter().map(text_finding).collect();
         Report {
+            text_findings,
             authority: AuthorityLevel {
                 ok: integrity_ok && r.unauthorized_count == 0,
                 entries: r.entries,
@@ -74,7 +96,9 @@ impl Report {
 
     /// Adds the procedure level.
     pub fn with_procedure(mut self, procedure: ProcedureReport) -> Report {
-        self.findings = Some(procedure.findings);
+        let mut findings = procedure.findings;
+        findings.append(&mut self.text_findings);
+        self.findings = Some(findings);
         self.unchecked = procedure.unchecked;
         self
     }
