@@ -899,3 +899,71 @@ fn cosignatures_are_checked_kept_and_served_with_their_checkpoint() {
     assert_eq!(witnessed.encode(), good);
     assert!(cosignature::verify(&witnessed, &w).is_ok());
 }
+
+/// Proofs asked for at the acknowledged size while appends go on: the index catches up first,
+/// never a missing Merkle node (which used to be reported as damage to delete the index for).
+#[test]
+fn proofs_at_the_acknowledged_size_wait_for_the_index_while_appending() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), opts());
+    let ledger = Arc::new(ledger);
+    let appender = {
+        let ledger = ledger.clone();
+        thread::spawn(move || {
+            let mut tickets = Vec::new();
+            for n in 0..4000u64 {
+                let e = compose::event(
+                    fixture::ORIGIN,
+                    CONGRESS,
+                    n,
+                    tickets.last().map_or(Hash::ZERO, |(h, _)| *h),
+                    "session.opened",
+                    1,
+                    T0 + n as i64,
+                    &k.presidium,
+                    &fixture::session(n),
+                )
+                .unwrap();
+                let hash = e.hash();
+                tickets.push((hash, ledger.submit(e.into_bytes()).unwrap()));
+                if tickets.len() >= 64 {
+                    for (_, t) in tickets.drain(..tickets.len() - 1) {
+                        t.wait().unwrap();
+                    }
+                }
+            }
+            for (_, t) in tickets {
+                t.wait().unwrap();
+            }
+        })
+    };
+    let mut asked = 0;
+    while !appender.is_finished() || asked == 0 {
+        let size = ledger.size();
+        ledger
+            .inclusion_proof(size - 1, size)
+            .expect("no storage error at the acknowledged size")
+            .unwrap();
+        ledger
+            .consistency_proof(1, size)
+            .expect("no storage error at the acknowledged size")
+            .unwrap();
+        asked += 1;
+    }
+    appender.join().unwrap();
+    assert!(asked > 10, "asked {asked} times while appending");
+}
+
+/// A tampered event whose payload also breaks its schema is refused for its signature.
+#[test]
+fn a_tampered_event_is_refused_for_its_signature_before_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), opts());
+    let bytes = next(&ledger, &k, CONGRESS, 0).into_bytes();
+    let at = bytes.windows(3).position(|w| w == b"297").unwrap();
+    let mut tampered = bytes.clone();
+    tampered[at..at + 3].copy_from_slice(b"-97");
+    let err = ledger.append(tampered).unwrap_err();
+    assert!(matches!(err, AppendError::Signature(_)), "{err}");
+    ledger.append(bytes).unwrap();
+}

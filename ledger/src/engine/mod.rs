@@ -251,9 +251,9 @@ impl Ledger {
                 found: event.body().ledger.clone(),
             });
         }
-        self.check_schema(&event)?;
         // Verified here, on the submitting thread: submitters run in parallel, while the
-        // committer that sequences every event is one thread.
+        // committer that sequences every event is one thread. The signature comes before the
+        // schema, so that a tampered event is refused as such (403), not as malformed (422).
         let message = crate::format::event::signed_message(event.body_bytes());
         let signature = event.signature();
         let item = crate::crypto::Item {
@@ -266,6 +266,7 @@ impl Ledger {
                 crate::crypto::SignatureError::Invalid,
             ));
         }
+        self.check_schema(&event)?;
         let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
         submit
             .send(writer::Job::Append {
@@ -495,7 +496,9 @@ impl Ledger {
         index: u64,
         size: u64,
     ) -> Result<Result<Vec<Hash>, ProofError>, StorageError> {
-        let current = self.size();
+        // Against what the index holds (after waiting for it to catch up with what is
+        // acknowledged): a size acknowledged but not indexed yet is not a missing node.
+        let current = self.indexed_size(size.min(self.size()));
         if size > current {
             return Ok(Err(ProofError::IndexOutOfRange {
                 index: size,
@@ -510,7 +513,7 @@ impl Ledger {
         old: u64,
         new: u64,
     ) -> Result<Result<Vec<Hash>, ProofError>, StorageError> {
-        let current = self.size();
+        let current = self.indexed_size(new.min(self.size()));
         if new > current {
             return Ok(Err(ProofError::IndexOutOfRange {
                 index: new,
