@@ -103,6 +103,9 @@ pub struct Congress {
     pub corrections: Vec<(Hash, Hash, String)>,
     /// Complaint cases that concern this congress.
     pub complaints: Vec<String>,
+    /// The inspection commission's conclusions on this congress (`inspection.concluded`).
+    #[serde(default)]
+    pub inspections: Vec<Recorded<InspectionConcluded>>,
 }
 
 /// What an event adds to a congress (or a case): its hash, its time and its payload, which
@@ -134,6 +137,7 @@ impl Congress {
             documents: Vec::new(),
             corrections: Vec::new(),
             complaints: Vec::new(),
+            inspections: Vec::new(),
         }
     }
 
@@ -250,6 +254,10 @@ impl Congress {
                 self.appointments.push(act_record(event, time, p));
             }
             Payload::DocumentAttached(p) => self.documents.push(act_record(event, time, p)),
+            Payload::InspectionConcluded(p) => {
+                self.inspections.retain(|a| a.event != event);
+                self.inspections.push(act_record(event, time, p));
+            }
             _ => {}
         }
     }
