@@ -45,6 +45,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let p = Projections::load(&ledger)?;
     p.save(&ledger)?;
     let default_rulebook = ledger.registry()?.genesis_payload().rulebook.clone();
+    let roots = views::inspected_roots(&p, &ledger)?;
     ledger.close()?;
     let findings = ledger::rules::check(&p, &default_rulebook).findings;
     let today = args
@@ -86,7 +87,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             let Some(c) = p.congresses.get(s) else {
                 anyhow::bail!("no congress `{s}` in this ledger (see `report` for the list)");
             };
-            let view = views::congress(c, &findings);
+            let mut view = views::congress(c, &findings);
+            view.check_roots(&roots);
             if args.json {
                 return crate::text::print_json(&view);
             }
@@ -117,7 +119,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             let congresses: Vec<CongressView> = p
                 .congresses
                 .values()
-                .map(|c| views::congress(c, &findings))
+                .map(|c| {
+                    let mut view = views::congress(c, &findings);
+                    view.check_roots(&roots);
+                    view
+                })
                 .collect();
             if args.json {
                 return crate::text::print_json(&serde_json::json!({
@@ -251,7 +257,48 @@ pub fn print_congress(v: &CongressView) {
             both("trúng cử", "elected"),
         );
     }
+    print_inspections(&v.inspections);
     crate::verifycmd::print_finding_list(&v.findings);
+}
+
+/// The first 12 hex digits of a hash, as a reader matches it against a finding's acts.
+fn short(hex: &str) -> &str {
+    hex.get(..12).unwrap_or(hex)
+}
+
+/// The inspection commission's conclusions: the checkpoint inspected, and each finding decided.
+fn print_inspections(inspections: &[views::InspectionView]) {
+    for i in inspections {
+        let c = &i.conclusion.checkpoint;
+        println!(
+            "  {} ({}), {} {} / {}: {}",
+            both("Kết luận kiểm tra", "Inspection conclusion"),
+            ledger::calendar::date_of(i.time),
+            both("điểm kiểm tra", "checkpoint"),
+            c.size,
+            short(&c.root),
+            match i.root_matches {
+                Some(true) => both("gốc khớp với sổ cái", "root matches the log"),
+                Some(false) => both("GỐC KHÔNG KHỚP với sổ cái", "root DOES NOT match the log"),
+                None => both("chưa đối chiếu gốc", "root not checked"),
+            }
+        );
+        println!("    {}", i.conclusion.summary);
+        for d in &i.conclusion.findings {
+            let decision = match d.decision.as_str() {
+                "accepted" => both("chấp nhận", "accepted"),
+                _ => both("bác bỏ", "dismissed"),
+            };
+            let events: Vec<&str> = d.events.iter().map(|e| short(e)).collect();
+            println!(
+                "    {} {} [{}]: {}",
+                d.rule,
+                decision,
+                events.join(", "),
+                d.reason
+            );
+        }
+    }
 }
 
 fn print_register(rows: &[views::CaseRow]) {
