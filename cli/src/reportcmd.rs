@@ -73,6 +73,38 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             progress.approved,
             both("đã được chuẩn y", "approved"),
         );
+        let e = &progress.elected;
+        println!(
+            "  {}: {}; {} {}/{} ({}%); {} {}/{} ({}%); {} {}/{}{}; {} {}/{}",
+            both("Cấp ủy viên được bầu", "Committee members elected"),
+            e.committee_members,
+            both("nữ", "women"),
+            e.women.count,
+            e.women.of,
+            vi_decimal(&e.women.percent),
+            both("trẻ", "young"),
+            e.young.count,
+            e.young.of,
+            vi_decimal(&e.young.percent),
+            both("bí thư không là người địa phương", "secretaries not local"),
+            e.secretaries_not_local.count,
+            e.secretaries_not_local.of,
+            if e.secretaries_locality_unknown > 0 {
+                format!(
+                    " ({} {})",
+                    e.secretaries_locality_unknown,
+                    both("chưa ghi nhận", "not recorded")
+                )
+            } else {
+                String::new()
+            },
+            both(
+                "ban thường vụ có cán bộ nữ",
+                "standing committees with a woman"
+            ),
+            e.standing_committees_with_a_woman.count,
+            e.standing_committees_with_a_woman.of,
+        );
         if !progress.pending.is_empty() {
             println!(
                 "  {}: {}",
