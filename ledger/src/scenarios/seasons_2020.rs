@@ -108,7 +108,7 @@ impl Elects {
     fn female(&self, n: usize) -> bool {
         let last = |count: usize| n < self.seats && n + count >= self.seats;
         if self.standing_woman {
-            n == 1 || last(self.women - 1)
+            n == 1 || last(self.women.saturating_sub(1))
         } else {
             last(self.women)
         }
