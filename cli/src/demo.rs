@@ -165,7 +165,7 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
     let p = build("lang-son", s::lang_son()?)?;
     let g = p.progress(s::LANG_SON_BLOC, Some("2020-2025"), Some("2020-05-19"));
     crate::say!(
-        "  {}: {}/{} ({}%) {}",
+        "  {}: {}/{} ({}%) {}, {} {}",
         both(
             "Đảng ủy Khối các cơ quan tỉnh Lạng Sơn",
             "Lạng Sơn agencies' bloc"
@@ -176,6 +176,11 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
         both(
             "đã tổ chức đại hội đến 19/5/2020",
             "held their congress by 19 May 2020"
+        ),
+        g.elected.committee_members,
+        both(
+            "cấp ủy viên được bầu (cộng từ các cuộc bầu)",
+            "committee members elected (added up from the elections)"
         )
     );
     let p = build("phu-tho", s::phu_tho()?)?;
@@ -189,6 +194,27 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
             "đảng bộ cấp trên cơ sở đã đại hội đến 12/8/2020",
             "upper-grassroots congresses held by 12 August 2020"
         )
+    );
+    let e = &g.elected;
+    crate::say!(
+        "    {} {}/{}; {} {}% ({}/{}); {} {}% ({}/{}); {} {}/{}",
+        both("bí thư không là người địa phương", "secretaries not local"),
+        e.secretaries_not_local.count,
+        e.secretaries_not_local.of,
+        both("cấp ủy viên trẻ", "young members"),
+        vi_decimal(&e.young.percent),
+        e.young.count,
+        e.young.of,
+        both("nữ", "women"),
+        vi_decimal(&e.women.percent),
+        e.women.count,
+        e.women.of,
+        both(
+            "ban thường vụ có cán bộ nữ",
+            "standing committees with a woman"
+        ),
+        e.standing_committees_with_a_woman.count,
+        e.standing_committees_with_a_woman.of,
     );
     let p = build("irregular", irregular_2025::build()?)?;
     let findings = ledger::rules::check(&p, "qd190-2024").findings;

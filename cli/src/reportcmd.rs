@@ -59,6 +59,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         );
     };
     let registry = ledger.registry()?;
+    let roots = views::inspected_roots(&p, &ledger)?;
     let findings = verified.findings.clone().unwrap_or_default();
     let today = args
         .as_of
@@ -85,6 +86,38 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             progress.approved,
             both("đã được chuẩn y", "approved"),
         );
+        let e = &progress.elected;
+        crate::say!(
+            "  {}: {}; {} {}/{} ({}%); {} {}/{} ({}%); {} {}/{}{}; {} {}/{}",
+            both("Cấp ủy viên được bầu", "Committee members elected"),
+            e.committee_members,
+            both("nữ", "women"),
+            e.women.count,
+            e.women.of,
+            vi_decimal(&e.women.percent),
+            both("trẻ", "young"),
+            e.young.count,
+            e.young.of,
+            vi_decimal(&e.young.percent),
+            both("bí thư không là người địa phương", "secretaries not local"),
+            e.secretaries_not_local.count,
+            e.secretaries_not_local.of,
+            if e.secretaries_locality_unknown > 0 {
+                format!(
+                    " ({} {})",
+                    e.secretaries_locality_unknown,
+                    both("chưa ghi nhận", "not recorded")
+                )
+            } else {
+                String::new()
+            },
+            both(
+                "ban thường vụ có cán bộ nữ",
+                "standing committees with a woman"
+            ),
+            e.standing_committees_with_a_woman.count,
+            e.standing_committees_with_a_woman.of,
+        );
         if !progress.pending.is_empty() {
             crate::say!(
                 "  {}: {}",
@@ -99,7 +132,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             let Some(c) = p.congresses.get(s) else {
                 anyhow::bail!("no congress `{s}` in this ledger (see `report` for the list)");
             };
-            let view = views::congress(c, &findings);
+            let mut view = views::congress(c, &findings);
+            view.check_roots(&roots);
             let corrections = p.corrections.get(s).map(Vec::as_slice).unwrap_or(&[]);
             if args.json {
                 let mut json = serde_json::to_value(&view)?;
@@ -141,7 +175,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             let congresses: Vec<CongressView> = p
                 .congresses
                 .values()
-                .map(|c| views::congress(c, &findings))
+                .map(|c| {
+                    let mut view = views::congress(c, &findings);
+                    view.check_roots(&roots);
+                    view
+                })
                 .collect();
             if args.json {
                 return crate::text::print_json(&serde_json::json!({
@@ -351,7 +389,48 @@ pub fn print_congress(v: &CongressView) {
             both("trúng cử", "elected"),
         );
     }
+    print_inspections(&v.inspections);
     crate::verifycmd::print_finding_list(&v.findings);
+}
+
+/// The first 12 hex digits of a hash, as a reader matches it against a finding's acts.
+fn short(hex: &str) -> &str {
+    hex.get(..12).unwrap_or(hex)
+}
+
+/// The inspection commission's conclusions: the checkpoint inspected, and each finding decided.
+fn print_inspections(inspections: &[views::InspectionView]) {
+    for i in inspections {
+        let c = &i.conclusion.checkpoint;
+        crate::say!(
+            "  {} ({}), {} {} / {}: {}",
+            both("Kết luận kiểm tra", "Inspection conclusion"),
+            ledger::calendar::date_of(i.time),
+            both("điểm kiểm tra", "checkpoint"),
+            c.size,
+            short(&c.root),
+            match i.root_matches {
+                Some(true) => both("gốc khớp với sổ cái", "root matches the log"),
+                Some(false) => both("GỐC KHÔNG KHỚP với sổ cái", "root DOES NOT match the log"),
+                None => both("chưa đối chiếu gốc", "root not checked"),
+            }
+        );
+        crate::say!("    {}", i.conclusion.summary);
+        for d in &i.conclusion.findings {
+            let decision = match d.decision.as_str() {
+                "accepted" => both("chấp nhận", "accepted"),
+                _ => both("bác bỏ", "dismissed"),
+            };
+            let events: Vec<&str> = d.events.iter().map(|e| short(e)).collect();
+            crate::say!(
+                "    {} {} [{}]: {}",
+                d.rule,
+                decision,
+                events.join(", "),
+                d.reason
+            );
+        }
+    }
 }
 
 fn print_register(rows: &[views::CaseRow]) {

@@ -167,6 +167,8 @@ pub const KINDS: &[KindSpec] = &[
         Complaint,
         Roles(&["inspection", "superior"]),
     ),
+    // In the stream of the congress it concludes on (docs/FORMAT.md, the catalogue).
+    k("inspection.concluded", Congress, Roles(&["inspection"])),
 ];
 
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {

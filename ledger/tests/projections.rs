@@ -84,6 +84,18 @@ fn hai_duong_2020_reproduces_the_reported_figures() {
         ),
         (1, 1, 1, 1)
     );
+    // Its people were registered under schema 1, before locality was recorded: the province's
+    // figure counts the secretary as unknown, not as local or not local.
+    let e = &progress.elected;
+    assert_eq!(
+        (e.committee_members, e.women.count, e.young.count),
+        (41, 8, 6)
+    );
+    assert_eq!(e.secretaries_locality_unknown, 1);
+    assert_eq!(
+        (e.secretaries_not_local.count, e.secretaries_not_local.of),
+        (0, 1)
+    );
 }
 
 #[test]
@@ -154,8 +166,11 @@ fn the_seasons_of_2020_reproduce_the_reported_progress() {
         (42, 69, "60.87")
     );
     assert_eq!(progress.pending.len(), 27);
+    // "bầu 184 đồng chí tham gia cấp ủy khóa mới", added up from the 42 units' elections.
+    assert_eq!(progress.elected.committee_members, 184);
     let later = p.progress(s::LANG_SON_BLOC, Some("2020-2025"), None);
     assert_eq!((later.held, later.closed), (62, 62));
+    assert_eq!(later.elected.committee_members, 184 + 20 * 5);
 
     // Phú Thọ: 18/18 by 12 August 2020, and not the day before.
     let p = projections_of(s::phu_tho().unwrap());
@@ -164,8 +179,23 @@ fn the_seasons_of_2020_reproduce_the_reported_progress() {
         (done.held, done.units, done.held_percent.as_str()),
         (18, 18, "100.00")
     );
+    // What the 18 congresses elected, from their acts: 16/18 secretaries not local, young
+    // members 16,83%, women 19,63%, 15/18 standing committees with a woman.
+    let e = &done.elected;
+    assert_eq!(e.committee_members, 820);
+    let share = |s: &figures::Share| (s.count, s.of, s.percent.clone());
+    assert_eq!(share(&e.secretaries_not_local), (16, 18, "88.89".into()));
+    assert_eq!(e.secretaries_locality_unknown, 0);
+    assert_eq!(share(&e.young), (138, 820, "16.83".into()));
+    assert_eq!(share(&e.women), (161, 820, "19.63".into()));
+    assert_eq!(
+        share(&e.standing_committees_with_a_woman),
+        (15, 18, "83.33".into())
+    );
     let before = p.progress(s::PHU_THO, Some("2020-2025"), Some("2020-08-11"));
     assert_eq!(before.held, 17);
+    assert_eq!(before.elected.committee_members, 820 - 45);
+    assert_eq!(before.elected.secretaries_not_local.of, 17);
 }
 
 #[test]

@@ -15,7 +15,7 @@ fn both_rulebooks_load_with_every_rule_and_parameter() {
         .map(|(id, _)| *id)
         .chain(rules::CASE_RULES.iter().map(|(id, _)| *id))
         .collect();
-    assert_eq!(rule_ids.len(), 23, "every rule of rulebook.md");
+    assert_eq!(rule_ids.len(), 24, "every rule of rulebook.md, and I-01");
     for id in Rulebook::ids() {
         let rb = Rulebook::get(id).unwrap();
         for rule in &rule_ids {
@@ -162,4 +162,80 @@ fn the_seasons_of_2020_are_clean() {
         let report = rules::check(&Projections::rebuild(&ledger).unwrap(), "qd244-2014");
         assert!(report.findings.is_empty(), "{:#?}", report.findings);
     }
+}
+
+#[test]
+fn an_inspection_conclusion_is_recorded_folded_shown_and_held_to_the_log() {
+    use ledger::projections::views;
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = hd::build()
+        .unwrap()
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    let k = hd::keys();
+    let conclude = |payload: serde_json::Value| {
+        let e = ledger::compose::next_event(
+            &ledger,
+            hd::CONGRESS,
+            "inspection.concluded",
+            1,
+            ledger::scenarios::vn_time(2020, 9, 1, 9, 0),
+            &k.inspection,
+            &payload,
+        )
+        .unwrap();
+        ledger.append(e.into_bytes()).unwrap()
+    };
+    // The commission inspected the log as it stands and found nothing: no finding.
+    let (size, root) = (ledger.size(), ledger.root().to_hex());
+    conclude(json!({
+        "checkpoint": {"size": size, "root": root}, "findings": [],
+        "summary": "Không phát hiện vi phạm.",
+    }));
+    let p = Projections::rebuild(&ledger).unwrap();
+    let c = &p.congresses[hd::CONGRESS];
+    assert_eq!(c.inspections.len(), 1);
+    assert_eq!(c.inspections[0].value.checkpoint.size, size);
+    let report = rules::check(&p, "qd244-2014");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let mut view = views::congress(c, &report.findings);
+    view.check_roots(&views::inspected_roots(&p, &ledger).unwrap());
+    assert_eq!(view.inspections.len(), 1);
+    assert_eq!(view.inspections[0].root_matches, Some(true));
+    assert_eq!(
+        view.inspections[0].conclusion.summary,
+        "Không phát hiện vi phạm."
+    );
+
+    // A conclusion resting on a checkpoint beyond the log, and on a finding the checks never
+    // made, is reported (I-01), naming the conclusion; its root cannot match the log.
+    let convened = c.convened.event.to_hex();
+    let bad = conclude(json!({
+        "checkpoint": {"size": size + 1000, "root": root},
+        "findings": [{"rule": "P-04", "events": [convened], "decision": "accepted",
+                      "reason": "Không đủ quá một nửa."}],
+        "summary": "Kết luận dựa trên một phát hiện không có.",
+    }));
+    let p = Projections::rebuild(&ledger).unwrap();
+    let report = rules::check(&p, "qd244-2014");
+    let i01: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "I-01")
+        .collect();
+    assert_eq!(i01.len(), 2, "{:#?}", report.findings);
+    assert_eq!(report.findings.len(), 2, "{:#?}", report.findings);
+    for f in &i01 {
+        assert_eq!(f.events, vec![bad.event_hash.to_hex()]);
+        assert_eq!(f.severity, Severity::Warning);
+    }
+    assert!(i01.iter().any(|f| f.message_en.contains("beyond the log")));
+    assert!(i01
+        .iter()
+        .any(|f| f.message_vi.contains("không đưa ra phát hiện đó")));
+    let c = &p.congresses[hd::CONGRESS];
+    let mut view = views::congress(c, &report.findings);
+    view.check_roots(&views::inspected_roots(&p, &ledger).unwrap());
+    assert_eq!(view.inspections[1].root_matches, Some(false));
 }

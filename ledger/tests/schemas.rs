@@ -101,6 +101,51 @@ fn every_event_of_the_demo_congress_matches_its_schema() {
 }
 
 #[test]
+fn person_registered_1_is_read_as_2_with_locality_not_recorded() {
+    // Version 1 of `person.registered` had no `local`: it is read as not recorded.
+    let v1 = serde_json::json!({
+        "person": "p-1", "name": "Nguyễn Văn Hùng", "gender": "male", "birth_year": 1968,
+        "incumbent": [], "delegate": "official",
+    });
+    let bytes = serde_json::to_vec(&v1).unwrap();
+    let domain::Payload::PersonRegistered(p) =
+        domain::decode("person.registered", 1, &bytes).unwrap()
+    else {
+        panic!("not a person")
+    };
+    assert_eq!(p.local, None);
+    // Version 2 requires it (null allowed) and version 1 refuses it.
+    assert!(domain::decode("person.registered", 2, &bytes).is_err());
+    let mut with_local = v1.clone();
+    with_local["local"] = serde_json::json!(false);
+    let bytes = serde_json::to_vec(&with_local).unwrap();
+    assert!(domain::decode("person.registered", 1, &bytes).is_err());
+    let domain::Payload::PersonRegistered(p) =
+        domain::decode("person.registered", 2, &bytes).unwrap()
+    else {
+        panic!("not a person")
+    };
+    assert_eq!(p.local, Some(false));
+    assert_eq!(domain::latest_schema("person.registered"), Some(2));
+}
+
+#[test]
+fn every_event_of_every_scenario_matches_its_schema() {
+    use ledger::scenarios::{irregular_2025, seasons_2020 as s};
+    for scenario in [
+        s::nui_thanh(),
+        s::lang_son(),
+        s::phu_tho(),
+        irregular_2025::build(),
+    ] {
+        for e in &scenario.unwrap().events {
+            let b = e.body();
+            schemas::validate(&b.kind, b.schema, &b.payload).unwrap_or_else(|err| panic!("{err}"));
+        }
+    }
+}
+
+#[test]
 fn an_append_that_does_not_match_its_schema_is_refused_with_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let (ledger, k) = create(&dir.path().join("l"), Options::default());

@@ -23,9 +23,15 @@ fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
         "Delegation: 37 + 2",
         "Thủ tục / Procedure          0 vi phạm",
         "42/69 (60,87%)",
+        "184 cấp ủy viên được bầu",
         "18/18",
+        // Phú Thọ's figures, added up from its 18 congresses' acts.
+        "secretaries not local 16/18",
+        "young members 16,83% (138/820)",
+        "women 19,63% (161/820)",
+        "standing committees with a woman 15/18",
         "297 đại biểu chính thức",
-        "23 phát hiện / findings",
+        "24 phát hiện / findings",
     ] {
         assert!(text.contains(figure), "missing `{figure}` in: {text}");
     }

@@ -686,3 +686,51 @@ fn a_witness_cosigns_a_growing_log_and_refuses_a_fork() {
     assert!(stderr(&out).contains("404"), "{}", stderr(&out));
     server.stop();
 }
+
+#[test]
+fn a_congress_report_shows_the_inspection_conclusion_and_checks_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    let (size, root) = {
+        let l = ledger::Ledger::open(std::path::Path::new(&ledger), Default::default()).unwrap();
+        let at = (l.size(), l.root().to_hex());
+        l.close().unwrap();
+        at
+    };
+    let key = dir.path().join("inspection.key");
+    ledger::keys::write(&key, &hd::keys().inspection).unwrap();
+    let payload = dir.path().join("kl.json");
+    std::fs::write(
+        &payload,
+        format!(
+            r#"{{"checkpoint": {{"size": {size}, "root": "{root}"}}, "findings": [], "summary": "Không phát hiện vi phạm."}}"#
+        ),
+    )
+    .unwrap();
+    let out = run(&[
+        "append",
+        "--ledger",
+        &ledger,
+        "--key",
+        key.to_str().unwrap(),
+        "--stream",
+        hd::CONGRESS,
+        "--kind",
+        "inspection.concluded",
+        "--time",
+        "2020-09-01T09:00:00+07:00",
+        "--payload",
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["report", "--ledger", &ledger, "--stream", hd::CONGRESS]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "Kết luận kiểm tra / Inspection conclusion (2020-09-01), điểm kiểm tra / checkpoint {size} / {}: gốc khớp với sổ cái / root matches the log",
+            &root[..12]
+        )) && text.contains("Không phát hiện vi phạm."),
+        "{text}"
+    );
+}

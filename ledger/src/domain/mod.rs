@@ -24,11 +24,34 @@ pub enum PayloadError {
 /// The newest schema version of each kind. Older versions remain readable: [`decode`] upcasts
 /// them to the newest type.
 pub fn latest_schema(kind: &str) -> Option<u16> {
-    crate::catalogue::spec(kind).map(|_| 1)
+    crate::catalogue::spec(kind)?;
+    schemas::SCHEMAS
+        .iter()
+        .filter(|(k, _, _)| *k == kind)
+        .map(|(_, v, _)| *v)
+        .max()
 }
 
 fn parse<T: serde::de::DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T, PayloadError> {
     serde_json::from_slice(bytes).map_err(|e| PayloadError::Mismatch {
+        kind: kind.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// `person.registered` version 1 had no `local`: it reads as not recorded (null). A version 1
+/// payload that carries `local` is refused, as its schema refuses it.
+fn person_v1(bytes: &[u8]) -> Result<payloads::PersonRegistered, PayloadError> {
+    let kind = "person.registered";
+    let mut fields: serde_json::Map<String, serde_json::Value> = parse(kind, bytes)?;
+    if fields.contains_key("local") {
+        return Err(PayloadError::Mismatch {
+            kind: kind.to_string(),
+            reason: "unknown field `local` in schema version 1 (it came with version 2)".into(),
+        });
+    }
+    fields.insert("local".into(), serde_json::Value::Null);
+    serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| PayloadError::Mismatch {
         kind: kind.to_string(),
         reason: e.to_string(),
     })
@@ -48,8 +71,7 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
             latest,
         });
     }
-    // Every kind is at version 1; a version 2 of a kind adds its arm for 1 here, converting
-    // the old type into the new one.
+    // A kind's older versions have their own arm here, converting into the newest type.
     Ok(match kind {
         "ledger.created" => Payload::LedgerCreated(parse(kind, bytes)?),
         "key.enrolled" => Payload::KeyEnrolled(parse(kind, bytes)?),
@@ -58,6 +80,7 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "authority.retired" => Payload::AuthorityRetired(parse(kind, bytes)?),
         "org.registered" => Payload::OrgRegistered(parse(kind, bytes)?),
         "congress.convened" => Payload::CongressConvened(Box::new(parse(kind, bytes)?)),
+        "person.registered" if schema == 1 => Payload::PersonRegistered(person_v1(bytes)?),
         "person.registered" => Payload::PersonRegistered(parse(kind, bytes)?),
         "credentials.reported" => Payload::CredentialsReported(parse(kind, bytes)?),
         "session.opened" => Payload::SessionOpened(parse(kind, bytes)?),
@@ -81,6 +104,7 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "complaint.concluded" => Payload::ComplaintConcluded(parse(kind, bytes)?),
         "complaint.notified" => Payload::ComplaintNotified(parse(kind, bytes)?),
         "complaint.reopened" => Payload::ComplaintReopened(parse(kind, bytes)?),
+        "inspection.concluded" => Payload::InspectionConcluded(parse(kind, bytes)?),
         other => {
             return Err(PayloadError::UnknownKind {
                 kind: other.to_string(),

@@ -61,6 +61,10 @@ pub struct PersonRegistered {
     pub incumbent: Vec<String>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub delegate: Option<String>,
+    /// Local (người địa phương) to the organization holding the congress; `None` when not
+    /// recorded (schema 2 requires the field, null allowed; schema 1 had none).
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub local: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +327,35 @@ pub struct ComplaintReopened {
     pub reason: String,
 }
 
+/// The checkpoint an inspection inspected: the log's size and Merkle root (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectedCheckpoint {
+    pub size: u64,
+    pub root: String,
+}
+
+/// A finding the inspection commission decided on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingDecision {
+    pub rule: String,
+    pub events: Vec<Ref>,
+    /// `accepted` or `dismissed`.
+    pub decision: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionConcluded {
+    pub checkpoint: InspectedCheckpoint,
+    pub findings: Vec<FindingDecision>,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
+}
+
 pub use crate::authority::{
     AuthorityAdded, AuthorityRetired, KeyEnrolled, KeyRevoked, LedgerCreated,
 };
@@ -360,4 +393,5 @@ pub enum Payload {
     ComplaintConcluded(ComplaintConcluded),
     ComplaintNotified(ComplaintNotified),
     ComplaintReopened(ComplaintReopened),
+    InspectionConcluded(InspectionConcluded),
 }

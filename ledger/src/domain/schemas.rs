@@ -49,6 +49,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/person.registered/1.json"),
     ),
     (
+        "person.registered",
+        2,
+        include_str!("../../../schemas/person.registered/2.json"),
+    ),
+    (
         "credentials.reported",
         1,
         include_str!("../../../schemas/credentials.reported/1.json"),
@@ -157,6 +162,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "complaint.reopened",
         1,
         include_str!("../../../schemas/complaint.reopened/1.json"),
+    ),
+    (
+        "inspection.concluded",
+        1,
+        include_str!("../../../schemas/inspection.concluded/1.json"),
     ),
 ];
 

@@ -101,6 +101,9 @@ pub struct Congress {
     pub documents: Vec<Recorded<DocumentAttached>>,
     /// Complaint cases that concern this congress.
     pub complaints: Vec<String>,
+    /// The inspection commission's conclusions on this congress (`inspection.concluded`).
+    #[serde(default)]
+    pub inspections: Vec<Recorded<InspectionConcluded>>,
 }
 
 /// What an event adds to a congress (or a case): its hash, its time and its payload, which
@@ -131,6 +134,7 @@ impl Congress {
             appointments: Vec::new(),
             documents: Vec::new(),
             complaints: Vec::new(),
+            inspections: Vec::new(),
         }
     }
 
@@ -247,6 +251,10 @@ impl Congress {
                 self.appointments.push(act_record(event, time, p));
             }
             Payload::DocumentAttached(p) => self.documents.push(act_record(event, time, p)),
+            Payload::InspectionConcluded(p) => {
+                self.inspections.retain(|a| a.event != event);
+                self.inspections.push(act_record(event, time, p));
+            }
             _ => {}
         }
     }

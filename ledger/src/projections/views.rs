@@ -45,6 +45,49 @@ pub struct CongressView {
     pub appointments: Vec<serde_json::Value>,
     pub complaints: Vec<String>,
     pub findings: Vec<Finding>,
+    /// The inspection commission's conclusions on the congress (`inspection.concluded`).
+    pub inspections: Vec<InspectionView>,
+}
+
+/// One `inspection.concluded`: the checkpoint inspected and the findings decided on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InspectionView {
+    pub event: String,
+    pub time: i64,
+    #[serde(flatten)]
+    pub conclusion: crate::domain::payloads::InspectionConcluded,
+    /// Whether the root named is the log's root at that size; `None` until checked against the
+    /// log ([`CongressView::check_roots`]).
+    pub root_matches: Option<bool>,
+}
+
+impl CongressView {
+    /// Checks each conclusion's checkpoint root against `roots` ([`inspected_roots`]).
+    pub fn check_roots(&mut self, roots: &std::collections::BTreeMap<u64, String>) {
+        for i in &mut self.inspections {
+            let c = &i.conclusion.checkpoint;
+            i.root_matches = Some(roots.get(&c.size) == Some(&c.root));
+        }
+    }
+}
+
+/// The log's root (hex) at every size an inspection conclusion names and the log has.
+pub fn inspected_roots(
+    p: &Projections,
+    ledger: &crate::engine::Ledger,
+) -> Result<std::collections::BTreeMap<u64, String>, crate::storage::StorageError> {
+    let mut roots = std::collections::BTreeMap::new();
+    let sizes = p
+        .congresses
+        .values()
+        .flat_map(|c| &c.inspections)
+        .map(|i| i.value.checkpoint.size);
+    for size in sizes {
+        if let Ok(root) = ledger.root_at(size)? {
+            roots.insert(size, root.to_hex());
+        }
+    }
+    Ok(roots)
 }
 
 pub fn congress(c: &Congress, findings: &[Finding]) -> CongressView {
@@ -103,6 +146,16 @@ pub fn congress(c: &Congress, findings: &[Finding]) -> CongressView {
             .iter()
             .filter(|f| f.stream == c.stream)
             .cloned()
+            .collect(),
+        inspections: c
+            .inspections
+            .iter()
+            .map(|i| InspectionView {
+                event: i.event.to_hex(),
+                time: i.time,
+                conclusion: i.value.clone(),
+                root_matches: None,
+            })
             .collect(),
     }
 }

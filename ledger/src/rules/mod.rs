@@ -6,6 +6,7 @@ mod candidates;
 mod complaints;
 mod composition;
 mod convening;
+mod inspection;
 mod results;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,7 @@ pub const CONGRESS_RULES: &[(&str, CongressRule)] = &[
     ("T-01", composition::t01_women),
     ("T-02", composition::t02_young),
     ("PL-01", composition::pl01_outside_plan),
+    ("I-01", inspection::i01_conclusion_names_the_log),
 ];
 
 /// Every complaint rule, by id.

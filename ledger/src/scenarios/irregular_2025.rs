@@ -27,6 +27,7 @@
 //! | T-01 | one woman among 15 committee members |
 //! | T-02 | no committee member under 40 |
 //! | PL-01 | a floor nominee elected outside the approved personnel plan |
+//! | I-01 | the inspection commission's conclusion dismisses an R-01 finding the checks never made |
 
 use serde_json::{json, Value};
 
@@ -586,11 +587,30 @@ pub fn build() -> Result<Scenario, ComposeError> {
         concluded("Không có cơ sở"),
     )?;
     // V-04: p-13's election refused.
-    r.record(&k.superior, CONGRESS, "results.approved", vn_time(2025, 6, 30, 9, 0), json!({
+    let approval = r.record(&k.superior, CONGRESS, "results.approved", vn_time(2025, 6, 30, 9, 0), json!({
         "decision": "Quyết định chuẩn y (minh họa)", "date": "2025-06-30",
         "approved": [{"election": "bch", "persons": ps(&(1..=12).chain([14, 22]).collect::<Vec<_>>())}],
         "refused": [{"election": "bch", "person": p(13), "reason": "Chưa đủ tiêu chuẩn chính trị"}],
     }))?;
+    // I-01: the commission accepts the V-04 finding (the checks make it) and dismisses an R-01
+    // finding on the approval that the checks never made. (The root is made up: a scenario
+    // cannot know the log's root before the ledger assigns its `received` times.)
+    r.record(
+        &k.inspection,
+        CONGRESS,
+        "inspection.concluded",
+        vn_time(2025, 7, 25, 9, 0),
+        json!({
+            "checkpoint": {"size": 100, "root": "00".repeat(32)},
+            "findings": [
+                {"rule": "V-04", "events": [approval.to_hex()], "decision": "accepted",
+                 "reason": "Cấp trên không chuẩn y một ủy viên."},
+                {"rule": "R-01", "events": [approval.to_hex()], "decision": "dismissed",
+                 "reason": "Không có nghị quyết nào dưới ngưỡng."},
+            ],
+            "summary": "Kết luận kiểm tra (minh họa).",
+        }),
+    )?;
     Ok(Scenario {
         origin: ORIGIN.to_string(),
         title: title.to_string(),
