@@ -734,3 +734,24 @@ fn a_congress_report_shows_the_inspection_conclusion_and_checks_its_root() {
         "{text}"
     );
 }
+
+/// A damaged `checkpoints.log` is integrity failing: `verify` exits 1 naming the file and the
+/// byte, and nothing is cut off (issue 16, item 5).
+#[test]
+fn verify_names_a_damaged_checkpoint_history_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    let history = std::path::Path::new(&ledger).join("checkpoints.log");
+    let mut bytes = std::fs::read(&history).unwrap();
+    let n = bytes.len();
+    bytes[n - 3] ^= 0x20;
+    std::fs::write(&history, &bytes).unwrap();
+    let out = run(&["verify", "--ledger", &ledger]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("checkpoints.log") && text.contains("byte 16"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&history).unwrap(), bytes, "nothing cut off");
+}

@@ -57,14 +57,43 @@ impl History {
         if data.len() < HEADER_LEN as usize || &data[..HEADER_LEN as usize] != magic {
             return Err(corrupt(0, format!("not {what} (bad header)")));
         }
-        let mut offset = from_offset.max(HEADER_LEN) as usize;
+        // Records below `from_offset` were acknowledged (the index says so): the file must still
+        // hold them whole, each with its checksum, though they are not handed to `each` again.
+        if (data.len() as u64) < from_offset {
+            return Err(corrupt(
+                data.len(),
+                format!(
+                    "the file is cut short: it ends at byte {}, but acknowledged records run to \
+                     byte {from_offset}",
+                    data.len()
+                ),
+            ));
+        }
+        let mut offset = HEADER_LEN as usize;
         loop {
             match frame::read(&data, offset, max_record) {
                 Found::Frame { start, end } => {
-                    each(offset as u64, &data[start..end]).map_err(|why| corrupt(offset, why))?;
+                    if offset as u64 >= from_offset {
+                        each(offset as u64, &data[start..end])
+                            .map_err(|why| corrupt(offset, why))?;
+                    }
                     offset = end;
                 }
                 Found::End => break,
+                Found::Torn if (offset as u64) < from_offset => {
+                    return Err(corrupt(
+                        offset,
+                        "an acknowledged record is cut short or fails its checksum".into(),
+                    ))
+                }
+                Found::Torn if frame::is_whole(&data, offset, max_record) => {
+                    // Every byte of the record is there: it was written whole, so a bad
+                    // checksum is damage, not a write that never finished.
+                    return Err(corrupt(
+                        offset,
+                        "a whole record fails its checksum: the file is damaged".into(),
+                    ));
+                }
                 Found::Torn => {
                     file.set_len(offset as u64)
                         .and_then(|()| file.sync_all())
@@ -115,9 +144,21 @@ impl History {
     /// The record of `len` payload bytes at `offset`, its checksum checked.
     pub fn read(&self, offset: u64, len: u32) -> Result<Vec<u8>, StorageError> {
         let mut buf = vec![0u8; frame::HEADER_LEN + len as usize];
-        self.file
-            .read_exact_at(&mut buf, offset)
-            .map_err(|e| StorageError::io(&self.path, e))?;
+        if let Err(e) = self.file.read_exact_at(&mut buf, offset) {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                let size = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+                return Err(StorageError::Corrupt {
+                    file: self.path.clone(),
+                    offset,
+                    position: None,
+                    reason: format!(
+                        "the file is cut short: it ends at byte {size}, inside the record at \
+                         byte {offset}"
+                    ),
+                });
+            }
+            return Err(StorageError::io(&self.path, e));
+        }
         match frame::read(&buf, 0, len as usize) {
             Found::Frame { start, end } => Ok(buf[start..end].to_vec()),
             _ => Err(StorageError::Corrupt {
