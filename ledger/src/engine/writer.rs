@@ -34,7 +34,7 @@ use crate::authority::Registry;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
 use crate::storage::index::{Batch, Head, IndexedEntry, Location, Marker};
-use crate::storage::{frame, segment, StorageError};
+use crate::storage::{frame, segment, Poison, PoisonCause, StorageError};
 
 /// Where an answer goes: a channel a thread waits on, or a function called with it (for
 /// callers that must not block a thread per append, such as an async server).
@@ -127,6 +127,7 @@ pub(super) fn start(
     let syncer = Syncer {
         shared: shared.clone(),
         indexer: index_tx,
+        fault: options.fault.clone(),
     };
     let committer = Committer {
         log_dir: shared.dir.join("log"),
@@ -193,7 +194,24 @@ impl Committer {
             .poisoned
             .read()
             .as_ref()
-            .map(|why| AppendError::Storage(StorageError::Poisoned(why.clone())))
+            .map(|p| AppendError::Storage(StorageError::Poisoned(p.clone())))
+    }
+
+    /// A read the committer depends on failed: judging on without it could read a storage
+    /// error as "no such act", so the ledger stops (a poisoned ledger's own error passes on).
+    fn poison_read(&self, e: AppendError) -> AppendError {
+        match e {
+            AppendError::Storage(e @ StorageError::Poisoned(_)) => AppendError::Storage(e),
+            AppendError::Storage(e) => {
+                poison(&self.shared, Poison::from_error(PoisonCause::Read, &e))
+            }
+            other => other,
+        }
+    }
+
+    /// The test's injected failure for this I/O call, if any.
+    fn injected(&self, at: super::Fault) -> Option<std::io::Error> {
+        self.options.fault.as_ref().and_then(|fault| fault(at))
     }
 
     fn group(&mut self, appends: Vec<(SignedEvent, Reply<Appended>)>) {
@@ -285,7 +303,7 @@ impl Committer {
         let head = self.head(g, &body.stream)?;
         let (next, head_hash) = head.map_or((0, Hash::ZERO), |h| (h.next_version, h.hash));
         if body.version < next {
-            if let Some(entry) = self.stored(&hash)? {
+            if let Some(entry) = self.stored(&hash).map_err(|e| self.poison_read(e))? {
                 return Ok(Outcome::Now(Appended {
                     position: entry.position,
                     event_hash: hash,
@@ -324,7 +342,8 @@ impl Committer {
                             return Ok::<_, AppendError>(Some(act.clone()));
                         }
                         Ok(self
-                            .stored(h)?
+                            .stored(h)
+                            .map_err(|e| self.poison_read(e))?
                             .map(|e| crate::authority::chain_link(e.event.body())))
                     })?
                 }
@@ -394,15 +413,33 @@ impl Committer {
         }
         let path = segment::segment_path(&self.log_dir, self.segment_first);
         if !g.buf.is_empty() {
-            let injected = self.options.write_fault.as_ref().and_then(|fault| fault());
-            let result = match injected {
+            let result = match self.injected(super::Fault::Write) {
                 Some(e) => Err(e),
                 None => (&*self.file).write_all(&g.buf),
             };
             if let Err(e) = result {
                 // Cut off whatever part of the group reached the file, and refuse the group.
-                let _ = self.file.set_len(self.file_len);
-                let err = AppendError::Storage(StorageError::io(&path, e));
+                let failed = StorageError::io(&path, e);
+                let cut = match self.injected(super::Fault::CutBack) {
+                    Some(e) => Err(e),
+                    None => self.file.set_len(self.file_len),
+                };
+                let err = match cut {
+                    Ok(()) => AppendError::Storage(failed),
+                    // What the file holds past the last durable group is unknown now.
+                    Err(e) => poison(
+                        &self.shared,
+                        Poison {
+                            cause: PoisonCause::CutBack,
+                            disk_full: failed.is_disk_full(),
+                            detail: format!(
+                                "{failed}; cutting {} back to byte {}: {e}",
+                                path.display(),
+                                self.file_len
+                            ),
+                        },
+                    ),
+                };
                 tracing::error!(error = %err, "append group refused");
                 for (reply, _) in g.replies {
                     let _ = reply.send(Err(err.clone()));
@@ -494,6 +531,7 @@ impl Pending {
 struct Syncer {
     shared: Arc<Shared>,
     indexer: Sender<IndexMsg>,
+    fault: Option<Arc<dyn Fn(super::Fault) -> Option<std::io::Error> + Send + Sync>>,
 }
 
 enum IndexMsg {
@@ -506,11 +544,11 @@ enum IndexMsg {
     Checkpoint(Reply<SignedNote>),
 }
 
-fn poison(shared: &Shared, why: String) -> AppendError {
-    tracing::error!(reason = %why, "ledger poisoned: no further appends until reopened");
-    shared.poisoned.write().get_or_insert(why.clone());
+fn poison(shared: &Shared, why: Poison) -> AppendError {
+    tracing::error!(cause = ?why.cause, reason = %why.detail, "ledger poisoned: no further appends until reopened");
+    let first = shared.poisoned.write().get_or_insert(why).clone();
     shared.indexed_changed.notify_all();
-    AppendError::Storage(StorageError::Poisoned(why))
+    AppendError::Storage(StorageError::Poisoned(first))
 }
 
 impl Syncer {
@@ -526,13 +564,22 @@ impl Syncer {
     }
 
     fn commit(&self, g: Group) {
-        let failed = match self.shared.poisoned.read().clone() {
+        // Bound first: a read guard held by the match would deadlock `poison`'s write lock.
+        let poisoned = self.shared.poisoned.read().clone();
+        let failed = match poisoned {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
-            None => g
-                .file
-                .sync_data()
+            None => {
+                let injected = self.fault.as_ref().and_then(|f| f(super::Fault::Fsync));
+                match injected {
+                    Some(e) => Err(e),
+                    None => g.file.sync_data(),
+                }
                 .err()
-                .map(|e| poison(&self.shared, format!("fsync of {}: {e}", g.path.display()))),
+                .map(|e| {
+                    let e = StorageError::io(&g.path, e);
+                    poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &e))
+                })
+            }
         };
         if let Some(err) = failed {
             for (reply, _) in g.replies {
@@ -598,7 +645,10 @@ impl Indexer {
             return;
         }
         if let Err(e) = self.shared.index.apply(batch) {
-            poison(&self.shared, format!("index update: {e}"));
+            poison(
+                &self.shared,
+                Poison::from_error(PoisonCause::IndexUpdate, &e),
+            );
             return;
         }
         {
@@ -638,7 +688,13 @@ impl Indexer {
         let body = Checkpoint::new(&self.shared.origin, committed.size, committed.root);
         let note = SignedNote::sign(body, &self.log_key)
             .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
-        let (offset, len) = self.shared.checkpoints.lock().append(&note)?;
+        let appended = self.shared.checkpoints.lock().append(&note);
+        let (offset, len) = match appended {
+            Ok(at) => at,
+            // A failed fsync or cut-back of the history leaves it unknown: stop, never carry on.
+            Err(StorageError::Poisoned(p)) => return Err(poison(&self.shared, p)),
+            Err(e) => return Err(AppendError::Storage(e)),
+        };
         let mut batch = Batch::new();
         batch.checkpoint(committed.size, offset, len);
         batch.checkpoint_marker(offset + frame::framed_len(len as usize));

@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::frame::{self, Found};
-use super::StorageError;
+use super::{Poison, PoisonCause, StorageError};
 
 pub const HEADER_LEN: u64 = 16;
 
@@ -115,14 +115,25 @@ impl History {
         let mut buf = Vec::with_capacity(payload.len() + frame::HEADER_LEN);
         frame::encode(payload, &mut buf);
         let offset = self.len;
-        if let Err(e) = self
-            .file
-            .write_all(&buf)
-            .and_then(|()| self.file.sync_data())
-        {
+        if let Err(e) = self.file.write_all(&buf) {
             // No half-written record left behind: the next one starts at a clean boundary.
-            let _ = self.file.set_len(offset);
-            return Err(StorageError::io(&self.path, e));
+            let err = StorageError::io(&self.path, e);
+            if let Err(cut) = self.file.set_len(offset) {
+                return Err(StorageError::Poisoned(Poison {
+                    cause: PoisonCause::CutBack,
+                    disk_full: err.is_disk_full(),
+                    detail: format!("{err}; cutting back to byte {offset}: {cut}"),
+                }));
+            }
+            return Err(err);
+        }
+        if let Err(e) = self.file.sync_data() {
+            // After a failed fsync nothing can be known about what reached the disk.
+            let err = StorageError::io(&self.path, e);
+            return Err(StorageError::Poisoned(Poison::from_error(
+                PoisonCause::Fsync,
+                &err,
+            )));
         }
         self.len += buf.len() as u64;
         Ok(offset)
