@@ -21,10 +21,57 @@ pub enum PayloadError {
     Mismatch { kind: String, reason: String },
 }
 
-/// The newest schema version of each kind. Older versions remain readable: [`decode`] upcasts
-/// them to the newest type.
+/// The newest schema version of each kind: the highest shipped in `schemas/`. Older versions
+/// remain readable: [`decode`] upcasts them to the newest type.
 pub fn latest_schema(kind: &str) -> Option<u16> {
-    crate::catalogue::spec(kind).map(|_| 1)
+    crate::catalogue::spec(kind)?;
+    schemas::SCHEMAS
+        .iter()
+        .filter(|(k, _, _)| *k == kind)
+        .map(|(_, v, _)| *v)
+        .max()
+}
+
+/// What a schema version added to its kind: each field, with the JSON an event of the version
+/// before is read with (`None`: the field stays absent, as an optional field may).
+fn added_in(kind: &str, version: u16) -> &'static [(&'static str, Option<&'static str>)] {
+    match (kind, version) {
+        ("credentials.reported", 2) => &[("base_exclusions", Some("[]"))],
+        ("motion.decided", 2) => &[
+            ("election", None),
+            ("additions", None),
+            ("elections", None),
+            ("surplus_percent", None),
+        ],
+        ("withdrawal.decided", 2) => &[("proposed_by", Some("null"))],
+        _ => &[],
+    }
+}
+
+/// Reads a payload of an older schema version as the newest one's JSON: a field the old version
+/// did not have is refused (as its type refused unknown fields), then each later version's
+/// fields are filled in with what the old event is read as saying.
+fn upcast(kind: &str, from: u16, to: u16, bytes: &[u8]) -> Result<Vec<u8>, PayloadError> {
+    let mismatch = |reason: String| PayloadError::Mismatch {
+        kind: kind.to_string(),
+        reason,
+    };
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(bytes).map_err(|e| mismatch(e.to_string()))?;
+    for version in from + 1..=to {
+        for &(field, old) in added_in(kind, version) {
+            if map.contains_key(field) {
+                return Err(mismatch(format!(
+                    "unknown field `{field}` in schema {from} (it came with schema {version})"
+                )));
+            }
+            if let Some(text) = old {
+                let value = serde_json::from_str(text).map_err(|e| mismatch(e.to_string()))?;
+                map.insert(field.to_string(), value);
+            }
+        }
+    }
+    serde_json::to_vec(&map).map_err(|e| mismatch(e.to_string()))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T, PayloadError> {
@@ -48,8 +95,14 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
             latest,
         });
     }
-    // Every kind is at version 1; a version 2 of a kind adds its arm for 1 here, converting
-    // the old type into the new one.
+    // An older version is read as the newest: `added_in` says what each version added.
+    let upcast_bytes;
+    let bytes = if schema < latest {
+        upcast_bytes = upcast(kind, schema, latest, bytes)?;
+        &upcast_bytes[..]
+    } else {
+        bytes
+    };
     Ok(match kind {
         "ledger.created" => Payload::LedgerCreated(parse(kind, bytes)?),
         "key.enrolled" => Payload::KeyEnrolled(parse(kind, bytes)?),

@@ -44,6 +44,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/credentials.reported/1.json"),
     ),
     (
+        "credentials.reported",
+        2,
+        include_str!("../../../schemas/credentials.reported/2.json"),
+    ),
+    (
         "session.opened",
         1,
         include_str!("../../../schemas/session.opened/1.json"),
@@ -52,6 +57,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "motion.decided",
         1,
         include_str!("../../../schemas/motion.decided/1.json"),
+    ),
+    (
+        "motion.decided",
+        2,
+        include_str!("../../../schemas/motion.decided/2.json"),
     ),
     (
         "election.opened",
@@ -72,6 +82,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "withdrawal.decided",
         1,
         include_str!("../../../schemas/withdrawal.decided/1.json"),
+    ),
+    (
+        "withdrawal.decided",
+        2,
+        include_str!("../../../schemas/withdrawal.decided/2.json"),
     ),
     (
         "candidate_list.adopted",

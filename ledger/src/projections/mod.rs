@@ -146,6 +146,7 @@ impl Projections {
                     event: d.hash,
                     time: d.time,
                     payload,
+                    correction: false,
                 };
                 self.apply_act(&d.stream, act, &place);
             }
@@ -158,7 +159,7 @@ impl Projections {
             Payload::ComplaintReceived(_) => !self.complaints.contains_key(stream),
             _ => false,
         };
-        let (event, time) = (act.event, act.time);
+        let (event, time, correction) = (act.event, act.time, act.correction);
         match act.payload {
             Payload::OrgRegistered(p) => {
                 self.orgs.insert(
@@ -211,6 +212,7 @@ impl Projections {
                     event,
                     time,
                     payload,
+                    correction,
                 };
                 if let Some(c) = self.congresses.get_mut(stream) {
                     c.apply(act);
@@ -256,6 +258,7 @@ impl Projections {
             event: corrected,
             time: target.time,
             payload: replacement,
+            correction: true,
         };
         self.apply_act(&target.stream, act, place);
         if let Some(congress) = self.congresses.get_mut(&target.stream) {

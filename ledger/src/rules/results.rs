@@ -241,8 +241,10 @@ pub fn p06_tie_needs_new_round(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// P-07: a further round follows a round that filled too few seats only after the congress
-/// decides to continue (a motion of subject `continue_election`, between the two rounds).
+/// P-07: a further round of an election follows a round that filled too few seats only after
+/// the congress decides to continue *that* election (an adopted motion of subject
+/// `continue_election` concerning it, between the two rounds); when that decision allowed no
+/// additions, the next round's list names no one who was not on the previous one.
 pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
     for e in ctx.congress.elections.values() {
         let rounds: Vec<&Round> = e.rounds.values().collect();
@@ -254,25 +256,63 @@ pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .map(|d| d.time)
                 .or(prev.counted.as_ref().map(|c| c.time))
                 .unwrap_or(prev.opened.time);
-            let decided = ctx.congress.motions.values().any(|m| {
-                m.value.subject == "continue_election"
-                    && m.value.adopted
-                    && m.time >= after
-                    && m.time <= next.opened.time
-            });
-            if !decided {
+            let decision = ctx
+                .congress
+                .motions
+                .values()
+                .filter(|m| {
+                    m.value.subject == "continue_election"
+                        && m.value.adopted
+                        && m.time >= after
+                        && m.time <= next.opened.time
+                        && e.is_concerned_by(&m.value)
+                })
+                .max_by_key(|m| m.time);
+            let Some(decision) = decision else {
                 out.push(ctx.finding(
                     "P-07",
                     vec![next.opened.event],
                     format!(
-                        "{} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp sau vòng {}",
+                        "{} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp cuộc bầu này sau vòng {}",
                         e.id, next.round, prev.round
                     ),
                     format!(
-                        "{} opened round {} without the congress deciding to continue after round {}",
+                        "{} opened round {} without the congress deciding to continue this election after round {}",
                         e.id, next.round, prev.round
                     ),
                     &[],
+                ));
+                continue;
+            };
+            if decision.value.additions != Some(false) {
+                continue;
+            }
+            let (Some(before), Some(list)) = (&prev.list, &next.list) else {
+                continue;
+            };
+            let added: Vec<&String> = list
+                .value
+                .candidates
+                .iter()
+                .filter(|p| !before.value.candidates.contains(p))
+                .collect();
+            if !added.is_empty() {
+                let names: Vec<String> = added
+                    .iter()
+                    .map(|p| format!("{} ({p})", ctx.name(p)))
+                    .collect();
+                out.push(ctx.finding(
+                    "P-07",
+                    vec![list.event, decision.event],
+                    format!(
+                        "Danh sách {} vòng {} bổ sung {} dù đại hội quyết định bầu tiếp không bổ sung người",
+                        e.id, next.round, names.join(", ")
+                    ),
+                    format!(
+                        "the list of {} round {} adds {} though the congress decided to continue without additions",
+                        e.id, next.round, names.join(", ")
+                    ),
+                    &[("added", json!(added))],
                 ));
             }
         }

@@ -128,12 +128,25 @@ impl Recorder {
         }
     }
 
-    /// Signs and records the next event of `stream`; returns its hash.
+    /// Signs and records the next event of `stream` (payload schema 1); returns its hash.
     pub fn record(
         &mut self,
         key: &SigningKey,
         stream: &str,
         kind: &str,
+        time: i64,
+        payload: Value,
+    ) -> Result<Hash, ComposeError> {
+        self.record_schema(key, stream, kind, 1, time, payload)
+    }
+
+    /// Signs and records the next event of `stream` with a payload of schema `schema`.
+    pub fn record_schema(
+        &mut self,
+        key: &SigningKey,
+        stream: &str,
+        kind: &str,
+        schema: u16,
         time: i64,
         payload: Value,
     ) -> Result<Hash, ComposeError> {
@@ -144,7 +157,7 @@ impl Recorder {
             version,
             prev,
             kind,
-            1,
+            schema,
             time,
             key,
             &payload,
