@@ -151,8 +151,8 @@ pub struct NotMember {
     /// `not_validly_elected` (declared without more than the threshold of the base, P-04) or
     /// `refused` (refused approval by the superior committee, V-04).
     pub why: String,
-    /// Why, in Vietnamese and English.
-    pub words: String,
+    /// The superior committee's reason, when refused.
+    pub reason: Option<String>,
     pub votes: u64,
     pub base: Option<u64>,
 }
@@ -166,17 +166,10 @@ pub fn not_members(congress: &Congress) -> Vec<NotMember> {
         for r in e.rounds.values() {
             let Some(d) = &r.declared else { continue };
             for person in d.value.elected.iter().chain(&d.value.alternates) {
-                let (why, words) = if !valid_in(congress, e, r, person) {
-                    (
-                        "not_validly_elected",
-                        "đã công bố nhưng không trúng cử hợp lệ / declared, not validly elected"
-                            .to_string(),
-                    )
+                let (why, reason) = if !valid_in(congress, e, r, person) {
+                    ("not_validly_elected", None)
                 } else if let Some(reason) = refused(congress, &e.id, person) {
-                    (
-                        "refused",
-                        format!("không được chuẩn y / refused approval: {reason}"),
-                    )
+                    ("refused", Some(reason))
                 } else {
                     continue;
                 };
@@ -187,7 +180,7 @@ pub fn not_members(congress: &Congress) -> Vec<NotMember> {
                     body: e.body.clone(),
                     round: r.round,
                     why: why.to_string(),
-                    words,
+                    reason,
                     votes: votes_in(r, person),
                     base,
                 });

@@ -91,7 +91,7 @@ pub fn p02_counting_arithmetic(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 /// P-04: elected only with more than half of the base (from the credentials report), not of
-/// the valid ballots.
+/// the valid ballots. Someone declared without it is not a member (`figures::members`).
 pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(threshold) = ctx.rulebook.fraction("threshold") else {
         return;
@@ -109,11 +109,11 @@ pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
                         "P-04",
                         vec![d.event],
                         format!(
-                            "{} ({person}) được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ)",
+                            "{} ({person}) được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ): đã công bố nhưng không trúng cử hợp lệ, không tính là thành viên",
                             ctx.name(person), e.id, r.round, threshold.text()
                         ),
                         format!(
-                            "{} ({person}) was declared elected in {} round {} with {votes} votes, not more than {} of the base {base} (from the credentials report, not the valid ballots)",
+                            "{} ({person}) was declared elected in {} round {} with {votes} votes, not more than {} of the base {base} (from the credentials report, not the valid ballots): declared, not validly elected, and not counted as a member",
                             ctx.name(person), e.id, r.round, threshold.text()
                         ),
                         &[("threshold", json!(threshold)), ("base", json!(base)), ("votes", json!(votes))],

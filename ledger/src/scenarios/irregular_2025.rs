@@ -25,7 +25,7 @@
 //! | K-03 | an anonymous denunciation investigated and concluded |
 //! | K-04 | a complaint about a candidate still open when the list was adopted |
 //! | K-06 | a complaint concluded after its due date |
-//! | T-01 | one woman among 15 committee members |
+//! | T-01 | one woman among the 14 committee members (15 declared, one refused approval) |
 //! | T-02 | no committee member under 40 |
 //! | PL-01 | a floor nominee elected outside the approved personnel plan |
 
