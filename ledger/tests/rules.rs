@@ -192,7 +192,13 @@ fn committee_short_of_seats() -> Build {
     let mut b = Build::new("delegates", 100);
     b.credentials(100, 100, json!([]), None);
     b.open("bch", "committee", 1, 3);
-    b.round("bch", 1, &["a", "b", "c", "d"], &[90, 80, 40, 30], &["a", "b"]);
+    b.round(
+        "bch",
+        1,
+        &["a", "b", "c", "d"],
+        &[90, 80, 40, 30],
+        &["a", "b"],
+    );
     b
 }
 
@@ -201,16 +207,28 @@ fn p07_a_decision_to_continue_another_election_opens_no_further_round() {
     // The congress decides to continue the delegation's election, then opens a second
     // committee round: no decision concerns the committee.
     let mut b = committee_short_of_seats();
-    b.motion("m-tiep", "continue_election", json!({"election": "dd", "additions": true}));
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "dd", "additions": true}),
+    );
     b.open("bch", "committee", 2, 1);
     b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
     let f = b.findings("P-07");
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert!(f[0].message_en.contains("continue this election"), "{}", f[0].message_en);
+    assert!(
+        f[0].message_en.contains("continue this election"),
+        "{}",
+        f[0].message_en
+    );
 
     // Deciding to continue the committee's election is what opens its second round.
     let mut b = committee_short_of_seats();
-    b.motion("m-tiep", "continue_election", json!({"election": "bch", "additions": true}));
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "bch", "additions": true}),
+    );
     b.open("bch", "committee", 2, 1);
     b.round("bch", 2, &["c", "d", "e"], &[60, 40, 10], &["c"]);
     assert_eq!(b.findings("P-07"), vec![]);
@@ -222,13 +240,27 @@ fn p07_a_schema_1_decision_concerns_the_election_its_refs_name() {
     b.motion("m-tiep", "continue_election", json!({}));
     b.open("bch", "committee", 2, 1);
     b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
-    assert_eq!(b.findings("P-07").len(), 1, "it names no election and no act");
+    assert_eq!(
+        b.findings("P-07").len(),
+        1,
+        "it names no election and no act"
+    );
 
     let mut b = Build::new("delegates", 100);
     b.credentials(100, 100, json!([]), None);
     b.open("bch", "committee", 1, 3);
-    let (_, declared) = b.round("bch", 1, &["a", "b", "c", "d"], &[90, 80, 40, 30], &["a", "b"]);
-    b.motion("m-tiep", "continue_election", json!({"refs": [declared.to_hex()]}));
+    let (_, declared) = b.round(
+        "bch",
+        1,
+        &["a", "b", "c", "d"],
+        &[90, 80, 40, 30],
+        &["a", "b"],
+    );
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"refs": [declared.to_hex()]}),
+    );
     b.open("bch", "committee", 2, 1);
     b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
     assert_eq!(b.findings("P-07"), vec![]);
@@ -237,8 +269,11 @@ fn p07_a_schema_1_decision_concerns_the_election_its_refs_name() {
 #[test]
 fn p07_without_additions_the_next_list_adds_no_one() {
     let mut b = committee_short_of_seats();
-    let decided =
-        b.motion("m-tiep", "continue_election", json!({"election": "bch", "additions": false}));
+    let decided = b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "bch", "additions": false}),
+    );
     b.open("bch", "committee", 2, 1);
     b.round("bch", 2, &["c", "d", "e"], &[60, 40, 10], &["c"]);
     let f = b.findings("P-07");
@@ -247,7 +282,11 @@ fn p07_without_additions_the_next_list_adds_no_one() {
     assert_eq!(f[0].parameters["added"], json!(["e"]));
 
     let mut b = committee_short_of_seats();
-    b.motion("m-tiep", "continue_election", json!({"election": "bch", "additions": false}));
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "bch", "additions": false}),
+    );
     b.open("bch", "committee", 2, 1);
     b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
     assert_eq!(b.findings("P-07"), vec![]);
@@ -268,23 +307,39 @@ fn v06_the_proceedings_stop_when_the_congress_closes() {
     // After closing: the superior's approval, an attachment and a correction of the count are
     // no acts of the proceedings.
     let (mut b, counted) = closed_congress();
-    b.act("results.approved", 1, json!({
-        "decision": "QĐ-1", "date": "2025-06-20",
-        "approved": [{"election": "bch", "persons": ["a", "b"]}], "refused": [],
-    }));
-    b.act("document.attached", 1, json!({
-        "sha256": "ab".repeat(32), "media_type": "application/pdf", "bytes": 10,
-        "title": "Biên bản kiểm phiếu", "refs": [counted.to_hex()],
-    }));
-    b.act("correction.issued", 1, json!({
-        "corrects": counted.to_hex(), "reason": "Ghi nhầm số phiếu của c",
-        "replacement": {"election": "bch", "round": 1, "received": 100, "valid": 100,
-                        "invalid": 0, "votes": {"a": 90, "b": 80, "c": 41}},
-    }));
+    b.act(
+        "results.approved",
+        1,
+        json!({
+            "decision": "QĐ-1", "date": "2025-06-20",
+            "approved": [{"election": "bch", "persons": ["a", "b"]}], "refused": [],
+        }),
+    );
+    b.act(
+        "document.attached",
+        1,
+        json!({
+            "sha256": "ab".repeat(32), "media_type": "application/pdf", "bytes": 10,
+            "title": "Biên bản kiểm phiếu", "refs": [counted.to_hex()],
+        }),
+    );
+    b.act(
+        "correction.issued",
+        1,
+        json!({
+            "corrects": counted.to_hex(), "reason": "Ghi nhầm số phiếu của c",
+            "replacement": {"election": "bch", "round": 1, "received": 100, "valid": 100,
+                            "invalid": 0, "votes": {"a": 90, "b": 80, "c": 41}},
+        }),
+    );
     let p = b.projections();
     assert_eq!(p.congresses[common::congress::STREAM].late, vec![]);
     let report = rules::check(&p, "qd190-2024");
-    assert!(report.findings.iter().all(|f| f.rule != "V-06"), "{:#?}", report.findings);
+    assert!(
+        report.findings.iter().all(|f| f.rule != "V-06"),
+        "{:#?}",
+        report.findings
+    );
 
     // A second round declared after closing is one.
     let (mut b, _) = closed_congress();
@@ -293,7 +348,11 @@ fn v06_the_proceedings_stop_when_the_congress_closes() {
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].severity, Severity::Violation);
     assert_eq!(f[0].parameters["kind"], json!("election.opened"));
-    assert!(f[0].message_en.contains("after the congress closed"), "{}", f[0].message_en);
+    assert!(
+        f[0].message_en.contains("after the congress closed"),
+        "{}",
+        f[0].message_en
+    );
 }
 
 #[test]
@@ -302,16 +361,24 @@ fn v06_the_proceedings_stop_when_the_results_are_approved() {
     b.credentials(100, 100, json!([]), None);
     b.open("bch", "committee", 1, 2);
     b.round("bch", 1, &["a", "b", "c"], &[90, 80, 40], &["a", "b"]);
-    let approved = b.act("results.approved", 1, json!({
-        "decision": "QĐ-1", "date": "2025-06-11",
-        "approved": [{"election": "bch", "persons": ["a", "b"]}], "refused": [],
-    }));
+    let approved = b.act(
+        "results.approved",
+        1,
+        json!({
+            "decision": "QĐ-1", "date": "2025-06-11",
+            "approved": [{"election": "bch", "persons": ["a", "b"]}], "refused": [],
+        }),
+    );
     b.motion("nq", "resolution", json!({}));
     b.act("congress.closed", 1, json!({"closed": "2025-06-12"}));
     let f = b.findings("V-06");
     assert_eq!(f.len(), 2, "the resolution and the closing: {f:#?}");
     assert!(f.iter().all(|f| f.events[1] == approved.to_hex()));
-    assert!(f[0].message_vi.contains("kết quả đã được chuẩn y"), "{}", f[0].message_vi);
+    assert!(
+        f[0].message_vi.contains("kết quả đã được chuẩn y"),
+        "{}",
+        f[0].message_vi
+    );
 }
 
 #[test]
@@ -336,10 +403,22 @@ fn c06_a_withdrawal_is_proposed_by_the_presidium() {
     };
     let f = withdrawal(Some("convening_committee"));
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert!(f[0].message_en.contains("not the presidium"), "{}", f[0].message_en);
-    assert!(f[0].message_vi.contains("không phải của Đoàn Chủ tịch"), "{}", f[0].message_vi);
+    assert!(
+        f[0].message_en.contains("not the presidium"),
+        "{}",
+        f[0].message_en
+    );
+    assert!(
+        f[0].message_vi.contains("không phải của Đoàn Chủ tịch"),
+        "{}",
+        f[0].message_vi
+    );
     assert_eq!(withdrawal(Some("presidium")), vec![]);
-    assert_eq!(withdrawal(None), vec![], "schema 1 did not say who proposed it");
+    assert_eq!(
+        withdrawal(None),
+        vec![],
+        "schema 1 did not say who proposed it"
+    );
 }
 
 #[test]
@@ -348,7 +427,11 @@ fn c01_the_congress_s_own_maximum_surplus_within_the_rulebook_s_is_the_maximum()
         let mut b = Build::new("delegates", 100);
         b.credentials(100, 100, json!([]), None);
         if let Some(percent) = decided {
-            b.motion("m-so-du", "max_surplus", json!({"election": "bch", "surplus_percent": percent}));
+            b.motion(
+                "m-so-du",
+                "max_surplus",
+                json!({"election": "bch", "surplus_percent": percent}),
+            );
         }
         b.open("bch", "committee", 1, 15);
         let names = ids("p", candidates);
@@ -361,13 +444,22 @@ fn c01_the_congress_s_own_maximum_surplus_within_the_rulebook_s_is_the_maximum()
     assert_eq!(list(None, 17), vec![]);
     let f = list(Some(10), 17);
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert!(f[0].message_en.contains("at most 10%, as the congress decided"), "{}", f[0].message_en);
+    assert!(
+        f[0].message_en
+            .contains("at most 10%, as the congress decided"),
+        "{}",
+        f[0].message_en
+    );
     assert_eq!(f[0].events.len(), 2, "the list and the congress's decision");
     // A decision above the rulebook's bound does not raise it: 20 for 15 is over 30%.
     assert_eq!(list(Some(40), 17), vec![]);
     let f = list(Some(40), 20);
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert!(f[0].message_en.contains("at most 30%"), "{}", f[0].message_en);
+    assert!(
+        f[0].message_en.contains("at most 30%"),
+        "{}",
+        f[0].message_en
+    );
 }
 
 #[test]
@@ -418,7 +510,11 @@ fn an_all_member_congress_s_base_leaves_out_the_members_the_report_excludes() {
     let p = congress("members", 48).projections();
     let c = &p.congresses[common::congress::STREAM];
     assert_eq!(ledger::projections::figures::congress_base(c), Some(95));
-    assert_eq!(congress("members", 48).findings("P-04"), vec![], "48 > 95/2");
+    assert_eq!(
+        congress("members", 48).findings("P-04"),
+        vec![],
+        "48 > 95/2"
+    );
     let f = congress("members", 47).findings("P-04");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].parameters["base"], 95);

@@ -190,11 +190,17 @@ fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
         domain::decode(kind, 1, &serde_json::to_vec(&payload).unwrap())
     };
     let credentials = json!({"convened": 10, "present": 9, "absent": [], "disqualified": []});
-    let Ok(Payload::CredentialsReported(c)) = v1("credentials.reported", credentials.clone()) else {
+    let Ok(Payload::CredentialsReported(c)) = v1("credentials.reported", credentials.clone())
+    else {
         panic!("schema 1 credentials decode");
     };
-    assert_eq!(c.base_exclusions, vec![], "schema 1 excluded no one from the base");
-    let withdrawal = json!({"election": "bch", "person": "p-1", "reason": "Sức khỏe", "allowed": true});
+    assert_eq!(
+        c.base_exclusions,
+        vec![],
+        "schema 1 excluded no one from the base"
+    );
+    let withdrawal =
+        json!({"election": "bch", "person": "p-1", "reason": "Sức khỏe", "allowed": true});
     let Ok(Payload::WithdrawalDecided(w)) = v1("withdrawal.decided", withdrawal.clone()) else {
         panic!("schema 1 withdrawal decodes");
     };
@@ -208,9 +214,27 @@ fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
     assert_eq!((m.election, m.additions), (None, None));
     // A schema 2 field in a schema 1 payload is refused, by the schema and the type alike.
     for (kind, mut payload, field, value, also) in [
-        ("credentials.reported", credentials, "base_exclusions", json!([]), None),
-        ("withdrawal.decided", withdrawal, "proposed_by", json!("presidium"), None),
-        ("motion.decided", motion, "election", json!("bch"), Some(("additions", true))),
+        (
+            "credentials.reported",
+            credentials,
+            "base_exclusions",
+            json!([]),
+            None,
+        ),
+        (
+            "withdrawal.decided",
+            withdrawal,
+            "proposed_by",
+            json!("presidium"),
+            None,
+        ),
+        (
+            "motion.decided",
+            motion,
+            "election",
+            json!("bch"),
+            Some(("additions", true)),
+        ),
     ] {
         payload[field] = value;
         if let Some((other, v)) = also {
@@ -220,7 +244,10 @@ fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
         let e = domain::decode(kind, 1, &bytes).unwrap_err().to_string();
         assert!(e.contains(field) && e.contains("schema 2"), "{e}");
         assert!(schemas::validate(kind, 1, &bytes).is_err());
-        assert!(schemas::validate(kind, 2, &bytes).is_ok(), "{kind} schema 2");
+        assert!(
+            schemas::validate(kind, 2, &bytes).is_ok(),
+            "{kind} schema 2"
+        );
     }
 }
 

@@ -25,7 +25,7 @@ fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
         "42/69 (60,87%)",
         "18/18",
         "297 đại biểu chính thức",
-        "23 phát hiện / findings",
+        "24 phát hiện / findings",
     ] {
         assert!(text.contains(figure), "missing `{figure}` in: {text}");
     }

@@ -32,7 +32,9 @@ pub fn b05_counting_committee_not_on_list(ctx: &Ctx, out: &mut Vec<Finding>) {
         for r in e.rounds.values() {
             let Some(list) = &r.list else { continue };
             for (person, motion, counts) in &counting {
-                if counts.is_none_or(|c| c.contains(&e.id)) && list.value.candidates.contains(person) {
+                if counts.is_none_or(|c| c.contains(&e.id))
+                    && list.value.candidates.contains(person)
+                {
                     out.push(ctx.finding(
                         "B-05",
                         vec![list.event, **motion],
@@ -94,7 +96,9 @@ pub fn c01_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
         } else {
-            match congress_max_surplus(ctx, e, list.time).filter(|(own, _)| max.allows(own.numerator, own.denominator)) {
+            match congress_max_surplus(ctx, e, list.time)
+                .filter(|(own, _)| max.allows(own.numerator, own.denominator))
+            {
                 Some((own, _)) => (
                     own.allows(extra, seats),
                     format!("số dư tối đa do đại hội quyết định {}", own.text()),
@@ -312,7 +316,9 @@ pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .as_deref()
                 .filter(|by| *by != "presidium")
             {
-                wrong_vi.push(format!("theo đề xuất của {by}, không phải của Đoàn Chủ tịch"));
+                wrong_vi.push(format!(
+                    "theo đề xuất của {by}, không phải của Đoàn Chủ tịch"
+                ));
                 wrong_en.push(format!("on the proposal of {by}, not the presidium"));
             }
             if !wrong_vi.is_empty() {

@@ -469,11 +469,18 @@ pub fn build() -> Result<Scenario, ComposeError> {
         },
     )?;
     // A vote to continue, but the committee's election, not this one (P-07).
-    r.record_schema(&k.presidium, CONGRESS, "motion.decided", 2, vn_time(2025, 6, 11, 16, 50), json!({
-        "motion": "m-bau-tiep", "subject": "continue_election", "text": "Bầu tiếp",
-        "method": "show_of_hands", "present": 110, "for": 100, "against": 10, "abstain": 0,
-        "adopted": true, "refs": [], "election": "bch", "additions": false,
-    }))?;
+    r.record_schema(
+        &k.presidium,
+        CONGRESS,
+        "motion.decided",
+        2,
+        vn_time(2025, 6, 11, 16, 50),
+        json!({
+            "motion": "m-bau-tiep", "subject": "continue_election", "text": "Bầu tiếp",
+            "method": "show_of_hands", "present": 110, "for": 100, "against": 10, "abstain": 0,
+            "adopted": true, "refs": [], "election": "bch", "additions": false,
+        }),
+    )?;
     open(&mut r, &k, "ubkt", "inspection_commission", 2, 1, 0, 11, 17)?;
     round(
         &mut r,

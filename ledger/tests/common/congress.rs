@@ -24,8 +24,8 @@ impl Build {
     pub fn new(form: &str, convened: u64) -> Build {
         let k = Bodies::derive("rules-test");
         let t0 = vn_time(2025, 3, 1, 8, 0);
-        let mut r = scenarios::start(ORIGIN, "Sổ cái thử", &k.authority, &k.log, "qd190-2024", t0)
-            .unwrap();
+        let mut r =
+            scenarios::start(ORIGIN, "Sổ cái thử", &k.authority, &k.log, "qd190-2024", t0).unwrap();
         let bodies: [(&ed25519_dalek::SigningKey, &[&str], &str); 5] = [
             (&k.superior, &["superior"], "*"),
             (&k.convener, &["convener"], STREAM),
@@ -37,11 +37,17 @@ impl Build {
             r.enroll(&k.authority, key, "Cơ quan thử", roles, scope, t0)
                 .unwrap();
         }
-        r.record(&k.convener, STREAM, "congress.convened", t0, json!({
-            "org": "test.huyen", "term": "2025-2030", "form": form, "convened": convened,
-            "opens": "2025-06-10", "closes": "2025-06-12", "rulebook": "qd190-2024",
-            "plan": {"seats": {"committee": 15}, "secretary_direct": true},
-        }))
+        r.record(
+            &k.convener,
+            STREAM,
+            "congress.convened",
+            t0,
+            json!({
+                "org": "test.huyen", "term": "2025-2030", "form": form, "convened": convened,
+                "opens": "2025-06-10", "closes": "2025-06-12", "rulebook": "qd190-2024",
+                "plan": {"seats": {"committee": 15}, "secretary_direct": true},
+            }),
+        )
         .unwrap();
         Build { r, k, minute: 0 }
     }
@@ -66,10 +72,14 @@ impl Build {
     }
 
     pub fn person(&mut self, id: &str, gender: &str, birth_year: i32) {
-        self.act("person.registered", 1, json!({
-            "person": id, "name": format!("Người {id}"), "gender": gender,
-            "birth_year": birth_year, "incumbent": [], "delegate": "official",
-        }));
+        self.act(
+            "person.registered",
+            1,
+            json!({
+                "person": id, "name": format!("Người {id}"), "gender": gender,
+                "birth_year": birth_year, "incumbent": [], "delegate": "official",
+            }),
+        );
     }
 
     /// A credentials report (schema 2 when `exclusions` is given).
@@ -111,9 +121,13 @@ impl Build {
     }
 
     pub fn open(&mut self, election: &str, body: &str, round: u64, seats: u64) -> Hash {
-        self.act("election.opened", 1, json!({
-            "election": election, "body": body, "round": round, "seats": seats, "alternates": 0,
-        }))
+        self.act(
+            "election.opened",
+            1,
+            json!({
+                "election": election, "body": body, "round": round, "seats": seats, "alternates": 0,
+            }),
+        )
     }
 
     /// A round after its opening: the list adopted by a motion, ballots issued and counted
@@ -127,25 +141,45 @@ impl Build {
         votes: &[u64],
         elected: &[&str],
     ) -> (Hash, Hash) {
-        let motion = self.motion(&format!("{election}-{round}-list"), "candidate_list", json!({}));
-        self.act("candidate_list.adopted", 1, json!({
-            "election": election, "round": round, "candidates": candidates,
-            "motion": motion.to_hex(),
-        }));
-        self.act("ballots.issued", 1, json!({"election": election, "round": round, "issued": 100}));
+        let motion = self.motion(
+            &format!("{election}-{round}-list"),
+            "candidate_list",
+            json!({}),
+        );
+        self.act(
+            "candidate_list.adopted",
+            1,
+            json!({
+                "election": election, "round": round, "candidates": candidates,
+                "motion": motion.to_hex(),
+            }),
+        );
+        self.act(
+            "ballots.issued",
+            1,
+            json!({"election": election, "round": round, "issued": 100}),
+        );
         let tally: serde_json::Map<String, Value> = candidates
             .iter()
             .zip(votes)
             .map(|(c, v)| (c.to_string(), json!(v)))
             .collect();
-        let counted = self.act("ballots.counted", 1, json!({
-            "election": election, "round": round, "received": 100, "valid": 100, "invalid": 0,
-            "votes": tally,
-        }));
-        let declared = self.act("election.declared", 1, json!({
-            "election": election, "round": round, "elected": elected, "alternates": [],
-            "counted": counted.to_hex(),
-        }));
+        let counted = self.act(
+            "ballots.counted",
+            1,
+            json!({
+                "election": election, "round": round, "received": 100, "valid": 100, "invalid": 0,
+                "votes": tally,
+            }),
+        );
+        let declared = self.act(
+            "election.declared",
+            1,
+            json!({
+                "election": election, "round": round, "elected": elected, "alternates": [],
+                "counted": counted.to_hex(),
+            }),
+        );
         (counted, declared)
     }
 
