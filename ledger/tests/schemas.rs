@@ -243,7 +243,14 @@ fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
         let bytes = serde_json::to_vec(&payload).unwrap();
         let e = domain::decode(kind, 1, &bytes).unwrap_err().to_string();
         assert!(e.contains(field) && e.contains("schema 2"), "{e}");
-        assert!(schemas::validate(kind, 1, &bytes).is_err());
+        let refused = schemas::validate(kind, 1, &bytes).unwrap_err();
+        assert_eq!(refused.path, format!("/{field}"));
+        assert!(
+            refused.message.contains("sign the event with schema 2")
+                && refused.message.contains("hãy ký sự kiện với schema 2"),
+            "{}",
+            refused.message
+        );
         assert!(
             schemas::validate(kind, 2, &bytes).is_ok(),
             "{kind} schema 2"

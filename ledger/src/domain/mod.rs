@@ -48,6 +48,21 @@ fn added_in(kind: &str, version: u16) -> &'static [(&'static str, Option<&'stati
     }
 }
 
+/// The first field of a payload of `kind` at `schema` that only a later version has, with that
+/// version: an old version does not know it.
+pub fn later_field(
+    kind: &str,
+    schema: u16,
+    payload: &serde_json::Map<String, serde_json::Value>,
+) -> Option<(&'static str, u16)> {
+    (schema.saturating_add(1)..=latest_schema(kind)?).find_map(|version| {
+        added_in(kind, version)
+            .iter()
+            .find(|(field, _)| payload.contains_key(*field))
+            .map(|(field, _)| (*field, version))
+    })
+}
+
 /// Reads a payload of an older schema version as the newest one's JSON: a field the old version
 /// did not have is refused (as its type refused unknown fields), then each later version's
 /// fields are filled in with what the old event is read as saying.
@@ -58,13 +73,13 @@ fn upcast(kind: &str, from: u16, to: u16, bytes: &[u8]) -> Result<Vec<u8>, Paylo
     };
     let mut map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(bytes).map_err(|e| mismatch(e.to_string()))?;
+    if let Some((field, version)) = later_field(kind, from, &map) {
+        return Err(mismatch(format!(
+            "unknown field `{field}` in schema {from} (it came with schema {version})"
+        )));
+    }
     for version in from + 1..=to {
         for &(field, old) in added_in(kind, version) {
-            if map.contains_key(field) {
-                return Err(mismatch(format!(
-                    "unknown field `{field}` in schema {from} (it came with schema {version})"
-                )));
-            }
             if let Some(text) = old {
                 let value = serde_json::from_str(text).map_err(|e| mismatch(e.to_string()))?;
                 map.insert(field.to_string(), value);

@@ -231,6 +231,17 @@ pub fn validate(kind: &str, version: u16, payload: &[u8]) -> Result<(), SchemaEr
     };
     let value: serde_json::Value =
         serde_json::from_slice(payload).map_err(|e| fail(String::new(), e.to_string()))?;
+    if let Some((field, later)) = value
+        .as_object()
+        .and_then(|map| super::later_field(kind, version, map))
+    {
+        return Err(fail(
+            format!("/{field}"),
+            format!(
+                "`{field}` came with schema {later} of `{kind}`: sign the event with schema {later} (trường `{field}` có từ phiên bản {later}: hãy ký sự kiện với schema {later})"
+            ),
+        ));
+    }
     if let Err(e) = validator.validate(&value) {
         return Err(fail(e.instance_path().to_string(), e.to_string()));
     }

@@ -85,7 +85,8 @@ fn valid_in(congress: &Congress, e: &Election, r: &Round, person: &str) -> bool 
     threshold_base(congress, &e.body).is_none_or(|b| threshold(congress).reached_by(votes, b))
 }
 
-fn votes_in(r: &Round, person: &str) -> u64 {
+/// A candidate's votes in a round's count (0 when not counted).
+pub fn votes_in(r: &Round, person: &str) -> u64 {
     r.counted
         .as_ref()
         .and_then(|c| c.value.votes.get(person).copied())

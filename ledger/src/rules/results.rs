@@ -5,15 +5,8 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::projections::congress::Round;
-use crate::projections::figures::{congress_base, threshold_base};
+use crate::projections::figures::{congress_base, threshold_base, votes_in};
 use crate::rulebook::Finding;
-
-fn votes_of(r: &Round, person: &str) -> u64 {
-    r.counted
-        .as_ref()
-        .and_then(|c| c.value.votes.get(person).copied())
-        .unwrap_or(0)
-}
 
 /// P-02: `valid + invalid = received ≤ issued`; every candidate's votes ≤ valid; votes only
 /// for listed candidates.
@@ -103,7 +96,7 @@ pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
         for r in e.rounds.values() {
             let Some(d) = &r.declared else { continue };
             for person in d.value.elected.iter().chain(&d.value.alternates) {
-                let votes = votes_of(r, person);
+                let votes = votes_in(r, person);
                 if !threshold.reached_by(votes, base) {
                     out.push(ctx.finding(
                         "P-04",
@@ -163,7 +156,7 @@ pub fn p05_highest_win(ctx: &Ctx, out: &mut Vec<Finding>) {
                     elected.len()
                 ));
             }
-            let lowest = elected.iter().map(|p| votes_of(r, p)).min().unwrap_or(0);
+            let lowest = elected.iter().map(|p| votes_in(r, p)).min().unwrap_or(0);
             for (p, v) in ranked_above(r, base, &threshold) {
                 if !elected.contains(&p) && v > lowest {
                     problems_vi.push(format!("{} ({p}, {v} phiếu) không trúng cử dù cao phiếu hơn người trúng cử thấp nhất ({lowest})", ctx.name(&p)));
