@@ -275,3 +275,36 @@ fn those_declared_without_more_than_half_or_refused_approval_are_not_members() {
     let tally_c = round.tallies.iter().find(|t| t.person == "c").unwrap();
     assert!(tally_c.elected && !tally_c.above_threshold);
 }
+
+#[test]
+fn a_later_approval_of_someone_refused_makes_them_a_member() {
+    use common::congress::{Build, STREAM};
+    use serde_json::json;
+    let committee =
+        |approved_later: bool| {
+            let mut b = Build::new("delegates", 100);
+            b.credentials(100, 100, json!([]), None);
+            b.open("bch", "committee", 1, 2);
+            b.round("bch", 1, &["a", "b", "c"], &[90, 80, 30], &["a", "b"]);
+            b.act("congress.closed", 1, json!({"closed": "2025-06-12"}));
+            b.act("results.approved", 1, json!({
+            "decision": "QĐ-1", "date": "2025-06-20",
+            "approved": [{"election": "bch", "persons": ["a"]}],
+            "refused": [{"election": "bch", "person": "b", "reason": "Đang xác minh đơn thư"}],
+        }));
+            if approved_later {
+                b.act(
+                    "results.approved",
+                    1,
+                    json!({
+                        "decision": "QĐ-2", "date": "2025-07-20",
+                        "approved": [{"election": "bch", "persons": ["b"]}], "refused": [],
+                    }),
+                );
+            }
+            let p = b.projections();
+            figures::members(&p.congresses[STREAM], "committee", false)
+        };
+    assert_eq!(committee(false), vec!["a".to_string()]);
+    assert_eq!(committee(true), vec!["a".to_string(), "b".to_string()]);
+}

@@ -116,13 +116,29 @@ fn validly_declared(congress: &Congress, body: &str, alternates: bool) -> Vec<Pe
     out
 }
 
+/// The reason the superior committee refused `person` in `election`, when its latest decision
+/// about them (in log order) is a refusal.
 fn refused(congress: &Congress, election: &str, person: &str) -> Option<String> {
-    congress
-        .approvals
-        .iter()
-        .flat_map(|a| &a.value.refused)
-        .find(|r| r.election == election && r.person == person)
-        .map(|r| r.reason.clone())
+    let mut last = None;
+    for a in &congress.approvals {
+        let approved = a
+            .value
+            .approved
+            .iter()
+            .any(|x| x.election == election && x.persons.iter().any(|p| p == person));
+        if approved {
+            last = None;
+        }
+        if let Some(r) = a
+            .value
+            .refused
+            .iter()
+            .find(|r| r.election == election && r.person == person)
+        {
+            last = Some(r.reason.clone());
+        }
+    }
+    last
 }
 
 /// The members of `body` (or its alternates): declared elected, with more than the threshold
