@@ -456,7 +456,8 @@ fn c01_the_congress_s_own_maximum_surplus_within_the_rulebook_s_is_the_maximum()
     let f = list(Some(40), 20);
     assert_eq!(f.len(), 1, "{f:#?}");
     assert!(
-        f[0].message_en.contains("at most 30%"),
+        f[0].message_en
+            .contains("at most 30% (the congress's own 40% is above it"),
         "{}",
         f[0].message_en
     );

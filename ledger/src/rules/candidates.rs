@@ -96,14 +96,25 @@ pub fn c01_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
         } else {
-            match congress_max_surplus(ctx, e, list.time)
-                .filter(|(own, _)| max.allows(own.numerator, own.denominator))
-            {
-                Some((own, _)) => (
+            match congress_max_surplus(ctx, e, list.time) {
+                Some((own, _)) if max.allows(own.numerator, own.denominator) => (
                     own.allows(extra, seats),
                     format!("số dư tối đa do đại hội quyết định {}", own.text()),
                     format!(
                         "the surplus may be at most {}, as the congress decided",
+                        own.text()
+                    ),
+                ),
+                Some((own, _)) => (
+                    max.allows(extra, seats),
+                    format!(
+                        "số dư tối đa {} (đại hội quyết định {}, vượt mức tối đa nên không áp dụng)",
+                        max.text(),
+                        own.text()
+                    ),
+                    format!(
+                        "the surplus may be at most {} (the congress's own {} is above it and does not apply)",
+                        max.text(),
                         own.text()
                     ),
                 ),
