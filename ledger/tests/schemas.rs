@@ -180,3 +180,30 @@ fn an_append_its_rust_type_cannot_read_is_refused() {
     }
     assert_eq!(ledger.size(), before);
 }
+
+#[test]
+fn a_version_1_complaint_received_is_upcast_on_read() {
+    let v1 = json!({
+        "case": "hd-2020-0008", "received": "2020-06-06", "channel": "at_congress", "kind": "complaint",
+        "complainant": {"anonymous": true, "signatories": 0},
+        "concerns": {}, "summary": "Kiến nghị kiểm tra lại số phiếu không hợp lệ.",
+    });
+    let bytes = serde_json::to_vec(&v1).unwrap();
+    schemas::validate("complaint.received", 1, &bytes).unwrap();
+    let domain::Payload::ComplaintReceived(p) =
+        domain::decode("complaint.received", 1, &bytes).unwrap()
+    else {
+        panic!("not a complaint.received")
+    };
+    // Version 1's `anonymous` ("anonymous, unsigned or under a false name") stays anonymous;
+    // nothing was recorded about a false name or the address.
+    assert!(p.complainant.anonymous);
+    assert!(!p.complainant.false_name && !p.complainant.no_address);
+    assert_eq!(p.kind, "complaint");
+    // Version 2's fields are not version 1's.
+    let mut v2_only = v1.clone();
+    v2_only["complainant"]["false_name"] = json!(false);
+    let bytes = serde_json::to_vec(&v2_only).unwrap();
+    assert!(domain::decode("complaint.received", 1, &bytes).is_err());
+    assert!(schemas::validate("complaint.received", 1, &bytes).is_err());
+}

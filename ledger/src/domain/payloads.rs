@@ -255,9 +255,16 @@ pub struct CorrectionIssued {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Complainant {
+    /// Anonymous or unsigned (nặc danh). An upcast version 1 event's `anonymous` also covers a
+    /// false name: version 1 did not tell them apart.
     pub anonymous: bool,
+    /// Under a false name (mạo tên); since version 2.
+    pub false_name: bool,
+    /// Without a clear address (không rõ địa chỉ); since version 2.
+    pub no_address: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// More than one is a letter signed by several people (nhiều người ký).
     pub signatories: u64,
 }
 

@@ -124,6 +124,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/complaint.received/1.json"),
     ),
     (
+        "complaint.received",
+        2,
+        include_str!("../../../schemas/complaint.received/2.json"),
+    ),
+    (
         "complaint.assigned",
         1,
         include_str!("../../../schemas/complaint.assigned/1.json"),

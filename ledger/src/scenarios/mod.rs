@@ -128,7 +128,8 @@ impl Recorder {
         }
     }
 
-    /// Signs and records the next event of `stream`; returns its hash.
+    /// Signs and records the next event of `stream`, under its kind's newest schema version;
+    /// returns its hash.
     pub fn record(
         &mut self,
         key: &SigningKey,
@@ -144,7 +145,7 @@ impl Recorder {
             version,
             prev,
             kind,
-            1,
+            crate::domain::latest_schema(kind).unwrap_or(1),
             time,
             key,
             &payload,
