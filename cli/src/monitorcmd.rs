@@ -174,7 +174,7 @@ fn unwitnessed(alarms: &[Alarm], before: Option<u64>) -> Option<u64> {
 }
 
 fn fetch_checkpoint(base: &str) -> anyhow::Result<String> {
-    ureq::get(&format!("{base}/v1/checkpoint"))
+    crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
         .call()
         .with_context(|| format!("fetching {base}/v1/checkpoint"))?
         .into_string()
@@ -203,7 +203,7 @@ fn subscribe(base: String, from: u64) -> Receiver<Fed> {
 
 fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> anyhow::Result<()> {
     let url = format!("{base}/v1/subscribe?from={next}");
-    let response = ureq::get(&url)
+    let response = crate::text::authed(ureq::get(&url))
         .call()
         .with_context(|| format!("subscribing to {url}"))?;
     let reader = BufReader::new(response.into_reader());

@@ -173,7 +173,7 @@ impl Source {
 
     fn checkpoint(&self) -> anyhow::Result<String> {
         match self {
-            Source::Server(base) => ureq::get(&format!("{base}/v1/checkpoint"))
+            Source::Server(base) => crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
                 .call()
                 .with_context(|| format!("fetching {base}/v1/checkpoint"))?
                 .into_string()
@@ -201,7 +201,7 @@ impl Source {
 /// The consistency proof from `old` to `new` entries, from the server at `base`.
 pub fn fetch_consistency(base: &str, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
     let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
-    let v: serde_json::Value = ureq::get(&url)
+    let v: serde_json::Value = crate::text::authed(ureq::get(&url))
         .call()
         .with_context(|| format!("fetching {url}"))?
         .into_json()
@@ -257,7 +257,7 @@ fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>
 /// Posts the cosigned checkpoint back to the server, which keeps and serves the cosignature.
 fn hand_back(base: &str, note: &str) -> anyhow::Result<()> {
     let url = format!("{base}/v1/checkpoint/cosignatures");
-    match ureq::post(&url)
+    match crate::text::authed(ureq::post(&url))
         .set("Content-Type", "text/plain; charset=utf-8")
         .send_string(note)
     {

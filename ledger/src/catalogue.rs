@@ -165,6 +165,7 @@ pub const KINDS: &[KindSpec] = &[
         Complaint,
         Roles(&["inspection", "superior"]),
     ),
+    k("complaint.shredded", Complaint, Roles(&["inspection"])),
 ];
 
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {

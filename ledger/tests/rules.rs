@@ -176,6 +176,7 @@ fn irregular_with_case(received: serde_json::Value) -> Vec<ledger::rulebook::Fin
     let k = Bodies::derive("mau");
     let stream = "complaint/mau-2025-99";
     let schema = ledger::domain::latest_schema("complaint.received").unwrap();
+    let (received, _) = ledger::confidential::seal("complaint.received", schema, &received);
     let acts = [
         (
             "complaint.received",

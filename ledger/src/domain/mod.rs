@@ -81,12 +81,15 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "complaint.received" if schema == 1 => {
             Payload::ComplaintReceived(parse::<complaint::ReceivedV1>(kind, bytes)?.into())
         }
-        "complaint.received" => Payload::ComplaintReceived(parse(kind, bytes)?),
+        "complaint.received" => {
+            Payload::ComplaintReceived(complaint::check_version(schema, parse(kind, bytes)?)?)
+        }
         "complaint.assigned" => Payload::ComplaintAssigned(parse(kind, bytes)?),
         "complaint.dismissed" => Payload::ComplaintDismissed(parse(kind, bytes)?),
         "complaint.concluded" => Payload::ComplaintConcluded(parse(kind, bytes)?),
         "complaint.notified" => Payload::ComplaintNotified(parse(kind, bytes)?),
         "complaint.reopened" => Payload::ComplaintReopened(parse(kind, bytes)?),
+        "complaint.shredded" => Payload::ComplaintShredded(parse(kind, bytes)?),
         other => {
             return Err(PayloadError::UnknownKind {
                 kind: other.to_string(),

@@ -263,9 +263,38 @@ pub struct Complainant {
     /// Without a clear address (không rõ địa chỉ); since version 2.
     pub no_address: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Confidential>,
+    /// Address and contact; since version 3, where it is only ever a commitment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Confidential>,
     /// More than one is a letter signed by several people (nhiều người ký).
     pub signatories: u64,
+}
+
+/// A salted commitment to a confidential value (`confidential`), lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Commitment {
+    pub commitment: String,
+}
+
+/// A confidential field: its commitment (`complaint.received` from schema 3 on), or, in an
+/// event of an older schema, the plaintext it was recorded with (an old log keeps it forever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Confidential {
+    Committed(Commitment),
+    Plain(String),
+}
+
+impl Confidential {
+    /// The plaintext, if the event recorded it (schemas before the commitments).
+    pub fn plain(&self) -> Option<&str> {
+        match self {
+            Confidential::Plain(s) => Some(s),
+            Confidential::Committed(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,9 +317,9 @@ pub struct ComplaintReceived {
     pub kind: String,
     pub complainant: Complainant,
     pub concerns: Concerns,
-    pub summary: String,
+    pub summary: Confidential,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document_sha256: Option<String>,
+    pub document_sha256: Option<Confidential>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,6 +359,13 @@ pub struct ComplaintReopened {
     pub reason: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintShredded {
+    pub retention_ended: Date,
+    pub decision: String,
+}
+
 pub use crate::authority::{KeyEnrolled, KeyRevoked, LedgerCreated};
 
 /// A decoded payload, whatever its kind.
@@ -363,4 +399,5 @@ pub enum Payload {
     ComplaintConcluded(ComplaintConcluded),
     ComplaintNotified(ComplaintNotified),
     ComplaintReopened(ComplaintReopened),
+    ComplaintShredded(ComplaintShredded),
 }

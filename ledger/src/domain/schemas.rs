@@ -129,6 +129,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/complaint.received/2.json"),
     ),
     (
+        "complaint.received",
+        3,
+        include_str!("../../../schemas/complaint.received/3.json"),
+    ),
+    (
         "complaint.assigned",
         1,
         include_str!("../../../schemas/complaint.assigned/1.json"),
@@ -152,6 +157,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "complaint.reopened",
         1,
         include_str!("../../../schemas/complaint.reopened/1.json"),
+    ),
+    (
+        "complaint.shredded",
+        1,
+        include_str!("../../../schemas/complaint.shredded/1.json"),
     ),
 ];
 

@@ -276,13 +276,15 @@ impl Ledger {
     }
 
     /// Validates the payload against its kind's schema (a correction's replacement against the
-    /// corrected act's). Unknown kinds are left to the authority check, which names them.
+    /// corrected act's); a kind with confidential fields must use the schema that commits
+    /// them. Unknown kinds are left to the authority check, which names them.
     fn check_schema(&self, event: &SignedEvent) -> Result<(), AppendError> {
         let body = event.body();
         if crate::catalogue::spec(&body.kind).is_none() {
             return Ok(());
         }
         crate::domain::schemas::validate(&body.kind, body.schema, &body.payload)?;
+        crate::confidential::check_new_append(&body.kind, body.schema)?;
         if body.kind == "correction.issued" {
             let target = crate::authority::correction_target(body)?;
             if let Some(corrected) = self.entry_by_hash(&target)? {

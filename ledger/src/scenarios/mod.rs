@@ -128,8 +128,8 @@ impl Recorder {
         }
     }
 
-    /// Signs and records the next event of `stream`, under its kind's newest schema version;
-    /// returns its hash.
+    /// Signs and records the next event of `stream`, under its kind's newest schema version
+    /// (confidential fields given in plaintext are committed); returns its hash.
     pub fn record(
         &mut self,
         key: &SigningKey,
@@ -139,13 +139,19 @@ impl Recorder {
         payload: Value,
     ) -> Result<Hash, ComposeError> {
         let (version, prev) = self.heads.get(stream).copied().unwrap_or((0, Hash::ZERO));
+        let schema = crate::domain::latest_schema(kind).unwrap_or(1);
+        // Confidential fields are committed under salts derived from the stream and field (a
+        // demonstration's made-up names only: real appends use random salts).
+        let (payload, _) = crate::confidential::seal_with(kind, schema, &payload, |field| {
+            Sha256::digest(format!("congress-ledger demo salt: {stream} {field}")).into()
+        });
         let event = compose::event(
             &self.origin,
             stream,
             version,
             prev,
             kind,
-            crate::domain::latest_schema(kind).unwrap_or(1),
+            schema,
             time,
             key,
             &payload,
