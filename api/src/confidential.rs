@@ -25,8 +25,12 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         let detail = e.to_string();
         match e {
-            StoreError::NoCase(_) => Problem::new(StatusCode::NOT_FOUND, "no confidential values", detail),
-            StoreError::AlreadyStored(_) => Problem::new(StatusCode::CONFLICT, "already stored", detail),
+            StoreError::NoCase(_) => {
+                Problem::new(StatusCode::NOT_FOUND, "no confidential values", detail)
+            }
+            StoreError::AlreadyStored(_) => {
+                Problem::new(StatusCode::CONFLICT, "already stored", detail)
+            }
             StoreError::Shredded(_) => Problem::new(StatusCode::GONE, "shredded", detail),
             StoreError::BadCase(_) => Problem::bad_request(detail),
             StoreError::NoRecipients(_) => Problem::new(
@@ -34,7 +38,11 @@ impl From<StoreError> for Problem {
                 "no commission recipients",
                 detail,
             ),
-            _ => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "confidential store error", detail),
+            _ => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "confidential store error",
+                detail,
+            ),
         }
     }
 }
@@ -77,13 +85,19 @@ pub async fn deposit(
     Path(case): Path<String>,
     Json(body): Json<Deposit>,
 ) -> Result<impl IntoResponse, Problem> {
-    reader.require(Role::deposits_confidential, "gửi thông tin bảo mật / deposit confidential values")?;
+    reader.require(
+        Role::deposits_confidential,
+        "gửi thông tin bảo mật / deposit confidential values",
+    )?;
     let act = blocking(move || {
         ledger::confidential::deposit(&state.ledger, &state.access.store, &case, &body.values)
             .map_err(Problem::from)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"act": act.to_hex()}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"act": act.to_hex()})),
+    ))
 }
 
 /// `GET /v1/confidential/{case}?why=…`: the case's ciphertexts, for the inspection commission.
@@ -95,7 +109,10 @@ pub async fn read(
     Query(why): Query<Why>,
 ) -> Result<impl IntoResponse, Problem> {
     let grant = reader
-        .require(Role::reads_confidential, "đọc thông tin bảo mật / read confidential values")?
+        .require(
+            Role::reads_confidential,
+            "đọc thông tin bảo mật / read confidential values",
+        )?
         .clone();
     let label = reader.label();
     blocking(move || {
@@ -103,7 +120,15 @@ pub async fn read(
         let act = ledger::confidential::case_act(&state.ledger, &case)
             .ok()
             .map(|e| e.event.hash().to_hex());
-        record(&state, &label, grant.role, &case, act.clone(), "values".into(), why.why)?;
+        record(
+            &state,
+            &label,
+            grant.role,
+            &case,
+            act.clone(),
+            "values".into(),
+            why.why,
+        )?;
         Ok(Json(serde_json::json!({
             "case": sealed.case, "act": act, "key": sealed.key, "values": sealed.values,
             "documents": sealed.documents,
@@ -133,7 +158,13 @@ fn record(
             why,
         })
         .map(|_| ())
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "access log error", e.to_string()))
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "access log error",
+                e.to_string(),
+            )
+        })
 }
 
 /// `POST /v1/confidential/{case}/documents`: a registrar deposits a letter (its bytes).
@@ -144,13 +175,19 @@ pub async fn add_document(
     Path(case): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    reader.require(Role::deposits_confidential, "gửi thông tin bảo mật / deposit confidential values")?;
+    reader.require(
+        Role::deposits_confidential,
+        "gửi thông tin bảo mật / deposit confidential values",
+    )?;
     let hash = blocking(move || {
         ledger::confidential::case_act(&state.ledger, &case)?;
         Ok(state.access.store.add_document(&case, &body)?)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"sha256": hash.to_hex()}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"sha256": hash.to_hex()})),
+    ))
 }
 
 /// `GET /v1/confidential/{case}/documents/{sha256}?why=…`: a confidential attachment's
@@ -163,15 +200,26 @@ pub async fn document(
     Query(why): Query<Why>,
 ) -> Result<impl IntoResponse, Problem> {
     let grant = reader
-        .require(Role::reads_confidential, "đọc thông tin bảo mật / read confidential values")?
+        .require(
+            Role::reads_confidential,
+            "đọc thông tin bảo mật / read confidential values",
+        )?
         .clone();
-    let hash: Hash = sha256
-        .parse()
-        .map_err(|_| Problem::bad_request(format!("`{sha256}` is not a SHA-256 (64 hex digits)")))?;
+    let hash: Hash = sha256.parse().map_err(|_| {
+        Problem::bad_request(format!("`{sha256}` is not a SHA-256 (64 hex digits)"))
+    })?;
     let label = reader.label();
     blocking(move || {
         let bytes = state.access.store.document(&case, &hash)?;
-        record(&state, &label, grant.role, &case, None, format!("document {}", hash.to_hex()), why.why)?;
+        record(
+            &state,
+            &label,
+            grant.role,
+            &case,
+            None,
+            format!("document {}", hash.to_hex()),
+            why.why,
+        )?;
         Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
     })
     .await
@@ -186,7 +234,10 @@ pub async fn shred(
     Path(case): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    reader.require(Role::reads_confidential, "hủy khóa vụ việc / shred a case's key")?;
+    reader.require(
+        Role::reads_confidential,
+        "hủy khóa vụ việc / shred a case's key",
+    )?;
     let a = blocking(move || {
         let event = ledger::SignedEvent::decode(body.to_vec())
             .map_err(|e| Problem::bad_request(e.to_string()))?;

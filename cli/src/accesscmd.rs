@@ -139,8 +139,16 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
             println!(
                 "{}",
                 both(
-                    &format!("Nhật ký truy cập hợp lệ: {} lượt đọc; mã băm cuối {}", records.len(), records.last().map_or("-", |r| r.hash.as_str())),
-                    &format!("access log verifies: {} reads; last hash {}", records.len(), records.last().map_or("-", |r| r.hash.as_str())),
+                    &format!(
+                        "Nhật ký truy cập hợp lệ: {} lượt đọc; mã băm cuối {}",
+                        records.len(),
+                        records.last().map_or("-", |r| r.hash.as_str())
+                    ),
+                    &format!(
+                        "access log verifies: {} reads; last hash {}",
+                        records.len(),
+                        records.last().map_or("-", |r| r.hash.as_str())
+                    ),
                 )
             );
             Ok(ExitCode::SUCCESS)

@@ -171,7 +171,12 @@ impl Target {
         )?)
     }
 
-    fn post(&self, path: &str, content_type: &str, body: &[u8]) -> anyhow::Result<serde_json::Value> {
+    fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> anyhow::Result<serde_json::Value> {
         let Target::Server(base) = self else {
             bail!("not a server")
         };
@@ -185,15 +190,17 @@ impl Target {
     }
 }
 
-fn answer(
-    url: &str,
-    r: Result<ureq::Response, ureq::Error>,
-) -> anyhow::Result<serde_json::Value> {
+fn answer(url: &str, r: Result<ureq::Response, ureq::Error>) -> anyhow::Result<serde_json::Value> {
     match r {
-        Ok(r) => r.into_json().with_context(|| format!("{url} did not answer JSON")),
+        Ok(r) => r
+            .into_json()
+            .with_context(|| format!("{url} did not answer JSON")),
         Err(ureq::Error::Status(code, r)) => {
             let v: serde_json::Value = r.into_json().unwrap_or_default();
-            bail!("{url}: HTTP {code}: {}", v["detail"].as_str().unwrap_or("refused"))
+            bail!(
+                "{url}: HTTP {code}: {}",
+                v["detail"].as_str().unwrap_or("refused")
+            )
         }
         Err(e) => Err(e).with_context(|| format!("reaching {url}")),
     }
@@ -241,7 +248,10 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
                 "{}",
                 both(
                     &format!("Đã đặt {} khóa nhận của ủy ban kiểm tra", recipients.len()),
-                    &format!("set {} inspection commission recipient(s)", recipients.len()),
+                    &format!(
+                        "set {} inspection commission recipient(s)",
+                        recipients.len()
+                    ),
                 )
             );
             Ok(ExitCode::SUCCESS)
@@ -253,7 +263,14 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
             letter,
             time,
             openings_out,
-        } => receive(&target, &key, &payload, letter.as_deref(), time.as_deref(), &openings_out),
+        } => receive(
+            &target,
+            &key,
+            &payload,
+            letter.as_deref(),
+            time.as_deref(),
+            &openings_out,
+        ),
         ConfidentialAction::Show {
             target,
             case,
@@ -284,8 +301,11 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
                     ledger::confidential::shred(l, &Store::beside(&dir), event.bytes().to_vec())?
                         .position
                 }
-                Target::Server(_) => target
-                    .post(&format!("/v1/confidential/{case}/shred"), "application/octet-stream", event.bytes())?["position"]
+                Target::Server(_) => target.post(
+                    &format!("/v1/confidential/{case}/shred"),
+                    "application/octet-stream",
+                    event.bytes(),
+                )?["position"]
                     .as_u64()
                     .unwrap_or_default(),
             };
@@ -313,7 +333,10 @@ fn receive(
     openings_out: &Path,
 ) -> anyhow::Result<ExitCode> {
     if openings_out.exists() {
-        bail!("{} already exists; choose a new file", openings_out.display());
+        bail!(
+            "{} already exists; choose a new file",
+            openings_out.display()
+        );
     }
     let key = ledger::keys::read(key)?;
     let text = std::fs::read_to_string(payload)
@@ -334,9 +357,18 @@ fn receive(
     let schema = ledger::domain::latest_schema(kind).unwrap_or(1);
     let (sealed, openings) = ledger::confidential::seal(kind, schema, &plain);
     let target = Target::connect(target)?;
-    let event = target.sign(&format!("complaint/{case}"), kind, now_or(time)?, &key, &sealed)?;
+    let event = target.sign(
+        &format!("complaint/{case}"),
+        kind,
+        now_or(time)?,
+        &key,
+        &sealed,
+    )?;
     // The openings are written first: if anything later fails, the values are not lost.
-    write_secret(openings_out, &(serde_json::to_string_pretty(&openings)? + "\n"))?;
+    write_secret(
+        openings_out,
+        &(serde_json::to_string_pretty(&openings)? + "\n"),
+    )?;
     match &target {
         Target::Local(l) => {
             l.append(event.bytes().to_vec())?;
@@ -349,7 +381,11 @@ fn receive(
         Target::Server(_) => {
             target.post("/v1/events", "application/octet-stream", event.bytes())?;
             let body = serde_json::to_vec(&serde_json::json!({"values": openings}))?;
-            target.post(&format!("/v1/confidential/{case}"), "application/json", &body)?;
+            target.post(
+                &format!("/v1/confidential/{case}"),
+                "application/json",
+                &body,
+            )?;
             if let Some(bytes) = &letter {
                 target.post(
                     &format!("/v1/confidential/{case}/documents"),
@@ -414,7 +450,9 @@ fn show(
     }
     let openings: Openings = sealed.open(&identity)?;
     if json {
-        return print_json(&serde_json::json!({"case": case, "values": openings, "documents": sealed.documents}));
+        return print_json(
+            &serde_json::json!({"case": case, "values": openings, "documents": sealed.documents}),
+        );
     }
     for (field, o) in &openings {
         println!("{field}\t{}", o.value);
@@ -425,7 +463,9 @@ fn show(
 fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

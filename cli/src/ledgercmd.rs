@@ -143,11 +143,12 @@ impl Target {
     fn connect(args: &AppendArgs) -> anyhow::Result<Target> {
         if let Some(server) = &args.server {
             let base = crate::text::server_base(server)?;
-            let health: serde_json::Value = crate::text::authed(ureq::get(&format!("{base}/healthz")))
-                .call()
-                .with_context(|| format!("reaching {base}"))?
-                .into_json()
-                .context("the server's /healthz is not JSON")?;
+            let health: serde_json::Value =
+                crate::text::authed(ureq::get(&format!("{base}/healthz")))
+                    .call()
+                    .with_context(|| format!("reaching {base}"))?
+                    .into_json()
+                    .context("the server's /healthz is not JSON")?;
             let origin = health["origin"]
                 .as_str()
                 .with_context(|| format!("{base}/healthz names no origin"))?
@@ -714,7 +715,10 @@ fn write_disclosure(
         .with_context(|| format!("writing {}", out.display()))?;
     println!(
         "{}: {} ({}: {})",
-        both("Đã xuất chứng minh kèm thông tin công bố", "proof with disclosed fields written"),
+        both(
+            "Đã xuất chứng minh kèm thông tin công bố",
+            "proof with disclosed fields written"
+        ),
         out.display(),
         both("công bố", "disclosed"),
         d.disclosed.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -776,8 +780,8 @@ fn proof_verify(
     let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", file.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
     let checked = if value["format"] == ledger::confidential::disclosure::FORMAT {
         let d: ledger::confidential::disclosure::Disclosure = serde_json::from_value(value)
             .with_context(|| format!("{} is not a disclosure", file.display()))?;
@@ -790,9 +794,9 @@ fn proof_verify(
             .map(|act| (act, Default::default()))
     };
     match checked {
-        Ok((act, disclosed)) if json && !disclosed.is_empty() => crate::text::print_json(
-            &serde_json::json!({"act": act, "disclosed": disclosed}),
-        ),
+        Ok((act, disclosed)) if json && !disclosed.is_empty() => {
+            crate::text::print_json(&serde_json::json!({"act": act, "disclosed": disclosed}))
+        }
         Ok((act, disclosed)) => {
             if json {
                 crate::text::print_json(&act)?;

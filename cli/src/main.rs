@@ -27,7 +27,12 @@ struct Cli {
     #[arg(long, global = true, value_enum)]
     lang: Option<text::Lang>,
     /// Reader token for a server that is not public (granted with `access grant`).
-    #[arg(long, global = true, env = "CONGRESS_LEDGER_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CONGRESS_LEDGER_TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
     #[command(subcommand)]
     command: Command,

@@ -89,8 +89,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let ledger = ledger::Ledger::open(&args.ledger, options)
         .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
-    let state =
-        api::AppState::configured(ledger, witnesses, args.public).context("loading the projections")?;
+    let state = api::AppState::configured(ledger, witnesses, args.public)
+        .context("loading the projections")?;
     let runtime = runtime()?;
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());

@@ -173,11 +173,13 @@ impl Source {
 
     fn checkpoint(&self) -> anyhow::Result<String> {
         match self {
-            Source::Server(base) => crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
-                .call()
-                .with_context(|| format!("fetching {base}/v1/checkpoint"))?
-                .into_string()
-                .context("reading the checkpoint"),
+            Source::Server(base) => {
+                crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
+                    .call()
+                    .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+                    .into_string()
+                    .context("reading the checkpoint")
+            }
             Source::Files { checkpoint, .. } => std::fs::read_to_string(checkpoint)
                 .with_context(|| format!("reading {}", checkpoint.display())),
         }

@@ -108,7 +108,8 @@ impl AccessLog {
         };
         let len = f.metadata().map_err(|e| self.io(e))?.len();
         let tail = len.min(64 * 1024);
-        f.seek(SeekFrom::Start(len - tail)).map_err(|e| self.io(e))?;
+        f.seek(SeekFrom::Start(len - tail))
+            .map_err(|e| self.io(e))?;
         let mut buf = String::new();
         f.read_to_string(&mut buf).map_err(|e| self.io(e))?;
         let Some(line) = buf.lines().rev().find(|l| !l.trim().is_empty()) else {
@@ -168,14 +169,23 @@ impl AccessLog {
         };
         let mut out: Vec<AccessRecord> = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let broken = |reason: String| AccessLogError::Broken { line: i + 1, reason };
+            let broken = |reason: String| AccessLogError::Broken {
+                line: i + 1,
+                reason,
+            };
             let r: AccessRecord = serde_json::from_str(line).map_err(|e| broken(e.to_string()))?;
             let prev = out.last().map_or(ZERO, |l| l.hash.as_str());
             if r.prev != prev {
-                return Err(broken("it does not follow the record before it (prev)".into()));
+                return Err(broken(
+                    "it does not follow the record before it (prev)".into(),
+                ));
             }
             if r.seq != out.len() as u64 {
-                return Err(broken(format!("sequence {} where {} was due", r.seq, out.len())));
+                return Err(broken(format!(
+                    "sequence {} where {} was due",
+                    r.seq,
+                    out.len()
+                )));
             }
             if r.hash != record_hash(&r) {
                 return Err(broken("its hash does not match its content".into()));
@@ -210,9 +220,15 @@ mod tests {
         assert_eq!(all[2].prev, all[1].hash);
         let text = fs::read_to_string(log.path()).unwrap();
         fs::write(log.path(), text.replacen("c-2", "c-9", 1)).unwrap();
-        assert!(matches!(log.verify(), Err(AccessLogError::Broken { line: 2, .. })));
+        assert!(matches!(
+            log.verify(),
+            Err(AccessLogError::Broken { line: 2, .. })
+        ));
         let lines: Vec<&str> = text.lines().collect();
         fs::write(log.path(), format!("{}\n{}\n", lines[0], lines[2])).unwrap();
-        assert!(matches!(log.verify(), Err(AccessLogError::Broken { line: 2, .. })));
+        assert!(matches!(
+            log.verify(),
+            Err(AccessLogError::Broken { line: 2, .. })
+        ));
     }
 }

@@ -196,7 +196,10 @@ mod tests {
         // Another handle on the same file (the CLI while the server runs) revokes it.
         Readers::beside(dir.path()).revoke(&grant.id).unwrap();
         assert_eq!(readers.authenticate(&token).unwrap(), None);
-        assert!(matches!(readers.revoke("r-none"), Err(TokenError::NoGrant(_))));
+        assert!(matches!(
+            readers.revoke("r-none"),
+            Err(TokenError::NoGrant(_))
+        ));
         assert!(readers.list().unwrap()[0].revoked.is_some());
     }
 }

@@ -100,7 +100,7 @@ pub fn verify(
 fn act_schema(proof: &ActProof) -> Result<u16, ActProofError> {
     let bytes = hex::decode(&proof.act.entry)
         .map_err(|_| ActProofError::Invalid("the act's entry is not hex".into()))?;
-    let entry = crate::format::Entry::decode(&bytes)
-        .map_err(|e| ActProofError::Invalid(e.to_string()))?;
+    let entry =
+        crate::format::Entry::decode(&bytes).map_err(|e| ActProofError::Invalid(e.to_string()))?;
     Ok(entry.event.body().schema)
 }

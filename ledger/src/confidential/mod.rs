@@ -158,8 +158,7 @@ fn get_path<'a>(payload: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 fn get_path_mut<'a>(payload: &'a mut Value, path: &str) -> Option<&'a mut Value> {
-    path.split('.')
-        .try_fold(payload, |v, key| v.get_mut(key))
+    path.split('.').try_fold(payload, |v, key| v.get_mut(key))
 }
 
 /// The commitment held at `path` in a committed payload.
@@ -199,7 +198,10 @@ pub fn seal_with(
 
 /// New appends of a kind with confidential fields must use a schema that commits them: the
 /// older versions, which held them in plaintext, stay readable but are not written again.
-pub fn check_new_append(kind: &str, schema: u16) -> Result<(), crate::domain::schemas::SchemaError> {
+pub fn check_new_append(
+    kind: &str,
+    schema: u16,
+) -> Result<(), crate::domain::schemas::SchemaError> {
     let Some(latest) = crate::domain::latest_schema(kind) else {
         return Ok(());
     };
@@ -232,9 +234,10 @@ pub fn check(
                 field: field.clone(),
             });
         }
-        let held = commitment_at(payload, field).ok_or_else(|| ConfidentialError::NoCommitment {
-            field: field.clone(),
-        })?;
+        let held =
+            commitment_at(payload, field).ok_or_else(|| ConfidentialError::NoCommitment {
+                field: field.clone(),
+            })?;
         if opening.commitment(field)? != held {
             return Err(ConfidentialError::Mismatch {
                 field: field.clone(),
@@ -316,8 +319,11 @@ pub enum CaseError {
 
 /// The act that opened case `case` (`complaint.received`, version 0 of `complaint/<case>`).
 pub fn case_act(ledger: &crate::Ledger, case: &str) -> Result<crate::Entry, CaseError> {
+    let stream = format!("complaint/{case}");
+    // `head` waits for the index to hold every acknowledged entry (read-your-writes).
+    ledger.head(&stream)?;
     ledger
-        .stream(&format!("complaint/{case}"), 0, 1)?
+        .stream(&stream, 0, 1)?
         .into_iter()
         .next()
         .filter(|e| e.event.body().kind == "complaint.received")

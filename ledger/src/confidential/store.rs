@@ -220,7 +220,10 @@ impl Store {
         for r in recipients {
             parse_recipient(r)?;
         }
-        let text: String = recipients.iter().map(|r| format!("{}\n", r.trim())).collect();
+        let text: String = recipients
+            .iter()
+            .map(|r| format!("{}\n", r.trim()))
+            .collect();
         write_file(&self.dir.join("recipients"), text.as_bytes())
     }
 
@@ -418,7 +421,10 @@ mod tests {
             Err(StoreError::AlreadyStored(_))
         ));
         let doc = store.add_document("c-1", "thư tố cáo".as_bytes()).unwrap();
-        assert!(matches!(store.deposit("../x", &openings), Err(StoreError::BadCase(_))));
+        assert!(matches!(
+            store.deposit("../x", &openings),
+            Err(StoreError::BadCase(_))
+        ));
         // Nothing on disk holds the name in plaintext.
         for f in walk(store.dir()) {
             let bytes = fs::read(&f).unwrap();
@@ -435,7 +441,10 @@ mod tests {
         store.shred("c-1").unwrap();
         assert!(store.is_shredded("c-1"));
         let sealed = store.sealed("c-1").unwrap();
-        assert!(matches!(sealed.open(&commission), Err(StoreError::Shredded(_))));
+        assert!(matches!(
+            sealed.open(&commission),
+            Err(StoreError::Shredded(_))
+        ));
         assert!(matches!(
             store.add_document("c-1", b"more"),
             Err(StoreError::Shredded(_))

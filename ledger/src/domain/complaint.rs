@@ -83,7 +83,9 @@ pub(super) fn check_version(
                 reason: if schema == 2 {
                     format!("`{field}` is not a field of schema 2 in this form")
                 } else {
-                    format!("`{field}` must be a commitment `{{\"commitment\": …}}` in schema {schema}")
+                    format!(
+                        "`{field}` must be a commitment `{{\"commitment\": …}}` in schema {schema}"
+                    )
                 },
             });
         }

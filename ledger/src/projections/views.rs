@@ -122,6 +122,8 @@ pub struct CaseRow {
     /// What the letter says, if its act recorded it in plaintext (before schema 3); a
     /// committed summary is read from the confidential store by the commission only.
     pub summary: Option<String>,
+    /// The end of the retention period, once the case's key was destroyed (crypto-shredding).
+    pub shredded: Option<String>,
 }
 
 /// The complaint register as of `today` (`YYYY-MM-DD`), optionally only cases in `state`.
@@ -145,6 +147,7 @@ pub fn register(p: &Projections, today: &str, state: Option<&str>) -> Vec<CaseRo
                 congress: r.concerns.congress.clone(),
                 person: r.concerns.person.clone(),
                 summary: r.summary.plain().map(str::to_string),
+                shredded: c.shredded.as_ref().map(|s| s.value.retention_ended.clone()),
             }
         })
         .collect()

@@ -215,7 +215,9 @@ impl Server {
         let mut child = Command::new(&bin)
             .args(["serve", "--ledger"])
             .arg(&dir)
-            .args(["--addr", "127.0.0.1:0"])
+            // The load generator reads back everything it appended: it serves the demo
+            // ledger publicly, as an operator of a public record would.
+            .args(["--addr", "127.0.0.1:0", "--public"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
