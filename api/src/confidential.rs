@@ -137,7 +137,7 @@ pub async fn read(
     .await
 }
 
-fn record(
+pub(crate) fn record(
     state: &AppState,
     reader: &str,
     role: Role,

@@ -222,11 +222,21 @@ pub async fn blob(
     }
     // A document held as a case's confidential attachment is the commission's only, even if
     // a copy was placed among the public blobs.
+    // (and the read is recorded like any other confidential read).
     if let Ok(hash) = sha256.parse::<Hash>() {
-        if state.access.store.document_case(&hash).is_some() {
-            reader.require(
+        if let Some(case) = state.access.store.document_case(&hash) {
+            let grant = reader.require(
                 ledger::access::Role::reads_confidential,
                 "đọc tài liệu bảo mật / read a confidential attachment",
+            )?;
+            crate::confidential::record(
+                &state,
+                &reader.label(),
+                grant.role,
+                &case,
+                None,
+                format!("document {sha256}"),
+                None,
             )?;
         }
     }

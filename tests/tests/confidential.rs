@@ -503,3 +503,55 @@ fn a_shredded_case_is_unreadable_and_the_ledger_and_its_bag_still_verify() {
     ]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn the_cli_and_the_monitor_authenticate_with_a_reader_token() {
+    let s = setup();
+    let log_key = log_key(&s.ledger);
+    let (_, member) = grant(&s.ledger, "Giám sát viên", "member");
+    let server = Server::start_secure(Path::new(&s.ledger));
+    let monitor = |mirror: &str, token: Option<&str>, env: Option<&str>| {
+        let mut c = std::process::Command::new(common::bin());
+        c.args([
+            "monitor",
+            "--server",
+            &server.base,
+            "--log-key",
+            &log_key,
+            "--once",
+            "--json",
+        ])
+        .args(["--mirror", s.work.join(mirror).to_str().unwrap()])
+        .env_remove("CONGRESS_LEDGER_TOKEN")
+        .stdin(std::process::Stdio::null());
+        if let Some(t) = token {
+            c.args(["--token", t]);
+        }
+        if let Some(t) = env {
+            c.env("CONGRESS_LEDGER_TOKEN", t);
+        }
+        c.output().unwrap()
+    };
+    let refused = monitor("m0", None, None);
+    assert!(!refused.status.success(), "{}", stdout(&refused));
+    assert!(
+        (stdout(&refused) + &stderr(&refused)).contains("401"),
+        "{}{}",
+        stdout(&refused),
+        stderr(&refused)
+    );
+    let by_flag = monitor("m1", Some(&member), None);
+    assert!(
+        by_flag.status.success(),
+        "{}{}",
+        stdout(&by_flag),
+        stderr(&by_flag)
+    );
+    let by_env = monitor("m2", None, Some(&member));
+    assert!(
+        by_env.status.success(),
+        "{}{}",
+        stdout(&by_env),
+        stderr(&by_env)
+    );
+}
