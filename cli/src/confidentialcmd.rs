@@ -56,6 +56,17 @@ pub enum ConfidentialAction {
         #[arg(long)]
         openings_out: PathBuf,
     },
+    /// Deposit a case's openings again (after a `receive` whose deposit failed): checked
+    /// against the act's commitments, stored once.
+    Deposit {
+        #[command(flatten)]
+        target: TargetArgs,
+        #[arg(long)]
+        case: String,
+        /// The openings file `receive` wrote.
+        #[arg(long)]
+        openings: PathBuf,
+    },
     /// Read a case's confidential values with a commission key; the read is recorded in the
     /// access log (by the server, or here for a local ledger).
     Show {
@@ -271,6 +282,23 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
             time.as_deref(),
             &openings_out,
         ),
+        ConfidentialAction::Deposit {
+            target,
+            case,
+            openings,
+        } => {
+            let openings = crate::ledgercmd::read_openings(&openings)?;
+            let target = Target::connect(&target)?;
+            deposit(&target, &case, &openings)?;
+            if let Target::Local(l) = target {
+                l.close()?;
+            }
+            println!(
+                "{}",
+                both("Đã lưu vào kho bảo mật", "stored in the confidential store")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         ConfidentialAction::Show {
             target,
             case,
@@ -371,21 +399,18 @@ fn receive(
     )?;
     match &target {
         Target::Local(l) => {
-            l.append(event.bytes().to_vec())?;
             let store = Store::beside(l.dir());
-            ledger::confidential::deposit(l, &store, &case, &openings)?;
+            // Nothing is appended unless the values can be stored.
+            store.recipients()?;
+            l.append(event.bytes().to_vec())?;
+            deposit(&target, &case, &openings)?;
             if let Some(bytes) = &letter {
                 store.add_document(&case, bytes)?;
             }
         }
         Target::Server(_) => {
             target.post("/v1/events", "application/octet-stream", event.bytes())?;
-            let body = serde_json::to_vec(&serde_json::json!({"values": openings}))?;
-            target.post(
-                &format!("/v1/confidential/{case}"),
-                "application/json",
-                &body,
-            )?;
+            deposit(&target, &case, &openings)?;
             if let Some(bytes) = &letter {
                 target.post(
                     &format!("/v1/confidential/{case}/documents"),
@@ -407,6 +432,24 @@ fn receive(
         )
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Stores the openings of `case`, checked against its act.
+fn deposit(target: &Target, case: &str, openings: &Openings) -> anyhow::Result<()> {
+    match target {
+        Target::Local(l) => {
+            ledger::confidential::deposit(l, &Store::beside(l.dir()), case, openings)?;
+        }
+        Target::Server(_) => {
+            let body = serde_json::to_vec(&serde_json::json!({"values": openings}))?;
+            target
+                .post(&format!("/v1/confidential/{case}"), "application/json", &body)
+                .with_context(|| {
+                    format!("the act is recorded; deposit the values again with `confidential deposit --case {case} --openings …`")
+                })?;
+        }
+    }
+    Ok(())
 }
 
 fn show(

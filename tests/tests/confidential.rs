@@ -134,6 +134,36 @@ fn log_key(ledger: &str) -> String {
     v["log_key"].as_str().unwrap().to_string()
 }
 
+/// `proof export` of `act` with `choice` (`--receipt`, `--disclose FIELD`) into `out`, then
+/// `proof verify --json` of it.
+fn export_and_verify(
+    server: &Server,
+    act: &str,
+    choice: &[&str],
+    openings: &Path,
+    out: &Path,
+    log_key: &str,
+) -> Value {
+    let mut args = vec!["proof", "export", "--server", &server.base, "--event", act];
+    args.extend_from_slice(choice);
+    args.extend([
+        "--openings",
+        openings.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    ok(run(&args));
+    let verified = ok(run(&[
+        "proof",
+        "verify",
+        out.to_str().unwrap(),
+        "--log-key",
+        log_key,
+        "--json",
+    ]));
+    serde_json::from_str(&verified).unwrap()
+}
+
 #[test]
 fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only() {
     let s = setup();
@@ -179,6 +209,27 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
         openings.to_str().unwrap(),
     ]));
     let act = act.trim().to_string();
+
+    // A deposit must open the act's commitments (422), by a registrar (403 for a member),
+    // and is stored once (409).
+    let mut wrong: Value = serde_json::from_slice(&std::fs::read(&openings).unwrap()).unwrap();
+    let deposit = |token: &str, values: &Value| {
+        let body = serde_json::json!({ "values": values }).to_string();
+        let answer = ureq::post(&server.url(&format!("/v1/confidential/{CASE}")))
+            .set("authorization", &format!("Bearer {token}"))
+            .set("content-type", "application/json")
+            .send_string(&body);
+        match answer {
+            Ok(r) => (r.status(), String::new(), String::new()),
+            Err(ureq::Error::Status(code, _)) => (code, String::new(), String::new()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let right = wrong.clone();
+    wrong["complainant.name"]["value"] = "Phạm Văn Hưng".into();
+    assert_eq!(deposit(&registrar, &wrong).0, 422);
+    assert_eq!(deposit(&member, &right).0, 403);
+    assert_eq!(deposit(&registrar, &right).0, 409);
 
     // Unauthenticated: every route but health, checkpoints and proofs is a 401 problem; the
     // open ones hold commitments only.
@@ -265,28 +316,7 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
 
     // A receipt: the act's proof and the complainant's own salts; a changed salt fails.
     let receipt = s.work.join("receipt.json");
-    ok(run(&[
-        "proof",
-        "export",
-        "--server",
-        &server.base,
-        "--event",
-        &act,
-        "--receipt",
-        "--openings",
-        openings.to_str().unwrap(),
-        "--out",
-        receipt.to_str().unwrap(),
-    ]));
-    let out = ok(run(&[
-        "proof",
-        "verify",
-        receipt.to_str().unwrap(),
-        "--log-key",
-        &log_key,
-        "--json",
-    ]));
-    let verified: Value = serde_json::from_str(&out).unwrap();
+    let verified = export_and_verify(&server, &act, &["--receipt"], &openings, &receipt, &log_key);
     assert_eq!(verified["disclosed"]["complainant.name"], NAME);
     assert_eq!(verified["act"]["payload"]["received"], "2020-05-21");
     assert_eq!(verified["act"]["payload"]["case"], CASE);
@@ -308,29 +338,14 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     // Selective disclosure of one chosen field to someone entitled.
     let summary = s.work.join("summary.json");
-    ok(run(&[
-        "proof",
-        "export",
-        "--server",
-        &server.base,
-        "--event",
+    let verified = export_and_verify(
+        &server,
         &act,
-        "--disclose",
-        "summary",
-        "--openings",
-        openings.to_str().unwrap(),
-        "--out",
-        summary.to_str().unwrap(),
-    ]));
-    let out = ok(run(&[
-        "proof",
-        "verify",
-        summary.to_str().unwrap(),
-        "--log-key",
+        &["--disclose", "summary"],
+        &openings,
+        &summary,
         &log_key,
-        "--json",
-    ]));
-    let verified: Value = serde_json::from_str(&out).unwrap();
+    );
     assert!(verified["disclosed"]["summary"]
         .as_str()
         .unwrap()

@@ -4,7 +4,6 @@
 //! sees a revocation at once.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -104,19 +103,8 @@ impl Readers {
     }
 
     fn save(&self, grants: &[Grant]) -> Result<(), TokenError> {
-        let tmp = self.path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(grants).map_err(|e| self.file_error(e))?;
-        let mut f = fs::File::create(&tmp).map_err(|e| self.file_error(e))?;
-        f.write_all(&bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(|e| self.file_error(e))?;
-        fs::rename(&tmp, &self.path).map_err(|e| self.file_error(e))?;
-        if let Some(dir) = self.path.parent() {
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| self.file_error(e))?;
-        }
-        Ok(())
+        crate::confidential::store::write_file(&self.path, &bytes).map_err(|e| self.file_error(e))
     }
 
     /// Grants `holder` a reader token of `role`; returns the grant and the token, which is

@@ -100,8 +100,9 @@ fn decrypt(identity: &Identity, ciphertext: &[u8]) -> Result<Vec<u8>, StoreError
     age::decrypt(identity, ciphertext).map_err(|e| StoreError::Decrypt(e.to_string()))
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file, synced, renamed.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// Writes `bytes` to `path` whole or not at all: a temporary file, synced, renamed, the
+/// directory synced.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io(dir))?;
     let tmp = path.with_extension("tmp");
