@@ -117,9 +117,7 @@ pub async fn read(
     let label = reader.label();
     blocking(move || {
         let sealed = state.access.store.sealed(&case)?;
-        let act = ledger::confidential::case_act(&state.ledger, &case)
-            .ok()
-            .map(|e| e.event.hash().to_hex());
+        let act = case_act_hash(&state, &case);
         record(
             &state,
             &label,
@@ -135,6 +133,13 @@ pub async fn read(
         })))
     })
     .await
+}
+
+/// The event hash of the act that opened `case`, for the access log.
+pub(crate) fn case_act_hash(state: &AppState, case: &str) -> Option<String> {
+    ledger::confidential::case_act(&state.ledger, case)
+        .ok()
+        .map(|e| e.event.hash().to_hex())
 }
 
 pub(crate) fn record(
@@ -216,7 +221,7 @@ pub async fn document(
             &label,
             grant.role,
             &case,
-            None,
+            case_act_hash(&state, &case),
             format!("document {}", hash.to_hex()),
             why.why,
         )?;

@@ -221,10 +221,13 @@ pub async fn blob(
         )));
     }
     // A document held as a case's confidential attachment is the commission's only, even if
-    // a copy was placed among the public blobs.
-    // (and the read is recorded like any other confidential read).
+    // a copy was placed among the public blobs, and its read is recorded like any other.
     if let Ok(hash) = sha256.parse::<Hash>() {
-        if let Some(case) = state.access.store.document_case(&hash) {
+        let state = state.clone();
+        blocking(move || {
+            let Some(case) = state.access.store.document_case(&hash) else {
+                return Ok(());
+            };
             let grant = reader.require(
                 ledger::access::Role::reads_confidential,
                 "đọc tài liệu bảo mật / read a confidential attachment",
@@ -234,11 +237,12 @@ pub async fn blob(
                 &reader.label(),
                 grant.role,
                 &case,
+                crate::confidential::case_act_hash(&state, &case),
+                format!("document {}", hash.to_hex()),
                 None,
-                format!("document {sha256}"),
-                None,
-            )?;
-        }
+            )
+        })
+        .await?;
     }
     let path = ledger::archive::blobs_dir(state.ledger.dir()).join(&sha256);
     match tokio::fs::read(&path).await {

@@ -313,6 +313,17 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
     );
     assert_eq!(status, 200);
     assert!(!cipher.contains(LETTER));
+    // A copy of the letter among the public blobs is still the commission's only.
+    let blobs = Path::new(&s.ledger).join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(blobs.join(&doc), LETTER).unwrap();
+    assert_eq!(
+        get(&server, &format!("/v1/blobs/{doc}"), Some(&member)).0,
+        403
+    );
+    let (status, _, body) = get(&server, &format!("/v1/blobs/{doc}"), Some(&inspection));
+    assert_eq!((status, body.as_str()), (200, LETTER));
+    std::fs::remove_file(blobs.join(&doc)).unwrap();
 
     // A receipt: the act's proof and the complainant's own salts; a changed salt fails.
     let receipt = s.work.join("receipt.json");
@@ -385,7 +396,7 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
     ])))
     .unwrap();
     let reads = log.as_array().unwrap();
-    assert_eq!(reads.len(), 2, "{log:#}");
+    assert_eq!(reads.len(), 3, "{log:#}");
     assert_eq!(reads[0]["what"], "values");
     assert_eq!(reads[0]["why"], "xác minh đơn");
     assert_eq!(reads[0]["act"], act.as_str());
@@ -394,6 +405,8 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
         .unwrap()
         .starts_with(&inspection_id));
     assert_eq!(reads[1]["what"], format!("document {doc}"));
+    assert_eq!(reads[1]["act"], act.as_str());
+    assert_eq!(reads[2]["what"], format!("document {doc}"));
 
     // Neither the segments nor the bag hold a confidential value.
     assert_absent(&Path::new(&s.ledger).join("log"));
