@@ -261,3 +261,30 @@ pub async fn shred(
         Json(serde_json::json!({"position": a.position, "event_hash": a.event_hash.to_hex()})),
     ))
 }
+
+/// `GET /v1/access-log`: every confidential read, for the commission to review (and verify
+/// again on its side: `congress-ledger access log --server`).
+#[utoipa::path(get, path = "/v1/access-log", summary = "The access log of confidential reads, each record hash-chained to the one before (inspection only)", responses((status = 200, description = "{records, last_hash}"), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 500, description = "the access log is broken")))]
+pub async fn access_log(
+    State(state): State<Arc<AppState>>,
+    Extension(reader): Extension<Reader>,
+) -> Result<impl IntoResponse, Problem> {
+    reader.require(
+        Role::reads_confidential,
+        "xem nhật ký truy cập / review the access log",
+    )?;
+    blocking(move || {
+        let records = state.access.log.verify().map_err(|e| {
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "access log broken",
+                e.to_string(),
+            )
+        })?;
+        let last = records.last().map(|r| r.hash.clone());
+        Ok(Json(
+            serde_json::json!({"records": records, "last_hash": last}),
+        ))
+    })
+    .await
+}

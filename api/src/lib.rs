@@ -119,6 +119,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(confidential::add_document))
         .routes(routes!(confidential::document))
         .routes(routes!(confidential::shred))
+        .routes(routes!(confidential::access_log))
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .split_for_parts();

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use ledger::access::log::AccessLog;
+use ledger::access::log::{AccessLog, AccessRecord};
 use ledger::access::tokens::Readers;
 use ledger::access::Role;
 
@@ -43,8 +43,12 @@ pub enum AccessAction {
     /// Verify the access log's chain and list every confidential read (who, when, which
     /// case and act, why). Exit 1 if the chain is broken.
     Log {
+        /// The ledger directory (the file beside it).
+        #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+        ledger: Option<PathBuf>,
+        /// Or ask this server (with the commission's --token), checking its answer here.
         #[arg(long)]
-        ledger: PathBuf,
+        server: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -111,16 +115,45 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        AccessAction::Log { ledger, json } => {
-            check_dir(&ledger)?;
-            let log = AccessLog::beside(&ledger);
-            let records = match log.verify() {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return Ok(ExitCode::FAILURE);
+        AccessAction::Log {
+            ledger,
+            server,
+            json,
+        } => {
+            let records: Vec<AccessRecord> = match (&ledger, &server) {
+                (_, Some(server)) => {
+                    let url = format!("{}/v1/access-log", crate::text::server_base(server)?);
+                    let v: serde_json::Value = match crate::text::authed(ureq::get(&url)).call() {
+                        Ok(r) => r.into_json()?,
+                        Err(ureq::Error::Status(code, r)) => {
+                            let v: serde_json::Value = r.into_json().unwrap_or_default();
+                            anyhow::bail!(
+                                "{url}: HTTP {code}: {}",
+                                v["detail"].as_str().unwrap_or("")
+                            )
+                        }
+                        Err(e) => return Err(e).with_context(|| format!("reaching {url}")),
+                    };
+                    serde_json::from_value(v["records"].clone())
+                        .with_context(|| format!("{url} did not answer access records"))?
                 }
+                (Some(ledger), None) => {
+                    check_dir(ledger)?;
+                    match AccessLog::beside(ledger).verify() {
+                        Ok(r) => r,
+                        Err(e) => {
+                            eprintln!("{e}");
+                            return Ok(ExitCode::FAILURE);
+                        }
+                    }
+                }
+                (None, None) => anyhow::bail!("name the ledger with --ledger DIR or --server URL"),
             };
+            // A server's answer is checked here too: the chain proves itself.
+            if let Err(e) = ledger::access::log::verify_records(&records) {
+                eprintln!("{e}");
+                return Ok(ExitCode::FAILURE);
+            }
             if json {
                 return print_json(&records);
             }

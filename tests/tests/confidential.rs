@@ -363,6 +363,20 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
         .starts_with("Tố cáo"));
     assert!(verified["disclosed"].get("complainant.name").is_none());
 
+    // The commission reviews the access log through the server too, and checks its chain.
+    let remote: Value = serde_json::from_str(&ok(run(&[
+        "access",
+        "log",
+        "--server",
+        &server.base,
+        "--token",
+        &inspection,
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(remote.as_array().unwrap().len(), 3, "{remote:#}");
+    assert_eq!(get(&server, "/v1/access-log", Some(&member)).0, 403);
+
     // Revoked: the commission's token stops at once, on the running server.
     ok(run(&[
         "access",

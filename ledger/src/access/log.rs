@@ -167,33 +167,46 @@ impl AccessLog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(self.io(e)),
         };
-        let mut out: Vec<AccessRecord> = Vec::new();
+        let mut records = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let broken = |reason: String| AccessLogError::Broken {
-                line: i + 1,
-                reason,
-            };
-            let r: AccessRecord = serde_json::from_str(line).map_err(|e| broken(e.to_string()))?;
-            let prev = out.last().map_or(ZERO, |l| l.hash.as_str());
-            if r.prev != prev {
-                return Err(broken(
-                    "it does not follow the record before it (prev)".into(),
-                ));
-            }
-            if r.seq != out.len() as u64 {
-                return Err(broken(format!(
-                    "sequence {} where {} was due",
-                    r.seq,
-                    out.len()
-                )));
-            }
-            if r.hash != record_hash(&r) {
-                return Err(broken("its hash does not match its content".into()));
-            }
-            out.push(r);
+            records.push(
+                serde_json::from_str(line).map_err(|e| AccessLogError::Broken {
+                    line: i + 1,
+                    reason: e.to_string(),
+                })?,
+            );
         }
-        Ok(out)
+        verify_records(&records)?;
+        Ok(records)
     }
+}
+
+/// Checks a chain of records from the first: each record's hash, its link to the one before,
+/// and its sequence number (a reviewer checks what a server sent the same way).
+pub fn verify_records(records: &[AccessRecord]) -> Result<(), AccessLogError> {
+    for (i, r) in records.iter().enumerate() {
+        let broken = |reason: String| AccessLogError::Broken {
+            line: i + 1,
+            reason,
+        };
+        let prev = if i == 0 {
+            ZERO
+        } else {
+            records[i - 1].hash.as_str()
+        };
+        if r.prev != prev {
+            return Err(broken(
+                "it does not follow the record before it (prev)".into(),
+            ));
+        }
+        if r.seq != i as u64 {
+            return Err(broken(format!("sequence {} where {i} was due", r.seq)));
+        }
+        if r.hash != record_hash(r) {
+            return Err(broken("its hash does not match its content".into()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
