@@ -108,25 +108,10 @@ pub async fn read(
     Path(case): Path<String>,
     Query(why): Query<Why>,
 ) -> Result<impl IntoResponse, Problem> {
-    let grant = reader
-        .require(
-            Role::reads_confidential,
-            "đọc thông tin bảo mật / read confidential values",
-        )?
-        .clone();
-    let label = reader.label();
+    reader.require(Role::reads_confidential, READ)?;
     blocking(move || {
         let sealed = state.access.store.sealed(&case)?;
-        let act = case_act_hash(&state, &case);
-        record(
-            &state,
-            &label,
-            grant.role,
-            &case,
-            act.clone(),
-            "values".into(),
-            why.why,
-        )?;
+        let act = record(&state, &reader, &case, "values".into(), why.why)?;
         Ok(Json(serde_json::json!({
             "case": sealed.case, "act": act, "key": sealed.key, "values": sealed.values,
             "documents": sealed.documents,
@@ -135,41 +120,45 @@ pub async fn read(
     .await
 }
 
+const READ: &str = "đọc thông tin bảo mật / read confidential values";
+
 /// The event hash of the act that opened `case`, for the access log.
-pub(crate) fn case_act_hash(state: &AppState, case: &str) -> Option<String> {
+fn case_act_hash(state: &AppState, case: &str) -> Option<String> {
     ledger::confidential::case_act(&state.ledger, case)
         .ok()
         .map(|e| e.event.hash().to_hex())
 }
 
+/// Records a read of `what` in `case` by `reader`, who must be the inspection commission, in
+/// the access log (synced) before the answer goes out; returns the act that opened the case.
 pub(crate) fn record(
     state: &AppState,
-    reader: &str,
-    role: Role,
+    reader: &Reader,
     case: &str,
-    act: Option<String>,
     what: String,
     why: Option<String>,
-) -> Result<(), Problem> {
+) -> Result<Option<String>, Problem> {
+    let grant = reader.require(Role::reads_confidential, READ)?;
+    let act = case_act_hash(state, case);
     state
         .access
         .log
         .record(ConfidentialRead {
-            reader: reader.to_string(),
-            role: role.name().into(),
+            reader: reader.label(),
+            role: grant.role.name().into(),
             case: case.to_string(),
-            act,
+            act: act.clone(),
             what,
             why,
         })
-        .map(|_| ())
         .map_err(|e| {
             Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "access log error",
                 e.to_string(),
             )
-        })
+        })?;
+    Ok(act)
 }
 
 /// `POST /v1/confidential/{case}/documents`: a registrar deposits a letter (its bytes).
@@ -204,24 +193,16 @@ pub async fn document(
     Path((case, sha256)): Path<(String, String)>,
     Query(why): Query<Why>,
 ) -> Result<impl IntoResponse, Problem> {
-    let grant = reader
-        .require(
-            Role::reads_confidential,
-            "đọc thông tin bảo mật / read confidential values",
-        )?
-        .clone();
+    reader.require(Role::reads_confidential, READ)?;
     let hash: Hash = sha256.parse().map_err(|_| {
         Problem::bad_request(format!("`{sha256}` is not a SHA-256 (64 hex digits)"))
     })?;
-    let label = reader.label();
     blocking(move || {
         let bytes = state.access.store.document(&case, &hash)?;
         record(
             &state,
-            &label,
-            grant.role,
+            &reader,
             &case,
-            case_act_hash(&state, &case),
             format!("document {}", hash.to_hex()),
             why.why,
         )?;

@@ -228,19 +228,8 @@ pub async fn blob(
             let Some(case) = state.access.store.document_case(&hash) else {
                 return Ok(());
             };
-            let grant = reader.require(
-                ledger::access::Role::reads_confidential,
-                "đọc tài liệu bảo mật / read a confidential attachment",
-            )?;
-            crate::confidential::record(
-                &state,
-                &reader.label(),
-                grant.role,
-                &case,
-                crate::confidential::case_act_hash(&state, &case),
-                format!("document {}", hash.to_hex()),
-                None,
-            )
+            let what = format!("document {}", hash.to_hex());
+            crate::confidential::record(&state, &reader, &case, what, None).map(|_| ())
         })
         .await?;
     }
