@@ -478,20 +478,25 @@ fn a_shredded_case_is_unreadable_and_the_ledger_and_its_bag_still_verify() {
     let shown: Value = serde_json::from_str(&ok(show())).unwrap();
     assert_eq!(shown["values"]["complainant.name"]["value"], NAME);
 
-    ok(run(&[
-        "confidential",
-        "shred",
-        "--ledger",
-        &s.ledger,
-        "--case",
-        CASE,
-        "--key",
-        key.to_str().unwrap(),
-        "--retention-ended",
-        "2025-05-21",
-        "--decision",
+    let shred = |decision: &str| {
+        run(&[
+            "confidential",
+            "shred",
+            "--ledger",
+            &s.ledger,
+            "--case",
+            CASE,
+            "--key",
+            key.to_str().unwrap(),
+            "--retention-ended",
+            "2025-05-21",
+            "--decision",
+            decision,
+        ])
+    };
+    ok(shred(
         "Quyết định số 15-QĐ/UBKT về tiêu hủy hồ sơ hết thời hạn lưu trữ",
-    ]));
+    ));
     let out = show();
     assert!(!out.status.success());
     assert!(stderr(&out).contains("destroyed"), "{}", stderr(&out));
@@ -529,20 +534,7 @@ fn a_shredded_case_is_unreadable_and_the_ledger_and_its_bag_still_verify() {
     ]));
     assert_absent(&bag);
     // Shredding twice is refused: the key is gone already.
-    let out = run(&[
-        "confidential",
-        "shred",
-        "--ledger",
-        &s.ledger,
-        "--case",
-        CASE,
-        "--key",
-        key.to_str().unwrap(),
-        "--retention-ended",
-        "2025-05-21",
-        "--decision",
-        "lần hai",
-    ]);
+    let out = shred("lần hai");
     assert!(!out.status.success());
 }
 
