@@ -267,6 +267,45 @@ mod tests {
     }
 
     #[test]
+    fn a_correction_of_an_old_complaint_brings_no_new_plaintext() {
+        let v2 = json!({
+            "case": "c-1", "received": "2020-05-20", "channel": "post", "kind": "complaint",
+            "complainant": {"anonymous": false, "false_name": false, "no_address": false,
+                "name": "Phạm Văn Hùng", "signatories": 1},
+            "concerns": {}, "summary": "Khiếu nại",
+        });
+        let body = |schema: u16, payload: &Value| crate::EventBody {
+            ledger: "l".into(),
+            stream: "complaint/c-1".into(),
+            version: 0,
+            prev: Hash::ZERO,
+            kind: "complaint.received".into(),
+            schema,
+            time: 0,
+            signer: [0; 32],
+            payload: serde_json::to_vec(payload).unwrap(),
+        };
+        // The same name, or none, is fine; another kind is a correction of a public fact.
+        let mut same = v2.clone();
+        same["kind"] = json!("election_complaint");
+        check_correction(&body(2, &v2), &same).unwrap();
+        let mut dropped = same.clone();
+        dropped["complainant"]
+            .as_object_mut()
+            .unwrap()
+            .remove("name");
+        check_correction(&body(2, &v2), &dropped).unwrap();
+        // A new name in plaintext is refused.
+        let mut renamed = v2.clone();
+        renamed["complainant"]["name"] = json!("Phạm Văn Hưng");
+        let err = check_correction(&body(2, &v2), &renamed).unwrap_err();
+        assert_eq!(err.path, "/replacement/complainant/name");
+        // An act with commitments is left to its schema.
+        let (sealed, _) = seal("complaint.received", 3, &v2);
+        check_correction(&body(3, &sealed), &sealed).unwrap();
+    }
+
+    #[test]
     fn sealing_replaces_the_confidential_fields_and_their_openings_check() {
         let plain = json!({
             "case": "c-1", "summary": "Tố cáo",
@@ -292,6 +331,36 @@ mod tests {
         ));
         assert_eq!(fields("complaint.received", 2), &[] as &[&str]);
     }
+}
+
+/// A correction of an act recorded under a schema that held confidential values in plaintext
+/// may keep them as they were, or drop them, but never bring a new one into the log.
+pub fn check_correction(
+    corrected: &crate::EventBody,
+    replacement: &Value,
+) -> Result<(), crate::domain::schemas::SchemaError> {
+    let Some(latest) = crate::domain::latest_schema(&corrected.kind) else {
+        return Ok(());
+    };
+    if !fields(&corrected.kind, corrected.schema).is_empty() {
+        // The corrected act holds commitments; its schema refuses plaintext already.
+        return Ok(());
+    }
+    let original: Value = serde_json::from_slice(&corrected.payload).unwrap_or(Value::Null);
+    for field in fields(&corrected.kind, latest) {
+        let new = get_path(replacement, field);
+        if new.is_some() && new != get_path(&original, field) {
+            return Err(crate::domain::schemas::SchemaError {
+                kind: corrected.kind.clone(),
+                schema: corrected.schema,
+                path: format!("/replacement/{}", field.replace('.', "/")),
+                message: format!(
+                    "bản đính chính không được ghi mới thông tin bảo mật `{field}` ở dạng rõ; giữ nguyên giá trị cũ hoặc bỏ trường này / a correction may not bring new plaintext into confidential field `{field}`: keep the old value or leave the field out"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What can go wrong depositing a case's values or shredding its key against the log.

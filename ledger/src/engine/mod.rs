@@ -306,6 +306,7 @@ impl Ledger {
                     e.path = format!("/replacement{}", e.path);
                     e
                 })?;
+                crate::confidential::check_correction(c, &r.replacement)?;
             }
         }
         Ok(())
