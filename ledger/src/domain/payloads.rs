@@ -401,7 +401,6 @@ pub struct ComplaintShredded {
     pub decision: String,
 }
 
-
 /// The checkpoint an inspection inspected: the log's size and Merkle root (hex).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
