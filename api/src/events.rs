@@ -3,7 +3,6 @@
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -11,7 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use ledger::format::encoding::MAX_EVENT_BYTES;
 use ledger::{Entry, Hash};
 use serde::Deserialize;
@@ -248,39 +247,170 @@ pub struct From {
 }
 
 /// `GET /v1/subscribe?from=N`: Server-Sent Events, one per entry from position N, then each new
-/// entry as it is appended. The event's `id` is its position, to resume from.
-#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", responses((status = 200, description = "text/event-stream, one `entry` event per entry, `id` its position")))]
+/// entry as it is appended. The event's `id` is its position, to resume from. At most
+/// `serve --max-subscribers` are open at once (503 with `Retry-After` past it); a subscriber
+/// that falls behind the live log by more than the feed holds gets a last `lagged` event
+/// naming the position to resume from, and is closed.
+#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", responses((status = 200, description = "text/event-stream, one `entry` event per entry, `id` its position; a last `lagged` event when the subscriber fell behind"), (status = 503, description = "as many subscribers as the server allows: retry after `Retry-After` seconds")))]
 pub async fn subscribe(
     State(state): State<Arc<AppState>>,
     Query(q): Query<From>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(256);
-    let mut next = q.from.unwrap_or(0);
-    let ledger = state.ledger.clone();
-    tokio::task::spawn_blocking(move || loop {
-        if next >= ledger.size() {
-            // Returns once an entry at `next` exists, or after a second to notice a client
-            // that went away.
-            ledger.wait_for_growth(next, Duration::from_secs(1));
-        }
-        while next < ledger.size() {
-            let Ok(Some(entry)) = ledger.entry(next) else {
-                return;
-            };
-            let event = Event::default()
-                .id(next.to_string())
-                .event("entry")
-                .data(event_json(&entry).to_string());
-            if tx.blocking_send(event).is_err() {
-                return;
+) -> axum::response::Response {
+    let Some(slot) = Slot::take(&state) else {
+        let mut response = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "quá nhiều người theo dõi / too many subscribers",
+            format!(
+                "Máy chủ đang phục vụ số lượt theo dõi tối đa ({}); hãy thử lại sau. / The server has as many subscriptions open as it allows ({}); retry later.",
+                state.limits.max_subscribers, state.limits.max_subscribers
+            ),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return response;
+    };
+    let follow = Follow {
+        ledger: state.ledger.clone(),
+        rx: state.feed.subscribe(),
+        next: q.from.unwrap_or(0),
+        pending: std::collections::VecDeque::new(),
+        from_log: true,
+        done: false,
+        _slot: slot,
+    };
+    let stream = futures_util::stream::unfold(follow, Follow::step).map(Ok::<_, Infallible>);
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// Entries a subscriber catching up reads from the log at once (all it holds in memory).
+const CATCH_UP_BATCH: u64 = 64;
+
+/// One of the `max_subscribers` places, given back when the subscription ends.
+struct Slot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Slot {
+    fn take(state: &AppState) -> Option<Slot> {
+        let open = &state.subscribers;
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < state.limits.max_subscribers).then_some(n + 1)
+        })
+        .ok()?;
+        Some(Slot(open.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A subscription: catching up from the log, then following the feed.
+struct Follow {
+    ledger: Arc<ledger::Ledger>,
+    rx: tokio::sync::broadcast::Receiver<Arc<crate::feed::Item>>,
+    next: u64,
+    pending: std::collections::VecDeque<Event>,
+    /// Read from the log since the feed was last joined: its backlog is stale.
+    from_log: bool,
+    done: bool,
+    _slot: Slot,
+}
+
+impl Follow {
+    async fn step(mut self) -> Option<(Event, Follow)> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((event, self));
             }
-            next += 1;
+            if self.done {
+                return None;
+            }
+            let size = self.ledger.size();
+            if !self.from_log && size.saturating_sub(self.next) > crate::feed::CAPACITY as u64 {
+                // Following live, it fell further behind than the feed holds: it was not
+                // reading. Dropped, it resumes with `from=`.
+                self.lagged();
+                continue;
+            }
+            if self.next < size {
+                self.catch_up().await;
+                continue;
+            }
+            if self.from_log {
+                // Join the feed where it is now, then look at the log again for anything
+                // appended in between.
+                self.rx = self.rx.resubscribe();
+                self.from_log = false;
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(item) if item.position == self.next => {
+                    self.next += 1;
+                    return Some((entry_event(item.position, &item.json), self));
+                }
+                // Already sent, or ahead of what was sent: the log fills the gap.
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => self.lagged(),
+                Err(RecvError::Closed) => self.done = true,
+            }
         }
-        if tx.is_closed() {
-            return;
+    }
+
+    /// Ends the subscription with a `lagged` event naming where to resume.
+    fn lagged(&mut self) {
+        let data = serde_json::json!({"resume_from": self.next}).to_string();
+        self.pending
+            .push_back(Event::default().event("lagged").data(data));
+        self.done = true;
+    }
+
+    /// Reads the next batch of entries from the log, off the async threads.
+    async fn catch_up(&mut self) {
+        let (ledger, from) = (self.ledger.clone(), self.next);
+        let to = ledger.size().min(from + CATCH_UP_BATCH);
+        let read = tokio::task::spawn_blocking(move || {
+            (from..to)
+                .map(|p| {
+                    ledger
+                        .entry(p)
+                        .map(|e| e.map(|e| (p, event_json(&e).to_string())))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await;
+        match read {
+            Ok(Ok(entries)) => {
+                for (position, json) in entries.into_iter().flatten() {
+                    self.pending.push_back(entry_event(position, &json));
+                    self.next = position + 1;
+                }
+                if self.next < to {
+                    // An entry acknowledged but not readable: end rather than spin.
+                    self.done = true;
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a subscription cannot read the log");
+                self.done = true;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a subscription's read failed");
+                self.done = true;
+            }
         }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    let stream = futures_util::StreamExt::map(stream, Ok);
-    Sse::new(stream).keep_alive(KeepAlive::default())
+        self.from_log = true;
+    }
+}
+
+fn entry_event(position: u64, json: &str) -> Event {
+    Event::default()
+        .id(position.to_string())
+        .event("entry")
+        .data(json)
 }

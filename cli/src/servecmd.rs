@@ -31,6 +31,16 @@ pub struct ServeArgs {
     /// confidential values; the confidential store still needs the commission's token.
     #[arg(long)]
     public: bool,
+    /// Subscriptions (`/v1/subscribe`) open at once; one more is answered 503 with Retry-After.
+    #[arg(long, default_value_t = 1000)]
+    max_subscribers: usize,
+    /// Connections served at once (default: the subscribers plus 1024 for other requests);
+    /// one more is answered 503 and closed.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Seconds a connection has to send its whole request header before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    header_read_timeout: u64,
 }
 
 pub(crate) async fn shutdown_signal() {
@@ -89,7 +99,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let ledger = ledger::Ledger::open(&args.ledger, options)
         .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
-    let state = api::AppState::configured(ledger, witnesses, args.public)
+    let mut limits = api::serving::Limits::with_subscribers(args.max_subscribers);
+    if let Some(n) = args.max_connections {
+        limits.max_connections = n;
+    }
+    limits.header_read_timeout = std::time::Duration::from_secs(args.header_read_timeout.max(1));
+    match api::serving::raise_open_file_limit() {
+        Ok(n) if (n as usize) < limits.max_connections + 64 => tracing::warn!(
+            open_files = n,
+            max_connections = limits.max_connections,
+            "the open-file limit is below the connection limit: connections past it wait"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
+    let state = api::AppState::with_limits(ledger, witnesses, args.public, limits)
         .context("loading the projections")?;
     let runtime = runtime()?;
     if !args.push.is_empty() {
