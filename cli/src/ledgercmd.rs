@@ -82,8 +82,9 @@ pub struct AppendArgs {
     /// Event kind, e.g. `session.opened`.
     #[arg(long, required_unless_present = "batch")]
     kind: Option<String>,
-    #[arg(long, default_value_t = 1)]
-    schema: u16,
+    /// The payload's schema version; default: the kind's newest (`congress-ledger kinds`).
+    #[arg(long)]
+    schema: Option<u16>,
     /// When the act happened, RFC 3339 (`2020-06-05T08:00:00+07:00`); default: now.
     #[arg(long)]
     time: Option<String>,
@@ -225,7 +226,8 @@ struct Act {
     key: ed25519_dalek::SigningKey,
     stream: String,
     kind: String,
-    schema: u16,
+    /// `None`: the kind's newest schema.
+    schema: Option<u16>,
     time: i64,
     payload: serde_json::Value,
 }
@@ -239,6 +241,11 @@ struct Appender {
 
 impl Appender {
     fn append(&mut self, act: Act) -> anyhow::Result<Answer> {
+        let kind = crate::explaincmd::known_kind(&act.kind)?;
+        let schema = act
+            .schema
+            .or_else(|| ledger::domain::latest_schema(kind))
+            .unwrap_or(1);
         let (version, prev) = match self.heads.get(&act.stream) {
             Some(h) => *h,
             None => self.target.head(&act.stream)?,
@@ -248,8 +255,8 @@ impl Appender {
             &act.stream,
             version,
             prev,
-            &act.kind,
-            act.schema,
+            kind,
+            schema,
             act.time,
             &act.key,
             &act.payload,
@@ -351,6 +358,9 @@ fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Re
         else {
             return fail("needs \"key\", \"stream\" and \"kind\"".into());
         };
+        if let Err(e) = crate::explaincmd::known_kind(&kind) {
+            return fail(e.to_string());
+        }
         if !v["payload"].is_object() {
             return fail("\"payload\" must be a JSON object".into());
         }
@@ -376,7 +386,7 @@ fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Re
             key,
             stream,
             kind,
-            schema: v["schema"].as_u64().unwrap_or(1) as u16,
+            schema: v["schema"].as_u64().map(|s| s.min(u64::from(u16::MAX)) as u16),
             time,
             payload: v["payload"].clone(),
         };

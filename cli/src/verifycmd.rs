@@ -15,9 +15,10 @@ use ledger::{Ledger, OpenError, Options};
 use crate::text::both;
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive"])))]
 pub struct VerifyArgs {
     /// A live ledger directory.
-    #[arg(long, required_unless_present = "archive", conflicts_with = "archive")]
+    #[arg(long, conflicts_with = "archive")]
     ledger: Option<PathBuf>,
     /// An archive bag (from `export`); needs --log-key.
     #[arg(long, requires = "log_key")]

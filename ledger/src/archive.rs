@@ -437,6 +437,24 @@ pub fn verify(
     if ledger_json["root"].as_str() != Some(B64.encode(note.checkpoint.root.0).as_str()) {
         problems.push("data/ledger.json: root differs from data/checkpoint.note".into());
     }
+    // The key the verifier brought must be the one that signed the bag's checkpoint; if not,
+    // nothing in the bag can be checked against it: say so, rather than fail at some entry.
+    if let Err(e) = note.verify(trusted) {
+        problems.push(format!(
+            "the log key given (`{}`) does not match this bag's checkpoint, which the log `{}` signed: {e}; obtain the log key from a source you trust and give it with --log-key (khóa sổ cái đã cho không khớp với điểm kiểm của hồ sơ: hãy lấy khóa sổ cái từ nguồn tin cậy)",
+            trusted.encode(),
+            note.checkpoint.origin
+        ));
+        return Ok(ArchiveReport {
+            bag: BagCheck {
+                ok: false,
+                problems,
+            },
+            origin,
+            size,
+            report: None,
+        });
+    }
 
     // The log: streamed in chunks, verified at all three levels against the checkpoint.
     let folding = VerifyOptions {
