@@ -96,6 +96,10 @@ pub struct AppendArgs {
     /// refused line, naming it; everything before it is kept.
     #[arg(long, conflicts_with_all = ["key", "stream", "kind", "payload"])]
     batch: Option<PathBuf>,
+    /// Sign the event and write its bytes to this new file instead of appending it (to send
+    /// later, e.g. `POST /v1/events`).
+    #[arg(long, conflicts_with = "batch")]
+    out: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -241,6 +245,20 @@ struct Appender {
 
 impl Appender {
     fn append(&mut self, act: Act) -> anyhow::Result<Answer> {
+        let stream = act.stream.clone();
+        let (event, version) = self.sign(act)?;
+        let hash = event.hash();
+        let answer = self.target.submit(event.into_bytes());
+        if answer.is_ok() {
+            self.heads.insert(stream, (version + 1, hash));
+        } else {
+            self.heads.remove(&stream);
+        }
+        Ok(answer)
+    }
+
+    /// The act signed as the next event of its stream (and that event's version).
+    fn sign(&mut self, act: Act) -> anyhow::Result<(ledger::SignedEvent, u64)> {
         let kind = crate::explaincmd::known_kind(&act.kind)?;
         let schema = act
             .schema
@@ -262,14 +280,7 @@ impl Appender {
             &act.payload,
         )
         .context("signing the event")?;
-        let hash = event.hash();
-        let answer = self.target.submit(event.into_bytes());
-        if answer.is_ok() {
-            self.heads.insert(act.stream, (version + 1, hash));
-        } else {
-            self.heads.remove(&act.stream);
-        }
-        Ok(answer)
+        Ok((event, version))
     }
 }
 
@@ -308,6 +319,18 @@ pub fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
                 },
                 payload: read_payload(args.payload.as_deref().unwrap_or("-"))?,
             };
+            if let Some(out) = &args.out {
+                let (event, _) = appender.sign(act)?;
+                let hash = event.hash();
+                write_new(out, event.bytes())?;
+                crate::say!(
+                    "{}: {} ({hash})",
+                    both("Đã ký, chưa ghi vào sổ", "signed, not appended"),
+                    out.display()
+                );
+                appender.target.close()?;
+                return Ok(ExitCode::SUCCESS);
+            }
             match appender.append(act)? {
                 Ok(v) => {
                     print_appended(&v, args.json);
@@ -797,4 +820,21 @@ fn proof_verify(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Writes a new file; refuses to overwrite one.
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            both(
+                &format!("không tạo được {} (đã có tệp này?)", path.display()),
+                &format!("cannot create {} (does it exist already?)", path.display()),
+            )
+        })?;
+    file.write_all(bytes)?;
+    Ok(())
 }

@@ -46,6 +46,27 @@ pub struct MonitorArgs {
     /// One JSON object per line: alarms, and progress after each checkpoint check.
     #[arg(long)]
     json: bool,
+    /// Print only what ends the run (an integrity failure, a fork): for `report --server`,
+    /// which mirrors a server before reporting on it.
+    #[arg(skip)]
+    pub quiet: bool,
+}
+
+impl MonitorArgs {
+    /// A one-shot, quiet mirroring of `server` into `mirror`, verified against `log_key`.
+    pub fn mirror_once(server: String, log_key: String, mirror: PathBuf) -> MonitorArgs {
+        MonitorArgs {
+            server,
+            log_key,
+            mirror: Some(mirror),
+            witnesses: Vec::new(),
+            quorum: None,
+            interval: 1,
+            once: true,
+            json: false,
+            quiet: true,
+        }
+    }
 }
 
 /// With `--once`, how many checkpoint fetches in a row may fail before giving up.
@@ -65,13 +86,24 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
     let policy = crate::verifycmd::witness_policy(&args.witnesses, args.quorum)?;
     let base = crate::text::server_base(&args.server)?;
+    // Reach the server before anything is created: a mistyped URL leaves no empty mirror.
+    fetch_checkpoint(&base).with_context(|| {
+        both(
+            &format!("không kết nối được {base}; chưa tạo gì cả"),
+            &format!("cannot reach {base}; nothing was created"),
+        )
+    })?;
     let (mut monitor, alarms) = Monitor::open(
         log_key,
         policy,
         args.mirror.as_deref(),
         ledger::Options::default().segment_bytes,
     )?;
-    let out = Output { json: args.json };
+    let out = Output {
+        json: args.json,
+        quiet: args.quiet,
+        retries: Default::default(),
+    };
     // The size of the last checkpoint found short of the witness policy.
     let mut short = unwitnessed(&alarms, None);
     if out.alarms(&alarms) {
@@ -250,12 +282,19 @@ fn entry_from_json(data: &str) -> anyhow::Result<Entry> {
 
 struct Output {
     json: bool,
+    quiet: bool,
+    /// The last connection failure printed, and how many times it came again since.
+    retries: std::cell::RefCell<(String, u32)>,
 }
 
 impl Output {
     /// Reports alarms; true when one of them ends the monitoring.
     fn alarms(&self, alarms: &[Alarm]) -> bool {
         for a in alarms {
+            if self.quiet && !a.is_integrity() && !matches!(a, Alarm::Fork { .. }) {
+                continue;
+            }
+            self.settled();
             if self.json {
                 crate::say!("{}", serde_json::to_string(a).unwrap_or_default());
                 continue;
@@ -311,6 +350,10 @@ impl Output {
     }
 
     fn progress(&self, monitor: &Monitor) {
+        self.settled();
+        if self.quiet {
+            return;
+        }
         let held = monitor.held().map(|h| &h.checkpoint);
         if self.json {
             crate::say!(
@@ -343,13 +386,45 @@ impl Output {
         ExitCode::from(1)
     }
 
+    /// A lost connection: printed the first time; the same failure again is only counted,
+    /// and the count printed once something else happens (`settled`).
     fn lost(&self, why: &str) {
+        let mut retries = self.retries.borrow_mut();
+        if retries.0 == why {
+            retries.1 += 1;
+            return;
+        }
+        drop(retries);
+        self.settled();
+        *self.retries.borrow_mut() = (why.to_string(), 0);
         if self.json {
             crate::say!("{}", serde_json::json!({ "connection": why }));
         } else {
             eprintln!(
                 "{}: {why}",
                 both("Mất kết nối, thử lại", "connection lost, retrying")
+            );
+        }
+    }
+
+    /// Prints how many times the last connection failure repeated, if it did.
+    fn settled(&self) {
+        let (why, repeated) = std::mem::take(&mut *self.retries.borrow_mut());
+        if repeated == 0 {
+            return;
+        }
+        if self.json {
+            crate::say!(
+                "{}",
+                serde_json::json!({ "connection": why, "repeated": repeated })
+            );
+        } else {
+            eprintln!(
+                "{}",
+                both(
+                    &format!("(lỗi kết nối trên lặp lại {repeated} lần nữa)"),
+                    &format!("(the connection failure above repeated {repeated} more times)")
+                )
             );
         }
     }

@@ -12,9 +12,21 @@ use ledger::rulebook::Finding;
 use crate::text::both;
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive", "server"])))]
 pub struct ReportArgs {
+    /// A live ledger directory.
     #[arg(long)]
-    ledger: PathBuf,
+    ledger: Option<PathBuf>,
+    /// An archive bag (from `export`): verified against --log-key, then reported on.
+    #[arg(long, requires = "log_key")]
+    archive: Option<PathBuf>,
+    /// A server (`http://127.0.0.1:8080`): its log is mirrored and verified against --log-key
+    /// (as `monitor --once` does), then reported on; the server need not be trusted.
+    #[arg(long, requires = "log_key")]
+    server: Option<String>,
+    /// The log's verifier key, from a source you trust, for --archive and --server.
+    #[arg(long)]
+    log_key: Option<String>,
     /// One stream: `congress/<org>/<term>` or `complaint/<case>`.
     #[arg(long)]
     stream: Option<String>,
@@ -41,7 +53,46 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--as-of `{d}` is not a date; write YYYY-MM-DD, e.g. 2020-05-19");
         }
     }
-    let ledger = crate::ledgercmd::open(&args.ledger)?;
+    // A bag or a server is first brought here as a verified, read-only mirror; the report is
+    // then made from it exactly as from a ledger directory.
+    let scratch = tempfile::tempdir()?;
+    let dir = match (&args.ledger, &args.archive, &args.server) {
+        (Some(dir), _, _) => dir.clone(),
+        (None, Some(bag), _) => {
+            let key = log_key(&args)?;
+            let mirror = scratch.path().join("mirror");
+            ledger::archive::import(
+                bag,
+                &mirror,
+                &key,
+                None,
+                ledger::Options::default(),
+                &ledger::verify::integrity::VerifyOptions::default(),
+            )?
+            .1
+            .close()?;
+            mirror
+        }
+        (None, None, server) => {
+            let mirror = scratch.path().join("mirror");
+            let monitor = crate::monitorcmd::MonitorArgs::mirror_once(
+                server.clone().unwrap_or_default(),
+                args.log_key.clone().unwrap_or_default(),
+                mirror.clone(),
+            );
+            if crate::monitorcmd::run(monitor)? != ExitCode::SUCCESS {
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        "bản sao từ máy chủ không kiểm tra được (xem trên): không lập báo cáo",
+                        "the server's log did not verify (see above): no report is made"
+                    )
+                );
+            }
+            mirror
+        }
+    };
+    let ledger = crate::ledgercmd::open(&dir)?;
     // A report rests on the verified record: the projections folded while verifying, in which
     // an act signed without authority counts for nothing.
     let (verified, projections) = ledger::verify::ledger_with_projections(
@@ -483,4 +534,10 @@ fn print_register(rows: &[views::CaseRow]) {
             }
         );
     }
+}
+
+/// The trusted log key of --log-key.
+fn log_key(args: &ReportArgs) -> anyhow::Result<ledger::VerifierKey> {
+    ledger::VerifierKey::parse(args.log_key.as_deref().unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))
 }

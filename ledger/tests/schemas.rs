@@ -151,7 +151,7 @@ fn an_append_that_does_not_match_its_schema_is_refused_with_the_path() {
     let (ledger, k) = create(&dir.path().join("l"), Options::default());
     let before = ledger.size();
     let cases = [
-        (json!({"session": 1}), "", "present"),
+        (json!({"session": 1}), "/", "present"),
         (json!({"session": 0, "present": 297}), "/session", ""),
         (json!({"session": 1, "present": -3}), "/present", ""),
         (json!({"session": "một", "present": 297}), "/session", ""),

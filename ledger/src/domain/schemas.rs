@@ -191,7 +191,7 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
 pub struct SchemaError {
     pub kind: String,
     pub schema: u16,
-    /// JSON pointer into the payload (`` for the whole payload).
+    /// JSON pointer into the payload (`/` for the whole payload).
     pub path: String,
     pub message: String,
 }
@@ -228,10 +228,11 @@ pub fn text(kind: &str, version: u16) -> Option<&'static str> {
 
 /// Validates a payload (JSON bytes) against its kind's schema.
 pub fn validate(kind: &str, version: u16, payload: &[u8]) -> Result<(), SchemaError> {
+    // A JSON pointer to the whole payload is empty; it is shown as `/`, never as nothing.
     let fail = |path: String, message: String| SchemaError {
         kind: kind.to_string(),
         schema: version,
-        path,
+        path: if path.is_empty() { "/".into() } else { path },
         message,
     };
     let validator = match validators().get(&(kind, version)) {
