@@ -62,6 +62,19 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     crate::say!("origin   {}", args.origin);
     crate::say!("genesis  {hash}");
     crate::say!("log key  {vkey}");
+    crate::say!(
+        "{}",
+        both(
+            &format!(
+                "Khóa bí mật của sổ cái đã được chép vào {}: giữ bí mật và sao lưu nó (docs/KEYS.md)",
+                args.ledger.join("log.key").display()
+            ),
+            &format!(
+                "The log's private key was copied into {}: keep it secret and back it up (docs/KEYS.md)",
+                args.ledger.join("log.key").display()
+            )
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -132,7 +145,7 @@ fn read_payload(source: &str) -> anyhow::Result<serde_json::Value> {
 
 pub fn open(dir: &Path) -> anyhow::Result<Ledger> {
     Ledger::open(dir, Options::default())
-        .with_context(|| format!("opening ledger {}", dir.display()))
+        .with_context(|| both(&format!("mở sổ cái {}", dir.display()), &format!("opening ledger {}", dir.display())))
 }
 
 /// Where appended events go: a local ledger, or a server's API.
@@ -197,19 +210,17 @@ impl Target {
             Target::Local(l) => l
                 .append(bytes)
                 .map(|a| serde_json::to_value(&a).unwrap_or_default())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| crate::text::render(&e)),
             Target::Server { base, .. } => {
                 let r = ureq::post(&format!("{base}/v1/events"))
+                    .set("accept-language", crate::text::lang().tag())
                     .set("content-type", "application/octet-stream")
                     .send_bytes(&bytes);
                 match r {
                     Ok(resp) => resp.into_json().map_err(|e| e.to_string()),
                     Err(ureq::Error::Status(code, resp)) => {
                         let body: serde_json::Value = resp.into_json().unwrap_or_default();
-                        Err(format!(
-                            "HTTP {code}: {}",
-                            body["detail"].as_str().unwrap_or("refused")
-                        ))
+                        Err(format!("HTTP {code}: {}", crate::text::problem_detail(&body)))
                     }
                     Err(e) => Err(e.to_string()),
                 }
@@ -639,8 +650,42 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
     if json {
         return crate::text::print_json(&out);
     }
-    for h in out["proof"].as_array().into_iter().flatten() {
-        crate::say!("{}", h.as_str().unwrap_or_default());
+    // Labelled, so that the hashes are not mistaken for one another or for the root.
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if out.get("position").is_some() {
+        crate::say!(
+            "{} {}, {} {}",
+            both("vị trí", "position"),
+            out["position"],
+            both("cỡ cây", "tree size"),
+            out["size"]
+        );
+        crate::say!("{}: {}", both("gốc", "root"), text(&out["root"]));
+    } else {
+        crate::say!(
+            "{} {} ({} {}) → {} {} ({} {})",
+            both("cỡ cũ", "old size"),
+            out["old"],
+            both("gốc", "root"),
+            text(&out["old_root"]),
+            both("cỡ mới", "new size"),
+            out["new"],
+            both("gốc", "root"),
+            text(&out["new_root"])
+        );
+    }
+    let hashes = out["proof"].as_array().map_or(&[][..], Vec::as_slice);
+    crate::say!(
+        "{} ({} {}):",
+        both("chứng minh", "proof"),
+        hashes.len(),
+        both("mã băm", "hashes")
+    );
+    for h in hashes {
+        crate::say!("  {}", text(h));
     }
     Ok(ExitCode::SUCCESS)
 }

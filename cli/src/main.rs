@@ -177,8 +177,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!(
-                "lỗi / error: {}",
-                ledger::format::json::escape_for_display(&format!("{e:#}"))
+                "{}: {}",
+                text::both("lỗi", "error"),
+                ledger::format::json::escape_for_display(&text::error_text(&e))
             );
             ExitCode::from(2)
         }

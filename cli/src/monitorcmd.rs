@@ -304,14 +304,14 @@ impl Output {
                     "{} {} ({}): {}",
                     both("TOÀN VẸN KHÔNG ĐẠT tại mục", "INTEGRITY FAILED at entry"),
                     f.position,
-                    f.kind.label(),
-                    f.detail
+                    crate::text::render(&ledger::messages::failure_kind(f.kind)),
+                    crate::text::render(f)
                 ),
                 Alarm::Unauthorized(f) => crate::say!(
                     "{} {}: {}",
                     both("Không có thẩm quyền, mục", "Unauthorized, entry"),
                     f.position,
-                    f.detail
+                    crate::text::render(f)
                 ),
                 Alarm::Finding(f) => crate::verifycmd::print_finding_list(std::slice::from_ref(f)),
                 Alarm::Resolved { rule, stream, .. } => crate::say!(
@@ -378,11 +378,14 @@ impl Output {
 
     /// A server that sends garbage in place of an entry has failed integrity there.
     fn bad(&self, position: u64, detail: String) -> ExitCode {
-        self.alarms(&[Alarm::Integrity(ledger::verify::integrity::Failure {
+        self.alarms(&[Alarm::Integrity(ledger::verify::integrity::Failure::new(
             position,
-            kind: ledger::verify::integrity::FailureKind::Encoding,
-            detail,
-        })]);
+            ledger::verify::integrity::FailureKind::Encoding,
+            ledger::messages::Text::new(
+                format!("máy chủ gửi thứ không phải một mục: {detail}"),
+                format!("the server sent something that is not an entry: {detail}"),
+            ),
+        ))]);
         ExitCode::from(1)
     }
 

@@ -177,21 +177,24 @@ pub fn print_report(report: &Report) {
     );
     match &i.failure {
         None => crate::say!(
-            "  {:<28} {}: {} entries, {} streams, root {}",
+            "  {:<28} {}: {} {}, {} {}, {} {}",
             both("Toàn vẹn", "Integrity"),
             both("ĐẠT", "OK"),
             i.entries,
+            both("mục", "entries"),
             i.streams,
+            both("luồng", "streams"),
+            both("gốc", "root"),
             i.root
         ),
         Some(f) => crate::say!(
-            "  {:<28} {} tại mục {} / at entry {} ({}): {}",
+            "  {:<28} {} {} {} ({}): {}",
             both("Toàn vẹn", "Integrity"),
             both("KHÔNG ĐẠT", "FAILED"),
+            both("tại mục", "at entry"),
             f.position,
-            f.position,
-            f.kind.label(),
-            f.detail
+            crate::text::render(&ledger::messages::failure_kind(f.kind)),
+            crate::text::render(f)
         ),
     }
     let a = &report.authority;
@@ -206,9 +209,13 @@ pub fn print_report(report: &Report) {
         );
     } else if a.ok {
         crate::say!(
-            "  {:<28} {}: every act signed by a body allowed to sign it",
+            "  {:<28} {}: {}",
             both("Thẩm quyền", "Authority"),
-            both("ĐẠT", "OK")
+            both("ĐẠT", "OK"),
+            both(
+                "mọi hành vi do cơ quan được phép ký",
+                "every act signed by a body allowed to sign it"
+            )
         );
     } else {
         crate::say!(
@@ -222,7 +229,12 @@ pub fn print_report(report: &Report) {
             )
         );
         for f in &a.unauthorized {
-            crate::say!("    {} {}: {}", both("mục", "entry"), f.position, f.detail);
+            crate::say!(
+                "    {} {}: {}",
+                both("mục", "entry"),
+                f.position,
+                crate::text::render(f)
+            );
         }
         crate::say!(
             "    {}",
@@ -240,7 +252,12 @@ pub fn print_report(report: &Report) {
         both("đã xác minh chữ ký và gốc", "signature and root verified")
     );
     for c in i.checkpoints.iter().filter(|c| !c.ok) {
-        crate::say!("    size {}: {}", c.size, c.detail);
+        crate::say!(
+            "    {} {}: {}",
+            both("cỡ", "size"),
+            c.size,
+            both(&c.detail_vi, &c.detail)
+        );
     }
     if let Some(w) = &report.witnesses {
         let verdict = if w.ok {
@@ -294,14 +311,19 @@ pub fn print_findings(report: &Report) {
 pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
     for f in findings {
         crate::say!(
-            "    [{}] {} / {} ({}) — {}",
+            "    [{}] {} ({}) — {}",
             f.rule,
-            f.severity.vi(),
-            f.severity.name(),
+            both(f.severity.vi(), f.severity.name()),
             f.stream,
             f.citation
         );
-        crate::say!("        {}", f.message_vi);
-        crate::say!("        {}", f.message_en);
+        // Each language on its own line; only the one chosen with --lang.
+        let lang = crate::text::lang();
+        if lang != ledger::messages::Lang::En {
+            crate::say!("        {}", f.message_vi);
+        }
+        if lang != ledger::messages::Lang::Vi {
+            crate::say!("        {}", f.message_en);
+        }
     }
 }

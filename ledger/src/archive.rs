@@ -13,6 +13,7 @@ use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::messages::Text;
 use crate::engine::Ledger;
 use crate::format::encoding::MAX_ENTRY_BYTES;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
@@ -483,15 +484,19 @@ pub fn verify(
             Ok(0) => break,
             Ok(8) => {}
             Ok(_) => {
-                verifier.framing_failure("entries.bin ends inside a length prefix".into());
+                verifier.framing_failure(Text::new(
+                    "entries.bin kết thúc giữa một tiền tố độ dài",
+                    "entries.bin ends inside a length prefix",
+                ));
                 break;
             }
             Err(e) => return Err(io(&path, e)),
         }
         let n = u64::from_le_bytes(len);
         if n > MAX_ENTRY_BYTES as u64 {
-            verifier.framing_failure(format!(
-                "entry length {n} is over the limit of {MAX_ENTRY_BYTES}"
+            verifier.framing_failure(Text::new(
+                format!("độ dài mục {n} vượt giới hạn {MAX_ENTRY_BYTES}"),
+                format!("entry length {n} is over the limit of {MAX_ENTRY_BYTES}"),
             ));
             break;
         }
@@ -501,7 +506,10 @@ pub fn verify(
             buf.truncate(start);
             go_on = flush(&mut verifier, &buf, &mut spans);
             if go_on {
-                verifier.framing_failure("entries.bin ends inside an entry".into());
+                verifier.framing_failure(Text::new(
+                    "entries.bin kết thúc giữa một mục",
+                    "entries.bin ends inside an entry",
+                ));
             }
             break;
         }

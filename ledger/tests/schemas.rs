@@ -292,7 +292,7 @@ fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
         assert_eq!(refused.path, format!("/{field}"));
         assert!(
             refused.message.contains("sign the event with schema 2")
-                && refused.message.contains("hãy ký sự kiện với schema 2"),
+                && refused.message_vi.contains("hãy ký sự kiện với lược đồ 2"),
             "{}",
             refused.message
         );
