@@ -162,14 +162,12 @@ pub async fn by_position(
         ))
     })?;
     let entry = blocking(move || state.ledger.entry(position).map_err(Problem::from)).await?;
-    entry
-        .map(|e| Json(event_json(&e)))
-        .ok_or_else(|| {
-            Problem::not_found(Text::new(
-                format!("không có mục ở vị trí {position}"),
-                format!("no entry at position {position}"),
-            ))
-        })
+    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có mục ở vị trí {position}"),
+            format!("no entry at position {position}"),
+        ))
+    })
 }
 
 #[utoipa::path(get, path = "/v1/events/by-hash/{hash}", summary = "An entry by event hash", responses((status = 200, description = "the event"), (status = 400, description = "not a hash"), (status = 404, description = "no such event")))]
@@ -184,14 +182,12 @@ pub async fn by_hash(
         ))
     })?;
     let entry = blocking(move || state.ledger.entry_by_hash(&h).map_err(Problem::from)).await?;
-    entry
-        .map(|e| Json(event_json(&e)))
-        .ok_or_else(|| {
-            Problem::not_found(Text::new(
-                format!("không có sự kiện mã băm {hash}"),
-                format!("no event with hash {hash}"),
-            ))
-        })
+    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có sự kiện mã băm {hash}"),
+            format!("no event with hash {hash}"),
+        ))
+    })
 }
 
 #[derive(Deserialize)]
@@ -228,6 +224,7 @@ pub async fn stream(
 #[utoipa::path(get, path = "/v1/blobs/{sha256}", summary = "An attached document", responses((status = 200, description = "its bytes"), (status = 400, description = "not a SHA-256"), (status = 404, description = "no such document")))]
 pub async fn blob(
     State(state): State<Arc<AppState>>,
+    axum::Extension(reader): axum::Extension<crate::auth::Reader>,
     Path(sha256): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
     if sha256.len() != 64
@@ -239,6 +236,19 @@ pub async fn blob(
             format!("`{sha256}` không phải SHA-256 (64 chữ số thập lục phân viết thường)"),
             format!("`{sha256}` is not a SHA-256 (64 lower-case hex digits)"),
         )));
+    }
+    // A document held as a case's confidential attachment is the commission's only, even if
+    // a copy was placed among the public blobs, and its read is recorded like any other.
+    if let Ok(hash) = sha256.parse::<Hash>() {
+        let state = state.clone();
+        blocking(move || {
+            let Some(case) = state.access.store.document_case(&hash) else {
+                return Ok(());
+            };
+            let what = format!("document {}", hash.to_hex());
+            crate::confidential::record(&state, &reader, &case, what, None).map(|_| ())
+        })
+        .await?;
     }
     let path = ledger::archive::blobs_dir(state.ledger.dir()).join(&sha256);
     match tokio::fs::read(&path).await {

@@ -175,7 +175,11 @@ impl From<StorageError> for Problem {
         } else {
             StatusCode::INTERNAL_SERVER_ERROR
         };
-        Problem::new(status, Text::new("lỗi lưu trữ", "storage error"), Text::of(&e))
+        Problem::new(
+            status,
+            Text::new("lỗi lưu trữ", "storage error"),
+            Text::of(&e),
+        )
     }
 }
 

@@ -43,15 +43,12 @@ pub async fn checkpoint(
         })
         .await?
     } else {
-        let note = state
-            .ledger
-            .checkpoint()
-            .ok_or_else(|| {
-                Problem::not_found(Text::new(
-                    "chưa ký điểm kiểm nào",
-                    "no checkpoint has been signed yet",
-                ))
-            })?;
+        let note = state.ledger.checkpoint().ok_or_else(|| {
+            Problem::not_found(Text::new(
+                "chưa ký điểm kiểm nào",
+                "no checkpoint has been signed yet",
+            ))
+        })?;
         state.ledger.with_cosignatures(note)
     };
     Ok(note_text(note))
@@ -64,23 +61,18 @@ pub async fn checkpoint_at(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
-    let size: u64 = size
-        .parse()
-        .map_err(|_| {
-            Problem::bad_request(Text::new(
-                format!("`{size}` không phải một cỡ (số nguyên không âm)"),
-                format!("`{size}` is not a size (a whole number)"),
-            ))
-        })?;
-    let note = state
-        .ledger
-        .checkpoint_at(size)?
-        .ok_or_else(|| {
-            Problem::not_found(Text::new(
-                format!("không có điểm kiểm nào được ký ở cỡ {size}"),
-                format!("no checkpoint was signed at size {size}"),
-            ))
-        })?;
+    let size: u64 = size.parse().map_err(|_| {
+        Problem::bad_request(Text::new(
+            format!("`{size}` không phải một cỡ (số nguyên không âm)"),
+            format!("`{size}` is not a size (a whole number)"),
+        ))
+    })?;
+    let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có điểm kiểm nào được ký ở cỡ {size}"),
+            format!("no checkpoint was signed at size {size}"),
+        ))
+    })?;
     Ok(note_text(state.ledger.with_cosignatures(note)))
 }
 

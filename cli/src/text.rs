@@ -100,6 +100,11 @@ fn localized(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         ledger::CosignError,
         ledger::act_proof::ActProofError,
         ledger::format::hash::BadHash,
+        ledger::confidential::ConfidentialError,
+        ledger::confidential::CaseError,
+        ledger::confidential::store::StoreError,
+        ledger::access::log::AccessLogError,
+        ledger::access::tokens::TokenError,
         ledger::messages::Text
     );
     None
@@ -144,5 +149,22 @@ pub fn problem_detail(problem: &serde_json::Value) -> String {
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| both("bị từ chối", "refused")),
+    }
+}
+
+static TOKEN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// The reader token for servers (`--token`, or `CONGRESS_LEDGER_TOKEN`).
+pub fn set_token(token: Option<String>) {
+    let _ = TOKEN.set(token.filter(|t| !t.trim().is_empty()));
+}
+
+/// `request` with the reader token, if one was given (servers that are not public answer
+/// 401 without one), and the language of messages, so that refusals come in it.
+pub fn authed(request: ureq::Request) -> ureq::Request {
+    let request = request.set("accept-language", lang().tag());
+    match TOKEN.get().and_then(Option::as_deref) {
+        Some(token) => request.set("authorization", &format!("Bearer {}", token.trim())),
+        None => request,
     }
 }

@@ -13,10 +13,10 @@ use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::messages::Text;
 use crate::engine::Ledger;
 use crate::format::encoding::MAX_ENTRY_BYTES;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::messages::Text;
 use crate::storage::cosignatures::CosignatureFile;
 use crate::storage::mirror::{mark_read_only, MirrorLog};
 use crate::storage::StorageError;
@@ -215,10 +215,19 @@ pub fn export(
     }
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
     let blobs = blobs_dir(ledger.dir());
+    // A case's confidential attachment never leaves with a bag, even if a copy was placed
+    // among the public blobs.
+    let confidential = crate::confidential::store::Store::beside(ledger.dir());
     if blobs.is_dir() {
         for item in fs::read_dir(&blobs).map_err(|e| io(&blobs, e))? {
             let item = item.map_err(|e| io(&blobs, e))?;
             let name = item.file_name().to_string_lossy().into_owned();
+            if name
+                .parse::<Hash>()
+                .is_ok_and(|h| confidential.document_case(&h).is_some())
+            {
+                continue;
+            }
             let bytes = fs::read(item.path()).map_err(|e| io(&item.path(), e))?;
             put(&format!("blobs/sha256/{name}"), &bytes)?;
         }

@@ -16,9 +16,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::messages::Text;
 use crate::catalogue::{self, Family, SignedBy};
 use crate::format::{EventBody, Hash, SignedEvent, VerifierKey};
+use crate::messages::Text;
 
 /// The genesis payload (§4).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -425,7 +425,10 @@ impl Registry {
         if in_scope.is_empty() {
             let scopes: Vec<&str> = enrollments.iter().map(|e| e.scope.as_str()).collect();
             return Err(unauthorized(Text::new(
-                format!("phạm vi của khóa ({}) không bao luồng này", scopes.join(", ")),
+                format!(
+                    "phạm vi của khóa ({}) không bao luồng này",
+                    scopes.join(", ")
+                ),
                 format!(
                     "the key's scope ({}) does not cover the stream",
                     scopes.join(", ")
@@ -721,20 +724,25 @@ pub fn correction_target(body: &EventBody) -> Result<Hash, AuthorityError> {
     struct Target {
         corrects: String,
     }
-    let t: Target = serde_json::from_slice(&body.payload)
-        .map_err(|e| {
-            bad_payload(
-                &body.kind,
-                Text::new(format!("`corrects`: không đọc được: {e}"), format!("`corrects`: {e}")),
-            )
-        })?;
+    let t: Target = serde_json::from_slice(&body.payload).map_err(|e| {
+        bad_payload(
+            &body.kind,
+            Text::new(
+                format!("`corrects`: không đọc được: {e}"),
+                format!("`corrects`: {e}"),
+            ),
+        )
+    })?;
     t.corrects
         .parse()
         .map_err(|e: crate::format::hash::BadHash| {
             bad_payload(
                 &body.kind,
                 Text::new(
-                    format!("`{}` không phải mã băm: cần 64 chữ số thập lục phân viết thường", e.0),
+                    format!(
+                        "`{}` không phải mã băm: cần 64 chữ số thập lục phân viết thường",
+                        e.0
+                    ),
                     e.to_string(),
                 ),
             )

@@ -8,17 +8,21 @@
 
 use std::fmt;
 
+use crate::access::log::AccessLogError;
+use crate::access::tokens::TokenError;
 use crate::act_proof::ActProofError;
 use crate::archive::{ArchiveError, ImportError};
-use crate::engine::CosignError;
-use crate::format::hash::BadHash;
-use crate::format::merkle::ProofError;
 use crate::authority::AuthorityError;
+use crate::confidential::store::StoreError;
+use crate::confidential::{CaseError, ConfidentialError};
 use crate::crypto::SignatureError;
 use crate::domain::schemas::SchemaError;
 use crate::domain::PayloadError;
+use crate::engine::CosignError;
 use crate::engine::{AppendError, OpenError};
 use crate::format::checkpoint::NoteError;
+use crate::format::hash::BadHash;
+use crate::format::merkle::ProofError;
 use crate::format::FormatError;
 use crate::keys::KeyError;
 use crate::rulebook::RulebookError;
@@ -168,6 +172,11 @@ english_is_display!(
     CosignError,
     ActProofError,
     BadHash,
+    ConfidentialError,
+    CaseError,
+    StoreError,
+    AccessLogError,
+    TokenError,
 );
 
 /// The Vietnamese of one error: each type's `match` below.
@@ -444,7 +453,9 @@ impl Vietnamese for RulebookError {
 impl Vietnamese for ArchiveError {
     fn vietnamese(&self) -> String {
         match self {
-            ArchiveError::Io { path, message } => format!("{}: {message}", path.display()),
+            ArchiveError::Io { path, message } => {
+                format!("lỗi vào/ra ở {}: {message}", path.display())
+            }
             ArchiveError::Exists(path) => format!(
                 "{} đã có; hãy chọn một đường dẫn mới cho hồ sơ lưu trữ",
                 path.display()
@@ -535,6 +546,109 @@ impl Vietnamese for BadHash {
             "`{}` không phải mã băm: cần 64 chữ số thập lục phân viết thường",
             self.0
         )
+    }
+}
+
+impl Vietnamese for ConfidentialError {
+    fn vietnamese(&self) -> String {
+        match self {
+            ConfidentialError::NotConfidential { kind, field } => {
+                format!("trường `{field}` không phải trường bảo mật của `{kind}`")
+            }
+            ConfidentialError::NoCommitment { field } => {
+                format!("trường `{field}` không có cam kết trong bản ghi")
+            }
+            ConfidentialError::Mismatch { field } => {
+                format!("giá trị và muối của `{field}` không khớp với cam kết trong bản ghi")
+            }
+            ConfidentialError::BadSalt { field } => {
+                format!("muối của `{field}` phải là 64 chữ số hex (32 byte)")
+            }
+            ConfidentialError::Plaintext { field } => format!(
+                "trường bảo mật `{field}` phải là một cam kết `{{\"commitment\": …}}`, không phải giá trị rõ"
+            ),
+        }
+    }
+}
+
+impl Vietnamese for CaseError {
+    fn vietnamese(&self) -> String {
+        match self {
+            CaseError::NoCase(case) => {
+                format!("không có vụ việc `{case}` trong sổ (luồng complaint/{case})")
+            }
+            CaseError::NoCommitments(case) => format!(
+                "bản ghi mở vụ việc `{case}` không chứa cam kết nào (lược đồ cũ ghi rõ giá trị)"
+            ),
+            CaseError::Missing { field } => {
+                format!("thiếu giá trị của trường bảo mật `{field}` mà bản ghi đã cam kết")
+            }
+            CaseError::NotShredAct => {
+                "đây không phải bản ghi `complaint.shredded` của một vụ việc".into()
+            }
+            CaseError::Confidential(e) => e.vi(),
+            CaseError::Store(e) => e.vi(),
+            CaseError::Append(e) => e.vi(),
+            CaseError::Storage(e) => e.vi(),
+            CaseError::Format(e) => e.vi(),
+        }
+    }
+}
+
+impl Vietnamese for StoreError {
+    fn vietnamese(&self) -> String {
+        match self {
+            StoreError::NoRecipients(dir) => format!(
+                "chưa có khóa nhận của ủy ban kiểm tra trong {}: chạy `congress-ledger confidential init --recipient age1…`",
+                dir.display()
+            ),
+            StoreError::BadRecipient(r) => format!("`{r}` không phải khóa nhận age X25519 (age1…)"),
+            StoreError::BadIdentity => {
+                "không đọc được khóa bí mật age (AGE-SECRET-KEY-1…)".into()
+            }
+            StoreError::BadCase(case) => format!("mã vụ việc `{case}` không hợp lệ"),
+            StoreError::NoCase(case) => format!("vụ việc `{case}` không có dữ liệu bảo mật"),
+            StoreError::AlreadyStored(case) => {
+                format!("dữ liệu bảo mật của vụ việc `{case}` đã được lưu; không ghi đè")
+            }
+            StoreError::Shredded(case) => format!(
+                "khóa của vụ việc `{case}` đã bị hủy khi hết thời hạn lưu trữ: không thể đọc"
+            ),
+            StoreError::Decrypt(e) => format!(
+                "không giải mã được bằng khóa này (không phải khóa của ủy ban kiểm tra?): {e}"
+            ),
+            StoreError::Encrypt(e) => format!("mã hóa thất bại: {e}"),
+            StoreError::Io { path, source } => {
+                format!("lỗi vào/ra ở {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl Vietnamese for AccessLogError {
+    fn vietnamese(&self) -> String {
+        match self {
+            AccessLogError::Broken { line, reason } => {
+                format!("nhật ký truy cập hỏng ở dòng {line}: {reason}")
+            }
+            AccessLogError::Io { path, source } => {
+                format!("lỗi vào/ra ở {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl Vietnamese for TokenError {
+    fn vietnamese(&self) -> String {
+        match self {
+            TokenError::NoGrant(id) => {
+                format!("không có quyền đọc nào mang mã `{id}` (xem `congress-ledger access list`)")
+            }
+            TokenError::NoHolder => "tên người giữ không được để trống".into(),
+            TokenError::File { path, reason } => {
+                format!("tệp quyền đọc {}: {reason}", path.display())
+            }
+        }
     }
 }
 

@@ -25,7 +25,8 @@ use ledger::{AppendError, CosignError, Hash, OpenError};
 
 /// Letters that only Vietnamese text has (among the two languages).
 fn is_vietnamese(text: &str) -> bool {
-    text.chars().any(|c| "ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ".contains(c))
+    text.chars()
+        .any(|c| "ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ".contains(c))
 }
 
 fn check(what: &str, m: &dyn Localized) {
@@ -235,7 +236,9 @@ fn every_library_error_is_in_both_languages() {
         NoteError::Malformed("x".into()),
         NoteError::BadKey("x".into()),
         NoteError::NotSigned { key: "k".into() },
-        NoteError::NotCosigned { witness: "w".into() },
+        NoteError::NotCosigned {
+            witness: "w".into(),
+        },
         NoteError::Quorum {
             needed: 2,
             found: 1,
@@ -314,6 +317,78 @@ fn every_library_error_is_in_both_languages() {
         check(&format!("ActProofError {i}"), e);
     }
     check("BadHash", &BadHash("xyz".into()));
+    use ledger::confidential::store::StoreError;
+    use ledger::confidential::{CaseError, ConfidentialError};
+    let confidentials = [
+        ConfidentialError::NotConfidential {
+            kind: "k".into(),
+            field: "f".into(),
+        },
+        ConfidentialError::NoCommitment { field: "f".into() },
+        ConfidentialError::Mismatch { field: "f".into() },
+        ConfidentialError::BadSalt { field: "f".into() },
+        ConfidentialError::Plaintext { field: "f".into() },
+    ];
+    for (i, e) in confidentials.iter().enumerate() {
+        check(&format!("ConfidentialError {i}"), e);
+    }
+    let stores = [
+        StoreError::NoRecipients("d".into()),
+        StoreError::BadRecipient("r".into()),
+        StoreError::BadIdentity,
+        StoreError::BadCase("c".into()),
+        StoreError::NoCase("c".into()),
+        StoreError::AlreadyStored("c".into()),
+        StoreError::Shredded("c".into()),
+        StoreError::Decrypt("x".into()),
+        StoreError::Encrypt("x".into()),
+        StoreError::Io {
+            path: "d".into(),
+            source: std::io::Error::other("x"),
+        },
+    ];
+    for (i, e) in stores.iter().enumerate() {
+        check(&format!("StoreError {i}"), e);
+    }
+    let cases: Vec<CaseError> = vec![
+        CaseError::NoCase("c".into()),
+        CaseError::NoCommitments("c".into()),
+        CaseError::Missing { field: "f".into() },
+        CaseError::NotShredAct,
+        CaseError::Confidential(ConfidentialError::BadSalt { field: "f".into() }),
+        CaseError::Store(StoreError::BadIdentity),
+        CaseError::Append(AppendError::Closed),
+        CaseError::Storage(StorageError::Index("x".into())),
+        CaseError::Format(FormatError::Truncated { what: "e" }),
+    ];
+    for (i, e) in cases.iter().enumerate() {
+        check(&format!("CaseError {i}"), e);
+    }
+    use ledger::access::log::AccessLogError;
+    use ledger::access::tokens::TokenError;
+    check(
+        "AccessLogError 0",
+        &AccessLogError::Broken {
+            line: 2,
+            reason: "x".into(),
+        },
+    );
+    check(
+        "AccessLogError 1",
+        &AccessLogError::Io {
+            path: "d".into(),
+            source: std::io::Error::other("x"),
+        },
+    );
+    check("TokenError 0", &TokenError::NoGrant("g".into()));
+    check("TokenError 1", &TokenError::NoHolder);
+    check(
+        "TokenError 2",
+        &TokenError::File {
+            path: "d".into(),
+            reason: "x".into(),
+        },
+    );
     for kind in [
         FailureKind::Framing,
         FailureKind::Encoding,
@@ -335,18 +410,30 @@ fn the_check_itself_catches_a_missing_or_copied_language() {
     assert!(std::panic::catch_unwind(|| check("copied", &copied)).is_err());
     let empty = Text::new("", "signature does not verify");
     assert!(std::panic::catch_unwind(|| check("empty", &empty)).is_err());
-    check("good", &Text::new("chữ ký không đúng", "signature does not verify"));
+    check(
+        "good",
+        &Text::new("chữ ký không đúng", "signature does not verify"),
+    );
 }
 
 #[test]
 fn a_schema_error_names_the_path_and_the_root_as_slash() {
     let root = schema();
     assert_eq!(root.path, "/");
-    assert!(root.vi().contains("thiếu trường bắt buộc \"present\""), "{}", root.vi());
-    let inner = ledger::domain::schemas::validate("session.opened", 1, br#"{"session": 0, "present": 3}"#)
-        .expect_err("session is at least 1");
+    assert!(
+        root.vi().contains("thiếu trường bắt buộc \"present\""),
+        "{}",
+        root.vi()
+    );
+    let inner =
+        ledger::domain::schemas::validate("session.opened", 1, br#"{"session": 0, "present": 3}"#)
+            .expect_err("session is at least 1");
     assert_eq!(inner.path, "/session");
-    assert!(inner.vi().contains("nhỏ hơn giá trị tối thiểu 1"), "{}", inner.vi());
+    assert!(
+        inner.vi().contains("nhỏ hơn giá trị tối thiểu 1"),
+        "{}",
+        inner.vi()
+    );
     let extra = ledger::domain::schemas::validate(
         "session.opened",
         1,
@@ -361,7 +448,11 @@ fn a_mistyped_kind_is_answered_with_the_nearest() {
     let e = AuthorityError::UnknownKind {
         kind: "session.opend".into(),
     };
-    assert!(e.vi().contains("có phải ý bạn là `session.opened`?"), "{}", e.vi());
+    assert!(
+        e.vi().contains("có phải ý bạn là `session.opened`?"),
+        "{}",
+        e.vi()
+    );
 }
 
 #[test]

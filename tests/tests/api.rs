@@ -93,7 +93,10 @@ fn every_route_and_every_error_status() {
     );
     assert!(body["detail_en"].as_str().unwrap().contains("format"));
     // Vietnamese by default (no Accept-Language), both languages beside it.
-    assert!(body["detail"].as_str().unwrap().contains("định dạng"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("định dạng"),
+        "{body}"
+    );
     assert_eq!(body["detail"], body["detail_vi"]);
     let outsider = ledger::crypto::signing_key_from_seed(&[42; 32]);
     let forged = compose::event(
@@ -455,14 +458,22 @@ fn problem_documents_follow_accept_language() {
         }
         match request.call() {
             Err(ureq::Error::Status(status, response)) => {
-                let language = response.header("content-language").unwrap_or("").to_string();
+                let language = response
+                    .header("content-language")
+                    .unwrap_or("")
+                    .to_string();
                 let body: Value = response.into_json().unwrap();
                 (status, language, body)
             }
             other => panic!("{path}: expected a problem, got {other:?}"),
         }
     };
-    for path in ["/v1/events/99999", "/v1/events/x", "/v1/nowhere", "/v1/events?x"] {
+    for path in [
+        "/v1/events/99999",
+        "/v1/events/x",
+        "/v1/nowhere",
+        "/v1/events?x",
+    ] {
         let (status, language, body) = ask(None, path);
         assert!(status >= 400, "{path}");
         assert_eq!(language, "vi", "{path}: {body}");

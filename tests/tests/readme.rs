@@ -89,8 +89,8 @@ fn the_example_payloads_are_the_schemas_examples_for_every_kind() {
     let dir = root().join("examples/payloads");
     for spec in ledger::catalogue::KINDS {
         let file = dir.join(format!("{}.json", spec.kind));
-        let shipped = std::fs::read_to_string(&file)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let shipped =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let out = common::run(&["schema", "show", spec.kind, "--example"]);
         assert!(out.status.success(), "schema show {}", spec.kind);
         let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");

@@ -334,7 +334,10 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
         "{}",
         stderr(&out)
     );
-    assert!(!Path::new(mirror).exists(), "a mirror was made before connecting");
+    assert!(
+        !Path::new(mirror).exists(),
+        "a mirror was made before connecting"
+    );
 
     let server = Server::start(Path::new(&ledger));
 

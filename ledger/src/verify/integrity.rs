@@ -10,12 +10,12 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::messages::Text;
 use crate::authority::{CorrectedAct, Registry};
 use crate::crypto::{self, KeyCache};
 use crate::format::event::signed_message;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Entry, FormatError, Hash, SignedNote, VerifierKey};
+use crate::messages::Text;
 use crate::projections::{Decoded as ProjDecoded, Projections, Target};
 
 /// Entries per chunk: large enough to keep both cores busy, small enough to bound memory.
