@@ -73,8 +73,9 @@ pub fn k01_window_after_closing(ctx: &CaseCtx, out: &mut Vec<Finding>) {
             "K-01",
             events,
             format!(
-                "Khiếu nại về bầu cử nhận sau đại hội được giải quyết ngày {decided}, quá {window} ngày làm việc kể từ ngày bế mạc (hạn {})",
-                format_date(deadline)
+                "Khiếu nại về bầu cử nhận sau đại hội được giải quyết ngày {}, quá {window} ngày làm việc kể từ ngày bế mạc (hạn {})",
+                crate::calendar::vi_date(&decided),
+                crate::calendar::vi_date(&format_date(deadline))
             ),
             format!(
                 "an election complaint lodged after the congress was decided on {decided}, past {window} working days from its closing (deadline {})",
@@ -183,7 +184,11 @@ pub fn k06_due_date(ctx: &CaseCtx, out: &mut Vec<Finding>) {
         out.push(ctx.finding(
             "K-06",
             events,
-            format!("Vụ việc được giải quyết ngày {decided}, sau hạn {due}"),
+            format!(
+                "Vụ việc được giải quyết ngày {}, sau hạn {}",
+                crate::calendar::vi_date(&decided),
+                crate::calendar::vi_date(due)
+            ),
             format!("the case was decided on {decided}, after its due date {due}"),
             &[("due", json!(due))],
         ));
