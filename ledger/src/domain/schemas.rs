@@ -299,9 +299,29 @@ pub fn validate(kind: &str, version: u16, payload: &[u8]) -> Result<(), SchemaEr
         ));
     }
     if let Err(e) = validator.validate(&value) {
+        // A mistyped value of an enumeration (a role, a body) gets the nearest one.
+        let (hint_vi, hint_en) = match (e.kind(), e.instance().as_str()) {
+            (jsonschema::error::ValidationErrorKind::Enum { options }, Some(value)) => {
+                let known = options
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_str());
+                crate::catalogue::closest(value, known).map_or_else(Default::default, |k| {
+                    (
+                        format!("; có phải ý bạn là `{k}`?"),
+                        format!("; did you mean `{k}`?"),
+                    )
+                })
+            }
+            _ => Default::default(),
+        };
         return Err(fail(
             e.instance_path().to_string(),
-            Text::new(vietnamese(&e), e.to_string()),
+            Text::new(
+                format!("{}{hint_vi}", vietnamese(&e)),
+                format!("{e}{hint_en}"),
+            ),
         ));
     }
     // JSON Schema counts 1.0 and 1e308 as integers; the Rust types (u64) do not. A payload that

@@ -95,12 +95,12 @@ pub fn v04_approval(ctx: &Ctx, out: &mut Vec<Finding>) {
                 "V-04",
                 vec![approval.event],
                 format!(
-                    "Cấp ủy cấp trên không chuẩn y kết quả bầu {} ({}) của cuộc bầu {}: {}; người này không là thành viên",
-                    ctx.name(&r.person), r.person, r.election, r.reason
+                    "Cấp ủy cấp trên không chuẩn y kết quả bầu {} của cuộc bầu {}: {}; người này không là thành viên",
+                    ctx.name(&r.person), r.election, r.reason
                 ),
                 format!(
-                    "the superior committee refused to approve the election of {} ({}) in {}: {}; they are not a member",
-                    ctx.name(&r.person), r.person, r.election, r.reason
+                    "the superior committee refused to approve the election of {} in {}: {}; they are not a member",
+                    ctx.name(&r.person), r.election, r.reason
                 ),
                 &[("decision", json!(approval.value.decision))],
             ));

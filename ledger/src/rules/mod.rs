@@ -87,23 +87,14 @@ pub fn finding(
         severity: meta.map_or(Severity::Warning, |m| m.severity),
         stream: stream.to_string(),
         events: events.iter().map(Hash::to_hex).collect(),
-        message_vi: capitalized(message_vi),
-        message_en: capitalized(message_en),
+        message_vi,
+        message_en,
         citation: meta.map(|m| m.citation.clone()).unwrap_or_default(),
         rulebook: rulebook.id.clone(),
         parameters: parameters
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect::<BTreeMap<_, _>>(),
-    }
-}
-
-/// A finding is a sentence: it starts with a capital letter ("Đơn nặc danh…", not "đơn…").
-fn capitalized(message: String) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
-        _ => message,
     }
 }
 
