@@ -98,7 +98,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         crate::verifycmd::print_report(&report);
         if let Some(c) = projections.congresses.get(hai_duong_2020::CONGRESS) {
             crate::say!();
-            crate::reportcmd::print_congress(&ledger::projections::views::congress(c, &[]));
+            crate::reportcmd::print_congress(
+                &ledger::projections::views::congress(c, &[]),
+                &|_| None,
+                false,
+            );
         }
         crate::say!(
             "\n{}",

@@ -178,6 +178,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // Where each act a finding names is in the log.
+    let locate = |hex: &str| {
+        let hash: ledger::Hash = hex.parse().ok()?;
+        ledger
+            .entry_by_hash(&hash)
+            .ok()
+            .flatten()
+            .map(|e| e.position)
+    };
     match args.stream.as_deref() {
         Some(s) if s.starts_with("congress/") => {
             let Some(c) = p.congresses.get(s) else {
@@ -193,7 +202,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 }
                 return crate::text::print_json(&json);
             }
-            print_congress(&view);
+            print_congress(&view, &locate, true);
             print_corrections(&ledger, &registry, corrections)?;
         }
         Some(s) if s.starts_with("complaint/") => {
@@ -216,8 +225,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 &registry,
                 p.corrections.get(s).map(Vec::as_slice).unwrap_or(&[]),
             )?;
-            crate::verifycmd::print_finding_list(
+            crate::verifycmd::print_finding_list_at(
                 &case_findings.into_iter().cloned().collect::<Vec<_>>(),
+                &locate,
             );
         }
         Some(other) => anyhow::bail!("`{other}` is not a congress or complaint stream"),
@@ -241,7 +251,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 }));
             }
             for c in &congresses {
-                print_congress(c);
+                print_congress(c, &locate, true);
                 print_corrections(
                     &ledger,
                     &registry,
@@ -258,7 +268,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .filter(|f| !f.stream.starts_with("congress/"))
                 .collect();
-            crate::verifycmd::print_finding_list(&other);
+            crate::verifycmd::print_finding_list_at(&other, &locate);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -329,7 +339,9 @@ fn print_not_counted(p: &Projections) {
     }
 }
 
-pub fn print_congress(v: &CongressView) {
+/// A congress as text; with `tallies`, every round's candidates by name, votes, share of the
+/// base and whether elected (the report), without (the demo's summary).
+pub fn print_congress(v: &CongressView, locate: &dyn Fn(&str) -> Option<u64>, tallies: bool) {
     crate::say!(
         "{} {} {}, {} → {}, {}: {}, {}: {}",
         both("Đại hội", "Congress"),
@@ -419,8 +431,12 @@ pub fn print_congress(v: &CongressView) {
     }
     if let Some((officials, alternates)) = c.delegation {
         crate::say!(
-            "  {}: {officials} + {alternates}",
-            both("Đoàn đại biểu dự đại hội cấp trên", "Delegation")
+            "  {}: {}",
+            both("Đoàn đại biểu dự đại hội cấp trên", "Delegation"),
+            both(
+                &format!("{officials} chính thức + {alternates} dự khuyết"),
+                &format!("{officials} official + {alternates} alternates")
+            )
         );
     }
     for r in &v.rounds {
@@ -439,6 +455,22 @@ pub fn print_congress(v: &CongressView) {
             elected,
             both("trúng cử", "elected"),
         );
+        // Each candidate by name: votes, share of the base, elected or not.
+        for t in r.tallies.iter().filter(|_| tallies) {
+            crate::say!(
+                "    {}: {} {} ({}% / {}), {}",
+                t.name.as_deref().unwrap_or(&t.person),
+                t.votes,
+                both("phiếu", "votes"),
+                vi_decimal(&t.of_base.percent_1dp()),
+                t.of_base.of,
+                if t.elected {
+                    both("trúng cử", "elected")
+                } else {
+                    both("không trúng cử", "not elected")
+                }
+            );
+        }
     }
     print_inspections(&v.inspections);
     for n in &v.not_members {
@@ -466,7 +498,7 @@ pub fn print_congress(v: &CongressView) {
             n.base.map_or_else(|| "—".to_string(), |b| b.to_string()),
         );
     }
-    crate::verifycmd::print_finding_list(&v.findings);
+    crate::verifycmd::print_finding_list_at(&v.findings, locate);
 }
 
 /// The first 12 hex digits of a hash, as a reader matches it against a finding's acts.

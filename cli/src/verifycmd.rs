@@ -309,6 +309,15 @@ pub fn print_findings(report: &Report) {
 
 /// Each finding: its rule, severity and citation, then its message in Vietnamese and English.
 pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
+    print_finding_list_at(findings, &|_| None);
+}
+
+/// The same, each finding's acts named by their position in the log (what `locate` finds for
+/// an event hash) and their short hash.
+pub fn print_finding_list_at(
+    findings: &[ledger::rulebook::Finding],
+    locate: &dyn Fn(&str) -> Option<u64>,
+) {
     for f in findings {
         crate::say!(
             "    [{}] {} ({}) — {}",
@@ -317,6 +326,20 @@ pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
             f.stream,
             f.citation
         );
+        if !f.events.is_empty() {
+            let acts: Vec<String> = f
+                .events
+                .iter()
+                .map(|h| {
+                    let short = h.get(..8).unwrap_or(h);
+                    match locate(h) {
+                        Some(p) => format!("{} {p} ({short})", both("mục", "entry")),
+                        None => short.to_string(),
+                    }
+                })
+                .collect();
+            crate::say!("        {}: {}", both("hành vi", "acts"), acts.join(", "));
+        }
         // Each language on its own line; only the one chosen with --lang.
         let lang = crate::text::lang();
         if lang != ledger::messages::Lang::En {

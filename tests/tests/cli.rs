@@ -20,7 +20,7 @@ fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
         "nữ / women 8/41 (19,5%)",
         "trẻ / young 6/41 (14,6%)",
         "Lê Đình Long, 293 phiếu / votes (98,7%",
-        "Delegation: 37 + 2",
+        "Delegation: 37 chính thức + 2 dự khuyết / 37 official + 2 alternates",
         "Thủ tục / Procedure          0 vi phạm",
         "42/69 (60,87%)",
         "184 cấp ủy viên được bầu",

@@ -334,3 +334,59 @@ fn man_renders_the_pages_it_lists() {
     }
     assert!(!run(&["man", "nowhere"]).status.success());
 }
+
+/// The text report (issue 13 §3): each round's candidates by name with votes, share of the
+/// base and elected or not; the delegation as officials + alternates; each finding's acts by
+/// position and short hash.
+#[test]
+fn the_text_report_names_candidates_and_locates_each_finding_s_acts() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("demo");
+    let keys = dir.path().join("keys");
+    let out = run(&[
+        "demo",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--keys-out",
+        keys.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ledger = ledger.to_str().unwrap();
+    let stream = "congress/hd.tp-haiduong/2020-2025";
+    let text = stdout(&run(&["report", "--ledger", ledger, "--stream", stream]));
+    assert!(
+        text.contains("Delegation: 37 chính thức + 2 dự khuyết / 37 official + 2 alternates"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    Lê Đình Long: 292 phiếu / votes (98,3% / 297), trúng cử / elected"),
+        "{text}"
+    );
+    assert!(text.contains("không trúng cử / not elected"), "{text}");
+
+    // A withdrawal recorded after the results were approved, without a vote: two findings,
+    // each naming the act by its position and short hash.
+    let payload =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/payloads/withdrawal.decided.json");
+    let out = run(&[
+        "append",
+        "--ledger",
+        ledger,
+        "--key",
+        keys.join("presidium.key").to_str().unwrap(),
+        "--stream",
+        stream,
+        "--kind",
+        "withdrawal.decided",
+        "--time",
+        "2020-06-06T09:00:00+07:00",
+        "--payload",
+        payload.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let appended = stdout(&out);
+    let (position, hash) = appended.trim().split_once('\t').unwrap();
+    let text = stdout(&run(&["report", "--ledger", ledger, "--stream", stream]));
+    let act = format!("hành vi / acts: mục / entry {position} ({})", &hash[..8]);
+    assert!(text.contains(&act), "no `{act}` in:\n{text}");
+}
