@@ -17,8 +17,9 @@ use ledger::storage::StorageError;
 #[derive(Debug)]
 pub struct Problem {
     pub status: StatusCode,
-    pub title: Text,
-    pub detail: Text,
+    /// Boxed, so that a `Result<_, Problem>` stays small.
+    pub title: Box<Text>,
+    pub detail: Box<Text>,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -26,8 +27,8 @@ impl Problem {
     pub fn new(status: StatusCode, title: Text, detail: Text) -> Problem {
         Problem {
             status,
-            title,
-            detail,
+            title: Box::new(title),
+            detail: Box::new(detail),
             extra: serde_json::Map::new(),
         }
     }
@@ -66,9 +67,9 @@ impl Problem {
     fn body(&self, lang: Lang) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert("type".into(), "about:blank".into());
-        body.insert("title".into(), lang.render(&self.title).into());
+        body.insert("title".into(), lang.render(self.title.as_ref()).into());
         body.insert("status".into(), self.status.as_u16().into());
-        body.insert("detail".into(), lang.render(&self.detail).into());
+        body.insert("detail".into(), lang.render(self.detail.as_ref()).into());
         body.insert("detail_vi".into(), self.detail.vi.clone().into());
         body.insert("detail_en".into(), self.detail.en.clone().into());
         body.extend(self.extra.clone());

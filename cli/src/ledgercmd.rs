@@ -47,7 +47,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         &args.rulebook,
         ledger::engine::now_ms(),
     )
-    .context("building `ledger.created`")?;
+    .with_context(|| crate::text::both("dựng `ledger.created`", "building `ledger.created`"))?;
     let hash = genesis.hash();
     let ledger = Ledger::create(&args.ledger, genesis, log_key, Options::default())?;
     let note = ledger.sign_checkpoint()?;
@@ -128,12 +128,20 @@ pub fn parse_time(text: &str) -> anyhow::Result<i64> {
 fn read_payload(source: &str) -> anyhow::Result<serde_json::Value> {
     let text = if source == "-" {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("reading the payload from standard input")?;
+        std::io::stdin().read_to_string(&mut s).with_context(|| {
+            crate::text::both(
+                "đọc nội dung từ đầu vào chuẩn",
+                "reading the payload from standard input",
+            )
+        })?;
         s
     } else {
-        std::fs::read_to_string(source).with_context(|| format!("reading payload file {source}"))?
+        std::fs::read_to_string(source).with_context(|| {
+            crate::text::both(
+                &format!("đọc tệp nội dung {source}"),
+                &format!("reading payload file {source}"),
+            )
+        })?
     };
     let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("the payload in {source} is not valid JSON"))?;
@@ -168,9 +176,19 @@ impl Target {
             let health: serde_json::Value =
                 crate::text::authed(ureq::get(&format!("{base}/healthz")))
                     .call()
-                    .with_context(|| format!("reaching {base}"))?
+                    .with_context(|| {
+                        crate::text::both(
+                            &format!("kết nối tới {base}"),
+                            &format!("reaching {base}"),
+                        )
+                    })?
                     .into_json()
-                    .context("the server's /healthz is not JSON")?;
+                    .with_context(|| {
+                        crate::text::both(
+                            "/healthz của máy chủ không phải JSON",
+                            "the server's /healthz is not JSON",
+                        )
+                    })?;
             let origin = health["origin"]
                 .as_str()
                 .with_context(|| format!("{base}/healthz names no origin"))?
@@ -198,7 +216,12 @@ impl Target {
                 let v: serde_json::Value =
                     crate::text::authed(ureq::get(&format!("{base}/v1/streams/{stream}?limit=0")))
                         .call()
-                        .with_context(|| format!("reading the head of {stream}"))?
+                        .with_context(|| {
+                            crate::text::both(
+                                &format!("đọc đầu luồng {stream}"),
+                                &format!("reading the head of {stream}"),
+                            )
+                        })?
                         .into_json()?;
                 let hash = v["head"]
                     .as_str()
@@ -297,7 +320,7 @@ impl Appender {
             &act.key,
             &act.payload,
         )
-        .context("signing the event")?;
+        .with_context(|| crate::text::both("ký sự kiện", "signing the event"))?;
         Ok((event, version))
     }
 }
@@ -509,7 +532,7 @@ pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
         &key,
         &payload,
     )
-    .context("signing the event")?;
+    .with_context(|| crate::text::both("ký sự kiện", "signing the event"))?;
     let result = ledger.append(event.into_bytes());
     ledger.close()?;
     match result {
@@ -645,7 +668,13 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
             let proof = match (ledger, server) {
                 (_, Some(server)) => proof_export_remote(server, event.as_deref(), *position)?,
                 (Some(ledger), None) => proof_export(ledger, event.as_deref(), *position)?,
-                (None, None) => bail!("name the ledger with --ledger DIR or --server URL"),
+                (None, None) => bail!(
+                    "{}",
+                    crate::text::both(
+                        "hãy chỉ sổ cái bằng --ledger DIR hoặc --server URL",
+                        "name the ledger with --ledger DIR or --server URL"
+                    )
+                ),
             };
             return match openings {
                 Some(openings) => write_disclosure(out, proof, &openings, disclose, *receipt),
@@ -733,9 +762,12 @@ fn proof_export_remote(
     let base = base.as_str();
     let get = |url: String| -> anyhow::Result<serde_json::Value> {
         match crate::text::authed(ureq::get(&url)).call() {
-            Ok(r) => r
-                .into_json()
-                .with_context(|| format!("{url} did not answer JSON")),
+            Ok(r) => r.into_json().with_context(|| {
+                crate::text::both(
+                    &format!("{url} không trả lời bằng JSON"),
+                    &format!("{url} did not answer JSON"),
+                )
+            }),
             Err(ureq::Error::Status(code, r)) => {
                 let detail = r
                     .into_json::<serde_json::Value>()
@@ -744,7 +776,9 @@ fn proof_export_remote(
                     .unwrap_or_default();
                 bail!("{url}: {code} {detail}")
             }
-            Err(e) => Err(e).with_context(|| format!("reaching {url}")),
+            Err(e) => Err(e).with_context(|| {
+                crate::text::both(&format!("kết nối tới {url}"), &format!("reaching {url}"))
+            }),
         }
     };
     let hash = match (event, position) {
@@ -756,7 +790,13 @@ fn proof_export_remote(
             .as_str()
             .with_context(|| format!("{base}/v1/events/{p} names no event hash"))?
             .to_string(),
-        (None, None) => bail!("name the act with --event HASH or --position N"),
+        (None, None) => bail!(
+            "{}",
+            crate::text::both(
+                "hãy chỉ hành vi bằng --event HASH hoặc --position N",
+                "name the act with --event HASH or --position N"
+            )
+        ),
     };
     let value = get(format!("{base}/v1/proofs/act/{hash}"))?;
     serde_json::from_value(value)
@@ -846,7 +886,13 @@ fn proof_export(
                 ledger.size().saturating_sub(1)
             ),
         },
-        (None, None) => bail!("name the act with --event HASH or --position N"),
+        (None, None) => bail!(
+            "{}",
+            crate::text::both(
+                "hãy chỉ hành vi bằng --event HASH hoặc --position N",
+                "name the act with --event HASH or --position N"
+            )
+        ),
     };
     // A checkpoint of everything so far, so that the newest act can be proved too.
     ledger.sign_checkpoint()?;
@@ -862,7 +908,7 @@ fn proof_verify(
     quorum: Option<usize>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
+    let key = crate::text::log_key(log_key)?;
     let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;

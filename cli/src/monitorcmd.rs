@@ -15,7 +15,7 @@ use clap::Args;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use ledger::monitor::{Alarm, Monitor};
 use ledger::verify::integrity::CHUNK;
-use ledger::{Entry, SignedEvent, VerifierKey};
+use ledger::{Entry, SignedEvent};
 
 use crate::text::both;
 
@@ -84,8 +84,7 @@ enum Fed {
 }
 
 pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
-    let log_key = VerifierKey::parse(&args.log_key)
-        .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+    let log_key = crate::text::log_key(&args.log_key)?;
     let policy = crate::verifycmd::witness_policy(&args.witnesses, args.quorum)?;
     let base = crate::text::server_base(&args.server)?;
     // Reach the server before anything is created: a mistyped URL leaves no empty mirror.
@@ -154,7 +153,10 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
             Ok(Fed::Refused(why)) => anyhow::bail!(why),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                anyhow::bail!("the subscription thread stopped")
+                anyhow::bail!(
+                    "{}",
+                    crate::text::both("luồng theo dõi đã dừng", "the subscription thread stopped")
+                )
             }
         }
         last_check = Instant::now();
@@ -212,9 +214,14 @@ fn unwitnessed(alarms: &[Alarm], before: Option<u64>) -> Option<u64> {
 fn fetch_checkpoint(base: &str) -> anyhow::Result<String> {
     crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
         .call()
-        .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+        .with_context(|| {
+            crate::text::both(
+                &format!("tải {base}/v1/checkpoint"),
+                &format!("fetching {base}/v1/checkpoint"),
+            )
+        })?
         .into_string()
-        .context("reading the checkpoint")
+        .with_context(|| crate::text::both("đọc điểm kiểm", "reading the checkpoint"))
 }
 
 /// Follows `/v1/subscribe` from `from` on a thread of its own, reconnecting after a second
@@ -255,11 +262,14 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
     let url = format!("{base}/v1/subscribe?from={next}");
     let response = crate::text::authed(ureq::get(&url))
         .call()
-        .with_context(|| format!("subscribing to {url}"))?;
+        .with_context(|| {
+            crate::text::both(&format!("theo dõi {url}"), &format!("subscribing to {url}"))
+        })?;
     let reader = BufReader::new(response.into_reader());
     let mut data = String::new();
     for line in reader.lines() {
-        let line = line.with_context(|| format!("reading {url}"))?;
+        let line = line
+            .with_context(|| crate::text::both(&format!("đọc {url}"), &format!("reading {url}")))?;
         if let Some(d) = line.strip_prefix("data:") {
             data.push_str(d.trim_start());
         } else if line.is_empty() && !data.is_empty() {

@@ -570,6 +570,5 @@ fn print_register(rows: &[views::CaseRow]) {
 
 /// The trusted log key of --log-key.
 fn log_key(args: &ReportArgs) -> anyhow::Result<ledger::VerifierKey> {
-    ledger::VerifierKey::parse(args.log_key.as_deref().unwrap_or_default())
-        .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))
+    crate::text::log_key(args.log_key.as_deref().unwrap_or_default())
 }

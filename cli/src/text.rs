@@ -168,3 +168,17 @@ pub fn authed(request: ureq::Request) -> ureq::Request {
         None => request,
     }
 }
+
+/// A `--log-key` argument: the log's verifier key (`name+keyid+base64`), or why it is not one.
+pub fn log_key(text: &str) -> anyhow::Result<ledger::VerifierKey> {
+    ledger::VerifierKey::parse(text).map_err(|e| {
+        anyhow::anyhow!(
+            "--log-key: {}; {}",
+            render(&e),
+            both(
+                "hãy đưa khóa ở dạng tên+mã-khóa+base64",
+                "give the key as name+keyid+base64"
+            )
+        )
+    })
+}

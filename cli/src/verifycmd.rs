@@ -83,8 +83,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let witness_policy = witness_policy(&args.witnesses, args.quorum)?;
     if let Some(bag) = &args.archive {
         let text = args.log_key.as_deref().unwrap_or_default();
-        let key = ledger::VerifierKey::parse(text)
-            .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+        let key = crate::text::log_key(text)?;
         if !bag.is_dir() {
             anyhow::bail!(
                 "{} is not a directory; give the path of an archive bag",
