@@ -146,7 +146,13 @@ fn read_payload(source: &str) -> anyhow::Result<serde_json::Value> {
     let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("the payload in {source} is not valid JSON"))?;
     if !value.is_object() {
-        bail!("the payload in {source} must be a JSON object ({{ … }})");
+        bail!(
+            "{}",
+            both(
+                &format!("nội dung trong {source} phải là một đối tượng JSON ({{ … }})"),
+                &format!("the payload in {source} must be a JSON object ({{ … }})")
+            )
+        );
     }
     Ok(value)
 }
@@ -662,7 +668,13 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
             openings,
         } => {
             if out.exists() {
-                bail!("{} already exists; choose a new file", out.display());
+                bail!(
+                    "{}",
+                    both(
+                        &format!("{} đã có; hãy chọn một tệp mới", out.display()),
+                        &format!("{} already exists; choose a new file", out.display())
+                    )
+                );
             }
             let openings = openings.as_deref().map(read_openings).transpose()?;
             let proof = match (ledger, server) {

@@ -50,7 +50,15 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = &args.as_of {
         if ledger::calendar::parse_date(d).is_none() {
-            anyhow::bail!("--as-of `{d}` is not a date; write YYYY-MM-DD, e.g. 2020-05-19");
+            anyhow::bail!(
+                "{}",
+                both(
+                    &format!(
+                        "--as-of `{d}` không phải ngày; hãy viết YYYY-MM-DD, ví dụ 2020-05-19"
+                    ),
+                    &format!("--as-of `{d}` is not a date; write YYYY-MM-DD, e.g. 2020-05-19")
+                )
+            );
         }
     }
     // A bag or a server is first brought here as a verified, read-only mirror; the report is
@@ -120,7 +128,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(org) = &args.org {
         let progress = p.progress(org, args.term.as_deref(), args.as_of.as_deref());
         if progress.units == 0 && !p.orgs.contains_key(org) {
-            anyhow::bail!("no organization `{org}` in this ledger (see `report` for the list)");
+            anyhow::bail!(
+                "{}",
+                both(
+                    &format!("sổ cái này không có tổ chức `{org}` (xem danh sách bằng `report`)"),
+                    &format!("no organization `{org}` in this ledger (see `report` for the list)")
+                )
+            );
         }
         if args.json {
             return crate::text::print_json(&progress);
@@ -190,7 +204,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     match args.stream.as_deref() {
         Some(s) if s.starts_with("congress/") => {
             let Some(c) = p.congresses.get(s) else {
-                anyhow::bail!("no congress `{s}` in this ledger (see `report` for the list)");
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        &format!("sổ cái này không có đại hội `{s}` (xem danh sách bằng `report`)"),
+                        &format!("no congress `{s}` in this ledger (see `report` for the list)")
+                    )
+                );
             };
             let mut view = views::congress(c, &findings);
             view.check_roots(&roots);
@@ -211,7 +231,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 .filter(|r| r.stream == s)
                 .collect();
             if rows.is_empty() {
-                anyhow::bail!("no complaint case `{s}` in this ledger");
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        &format!("sổ cái này không có vụ việc `{s}`"),
+                        &format!("no complaint case `{s}` in this ledger")
+                    )
+                );
             }
             let case_findings: Vec<&Finding> = findings.iter().filter(|f| f.stream == s).collect();
             if args.json {
@@ -230,7 +256,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 &locate,
             );
         }
-        Some(other) => anyhow::bail!("`{other}` is not a congress or complaint stream"),
+        Some(other) => anyhow::bail!(
+            "{}",
+            both(
+                &format!("`{other}` không phải luồng đại hội hay luồng vụ việc"),
+                &format!("`{other}` is not a congress or complaint stream")
+            )
+        ),
         None => {
             let register = views::register(&p, &today, args.state.as_deref());
             let congresses: Vec<CongressView> = p

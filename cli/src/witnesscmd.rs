@@ -180,7 +180,13 @@ impl Source {
                 checkpoint,
                 consistency,
             }),
-            (None, None) => bail!("name the checkpoint with --checkpoint FILE or --server URL"),
+            (None, None) => bail!(
+                "{}",
+                crate::text::both(
+                    "hãy chỉ điểm kiểm bằng --checkpoint FILE hoặc --server URL",
+                    "name the checkpoint with --checkpoint FILE or --server URL"
+                )
+            ),
         }
     }
 
@@ -319,7 +325,13 @@ fn cosign(
     let note_text = source.checkpoint()?;
     if let Some(out) = out {
         if out.exists() {
-            bail!("{} already exists; choose a new file", out.display());
+            bail!(
+                "{}",
+                crate::text::both(
+                    &format!("{} đã có; hãy chọn một tệp mới", out.display()),
+                    &format!("{} already exists; choose a new file", out.display())
+                )
+            );
         }
     }
     let state = StateDir::open(state)?;
