@@ -1,5 +1,6 @@
 //! Appending and reading events, attached documents, and the catch-up subscription.
 
+use ledger::messages::Text;
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -40,21 +41,22 @@ pub fn event_json(entry: &Entry) -> serde_json::Value {
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            e.to_string(),
-        )
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Problem::internal)?
 }
 
 fn too_large() -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "event too large",
-        format!(
-            "a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"
+        Text::new("sự kiện quá lớn", "event too large"),
+        Text::new(
+            format!(
+                "một sự kiện đã ký dài tối đa {MAX_EVENT_BYTES} byte; tài liệu lớn hãy đính kèm thành tệp (blob)"
+            ),
+            format!(
+                "a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"
+            ),
         ),
     )
 }
@@ -76,7 +78,10 @@ async fn read_event_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Pro
     let mut chunks = body.into_data_stream();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| {
-            Problem::bad_request(format!("the request body could not be read: {e}"))
+            Problem::bad_request(Text::new(
+                format!("không đọc được thân yêu cầu: {e}"),
+                format!("the request body could not be read: {e}"),
+            ))
         })?;
         seen += chunk.len();
         if seen > DRAIN_LIMIT {
@@ -102,9 +107,10 @@ pub async fn append(
 ) -> Result<impl IntoResponse, Problem> {
     let bytes = read_event_body(&headers, body).await?;
     if bytes.is_empty() {
-        return Err(Problem::bad_request(
+        return Err(Problem::bad_request(Text::new(
+            "thân yêu cầu rỗng: hãy gửi các byte của sự kiện đã ký (application/octet-stream)",
             "the body is empty: send the signed event's bytes (application/octet-stream)",
-        ));
+        )));
     }
     // Decoding and the signature check run here, briefly; the wait for durability holds no
     // thread: the ledger calls back when the group is on disk.
@@ -149,12 +155,18 @@ pub async fn by_position(
     Path(position): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let position: u64 = position.parse().map_err(|_| {
-        Problem::bad_request(format!("`{position}` is not a position (a whole number)"))
+        Problem::bad_request(Text::new(
+            format!("`{position}` không phải một vị trí (số nguyên không âm)"),
+            format!("`{position}` is not a position (a whole number)"),
+        ))
     })?;
     let entry = blocking(move || state.ledger.entry(position).map_err(Problem::from)).await?;
-    entry
-        .map(|e| Json(event_json(&e)))
-        .ok_or_else(|| Problem::not_found(format!("no entry at position {position}")))
+    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có mục ở vị trí {position}"),
+            format!("no entry at position {position}"),
+        ))
+    })
 }
 
 #[utoipa::path(get, path = "/v1/events/by-hash/{hash}", summary = "An entry by event hash", responses((status = 200, description = "the event"), (status = 400, description = "not a hash"), (status = 404, description = "no such event")))]
@@ -163,14 +175,18 @@ pub async fn by_hash(
     Path(hash): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let h: Hash = hash.parse().map_err(|_| {
-        Problem::bad_request(format!(
-            "`{hash}` is not an event hash (64 lower-case hex digits)"
+        Problem::bad_request(Text::new(
+            format!("`{hash}` không phải mã băm sự kiện (64 chữ số thập lục phân viết thường)"),
+            format!("`{hash}` is not an event hash (64 lower-case hex digits)"),
         ))
     })?;
     let entry = blocking(move || state.ledger.entry_by_hash(&h).map_err(Problem::from)).await?;
-    entry
-        .map(|e| Json(event_json(&e)))
-        .ok_or_else(|| Problem::not_found(format!("no event with hash {hash}")))
+    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có sự kiện mã băm {hash}"),
+            format!("no event with hash {hash}"),
+        ))
+    })
 }
 
 #[derive(Deserialize)]
@@ -215,8 +231,9 @@ pub async fn blob(
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return Err(Problem::bad_request(format!(
-            "`{sha256}` is not a SHA-256 (64 lower-case hex digits)"
+        return Err(Problem::bad_request(Text::new(
+            format!("`{sha256}` không phải SHA-256 (64 chữ số thập lục phân viết thường)"),
+            format!("`{sha256}` is not a SHA-256 (64 lower-case hex digits)"),
         )));
     }
     // A document held as a case's confidential attachment is the commission's only, even if
@@ -235,8 +252,9 @@ pub async fn blob(
     let path = ledger::archive::blobs_dir(state.ledger.dir()).join(&sha256);
     match tokio::fs::read(&path).await {
         Ok(bytes) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes)),
-        Err(_) => Err(Problem::not_found(format!(
-            "no document with SHA-256 {sha256}"
+        Err(_) => Err(Problem::not_found(Text::new(
+            format!("không có tài liệu SHA-256 {sha256}"),
+            format!("no document with SHA-256 {sha256}"),
         ))),
     }
 }
@@ -257,12 +275,15 @@ pub async fn subscribe(
     Query(q): Query<From>,
 ) -> axum::response::Response {
     let Some(slot) = Slot::take(&state) else {
+        let max = state.limits.max_subscribers;
         let mut response = Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "quá nhiều người theo dõi / too many subscribers",
-            format!(
-                "Máy chủ đang phục vụ số lượt theo dõi tối đa ({}); hãy thử lại sau. / The server has as many subscriptions open as it allows ({}); retry later.",
-                state.limits.max_subscribers, state.limits.max_subscribers
+            ledger::messages::Text::new("quá nhiều người theo dõi", "too many subscribers"),
+            ledger::messages::Text::new(
+                format!("Máy chủ đang phục vụ số lượt theo dõi tối đa ({max}); hãy thử lại sau."),
+                format!(
+                    "The server has as many subscriptions open as it allows ({max}); retry later."
+                ),
             ),
         )
         .into_response();

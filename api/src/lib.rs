@@ -183,8 +183,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async {
             Problem::new(
                 axum::http::StatusCode::NOT_FOUND,
-                "no such route",
-                "see /openapi.json for the routes",
+                ledger::messages::Text::new("không có đường dẫn này", "no such route"),
+                ledger::messages::Text::new(
+                    "xem các đường dẫn ở /openapi.json",
+                    "see /openapi.json for the routes",
+                ),
             )
         })
         .layer(axum::middleware::from_fn_with_state(
@@ -192,6 +195,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             auth::authenticate,
         ))
         .layer(axum::middleware::map_response(problem::as_problem))
+        .layer(axum::middleware::from_fn(problem::localize))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,

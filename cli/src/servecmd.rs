@@ -79,7 +79,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the runtime")
+        .with_context(|| crate::text::both("khởi động môi trường chạy", "starting the runtime"))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -114,7 +114,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
     }
     let state = api::AppState::with_limits(ledger, witnesses, args.public, limits)
-        .context("loading the projections")?;
+        .with_context(|| crate::text::both("nạp các phép chiếu", "loading the projections"))?;
     let runtime = runtime()?;
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());
@@ -129,7 +129,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             },
             shutdown_signal(),
         ))
-        .with_context(|| format!("serving on {}", args.addr))?;
+        .with_context(|| {
+            crate::text::both(
+                &format!("phục vụ tại {}", args.addr),
+                &format!("serving on {}", args.addr),
+            )
+        })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     // Keep what the projections learned, for a quick start next time.
     state.projections.lock().save(&state.ledger)?;
