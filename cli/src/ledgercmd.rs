@@ -442,7 +442,7 @@ pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
         None => ledger::engine::now_ms(),
     };
     let ledger = open(&args.ledger)?;
-    let sha256 = ledger::archive::store_blob(ledger.dir(), &bytes)?;
+    let sha256 = ledger.blobs().put(&bytes)?;
     let payload = serde_json::json!({
         "sha256": sha256, "bytes": bytes.len(), "title": args.title, "refs": [],
         "media_type": args.media_type.clone().unwrap_or_else(|| media_type_of(&args.file).to_string()),

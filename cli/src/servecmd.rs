@@ -104,6 +104,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("serving on {}", args.addr))?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     // Keep what the projections learned, for a quick start next time.
-    state.projections.lock().save(&state.ledger)?;
+    state.projections.lock().save(&*state.ledger)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -458,16 +458,19 @@ fn main() {
         };
         let n = ledger.size() as usize;
         let t = Instant::now();
-        let integrity = ledger.verify(&VerifyOptions::default()).expect("verify");
+        let integrity =
+            ledger::verify::integrity(&ledger, &VerifyOptions::default()).expect("verify");
         let t_integrity = t.elapsed();
         assert!(integrity.ok(), "{:?}", integrity.failure);
         let t = Instant::now();
-        let folded = ledger
-            .verify(&VerifyOptions {
+        let folded = ledger::verify::integrity(
+            &ledger,
+            &VerifyOptions {
                 with_projections: true,
                 ..Default::default()
-            })
-            .expect("verify");
+            },
+        )
+        .expect("verify");
         let t_folded = t.elapsed();
         assert!(folded.ok());
         drop(folded);
@@ -548,12 +551,14 @@ fn main() {
             };
             for &strict in modes {
                 let t = Instant::now();
-                let report = ledger
-                    .verify(&VerifyOptions {
+                let report = ledger::verify::integrity(
+                    &ledger,
+                    &VerifyOptions {
                         strict_signatures: strict,
                         ..Default::default()
-                    })
-                    .expect("verify");
+                    },
+                )
+                .expect("verify");
                 let d = t.elapsed();
                 assert!(report.ok(), "{:?}", report.failure);
                 let r = rate(report.entries as usize, d);

@@ -19,8 +19,6 @@
 //! into the index whatever the log holds beyond it (`ledger/tests/full_disk.rs`).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -34,7 +32,8 @@ use crate::authority::Registry;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
 use crate::storage::index::{Batch, Head, IndexedEntry, Location, Marker};
-use crate::storage::{frame, segment, StorageError};
+use crate::storage::segment::SegmentWriter;
+use crate::storage::{frame, AppendFile, StorageError};
 
 /// Where an answer goes: a channel a thread waits on, or a function called with it (for
 /// callers that must not block a thread per append, such as an async server).
@@ -74,8 +73,7 @@ enum SyncMsg {
 /// One written group on its way to durability.
 struct Group {
     seq: u64,
-    file: Arc<File>,
-    path: PathBuf,
+    file: Arc<dyn AppendFile>,
     batch: Batch,
     size: u64,
     root: Hash,
@@ -89,10 +87,7 @@ const HEAD_CACHE_LIMIT: usize = 100_000;
 struct Committer {
     shared: Arc<Shared>,
     options: Options,
-    log_dir: PathBuf,
-    segment_first: u64,
-    file: Arc<File>,
-    file_len: u64,
+    segments: SegmentWriter,
     size: u64,
     frontier: Frontier,
     last_received: i64,
@@ -129,12 +124,9 @@ pub(super) fn start(
         indexer: index_tx,
     };
     let committer = Committer {
-        log_dir: shared.dir.join("log"),
         shared,
         options,
-        segment_first: state.segment_first,
-        file: Arc::new(state.file),
-        file_len: state.file_len,
+        segments: state.segments,
         size: state.size,
         frontier: state.frontier,
         last_received: state.last_received,
@@ -228,15 +220,15 @@ impl Committer {
         self.write(g);
     }
 
+    /// The segment written to: its first position and length.
+    fn segment(&self) -> (u64, u64) {
+        self.segments.current().unwrap_or((0, 0))
+    }
+
     fn roll_if_full(&mut self) -> Result<(), StorageError> {
-        if self.file_len < self.options.segment_bytes || self.file_len <= segment::HEADER_LEN {
-            return Ok(());
+        if let Some(first) = self.segments.roll_if_full(self.size)? {
+            self.shared.reader.register(first);
         }
-        let file = segment::create(&self.log_dir, self.size)?;
-        self.shared.reader.register(self.size);
-        self.file = Arc::new(file);
-        self.segment_first = self.size;
-        self.file_len = segment::HEADER_LEN;
         Ok(())
     }
 
@@ -356,7 +348,8 @@ impl Committer {
             event,
         }
         .encode();
-        let offset = self.file_len + g.buf.len() as u64;
+        let (segment_first, file_len) = self.segment();
+        let offset = file_len + g.buf.len() as u64;
         frame::encode(&entry, &mut g.buf);
         let loc = Location {
             offset,
@@ -365,7 +358,7 @@ impl Committer {
         let batch = &mut g.batch;
         batch.entry(IndexedEntry {
             position,
-            segment: self.segment_first,
+            segment: segment_first,
             loc,
             hash: &hash,
             stream: &stream,
@@ -392,25 +385,32 @@ impl Committer {
         if g.replies.is_empty() {
             return;
         }
-        let path = segment::segment_path(&self.log_dir, self.segment_first);
-        if !g.buf.is_empty() {
-            let injected = self.options.write_fault.as_ref().and_then(|fault| fault());
-            let result = match injected {
-                Some(e) => Err(e),
-                None => (&*self.file).write_all(&g.buf),
-            };
-            if let Err(e) = result {
-                // Cut off whatever part of the group reached the file, and refuse the group.
-                let _ = self.file.set_len(self.file_len);
-                let err = AppendError::Storage(StorageError::io(&path, e));
+        let file = self
+            .segments
+            .file()
+            .ok_or_else(|| StorageError::Lost("the log has no segment to write to".into()));
+        let written = file.and_then(|file| {
+            if !g.buf.is_empty() {
+                match self.options.write_fault.as_ref().and_then(|fault| fault()) {
+                    Some(e) => return Err(StorageError::io(&file.name(), e)),
+                    // Whatever part of the group reached the file is cut off on failure.
+                    None => self.segments.write(&g.buf)?,
+                }
+            }
+            Ok(file)
+        });
+        let file = match written {
+            Ok(file) => file,
+            Err(e) => {
+                // Refuse the group; nothing of it stays in the segment.
+                let err = AppendError::Storage(e);
                 tracing::error!(error = %err, "append group refused");
                 for (reply, _) in g.replies {
                     let _ = reply.send(Err(err.clone()));
                 }
                 return;
             }
-        }
-        self.file_len += g.buf.len() as u64;
+        };
         self.size = g.size;
         self.last_received = g.last_received;
         self.frontier = g.frontier;
@@ -425,16 +425,16 @@ impl Committer {
             let indexed = *self.shared.indexed.lock();
             self.heads.retain(|_, (_, seq)| *seq > indexed);
         }
+        let (segment_first, file_len) = self.segment();
         g.batch.marker(Marker {
             size: self.size,
-            segment: self.segment_first,
-            offset: self.file_len,
+            segment: segment_first,
+            offset: file_len,
             last_received: self.last_received,
         });
         let group = Group {
             seq: self.seq,
-            file: self.file.clone(),
-            path,
+            file,
             batch: g.batch,
             size: self.size,
             root: self.frontier.root(),
@@ -530,9 +530,9 @@ impl Syncer {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
             None => g
                 .file
-                .sync_data()
+                .sync()
                 .err()
-                .map(|e| poison(&self.shared, format!("fsync of {}: {e}", g.path.display()))),
+                .map(|e| poison(&self.shared, format!("fsync: {e}"))),
         };
         if let Some(err) = failed {
             for (reply, _) in g.replies {

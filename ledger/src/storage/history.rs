@@ -4,28 +4,24 @@
 //! write never finished (a torn last frame) was never acknowledged and is cut off on open;
 //! damage anywhere else refuses to open.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::frame::{self, Found};
-use super::StorageError;
+use super::frame::{self, Found, Stop};
+use super::{AppendFile, Histories, StorageError};
 
 pub const HEADER_LEN: u64 = 16;
 
 pub struct History {
-    path: PathBuf,
-    file: File,
+    file: Box<dyn AppendFile>,
     len: u64,
 }
 
 impl History {
-    /// Opens (or creates) `dir/name`, whose header must be `magic` (else it is not a `what`),
-    /// and hands `each` the records from `from_offset` on, with their offsets. `each` refuses
-    /// a record it cannot read by saying why.
+    /// Opens (or creates) the history file `name` of `store`, whose header must be `magic`
+    /// (else it is not a `what`), and hands `each` the records from `from_offset` on, with
+    /// their offsets. `each` refuses a record it cannot read by saying why.
     pub fn open(
-        dir: &Path,
+        store: &dyn Histories,
         name: &str,
         magic: &[u8; HEADER_LEN as usize],
         what: &str,
@@ -33,23 +29,14 @@ impl History {
         from_offset: u64,
         mut each: impl FnMut(u64, &[u8]) -> Result<(), String>,
     ) -> Result<History, StorageError> {
-        let path = dir.join(name);
-        let fresh = !path.exists();
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| StorageError::io(&path, e))?;
-        if fresh {
-            file.write_all(magic)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| StorageError::io(&path, e))?;
-            super::segment::sync_dir(dir)?;
+        let file = store.open(name)?;
+        if file.is_empty()? {
+            file.append(magic)?;
+            file.sync()?;
         }
-        let data = std::fs::read(&path).map_err(|e| StorageError::io(&path, e))?;
+        let data = file.read_all()?;
         let corrupt = |offset: usize, reason: String| StorageError::Corrupt {
-            file: path.clone(),
+            file: file.name(),
             offset: offset as u64,
             position: None,
             reason,
@@ -57,25 +44,19 @@ impl History {
         if data.len() < HEADER_LEN as usize || &data[..HEADER_LEN as usize] != magic {
             return Err(corrupt(0, format!("not {what} (bad header)")));
         }
-        let mut offset = from_offset.max(HEADER_LEN) as usize;
-        loop {
-            match frame::read(&data, offset, max_record) {
-                Found::Frame { start, end } => {
-                    each(offset as u64, &data[start..end]).map_err(|why| corrupt(offset, why))?;
-                    offset = end;
-                }
-                Found::End => break,
-                Found::Torn => {
-                    file.set_len(offset as u64)
-                        .and_then(|()| file.sync_all())
-                        .map_err(|e| StorageError::io(&path, e))?;
-                    break;
-                }
-                Found::Corrupt(reason) => return Err(corrupt(offset, reason)),
-            }
+        let from = from_offset.max(HEADER_LEN) as usize;
+        let (offset, stop) = frame::walk(&data, from, max_record, |offset, payload| {
+            each(offset as u64, payload)
+                .map(|()| true)
+                .map_err(|why| corrupt(offset, why))
+        })?;
+        match stop {
+            Stop::End | Stop::Halted => {}
+            // A record whose write never finished: never acknowledged, cut off.
+            Stop::Torn => file.truncate(offset as u64)?,
+            Stop::Corrupt(reason) => return Err(corrupt(offset, reason)),
         }
         Ok(History {
-            path,
             file,
             len: offset as u64,
         })
@@ -86,14 +67,10 @@ impl History {
         let mut buf = Vec::with_capacity(payload.len() + frame::HEADER_LEN);
         frame::encode(payload, &mut buf);
         let offset = self.len;
-        if let Err(e) = self
-            .file
-            .write_all(&buf)
-            .and_then(|()| self.file.sync_data())
-        {
+        if let Err(e) = self.file.append(&buf).and_then(|()| self.file.sync()) {
             // No half-written record left behind: the next one starts at a clean boundary.
-            let _ = self.file.set_len(offset);
-            return Err(StorageError::io(&self.path, e));
+            let _ = self.file.truncate(offset);
+            return Err(e);
         }
         self.len += buf.len() as u64;
         Ok(offset)
@@ -108,20 +85,18 @@ impl History {
         self.len == HEADER_LEN
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn path(&self) -> PathBuf {
+        self.file.name()
     }
 
     /// The record of `len` payload bytes at `offset`, its checksum checked.
     pub fn read(&self, offset: u64, len: u32) -> Result<Vec<u8>, StorageError> {
         let mut buf = vec![0u8; frame::HEADER_LEN + len as usize];
-        self.file
-            .read_exact_at(&mut buf, offset)
-            .map_err(|e| StorageError::io(&self.path, e))?;
+        self.file.read_at(offset, &mut buf)?;
         match frame::read(&buf, 0, len as usize) {
             Found::Frame { start, end } => Ok(buf[start..end].to_vec()),
             _ => Err(StorageError::Corrupt {
-                file: self.path.clone(),
+                file: self.file.name(),
                 offset,
                 position: None,
                 reason: "the stored record fails its checksum".into(),

@@ -90,6 +90,9 @@ pub struct IntegrityReport {
     /// The projections of the entries checked, when asked for (`with_projections`).
     #[serde(skip)]
     pub projections: Option<Projections>,
+    /// The rulebook the genesis event names (None when the genesis did not verify).
+    #[serde(skip)]
+    pub default_rulebook: Option<String>,
 }
 
 /// At most this many unauthorized acts are listed (the count goes on).
@@ -560,7 +563,9 @@ impl Verifier {
                 detail: detail.unwrap_or_else(|| "signature and root verified".into()),
             });
         }
+        let default_rulebook = self.default_rulebook().map(str::to_string);
         IntegrityReport {
+            default_rulebook,
             origin: self.origin,
             entries: self.position,
             streams: self.heads.len(),
