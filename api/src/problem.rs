@@ -104,6 +104,9 @@ impl From<AppendError> for Problem {
             AppendError::Signature(_) => {
                 Problem::new(StatusCode::FORBIDDEN, "signature does not verify", detail)
             }
+            AppendError::TooLarge { .. } => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "event too large", detail)
+            }
             AppendError::Unauthorized(_) => {
                 Problem::new(StatusCode::FORBIDDEN, "unauthorized", detail)
             }

@@ -9,6 +9,7 @@ mod monitorcmd;
 mod reportcmd;
 mod servecmd;
 mod text;
+mod tilescmd;
 mod verifycmd;
 mod witnesscmd;
 
@@ -72,6 +73,9 @@ enum Command {
     Monitor(monitorcmd::MonitorArgs),
     /// Serve the HTTP API over a ledger.
     Serve(servecmd::ServeArgs),
+    /// Publish the log as C2SP tlog-tiles (checkpoint, hash tiles, entry bundles, documents)
+    /// into a directory or an S3-compatible bucket, for readers that need no server.
+    Publish(tilescmd::PublishArgs),
     /// Store a document by its SHA-256 and record `document.attached` for it.
     Attach(ledgercmd::AttachArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output.
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
         Command::Witness { action } => witnesscmd::run(action),
         Command::Demo(args) => demo::run(args),
         Command::Attach(args) => ledgercmd::attach(args),
+        Command::Publish(args) => tilescmd::publish(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "congress-ledger", &mut std::io::stdout());

@@ -23,6 +23,7 @@ pub mod rulebook;
 pub mod rules;
 pub mod scenarios;
 pub mod storage;
+pub mod tiles;
 pub mod verify;
 pub mod witness;
 

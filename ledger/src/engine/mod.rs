@@ -261,6 +261,13 @@ impl Ledger {
     }
 
     fn enqueue(&self, bytes: Vec<u8>, reply: writer::Reply<Appended>) -> Result<(), AppendError> {
+        let limit = crate::format::encoding::MAX_APPEND_EVENT_BYTES;
+        if bytes.len() > limit {
+            return Err(AppendError::TooLarge {
+                bytes: bytes.len(),
+                limit,
+            });
+        }
         let event = SignedEvent::decode(bytes)?;
         if event.body().ledger != self.shared.origin {
             return Err(AppendError::WrongLedger {
@@ -502,6 +509,18 @@ impl Ledger {
             }));
         }
         merkle::root(&self.shared.index, size).map(Ok)
+    }
+
+    /// The hash of the complete subtree at `level` (0 for leaves) and `index`, which covers
+    /// entries `index·2^level .. (index+1)·2^level` (all acknowledged: waited for).
+    pub fn tree_node(&self, level: u32, index: u64) -> Result<Hash, StorageError> {
+        let end = (index + 1) << level;
+        if self.indexed_size(end.min(self.size())) < end {
+            return Err(StorageError::Lost(format!(
+                "the Merkle node (level {level}, index {index}) covers entries the log does not hold"
+            )));
+        }
+        merkle::NodeSource::node(&self.shared.index, level, index)
     }
 
     /// Inclusion proof of entry `index` in the tree of `size` entries (O(log n) index reads).

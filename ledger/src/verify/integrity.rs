@@ -35,6 +35,8 @@ pub enum FailureKind {
     StreamChain,
     Authority,
     Checkpoint,
+    /// Published hash tiles that are not those of the entries (`tiles/`).
+    Tiles,
 }
 
 impl FailureKind {
@@ -49,6 +51,7 @@ impl FailureKind {
             FailureKind::StreamChain => "stream chain",
             FailureKind::Authority => "authority",
             FailureKind::Checkpoint => "checkpoint",
+            FailureKind::Tiles => "tiles",
         }
     }
 }
