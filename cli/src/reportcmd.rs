@@ -390,6 +390,31 @@ pub fn print_congress(v: &CongressView) {
         );
     }
     print_inspections(&v.inspections);
+    for n in &v.not_members {
+        let why = match n.why.as_str() {
+            "refused" => both("không được chuẩn y", "refused approval"),
+            _ => both(
+                "đã công bố nhưng không trúng cử hợp lệ",
+                "declared, not validly elected",
+            ),
+        };
+        crate::say!(
+            "  {} ({}), {} {} {}: {why}{} ({} {}, {} {})",
+            n.name.as_deref().unwrap_or(&n.person),
+            n.person,
+            n.election,
+            both("vòng", "round"),
+            n.round,
+            n.reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default(),
+            n.votes,
+            both("phiếu", "votes"),
+            both("cơ sở", "base"),
+            n.base.map_or_else(|| "—".to_string(), |b| b.to_string()),
+        );
+    }
     crate::verifycmd::print_finding_list(&v.findings);
 }
 

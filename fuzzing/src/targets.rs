@@ -162,23 +162,27 @@ pub fn key(data: &[u8]) -> Outcome {
     }
 }
 
-/// A payload of `kind`, as an append checks it: the §2.1 rule, then the kind's JSON Schema;
-/// what passes both must decode into the kind's Rust type, which projections and rules read.
+/// A payload of `kind`, as an append checks it: the §2.1 rule, then the kind's JSON Schema at
+/// each of its versions; what passes both must decode into the kind's Rust type (an older
+/// version upcast), which projections and rules read.
 pub fn payload_of(kind: &str, bytes: &[u8]) -> Outcome {
-    let object = json::check_object(bytes);
-    let schema = schemas::validate(kind, 1, bytes);
-    let typed = domain::decode(kind, 1, bytes);
-    if object.is_ok() && schema.is_ok() {
-        if let Err(e) = &typed {
+    if json::check_object(bytes).is_err() {
+        return Outcome::Refused;
+    }
+    let mut outcome = Outcome::Refused;
+    for version in 1..=domain::latest_schema(kind).unwrap_or(1) {
+        if schemas::validate(kind, version, bytes).is_err() {
+            continue;
+        }
+        if let Err(e) = domain::decode(kind, version, bytes) {
             panic!(
-                "a payload of {kind} passes its schema but not its type: {e}\n{}",
+                "a payload of {kind} passes its schema {version} but not its type: {e}\n{}",
                 String::from_utf8_lossy(bytes)
             );
         }
-        Outcome::Accepted
-    } else {
-        Outcome::Refused
+        outcome = Outcome::Accepted;
     }
+    outcome
 }
 
 /// [`payload_of`] for raw input: the first byte picks the kind.

@@ -971,3 +971,73 @@ fn a_tampered_event_is_refused_for_its_signature_before_its_schema() {
     assert!(matches!(err, AppendError::Signature(_)), "{err}");
     ledger.append(bytes).unwrap();
 }
+
+/// `checkpoints.log` is history: a whole record that fails its checksum is damage, refused with
+/// the file and the byte, with the index or without it; an acknowledged record cut short is
+/// named with the byte too. Only a record whose write never finished is cut off.
+#[test]
+fn a_damaged_checkpoint_history_is_refused_never_cut_off_as_torn() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let (ledger, k) = create(&path, opts());
+    for n in 0..3 {
+        ledger
+            .append(next(&ledger, &k, CONGRESS, n).into_bytes())
+            .unwrap();
+        ledger.sign_checkpoint().unwrap();
+    }
+    ledger.close().unwrap();
+    let history = path.join("checkpoints.log");
+    let original = std::fs::read(&history).unwrap();
+    // Where each record starts.
+    let mut starts = Vec::new();
+    let mut at = 16;
+    while at < original.len() {
+        starts.push(at);
+        let len = u32::from_le_bytes(original[at..at + 4].try_into().unwrap()) as usize;
+        at += frame::HEADER_LEN + len;
+    }
+    let last = *starts.last().unwrap();
+    let saved = dir.path().join("saved");
+    fixture::copy_dir(&path, &saved);
+    let restore = || {
+        std::fs::remove_dir_all(&path).unwrap();
+        fixture::copy_dir(&saved, &path);
+    };
+    for without_index in [false, true] {
+        for (record, byte) in [(last, original.len() - 3), (starts[1], starts[1] + 20)] {
+            restore();
+            let mut bytes = original.clone();
+            bytes[byte] ^= 0x20;
+            std::fs::write(&history, &bytes).unwrap();
+            if without_index {
+                std::fs::remove_dir_all(path.join("index")).unwrap();
+            }
+            let err = Ledger::open(&path, opts()).err().expect("refused");
+            let text = err.to_string();
+            assert!(
+                text.contains("checkpoints.log") && text.contains(&format!("byte {record}")),
+                "byte {byte}, without index {without_index}: {text}"
+            );
+            assert_eq!(std::fs::read(&history).unwrap(), bytes, "nothing cut off");
+        }
+    }
+    // Cut short inside the last record, which the index knows was acknowledged.
+    restore();
+    std::fs::write(&history, &original[..last + 5]).unwrap();
+    let err = Ledger::open(&path, opts()).err().expect("refused");
+    assert!(
+        err.to_string().contains("cut short")
+            && err.to_string().contains(&format!("byte {}", last + 5)),
+        "{err}"
+    );
+    // A record whose write never finished, the index knowing nothing of it: cut off.
+    restore();
+    let mut torn = original.clone();
+    torn.extend_from_slice(&original[last..last + 20]);
+    std::fs::write(&history, &torn).unwrap();
+    let ledger = Ledger::open(&path, opts()).unwrap();
+    assert_eq!(ledger.checkpoint_sizes().unwrap().len(), 3);
+    ledger.close().unwrap();
+    assert_eq!(std::fs::read(&history).unwrap(), original);
+}

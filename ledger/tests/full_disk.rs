@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use common::fixture::{create, log_bytes, next, CONGRESS};
-use ledger::engine::AppendError;
+use ledger::engine::{AppendError, Fault};
 use ledger::storage::StorageError;
 use ledger::verify::integrity::VerifyOptions;
 use ledger::{Ledger, Options};
@@ -26,8 +26,8 @@ fn a_failed_write_is_refused_and_appending_resumes_without_reopening() {
     let full = Arc::new(AtomicBool::new(false));
     let fault = full.clone();
     let options = Options {
-        write_fault: Some(Arc::new(move || {
-            fault.load(Ordering::SeqCst).then(|| {
+        fault: Some(Arc::new(move |at| {
+            (at == Fault::Write && fault.load(Ordering::SeqCst)).then(|| {
                 std::io::Error::new(
                     std::io::ErrorKind::StorageFull,
                     "No space left on device (injected)",
@@ -154,7 +154,7 @@ fn a_real_full_filesystem_refuses_appends_and_loses_nothing() {
             ledger
         }
         Err(AppendError::Storage(StorageError::Poisoned(why))) => {
-            assert!(why.contains("No space left"), "{why}");
+            assert!(why.disk_full, "{why:?}");
             drop(ledger);
             Ledger::open(&path, Options::default()).expect("reopened once space is back")
         }
@@ -179,4 +179,69 @@ fn a_real_full_filesystem_refuses_appends_and_loses_nothing() {
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.entries, size + 1);
     ledger.close().unwrap();
+}
+
+/// Failures on the durability path are never carried on from: a write whose cut-back fails,
+/// and a failed fsync, each poison the ledger with their cause, and a reopen recovers with
+/// everything acknowledged (issue 16, item 4).
+#[test]
+fn a_failed_cut_back_or_fsync_poisons_the_ledger_with_its_cause() {
+    use ledger::engine::Fault;
+    use ledger::storage::PoisonCause;
+    for (failing, cause) in [
+        (&[Fault::Write, Fault::CutBack][..], PoisonCause::CutBack),
+        (&[Fault::Fsync][..], PoisonCause::Fsync),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let armed = Arc::new(AtomicBool::new(false));
+        let trigger = armed.clone();
+        let failing = failing.to_vec();
+        let options = Options {
+            fault: Some(Arc::new(move |at| {
+                (trigger.load(Ordering::SeqCst) && failing.contains(&at))
+                    .then(|| std::io::Error::other("injected I/O error"))
+            })),
+            ..Options::default()
+        };
+        let (ledger, k) = create(&path, options);
+        let first = next(&ledger, &k, CONGRESS, 0);
+        ledger.append(first.bytes().to_vec()).unwrap();
+        armed.store(true, Ordering::SeqCst);
+        let err = ledger
+            .append(next(&ledger, &k, CONGRESS, 1).into_bytes())
+            .unwrap_err();
+        match &err {
+            AppendError::Storage(StorageError::Poisoned(p)) => {
+                assert_eq!(p.cause, cause, "{err}");
+                assert!(!p.disk_full, "{err}");
+            }
+            other => panic!("{cause:?}: poisoned, not {other}"),
+        }
+        // Stopped, even with the fault gone, until reopened.
+        armed.store(false, Ordering::SeqCst);
+        let again = ledger
+            .append(next(&ledger, &k, CONGRESS, 1).into_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(again, AppendError::Storage(StorageError::Poisoned(_))),
+            "{again}"
+        );
+        drop(ledger);
+        let ledger = Ledger::open(&path, Options::default()).unwrap();
+        // Nothing acknowledged is lost; appending goes on.
+        assert_eq!(
+            ledger.entry(3).unwrap().unwrap().event.bytes(),
+            first.bytes()
+        );
+        let version = ledger.head(CONGRESS).unwrap().unwrap().next_version;
+        ledger
+            .append(next(&ledger, &k, CONGRESS, version).into_bytes())
+            .unwrap();
+        assert!(
+            ledger::verify::integrity(&ledger, &VerifyOptions::default())
+                .unwrap()
+                .ok()
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Projections: the figures of the real reports, and incremental state equal to a rebuild.
 
+mod common;
+
 use ledger::projections::congress::State;
 use ledger::projections::figures;
 use ledger::projections::Projections;
@@ -220,4 +222,121 @@ fn projections_folded_in_verification_equal_a_rebuild() {
         let folded = report.projections.expect("asked for");
         assert!(folded.to_bytes() == Projections::rebuild(&ledger).unwrap().to_bytes());
     }
+}
+
+#[test]
+fn those_declared_without_more_than_half_or_refused_approval_are_not_members() {
+    use common::congress::{Build, STREAM};
+    use serde_json::json;
+    let mut b = Build::new("delegates", 100);
+    b.credentials(100, 100, json!([]), None);
+    for (id, gender, born) in [
+        ("a", "female", 1990),
+        ("b", "male", 1960),
+        ("c", "female", 1995),
+    ] {
+        b.person(id, gender, born);
+    }
+    // Three declared to the committee; c has 45 of the base of 100 (more than half of the
+    // 80 valid ballots a careless count would use).
+    b.open("bch", "committee", 1, 3);
+    b.round(
+        "bch",
+        1,
+        &["a", "b", "c", "d"],
+        &[90, 80, 45, 30],
+        &["a", "b", "c"],
+    );
+    // The secretary declared with 40: declared, not validly elected.
+    b.open("bt", "secretary", 1, 1);
+    b.round("bt", 1, &["a"], &[40], &["a"]);
+    b.act("congress.closed", 1, json!({"closed": "2025-06-12"}));
+    b.act(
+        "results.approved",
+        1,
+        json!({
+            "decision": "QĐ-1", "date": "2025-06-20",
+            "approved": [{"election": "bch", "persons": ["a"]}],
+            "refused": [{"election": "bch", "person": "b", "reason": "Chưa đủ tiêu chuẩn"}],
+        }),
+    );
+    let p = b.projections();
+    let c = &p.congresses[STREAM];
+
+    let comp = figures::composition(c, 40);
+    assert_eq!(comp.committee_size, 1, "only a is a member");
+    assert_eq!((comp.women.count, comp.women.of), (1, 1));
+    assert_eq!((comp.young.count, comp.young.of), (1, 1));
+    assert!(
+        !comp.elected_in_one_round,
+        "two of three seats validly filled"
+    );
+    assert_eq!(comp.secretary, None);
+    assert_eq!(
+        figures::members(c, "committee", false),
+        vec!["a".to_string()]
+    );
+    // The committee that votes at its first meeting is the two validly elected: the refusal
+    // comes after it voted.
+    assert_eq!(figures::threshold_base(c, "standing_committee"), Some(2));
+
+    let not_members = figures::not_members(c);
+    let not: Vec<(&str, &str, &str)> = not_members
+        .iter()
+        .map(|n| (n.election.as_str(), n.person.as_str(), n.why.as_str()))
+        .collect();
+    assert_eq!(
+        not,
+        vec![
+            ("bch", "b", "refused"),
+            ("bch", "c", "not_validly_elected"),
+            ("bt", "a", "not_validly_elected"),
+        ]
+    );
+    let view = ledger::projections::views::congress(c, &[]);
+    assert_eq!(view.not_members.len(), 3);
+    assert_eq!(
+        view.not_members[0].reason.as_deref(),
+        Some("Chưa đủ tiêu chuẩn")
+    );
+    assert_eq!(
+        (view.not_members[1].votes, view.not_members[1].base),
+        (45, Some(100))
+    );
+    let round = view.rounds.iter().find(|r| r.election == "bch").unwrap();
+    let tally_c = round.tallies.iter().find(|t| t.person == "c").unwrap();
+    assert!(tally_c.elected && !tally_c.above_threshold);
+}
+
+#[test]
+fn a_later_approval_of_someone_refused_makes_them_a_member() {
+    use common::congress::{Build, STREAM};
+    use serde_json::json;
+    let committee =
+        |approved_later: bool| {
+            let mut b = Build::new("delegates", 100);
+            b.credentials(100, 100, json!([]), None);
+            b.open("bch", "committee", 1, 2);
+            b.round("bch", 1, &["a", "b", "c"], &[90, 80, 30], &["a", "b"]);
+            b.act("congress.closed", 1, json!({"closed": "2025-06-12"}));
+            b.act("results.approved", 1, json!({
+            "decision": "QĐ-1", "date": "2025-06-20",
+            "approved": [{"election": "bch", "persons": ["a"]}],
+            "refused": [{"election": "bch", "person": "b", "reason": "Đang xác minh đơn thư"}],
+        }));
+            if approved_later {
+                b.act(
+                    "results.approved",
+                    1,
+                    json!({
+                        "decision": "QĐ-2", "date": "2025-07-20",
+                        "approved": [{"election": "bch", "persons": ["b"]}], "refused": [],
+                    }),
+                );
+            }
+            let p = b.projections();
+            figures::members(&p.congresses[STREAM], "committee", false)
+        };
+    assert_eq!(committee(false), vec!["a".to_string()]);
+    assert_eq!(committee(true), vec!["a".to_string(), "b".to_string()]);
 }

@@ -15,7 +15,11 @@ fn both_rulebooks_load_with_every_rule_and_parameter() {
         .map(|(id, _)| *id)
         .chain(rules::CASE_RULES.iter().map(|(id, _)| *id))
         .collect();
-    assert_eq!(rule_ids.len(), 24, "every rule of rulebook.md, and I-01");
+    assert_eq!(
+        rule_ids.len(),
+        25,
+        "every rule of rulebook.md, V-06 and I-01"
+    );
     for id in Rulebook::ids() {
         let rb = Rulebook::get(id).unwrap();
         for rule in &rule_ids {
@@ -148,6 +152,25 @@ fn the_irregular_congress_produces_exactly_one_finding_per_rule() {
     assert_eq!(p04.parameters["votes"], 54);
     let k01 = report.findings.iter().find(|f| f.rule == "K-01").unwrap();
     assert!(k01.stream.starts_with("complaint/"), "{}", k01.stream);
+    let v06 = report.findings.iter().find(|f| f.rule == "V-06").unwrap();
+    assert_eq!(v06.parameters["kind"], "motion.decided");
+    // The secretary declared without more than half of the base, and the member refused
+    // approval, are not members: the committee counts 14, the congress has no secretary.
+    let c = &p.congresses[irr::CONGRESS];
+    let not: Vec<(String, String)> = ledger::projections::figures::not_members(c)
+        .into_iter()
+        .map(|n| (n.person, n.why))
+        .collect();
+    assert_eq!(
+        not,
+        vec![
+            ("p-13".to_string(), "refused".to_string()),
+            ("p-01".to_string(), "not_validly_elected".to_string()),
+        ]
+    );
+    let comp = ledger::projections::figures::composition(c, 40);
+    assert_eq!((comp.committee_size, comp.women.count), (14, 1));
+    assert_eq!(comp.secretary, None);
 }
 
 #[test]
@@ -242,4 +265,353 @@ fn an_inspection_conclusion_is_recorded_folded_shown_and_held_to_the_log() {
         &views::inspected_roots(&p, |size| ledger.root_at(size).map(Result::ok)).unwrap(),
     );
     assert_eq!(view.inspections[1].root_matches, Some(false));
+}
+
+use common::congress::{ids, Build};
+use serde_json::json;
+
+/// A delegate congress of 100, all present, with the committee's first round filling 2 of 3
+/// seats (`round 1`), ready for a second round.
+fn committee_short_of_seats() -> Build {
+    let mut b = Build::new("delegates", 100);
+    b.credentials(100, 100, json!([]), None);
+    b.open("bch", "committee", 1, 3);
+    b.round(
+        "bch",
+        1,
+        &["a", "b", "c", "d"],
+        &[90, 80, 40, 30],
+        &["a", "b"],
+    );
+    b
+}
+
+#[test]
+fn p07_a_decision_to_continue_another_election_opens_no_further_round() {
+    // The congress decides to continue the delegation's election, then opens a second
+    // committee round: no decision concerns the committee.
+    let mut b = committee_short_of_seats();
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "dd", "additions": true}),
+    );
+    b.open("bch", "committee", 2, 1);
+    b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
+    let f = b.findings("P-07");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].message_en.contains("continue this election"),
+        "{}",
+        f[0].message_en
+    );
+
+    // Deciding to continue the committee's election is what opens its second round.
+    let mut b = committee_short_of_seats();
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "bch", "additions": true}),
+    );
+    b.open("bch", "committee", 2, 1);
+    b.round("bch", 2, &["c", "d", "e"], &[60, 40, 10], &["c"]);
+    assert_eq!(b.findings("P-07"), vec![]);
+}
+
+#[test]
+fn p07_a_schema_1_decision_concerns_the_election_its_refs_name() {
+    let mut b = committee_short_of_seats();
+    b.motion("m-tiep", "continue_election", json!({}));
+    b.open("bch", "committee", 2, 1);
+    b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
+    assert_eq!(
+        b.findings("P-07").len(),
+        1,
+        "it names no election and no act"
+    );
+
+    let mut b = Build::new("delegates", 100);
+    b.credentials(100, 100, json!([]), None);
+    b.open("bch", "committee", 1, 3);
+    let (_, declared) = b.round(
+        "bch",
+        1,
+        &["a", "b", "c", "d"],
+        &[90, 80, 40, 30],
+        &["a", "b"],
+    );
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"refs": [declared.to_hex()]}),
+    );
+    b.open("bch", "committee", 2, 1);
+    b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
+    assert_eq!(b.findings("P-07"), vec![]);
+}
+
+#[test]
+fn p07_without_additions_the_next_list_adds_no_one() {
+    let mut b = committee_short_of_seats();
+    let decided = b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "bch", "additions": false}),
+    );
+    b.open("bch", "committee", 2, 1);
+    b.round("bch", 2, &["c", "d", "e"], &[60, 40, 10], &["c"]);
+    let f = b.findings("P-07");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].events.contains(&decided.to_hex()));
+    assert_eq!(f[0].parameters["added"], json!(["e"]));
+
+    let mut b = committee_short_of_seats();
+    b.motion(
+        "m-tiep",
+        "continue_election",
+        json!({"election": "bch", "additions": false}),
+    );
+    b.open("bch", "committee", 2, 1);
+    b.round("bch", 2, &["c", "d"], &[60, 40], &["c"]);
+    assert_eq!(b.findings("P-07"), vec![]);
+}
+
+/// A congress that closes after electing its committee in one round; returns the count.
+fn closed_congress() -> (Build, ledger::Hash) {
+    let mut b = Build::new("delegates", 100);
+    b.credentials(100, 100, json!([]), None);
+    b.open("bch", "committee", 1, 2);
+    let (counted, _) = b.round("bch", 1, &["a", "b", "c"], &[90, 80, 40], &["a", "b"]);
+    b.act("congress.closed", 1, json!({"closed": "2025-06-12"}));
+    (b, counted)
+}
+
+#[test]
+fn v06_the_proceedings_stop_when_the_congress_closes() {
+    // After closing: the superior's approval, an attachment and a correction of the count are
+    // no acts of the proceedings.
+    let (mut b, counted) = closed_congress();
+    b.act(
+        "results.approved",
+        1,
+        json!({
+            "decision": "QĐ-1", "date": "2025-06-20",
+            "approved": [{"election": "bch", "persons": ["a", "b"]}], "refused": [],
+        }),
+    );
+    b.act(
+        "document.attached",
+        1,
+        json!({
+            "sha256": "ab".repeat(32), "media_type": "application/pdf", "bytes": 10,
+            "title": "Biên bản kiểm phiếu", "refs": [counted.to_hex()],
+        }),
+    );
+    b.act(
+        "correction.issued",
+        1,
+        json!({
+            "corrects": counted.to_hex(), "reason": "Ghi nhầm số phiếu của c",
+            "replacement": {"election": "bch", "round": 1, "received": 100, "valid": 100,
+                            "invalid": 0, "votes": {"a": 90, "b": 80, "c": 41}},
+        }),
+    );
+    let p = b.projections();
+    assert_eq!(p.congresses[common::congress::STREAM].late, vec![]);
+    let report = rules::check(&p, "qd190-2024");
+    assert!(
+        report.findings.iter().all(|f| f.rule != "V-06"),
+        "{:#?}",
+        report.findings
+    );
+
+    // A second round declared after closing is one.
+    let (mut b, _) = closed_congress();
+    b.open("bch", "committee", 2, 1);
+    let f = b.findings("V-06");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].severity, Severity::Violation);
+    assert_eq!(f[0].parameters["kind"], json!("election.opened"));
+    assert!(
+        f[0].message_en.contains("after the congress closed"),
+        "{}",
+        f[0].message_en
+    );
+}
+
+#[test]
+fn v06_the_proceedings_stop_when_the_results_are_approved() {
+    let mut b = Build::new("delegates", 100);
+    b.credentials(100, 100, json!([]), None);
+    b.open("bch", "committee", 1, 2);
+    b.round("bch", 1, &["a", "b", "c"], &[90, 80, 40], &["a", "b"]);
+    let approved = b.act(
+        "results.approved",
+        1,
+        json!({
+            "decision": "QĐ-1", "date": "2025-06-11",
+            "approved": [{"election": "bch", "persons": ["a", "b"]}], "refused": [],
+        }),
+    );
+    b.motion("nq", "resolution", json!({}));
+    b.act("congress.closed", 1, json!({"closed": "2025-06-12"}));
+    let f = b.findings("V-06");
+    assert_eq!(f.len(), 2, "the resolution and the closing: {f:#?}");
+    assert!(f.iter().all(|f| f.events[1] == approved.to_hex()));
+    assert!(
+        f[0].message_vi.contains("kết quả đã được chuẩn y"),
+        "{}",
+        f[0].message_vi
+    );
+}
+
+#[test]
+fn c06_a_withdrawal_is_proposed_by_the_presidium() {
+    let withdrawal = |proposed_by: Option<&str>| {
+        let mut b = Build::new("delegates", 100);
+        b.open("bch", "committee", 1, 2);
+        let vote = b.motion("m-rut", "withdrawal", json!({}));
+        let mut w = json!({
+            "election": "bch", "person": "c", "reason": "Sức khỏe", "allowed": true,
+            "motion": vote.to_hex(),
+        });
+        let schema = match proposed_by {
+            Some(by) => {
+                w["proposed_by"] = json!(by);
+                2
+            }
+            None => 1,
+        };
+        b.act("withdrawal.decided", schema, w);
+        b.findings("C-06")
+    };
+    let f = withdrawal(Some("convening_committee"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].message_en.contains("not the presidium"),
+        "{}",
+        f[0].message_en
+    );
+    assert!(
+        f[0].message_vi.contains("không phải của Đoàn Chủ tịch"),
+        "{}",
+        f[0].message_vi
+    );
+    assert_eq!(withdrawal(Some("presidium")), vec![]);
+    assert_eq!(
+        withdrawal(None),
+        vec![],
+        "schema 1 did not say who proposed it"
+    );
+}
+
+#[test]
+fn c01_the_congress_s_own_maximum_surplus_within_the_rulebook_s_is_the_maximum() {
+    let list = |decided: Option<u64>, candidates: usize| {
+        let mut b = Build::new("delegates", 100);
+        b.credentials(100, 100, json!([]), None);
+        if let Some(percent) = decided {
+            b.motion(
+                "m-so-du",
+                "max_surplus",
+                json!({"election": "bch", "surplus_percent": percent}),
+            );
+        }
+        b.open("bch", "committee", 1, 15);
+        let names = ids("p", candidates);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let votes = vec![90; candidates];
+        b.round("bch", 1, &names, &votes, &names[..15]);
+        b.findings("C-01")
+    };
+    // 17 for 15 (2 extra): within the rulebook's 30%, over the congress's own 10%.
+    assert_eq!(list(None, 17), vec![]);
+    let f = list(Some(10), 17);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].message_en
+            .contains("at most 10%, as the congress decided"),
+        "{}",
+        f[0].message_en
+    );
+    assert_eq!(f[0].events.len(), 2, "the list and the congress's decision");
+    // A decision above the rulebook's bound does not raise it: 20 for 15 is over 30%.
+    assert_eq!(list(Some(40), 17), vec![]);
+    let f = list(Some(40), 20);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].message_en
+            .contains("at most 30% (the congress's own 40% is above it"),
+        "{}",
+        f[0].message_en
+    );
+}
+
+#[test]
+fn b05_a_counting_committee_answers_only_for_the_elections_it_counts() {
+    let counted_by = |elections: Option<Vec<&str>>| {
+        let mut b = Build::new("delegates", 100);
+        b.credentials(100, 100, json!([]), None);
+        let mut m = json!({"members": ["k"]});
+        if let Some(e) = elections {
+            m["elections"] = json!(e);
+        }
+        b.motion("m-bkp", "counting_committee", m);
+        b.open("bch", "committee", 1, 2);
+        b.round("bch", 1, &["a", "b", "k"], &[90, 80, 40], &["a", "b"]);
+        b.findings("B-05")
+    };
+    // The first meeting's counting committee (it counts the standing committee) may stand
+    // for the congress's committee; the congress's own may not.
+    assert_eq!(counted_by(Some(vec!["ubtv", "bt"])), vec![]);
+    assert_eq!(counted_by(Some(vec!["bch"])).len(), 1);
+    assert_eq!(counted_by(None).len(), 1, "schema 1: every election");
+}
+
+#[test]
+fn an_all_member_congress_s_base_leaves_out_the_members_the_report_excludes() {
+    // 100 members summoned; two absent all congress with an accepted reason, one of them also
+    // listed as on temporary transfer; three more excluded: the base is 100 − 5 = 95.
+    let congress = |form: &str, votes: u64| {
+        let mut b = Build::new(form, 100);
+        let absent = json!([
+            {"person": "x1", "whole_congress": true, "excused": true, "substituted_by": null,
+             "convening_committee_member": false},
+            {"person": "x2", "whole_congress": true, "excused": true, "substituted_by": null,
+             "convening_committee_member": false},
+        ]);
+        let excluded = json!([
+            {"person": "x1", "category": "temporary_transfer"},
+            {"person": "x3", "category": "exempted_absent"},
+            {"person": "x4", "category": "suspended"},
+            {"person": "x5", "category": "detained"},
+        ]);
+        b.credentials(100, 93, absent, Some(excluded));
+        b.open("bt", "secretary", 1, 1);
+        b.round("bt", 1, &["a"], &[votes], &["a"]);
+        b.motion("nq", "resolution", json!({}));
+        b
+    };
+    let p = congress("members", 48).projections();
+    let c = &p.congresses[common::congress::STREAM];
+    assert_eq!(ledger::projections::figures::congress_base(c), Some(95));
+    assert_eq!(
+        congress("members", 48).findings("P-04"),
+        vec![],
+        "48 > 95/2"
+    );
+    let f = congress("members", 47).findings("P-04");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].parameters["base"], 95);
+    // A delegate congress's base is unchanged by these categories: the two absent with no one
+    // substituting are left out, 100 − 2 = 98.
+    let p = congress("delegates", 50).projections();
+    let c = &p.congresses[common::congress::STREAM];
+    assert_eq!(ledger::projections::figures::congress_base(c), Some(98));
+    // R-01 judges resolutions against the same base: 47 in favour of 95 is not enough.
+    let mut b = congress("members", 60);
+    b.motion("nq-2", "resolution", json!({"for": 47}));
+    let f = b.findings("R-01");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].parameters["base"], 95);
 }

@@ -359,3 +359,109 @@ fn every_array_and_map_is_bounded_and_every_payload_fits_a_tile_bundle() {
     assert_eq!(pattern_length("^[0-9a-f]{64}$"), Some(64));
     assert_eq!(pattern_length("^[A-Z]{1,3}-[0-9]{2}[a-z]?$"), Some(7));
 }
+
+#[test]
+fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
+    use ledger::domain::Payload;
+    assert_eq!(domain::latest_schema("credentials.reported"), Some(2));
+    assert_eq!(domain::latest_schema("session.opened"), Some(1));
+    let v1 = |kind: &str, payload: Value| {
+        domain::decode(kind, 1, &serde_json::to_vec(&payload).unwrap())
+    };
+    let credentials = json!({"convened": 10, "present": 9, "absent": [], "disqualified": []});
+    let Ok(Payload::CredentialsReported(c)) = v1("credentials.reported", credentials.clone())
+    else {
+        panic!("schema 1 credentials decode");
+    };
+    assert_eq!(
+        c.base_exclusions,
+        vec![],
+        "schema 1 excluded no one from the base"
+    );
+    let withdrawal =
+        json!({"election": "bch", "person": "p-1", "reason": "Sức khỏe", "allowed": true});
+    let Ok(Payload::WithdrawalDecided(w)) = v1("withdrawal.decided", withdrawal.clone()) else {
+        panic!("schema 1 withdrawal decodes");
+    };
+    assert_eq!(w.proposed_by, None, "schema 1 did not say who proposed it");
+    let motion = json!({"motion": "m", "subject": "continue_election", "text": "Bầu tiếp",
+        "method": "show_of_hands", "present": 9, "for": 9, "against": 0, "abstain": 0,
+        "adopted": true, "refs": []});
+    let Ok(Payload::MotionDecided(m)) = v1("motion.decided", motion.clone()) else {
+        panic!("schema 1 motion decodes");
+    };
+    assert_eq!((m.election, m.additions), (None, None));
+    // A schema 2 field in a schema 1 payload is refused, by the schema and the type alike.
+    for (kind, mut payload, field, value, also) in [
+        (
+            "credentials.reported",
+            credentials,
+            "base_exclusions",
+            json!([]),
+            None,
+        ),
+        (
+            "withdrawal.decided",
+            withdrawal,
+            "proposed_by",
+            json!("presidium"),
+            None,
+        ),
+        (
+            "motion.decided",
+            motion,
+            "election",
+            json!("bch"),
+            Some(("additions", true)),
+        ),
+    ] {
+        payload[field] = value;
+        if let Some((other, v)) = also {
+            payload[other] = json!(v);
+        }
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        let e = domain::decode(kind, 1, &bytes).unwrap_err().to_string();
+        assert!(e.contains(field) && e.contains("schema 2"), "{e}");
+        let refused = schemas::validate(kind, 1, &bytes).unwrap_err();
+        assert_eq!(refused.path, format!("/{field}"));
+        assert!(
+            refused.message.contains("sign the event with schema 2")
+                && refused.message.contains("hãy ký sự kiện với schema 2"),
+            "{}",
+            refused.message
+        );
+        assert!(
+            schemas::validate(kind, 2, &bytes).is_ok(),
+            "{kind} schema 2"
+        );
+    }
+}
+
+#[test]
+fn schema_2_motions_name_what_their_subject_needs() {
+    let base = json!({"motion": "m", "text": "Bầu tiếp", "method": "show_of_hands",
+        "present": 9, "for": 9, "against": 0, "abstain": 0, "adopted": true, "refs": []});
+    for (subject, needs) in [
+        ("continue_election", vec!["election", "additions"]),
+        ("max_surplus", vec!["election", "surplus_percent"]),
+        ("counting_committee", vec!["elections"]),
+    ] {
+        let mut full = base.clone();
+        full["subject"] = json!(subject);
+        full["election"] = json!("bch");
+        full["additions"] = json!(false);
+        full["surplus_percent"] = json!(20);
+        full["elections"] = json!(["bch"]);
+        let bytes = serde_json::to_vec(&full).unwrap();
+        schemas::validate("motion.decided", 2, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        for field in needs {
+            let mut missing = full.clone();
+            missing.as_object_mut().unwrap().remove(field);
+            let bytes = serde_json::to_vec(&missing).unwrap();
+            assert!(
+                schemas::validate("motion.decided", 2, &bytes).is_err(),
+                "{subject} without {field}"
+            );
+        }
+    }
+}

@@ -170,6 +170,57 @@ fn completions_a_manual_page_and_languages() {
 }
 
 #[test]
+fn a_report_shows_who_was_declared_but_not_validly_elected_and_acts_after_closing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    // The day after the approved congress closed, the presidium records a round of the
+    // committee's election declaring someone with no votes counted.
+    let line = |kind: &str, payload: String, time: &str| {
+        format!(
+            r#"{{"key": "presidium.key", "stream": "{}", "kind": "{kind}", "time": "{time}", "payload": {payload}}}"#,
+            hd::CONGRESS
+        )
+    };
+    let lines = [
+        line(
+            "election.opened",
+            r#"{"election": "bs", "body": "committee", "round": 1, "seats": 1, "alternates": 0}"#
+                .to_string(),
+            "2020-06-08T09:00:00+07:00",
+        ),
+        line(
+            "election.declared",
+            format!(
+                r#"{{"election": "bs", "round": 1, "elected": ["p-bs"], "alternates": [], "counted": "{}"}}"#,
+                "0".repeat(64)
+            ),
+            "2020-06-08T09:30:00+07:00",
+        ),
+    ];
+    let batch = dir.path().join("late.jsonl");
+    std::fs::write(&batch, lines.join("\n") + "\n").unwrap();
+    let out = run(&[
+        "append",
+        "--ledger",
+        &ledger,
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["report", "--ledger", &ledger, "--stream", hd::CONGRESS]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "Ban Chấp hành / Committee: 41\n",
+        "p-bs (p-bs), bs vòng / round 1: đã công bố nhưng không trúng cử hợp lệ / declared, not validly elected (0 phiếu / votes, cơ sở / base 297)",
+        "[V-06]",
+        "`election.declared` was recorded after its results were approved",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in: {text}");
+    }
+}
+
+#[test]
 fn reports_show_a_congress_progress_and_the_register() {
     let dir = tempfile::tempdir().unwrap();
     let (ledger, _) = demo(dir.path());
@@ -733,4 +784,25 @@ fn a_congress_report_shows_the_inspection_conclusion_and_checks_its_root() {
         )) && text.contains("Không phát hiện vi phạm."),
         "{text}"
     );
+}
+
+/// A damaged `checkpoints.log` is integrity failing: `verify` exits 1 naming the file and the
+/// byte, and nothing is cut off (issue 16, item 5).
+#[test]
+fn verify_names_a_damaged_checkpoint_history_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = demo(dir.path());
+    let history = std::path::Path::new(&ledger).join("checkpoints.log");
+    let mut bytes = std::fs::read(&history).unwrap();
+    let n = bytes.len();
+    bytes[n - 3] ^= 0x20;
+    std::fs::write(&history, &bytes).unwrap();
+    let out = run(&["verify", "--ledger", &ledger]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("checkpoints.log") && text.contains("byte 16"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&history).unwrap(), bytes, "nothing cut off");
 }

@@ -21,8 +21,8 @@ pub enum PayloadError {
     Mismatch { kind: String, reason: String },
 }
 
-/// The newest schema version of each kind. Older versions remain readable: [`decode`] upcasts
-/// them to the newest type.
+/// The newest schema version of each kind: the highest shipped in `schemas/`. Older versions
+/// remain readable: [`decode`] upcasts them to the newest type.
 pub fn latest_schema(kind: &str) -> Option<u16> {
     crate::catalogue::spec(kind)?;
     schemas::SCHEMAS
@@ -32,26 +32,67 @@ pub fn latest_schema(kind: &str) -> Option<u16> {
         .max()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T, PayloadError> {
-    serde_json::from_slice(bytes).map_err(|e| PayloadError::Mismatch {
-        kind: kind.to_string(),
-        reason: e.to_string(),
+/// What a schema version added to its kind: each field, with the JSON an event of the version
+/// before is read with (`None`: the field stays absent, as an optional field may).
+fn added_in(kind: &str, version: u16) -> &'static [(&'static str, Option<&'static str>)] {
+    match (kind, version) {
+        ("credentials.reported", 2) => &[("base_exclusions", Some("[]"))],
+        ("motion.decided", 2) => &[
+            ("election", None),
+            ("additions", None),
+            ("elections", None),
+            ("surplus_percent", None),
+        ],
+        ("withdrawal.decided", 2) => &[("proposed_by", Some("null"))],
+        // Whether a person is local to the organization was not recorded before version 2.
+        ("person.registered", 2) => &[("local", Some("null"))],
+        _ => &[],
+    }
+}
+
+/// The first field of a payload of `kind` at `schema` that only a later version has, with that
+/// version: an old version does not know it.
+pub fn later_field(
+    kind: &str,
+    schema: u16,
+    payload: &serde_json::Map<String, serde_json::Value>,
+) -> Option<(&'static str, u16)> {
+    (schema.saturating_add(1)..=latest_schema(kind)?).find_map(|version| {
+        added_in(kind, version)
+            .iter()
+            .find(|(field, _)| payload.contains_key(*field))
+            .map(|(field, _)| (*field, version))
     })
 }
 
-/// `person.registered` version 1 had no `local`: it reads as not recorded (null). A version 1
-/// payload that carries `local` is refused, as its schema refuses it.
-fn person_v1(bytes: &[u8]) -> Result<payloads::PersonRegistered, PayloadError> {
-    let kind = "person.registered";
-    let mut fields: serde_json::Map<String, serde_json::Value> = parse(kind, bytes)?;
-    if fields.contains_key("local") {
-        return Err(PayloadError::Mismatch {
-            kind: kind.to_string(),
-            reason: "unknown field `local` in schema version 1 (it came with version 2)".into(),
-        });
+/// Reads a payload of an older schema version as the newest one's JSON: a field the old version
+/// did not have is refused (as its type refused unknown fields), then each later version's
+/// fields are filled in with what the old event is read as saying.
+fn upcast(kind: &str, from: u16, to: u16, bytes: &[u8]) -> Result<Vec<u8>, PayloadError> {
+    let mismatch = |reason: String| PayloadError::Mismatch {
+        kind: kind.to_string(),
+        reason,
+    };
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(bytes).map_err(|e| mismatch(e.to_string()))?;
+    if let Some((field, version)) = later_field(kind, from, &map) {
+        return Err(mismatch(format!(
+            "unknown field `{field}` in schema {from} (it came with schema {version})"
+        )));
     }
-    fields.insert("local".into(), serde_json::Value::Null);
-    serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| PayloadError::Mismatch {
+    for version in from + 1..=to {
+        for &(field, old) in added_in(kind, version) {
+            if let Some(text) = old {
+                let value = serde_json::from_str(text).map_err(|e| mismatch(e.to_string()))?;
+                map.insert(field.to_string(), value);
+            }
+        }
+    }
+    serde_json::to_vec(&map).map_err(|e| mismatch(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T, PayloadError> {
+    serde_json::from_slice(bytes).map_err(|e| PayloadError::Mismatch {
         kind: kind.to_string(),
         reason: e.to_string(),
     })
@@ -71,7 +112,14 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
             latest,
         });
     }
-    // A kind's older versions have their own arm here, converting into the newest type.
+    // An older version is read as the newest: `added_in` says what each version added.
+    let upcast_bytes;
+    let bytes = if schema < latest {
+        upcast_bytes = upcast(kind, schema, latest, bytes)?;
+        &upcast_bytes[..]
+    } else {
+        bytes
+    };
     Ok(match kind {
         "ledger.created" => Payload::LedgerCreated(parse(kind, bytes)?),
         "key.enrolled" => Payload::KeyEnrolled(parse(kind, bytes)?),
@@ -80,7 +128,6 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "authority.retired" => Payload::AuthorityRetired(parse(kind, bytes)?),
         "org.registered" => Payload::OrgRegistered(parse(kind, bytes)?),
         "congress.convened" => Payload::CongressConvened(Box::new(parse(kind, bytes)?)),
-        "person.registered" if schema == 1 => Payload::PersonRegistered(person_v1(bytes)?),
         "person.registered" => Payload::PersonRegistered(parse(kind, bytes)?),
         "credentials.reported" => Payload::CredentialsReported(parse(kind, bytes)?),
         "session.opened" => Payload::SessionOpened(parse(kind, bytes)?),

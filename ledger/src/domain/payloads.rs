@@ -1,6 +1,6 @@
-//! The payload of every event kind (`events.md`), schema version 1, as Rust types. Unknown
-//! fields are refused, as the JSON Schemas in `schemas/` refuse them; a test checks that the
-//! two agree on every example.
+//! The payload of every event kind (`events.md`), at its newest schema version, as Rust types.
+//! Unknown fields are refused, as the JSON Schemas in `schemas/` refuse them; a test checks that
+//! the two agree on every example. Older versions are read as these types (`super::decode`).
 
 use std::collections::BTreeMap;
 
@@ -85,6 +85,17 @@ pub struct Disqualification {
     pub reason: String,
 }
 
+/// A member of an all-member congress left out of the threshold's base (schema 2): `category`
+/// is `temporary_transfer` (chuyển sinh hoạt tạm thời), `exempted_absent` (miễn công tác và
+/// sinh hoạt đảng, vắng mặt), `suspended` (đình chỉ sinh hoạt), `charged` (bị khởi tố) or
+/// `detained` (bị tạm giam).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseExclusion {
+    pub person: Person,
+    pub category: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsReported {
@@ -92,6 +103,8 @@ pub struct CredentialsReported {
     pub present: u64,
     pub absent: Vec<Absence>,
     pub disqualified: Vec<Disqualification>,
+    /// Schema 2; empty when read from schema 1.
+    pub base_exclusions: Vec<BaseExclusion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +130,19 @@ pub struct MotionDecided {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<Person>>,
     pub refs: Vec<Ref>,
+    /// Schema 2: the election a `continue_election`, `max_surplus`, `withdrawal` or
+    /// `candidate_list` motion concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election: Option<String>,
+    /// Schema 2, `continue_election`: whether the next round's list may add names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additions: Option<bool>,
+    /// Schema 2, `counting_committee`: the elections the committee counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elections: Option<Vec<String>>,
+    /// Schema 2, `max_surplus`: the congress's own maximum surplus, in percent of the seats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surplus_percent: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +182,11 @@ pub struct WithdrawalDecided {
     pub allowed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub motion: Option<Ref>,
+    /// Schema 2: who proposed the withdrawal to the congress (`presidium`,
+    /// `convening_committee`, `secretariat`, `candidate`, `other`); None when read from
+    /// schema 1, which did not say.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub proposed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,6 +59,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/credentials.reported/1.json"),
     ),
     (
+        "credentials.reported",
+        2,
+        include_str!("../../../schemas/credentials.reported/2.json"),
+    ),
+    (
         "session.opened",
         1,
         include_str!("../../../schemas/session.opened/1.json"),
@@ -67,6 +72,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "motion.decided",
         1,
         include_str!("../../../schemas/motion.decided/1.json"),
+    ),
+    (
+        "motion.decided",
+        2,
+        include_str!("../../../schemas/motion.decided/2.json"),
     ),
     (
         "election.opened",
@@ -87,6 +97,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "withdrawal.decided",
         1,
         include_str!("../../../schemas/withdrawal.decided/1.json"),
+    ),
+    (
+        "withdrawal.decided",
+        2,
+        include_str!("../../../schemas/withdrawal.decided/2.json"),
     ),
     (
         "candidate_list.adopted",
@@ -236,6 +251,17 @@ pub fn validate(kind: &str, version: u16, payload: &[u8]) -> Result<(), SchemaEr
     };
     let value: serde_json::Value =
         serde_json::from_slice(payload).map_err(|e| fail(String::new(), e.to_string()))?;
+    if let Some((field, later)) = value
+        .as_object()
+        .and_then(|map| super::later_field(kind, version, map))
+    {
+        return Err(fail(
+            format!("/{field}"),
+            format!(
+                "`{field}` came with schema {later} of `{kind}`: sign the event with schema {later} (trường `{field}` có từ phiên bản {later}: hãy ký sự kiện với schema {later})"
+            ),
+        ));
+    }
     if let Err(e) = validator.validate(&value) {
         return Err(fail(e.instance_path().to_string(), e.to_string()));
     }

@@ -60,13 +60,16 @@ pub struct Options {
     /// Told how many entries have been indexed while opening replays the log into the index
     /// (after a crash, or when the index was deleted); not called when nothing is replayed.
     pub replay_progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
-    /// Fault injection for tests: asked before each group's write to the segment; an error it
-    /// returns is taken as that write's (a full disk where no small filesystem can be mounted).
-    pub write_fault: Option<Arc<dyn Fn() -> Option<std::io::Error> + Send + Sync>>,
+    /// Fault injection for tests: asked before each of the append path's I/O calls on the
+    /// segment ([`Fault`]); an error it returns is taken as that call's (a full disk where no
+    /// small filesystem can be mounted, a failed fsync, a cut-back that fails).
+    pub fault: Option<FaultHook>,
     /// The storage a ledger directory is opened with: [`Storage::files`] unless given (a
     /// store that injects faults, for tests).
     pub storage: Option<StorageFor>,
 }
+
+pub use crate::storage::{Fault, FaultHook};
 
 /// Makes the storage of a ledger directory.
 pub type StorageFor = Arc<dyn Fn(&Path) -> Storage + Send + Sync>;
@@ -91,7 +94,7 @@ impl Default for Options {
             index_run_span: crate::storage::index::RUN_SPAN,
             clock: Arc::new(now_ms),
             replay_progress: None,
-            write_fault: None,
+            fault: None,
             storage: None,
         }
     }
@@ -170,7 +173,7 @@ pub(crate) struct Shared {
     /// Sequence number of the last group indexed (readable), and a signal when it moves.
     indexed: Mutex<u64>,
     indexed_changed: Condvar,
-    poisoned: RwLock<Option<String>>,
+    poisoned: RwLock<Option<crate::storage::Poison>>,
     /// Signer keys seen, decompressed once (shared by the submitting threads).
     keys: crate::crypto::KeyCache,
 }

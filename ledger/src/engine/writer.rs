@@ -33,7 +33,7 @@ use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
 use crate::storage::index::{Batch, Head, IndexedEntry, Location, Marker};
 use crate::storage::segment::SegmentWriter;
-use crate::storage::{frame, AppendFile, StorageError};
+use crate::storage::{frame, AppendFile, Poison, PoisonCause, StorageError};
 
 /// Where an answer goes: a channel a thread waits on, or a function called with it (for
 /// callers that must not block a thread per append, such as an async server).
@@ -122,6 +122,7 @@ pub(super) fn start(
     let syncer = Syncer {
         shared: shared.clone(),
         indexer: index_tx,
+        fault: options.fault.clone(),
     };
     let committer = Committer {
         shared,
@@ -185,7 +186,19 @@ impl Committer {
             .poisoned
             .read()
             .as_ref()
-            .map(|why| AppendError::Storage(StorageError::Poisoned(why.clone())))
+            .map(|p| AppendError::Storage(StorageError::Poisoned(p.clone())))
+    }
+
+    /// A read the committer depends on failed: judging on without it could read a storage
+    /// error as "no such act", so the ledger stops (a poisoned ledger's own error passes on).
+    fn poison_read(&self, e: AppendError) -> AppendError {
+        match e {
+            AppendError::Storage(e @ StorageError::Poisoned(_)) => AppendError::Storage(e),
+            AppendError::Storage(e) => {
+                poison(&self.shared, Poison::from_error(PoisonCause::Read, &e))
+            }
+            other => other,
+        }
     }
 
     fn group(&mut self, appends: Vec<(SignedEvent, Reply<Appended>)>) {
@@ -277,7 +290,7 @@ impl Committer {
         let head = self.head(g, &body.stream)?;
         let (next, head_hash) = head.map_or((0, Hash::ZERO), |h| (h.next_version, h.hash));
         if body.version < next {
-            if let Some(entry) = self.stored(&hash)? {
+            if let Some(entry) = self.stored(&hash).map_err(|e| self.poison_read(e))? {
                 return Ok(Outcome::Now(Appended {
                     position: entry.position,
                     event_hash: hash,
@@ -316,7 +329,8 @@ impl Committer {
                             return Ok::<_, AppendError>(Some(act.clone()));
                         }
                         Ok(self
-                            .stored(h)?
+                            .stored(h)
+                            .map_err(|e| self.poison_read(e))?
                             .map(|e| crate::authority::chain_link(e.event.body())))
                     })?
                 }
@@ -389,21 +403,22 @@ impl Committer {
             .segments
             .file()
             .ok_or_else(|| StorageError::Lost("the log has no segment to write to".into()));
+        // Whatever part of the group reached the file is cut off on failure.
         let written = file.and_then(|file| {
             if !g.buf.is_empty() {
-                match self.options.write_fault.as_ref().and_then(|fault| fault()) {
-                    Some(e) => return Err(StorageError::io(&file.name(), e)),
-                    // Whatever part of the group reached the file is cut off on failure.
-                    None => self.segments.write(&g.buf)?,
-                }
+                self.segments.write(&g.buf)?;
             }
             Ok(file)
         });
         let file = match written {
             Ok(file) => file,
             Err(e) => {
-                // Refuse the group; nothing of it stays in the segment.
-                let err = AppendError::Storage(e);
+                // Refuse the group; nothing of it stays in the segment, or, when it could not
+                // be cut back, the ledger stops: what the file holds past it is unknown.
+                let err = match e {
+                    StorageError::Poisoned(p) => poison(&self.shared, p),
+                    other => AppendError::Storage(other),
+                };
                 tracing::error!(error = %err, "append group refused");
                 for (reply, _) in g.replies {
                     let _ = reply.send(Err(err.clone()));
@@ -494,6 +509,7 @@ impl Pending {
 struct Syncer {
     shared: Arc<Shared>,
     indexer: Sender<IndexMsg>,
+    fault: Option<crate::storage::FaultHook>,
 }
 
 enum IndexMsg {
@@ -506,11 +522,11 @@ enum IndexMsg {
     Checkpoint(Reply<SignedNote>),
 }
 
-fn poison(shared: &Shared, why: String) -> AppendError {
-    tracing::error!(reason = %why, "ledger poisoned: no further appends until reopened");
-    shared.poisoned.write().get_or_insert(why.clone());
+fn poison(shared: &Shared, why: Poison) -> AppendError {
+    tracing::error!(cause = ?why.cause, reason = %why.detail, "ledger poisoned: no further appends until reopened");
+    let first = shared.poisoned.write().get_or_insert(why).clone();
     shared.indexed_changed.notify_all();
-    AppendError::Storage(StorageError::Poisoned(why))
+    AppendError::Storage(StorageError::Poisoned(first))
 }
 
 impl Syncer {
@@ -526,13 +542,16 @@ impl Syncer {
     }
 
     fn commit(&self, g: Group) {
-        let failed = match self.shared.poisoned.read().clone() {
+        // Bound first: a read guard held by the match would deadlock `poison`'s write lock.
+        let poisoned = self.shared.poisoned.read().clone();
+        let failed = match poisoned {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
-            None => g
-                .file
-                .sync()
+            None => SegmentWriter::sync_file(&*g.file, self.fault.as_ref())
                 .err()
-                .map(|e| poison(&self.shared, format!("fsync: {e}"))),
+                .map(|e| match e {
+                    StorageError::Poisoned(p) => poison(&self.shared, p),
+                    other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
+                }),
         };
         if let Some(err) = failed {
             for (reply, _) in g.replies {
@@ -598,7 +617,10 @@ impl Indexer {
             return;
         }
         if let Err(e) = self.shared.index.apply(batch) {
-            poison(&self.shared, format!("index update: {e}"));
+            poison(
+                &self.shared,
+                Poison::from_error(PoisonCause::IndexUpdate, &e),
+            );
             return;
         }
         {
@@ -638,7 +660,13 @@ impl Indexer {
         let body = Checkpoint::new(&self.shared.origin, committed.size, committed.root);
         let note = SignedNote::sign(body, &self.log_key)
             .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
-        let (offset, len) = self.shared.checkpoints.lock().append(&note)?;
+        let appended = self.shared.checkpoints.lock().append(&note);
+        let (offset, len) = match appended {
+            Ok(at) => at,
+            // A failed fsync or cut-back of the history leaves it unknown: stop, never carry on.
+            Err(StorageError::Poisoned(p)) => return Err(poison(&self.shared, p)),
+            Err(e) => return Err(AppendError::Storage(e)),
+        };
         let mut batch = Batch::new();
         batch.checkpoint(committed.size, offset, len);
         batch.checkpoint_marker(offset + frame::framed_len(len as usize));

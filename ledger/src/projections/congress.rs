@@ -75,6 +75,37 @@ impl Election {
             .collect()
     }
 
+    /// Every act recorded for this election: nominations, straw poll, withdrawals and each
+    /// round's acts.
+    pub fn events(&self) -> Vec<Hash> {
+        let mut out: Vec<Hash> = self.nominations.values().map(|n| n.event).collect();
+        out.extend(self.straw_poll.iter().map(|p| p.event));
+        out.extend(self.withdrawals.values().map(|w| w.event));
+        for r in self.rounds.values() {
+            out.push(r.opened.event);
+            out.extend(r.list.iter().map(|x| x.event));
+            out.extend(r.issued.iter().map(|x| x.event));
+            out.extend(r.counted.iter().map(|x| x.event));
+            out.extend(r.declared.iter().map(|x| x.event));
+        }
+        out
+    }
+
+    /// Whether a motion concerns this election: it names it (`election`, schema 2), or, having
+    /// no `election` (schema 1 could not say), its `refs` name one of the election's acts.
+    pub fn is_concerned_by(&self, motion: &MotionDecided) -> bool {
+        match &motion.election {
+            Some(id) => *id == self.id,
+            None => {
+                let events = self.events();
+                motion
+                    .refs
+                    .iter()
+                    .any(|r| events.iter().any(|e| e.to_hex() == *r))
+            }
+        }
+    }
+
     pub fn alternates(&self) -> Vec<Person> {
         self.rounds
             .values()
@@ -104,6 +135,45 @@ pub struct Congress {
     /// The inspection commission's conclusions on this congress (`inspection.concluded`).
     #[serde(default)]
     pub inspections: Vec<Recorded<InspectionConcluded>>,
+    /// Acts of the congress's proceedings recorded after it closed or its results were
+    /// approved (V-06), in log order.
+    pub late: Vec<Late>,
+}
+
+/// An act of the proceedings recorded (in log order) after the congress closed or its results
+/// were approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Late {
+    pub event: Hash,
+    pub time: i64,
+    pub kind: String,
+    /// What it came after: the state then (closed or approved) and the act that put it there.
+    pub after: State,
+    pub after_event: Hash,
+}
+
+/// The kind of an act of the congress's own proceedings, which has no place after the
+/// congress closed or its results were approved. Not: the superior's approvals and
+/// appointments (the way results are approved and complaints' outcomes applied), attachments,
+/// corrections (applied as the act they correct), and the registry of persons (who someone
+/// is, not an act of the congress).
+fn proceedings_kind(payload: &Payload) -> Option<&'static str> {
+    Some(match payload {
+        Payload::CongressConvened(_) => "congress.convened",
+        Payload::CredentialsReported(_) => "credentials.reported",
+        Payload::SessionOpened(_) => "session.opened",
+        Payload::MotionDecided(_) => "motion.decided",
+        Payload::ElectionOpened(_) => "election.opened",
+        Payload::NominationMade(_) => "nomination.made",
+        Payload::StrawPollCounted(_) => "straw_poll.counted",
+        Payload::WithdrawalDecided(_) => "withdrawal.decided",
+        Payload::CandidateListAdopted(_) => "candidate_list.adopted",
+        Payload::BallotsIssued(_) => "ballots.issued",
+        Payload::BallotsCounted(_) => "ballots.counted",
+        Payload::ElectionDeclared(_) => "election.declared",
+        Payload::CongressClosed(_) => "congress.closed",
+        _ => return None,
+    })
 }
 
 /// What an event adds to a congress (or a case): its hash, its time and its payload, which
@@ -112,6 +182,8 @@ pub struct Act {
     pub event: Hash,
     pub time: i64,
     pub payload: Payload,
+    /// A correction's replacement, applied under the corrected act's hash.
+    pub correction: bool,
 }
 
 fn act_record<T>(event: Hash, time: i64, value: T) -> Recorded<T> {
@@ -135,6 +207,16 @@ impl Congress {
             documents: Vec::new(),
             complaints: Vec::new(),
             inspections: Vec::new(),
+            late: Vec::new(),
+        }
+    }
+
+    /// The act that closed the congress or approved its results, when one has.
+    fn concluded_by(&self) -> Option<Hash> {
+        match self.state {
+            State::Closed => self.closed.as_ref().map(|c| c.event),
+            State::Approved => self.approvals.last().map(|a| a.event),
+            State::Convened | State::InSession => None,
         }
     }
 
@@ -160,6 +242,19 @@ impl Congress {
     pub fn apply(&mut self, act: Act) {
         let event = act.event;
         let time = act.time;
+        if let (false, Some(after_event), Some(kind)) = (
+            act.correction,
+            self.concluded_by(),
+            proceedings_kind(&act.payload),
+        ) {
+            self.late.push(Late {
+                event,
+                time,
+                kind: kind.to_string(),
+                after: self.state,
+                after_event,
+            });
+        }
         match act.payload {
             Payload::CongressConvened(p) => self.convened = act_record(event, time, *p),
             Payload::PersonRegistered(p) => {

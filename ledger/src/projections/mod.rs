@@ -200,6 +200,7 @@ impl Projections {
                     event: d.hash,
                     time: d.time,
                     payload,
+                    correction: false,
                 };
                 self.apply_act(&d.stream, act, &place);
             }
@@ -212,7 +213,7 @@ impl Projections {
             Payload::ComplaintReceived(_) => !self.complaints.contains_key(stream),
             _ => false,
         };
-        let (event, time) = (act.event, act.time);
+        let (event, time, correction) = (act.event, act.time, act.correction);
         match act.payload {
             Payload::OrgRegistered(p) => {
                 self.orgs.insert(
@@ -269,6 +270,7 @@ impl Projections {
                     event,
                     time,
                     payload,
+                    correction,
                 };
                 if let Some(c) = self.congresses.get_mut(stream) {
                     c.apply(act);
@@ -329,6 +331,7 @@ impl Projections {
             event: target.event,
             time: target.time,
             payload: replacement,
+            correction: true,
         };
         self.apply_act(&target.stream, act, place);
         self.corrections

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::complaints::Case;
 use super::congress::{Congress, State};
-use super::figures::{self, Composition, RoundFigures, Share};
+use super::figures::{self, Composition, NotMember, RoundFigures, Share};
 use super::Projections;
 use crate::rulebook::{Finding, Fraction, Rulebook};
 
@@ -40,6 +40,8 @@ pub struct CongressView {
     /// Bodies the congress elected by motion (presidium, secretariat, committees).
     pub bodies: Vec<Body>,
     pub rounds: Vec<RoundFigures>,
+    /// Declared elected but not members: not validly elected (P-04) or refused approval (V-04).
+    pub not_members: Vec<NotMember>,
     pub composition: Composition,
     pub approvals: Vec<serde_json::Value>,
     pub appointments: Vec<serde_json::Value>,
@@ -131,6 +133,7 @@ pub fn congress(c: &Congress, findings: &[Finding]) -> CongressView {
             })
             .collect(),
         rounds: figures::rounds(c),
+        not_members: figures::not_members(c),
         composition: figures::composition(c, youth),
         approvals: c
             .approvals

@@ -6,26 +6,35 @@ use serde_json::json;
 use super::Ctx;
 use crate::format::Hash;
 use crate::projections::congress::{Election, Round};
-use crate::rulebook::{fraction_range, Finding};
+use crate::rulebook::{fraction_range, Finding, Fraction};
 
 fn first_round(e: &Election) -> Option<&Round> {
     e.rounds.values().next()
 }
 
-/// B-05: no member of the counting committee is on a ballot list that it counts.
+/// B-05: no member of a counting committee is on a ballot list that it counts: the elections
+/// its motion lists (`elections`, schema 2), or every election when it lists none (schema 1).
 pub fn b05_counting_committee_not_on_list(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let counting: Vec<(&String, &Hash)> = ctx
+    let counting: Vec<(&String, &Hash, Option<&Vec<String>>)> = ctx
         .congress
         .motions
         .values()
         .filter(|m| m.value.subject == "counting_committee" && m.value.adopted)
-        .flat_map(|m| m.value.members.iter().flatten().map(move |p| (p, &m.event)))
+        .flat_map(|m| {
+            m.value
+                .members
+                .iter()
+                .flatten()
+                .map(move |p| (p, &m.event, m.value.elections.as_ref()))
+        })
         .collect();
     for e in ctx.congress.elections.values() {
         for r in e.rounds.values() {
             let Some(list) = &r.list else { continue };
-            for (person, motion) in &counting {
-                if list.value.candidates.contains(person) {
+            for (person, motion, counts) in &counting {
+                if counts.is_none_or(|c| c.contains(&e.id))
+                    && list.value.candidates.contains(person)
+                {
                     out.push(ctx.finding(
                         "B-05",
                         vec![list.event, **motion],
@@ -48,6 +57,9 @@ pub fn b05_counting_committee_not_on_list(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// C-01: a list for the committee, the standing committee or the inspection commission has
 /// more candidates than seats, at most `max_surplus` more (for bodies of 3–5 seats, at most
 /// one more); a secretary, deputy secretary or inspection chair may have a single candidate.
+/// When the congress decided its own maximum for the election before the list (an adopted
+/// motion of subject `max_surplus`, schema 2) and it is within the rulebook's, that is the
+/// maximum.
 pub fn c01_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
     let rb = ctx.rulebook;
     let (Some(max), Some(small), Some(small_extra)) = (
@@ -84,22 +96,68 @@ pub fn c01_surplus(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
         } else {
-            (
-                max.allows(extra, seats),
-                format!("số dư tối đa {}", max.text()),
-                format!("the surplus may be at most {}", max.text()),
-            )
+            match congress_max_surplus(ctx, e, list.time) {
+                Some((own, _)) if max.allows(own.numerator, own.denominator) => (
+                    own.allows(extra, seats),
+                    format!("số dư tối đa do đại hội quyết định {}", own.text()),
+                    format!(
+                        "the surplus may be at most {}, as the congress decided",
+                        own.text()
+                    ),
+                ),
+                Some((own, _)) => (
+                    max.allows(extra, seats),
+                    format!(
+                        "số dư tối đa {} (đại hội quyết định {}, vượt mức tối đa nên không áp dụng)",
+                        max.text(),
+                        own.text()
+                    ),
+                    format!(
+                        "the surplus may be at most {} (the congress's own {} is above it and does not apply)",
+                        max.text(),
+                        own.text()
+                    ),
+                ),
+                None => (
+                    max.allows(extra, seats),
+                    format!("số dư tối đa {}", max.text()),
+                    format!("the surplus may be at most {}", max.text()),
+                ),
+            }
         };
         if !ok {
+            let mut events = vec![list.event];
+            events.extend(congress_max_surplus(ctx, e, list.time).map(|(_, m)| m));
             out.push(ctx.finding(
                 "C-01",
-                vec![list.event],
+                events,
                 format!("Danh sách bầu {} ({}) có {n} người cho {seats} chỗ (dư {extra}): {limit_vi}", e.id, e.body),
                 format!("the ballot list of {} ({}) has {n} candidates for {seats} seats ({extra} extra): {limit_en}", e.id, e.body),
                 &[("max_surplus", json!(max)), ("candidates", json!(n)), ("seats", json!(seats))],
             ));
         }
     }
+}
+
+/// The maximum surplus the congress decided for `e` by the time `before` (the latest adopted
+/// `max_surplus` motion concerning it), as a fraction of the seats, with the motion.
+fn congress_max_surplus(ctx: &Ctx, e: &Election, before: i64) -> Option<(Fraction, Hash)> {
+    ctx.congress
+        .motions
+        .values()
+        .filter(|m| m.value.subject == "max_surplus" && m.value.adopted && m.time <= before)
+        .filter(|m| e.is_concerned_by(&m.value))
+        .max_by_key(|m| m.time)
+        .and_then(|m| {
+            m.value.surplus_percent.map(|p| {
+                let own = Fraction {
+                    numerator: p,
+                    denominator: 100,
+                    strict: false,
+                };
+                (own, m.event)
+            })
+        })
 }
 
 /// C-01b: the convening committee's own list for a body of more than 5 seats carries a
@@ -247,7 +305,8 @@ pub fn c04_floor_order(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// C-06: a withdrawal is decided by the congress (a motion of subject `withdrawal`).
+/// C-06: a withdrawal is decided by the congress (a motion of subject `withdrawal`), on the
+/// presidium's proposal (`proposed_by`, schema 2; schema 1 did not say who proposed it).
 pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
     for e in ctx.congress.elections.values() {
         for w in e.withdrawals.values().filter(|w| w.value.allowed) {
@@ -256,21 +315,40 @@ pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
                     x.event.to_hex() == *m && x.value.subject == "withdrawal" && x.value.adopted
                 })
             });
+            let mut wrong_vi = Vec::new();
+            let mut wrong_en = Vec::new();
             if !voted {
+                wrong_vi.push("không có biểu quyết của đại hội".to_string());
+                wrong_en.push("without a vote of the congress".to_string());
+            }
+            if let Some(by) = w
+                .value
+                .proposed_by
+                .as_deref()
+                .filter(|by| *by != "presidium")
+            {
+                wrong_vi.push(format!(
+                    "theo đề xuất của {by}, không phải của Đoàn Chủ tịch"
+                ));
+                wrong_en.push(format!("on the proposal of {by}, not the presidium"));
+            }
+            if !wrong_vi.is_empty() {
                 out.push(ctx.finding(
                     "C-06",
                     vec![w.event],
                     format!(
-                        "Cho {} ({}) rút khỏi danh sách {} mà không có biểu quyết của đại hội",
+                        "Cho {} ({}) rút khỏi danh sách {} {}",
                         ctx.name(&w.value.person),
                         w.value.person,
-                        e.id
+                        e.id,
+                        wrong_vi.join("; ")
                     ),
                     format!(
-                        "{} ({}) was allowed to withdraw from {} without a vote of the congress",
+                        "{} ({}) was allowed to withdraw from {} {}",
                         ctx.name(&w.value.person),
                         w.value.person,
-                        e.id
+                        e.id,
+                        wrong_en.join("; ")
                     ),
                     &[],
                 ));

@@ -1,9 +1,11 @@
-//! Convening the congress: notice (V-01), quorum (V-05), approval of results (V-04).
+//! Convening the congress: notice (V-01), quorum (V-05), approval of results (V-04), nothing
+//! of the proceedings after closing or approval (V-06).
 
 use serde_json::json;
 
 use super::Ctx;
 use crate::calendar::{date_of, parse_date};
+use crate::projections::congress::State;
 use crate::rulebook::Finding;
 
 /// V-01: the convening decision precedes the opening by the notice period (working days).
@@ -102,5 +104,31 @@ pub fn v04_approval(ctx: &Ctx, out: &mut Vec<Finding>) {
                 &[("decision", json!(approval.value.decision))],
             ));
         }
+    }
+}
+
+/// V-06: no act of the congress's proceedings is recorded after the congress closed or its
+/// results were approved (in log order); corrections, attachments, the superior's approvals
+/// and appointments, the registry of persons and complaints' handling (in their own streams)
+/// are not acts of the proceedings.
+pub fn v06_nothing_after_closing(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for late in &ctx.congress.late {
+        let (after_vi, after_en) = match late.after {
+            State::Approved => ("kết quả đã được chuẩn y", "its results were approved"),
+            _ => ("đại hội đã bế mạc", "the congress closed"),
+        };
+        out.push(ctx.finding(
+            "V-06",
+            vec![late.event, late.after_event],
+            format!(
+                "`{}` được ghi vào sổ sau khi {after_vi}: đại hội không còn họp để quyết định việc này; kết quả chỉ thay đổi qua chuẩn y, chỉ định hoặc giải quyết khiếu nại của cấp trên, và sai sót ghi chép được sửa bằng đính chính",
+                late.kind
+            ),
+            format!(
+                "`{}` was recorded after {after_en}: the congress no longer sits to decide it; results change only through the superior's approval, appointment or handling of complaints, and a recording error is fixed by a correction",
+                late.kind
+            ),
+            &[("kind", json!(late.kind))],
+        ));
     }
 }

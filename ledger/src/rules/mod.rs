@@ -43,6 +43,7 @@ pub const CONGRESS_RULES: &[(&str, CongressRule)] = &[
     ("V-01", convening::v01_notice),
     ("V-05", convening::v05_quorum),
     ("V-04", convening::v04_approval),
+    ("V-06", convening::v06_nothing_after_closing),
     ("B-05", candidates::b05_counting_committee_not_on_list),
     ("C-01", candidates::c01_surplus),
     ("C-01b", candidates::c01b_prepared_surplus),

@@ -5,15 +5,8 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::projections::congress::Round;
-use crate::projections::figures::{congress_base, threshold_base};
+use crate::projections::figures::{congress_base, threshold_base, votes_in};
 use crate::rulebook::Finding;
-
-fn votes_of(r: &Round, person: &str) -> u64 {
-    r.counted
-        .as_ref()
-        .and_then(|c| c.value.votes.get(person).copied())
-        .unwrap_or(0)
-}
 
 /// P-02: `valid + invalid = received ≤ issued`; every candidate's votes ≤ valid; votes only
 /// for listed candidates.
@@ -91,7 +84,7 @@ pub fn p02_counting_arithmetic(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 /// P-04: elected only with more than half of the base (from the credentials report), not of
-/// the valid ballots.
+/// the valid ballots. Someone declared without it is not a member (`figures::members`).
 pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(threshold) = ctx.rulebook.fraction("threshold") else {
         return;
@@ -103,17 +96,17 @@ pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
         for r in e.rounds.values() {
             let Some(d) = &r.declared else { continue };
             for person in d.value.elected.iter().chain(&d.value.alternates) {
-                let votes = votes_of(r, person);
+                let votes = votes_in(r, person);
                 if !threshold.reached_by(votes, base) {
                     out.push(ctx.finding(
                         "P-04",
                         vec![d.event],
                         format!(
-                            "{} ({person}) được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ)",
+                            "{} ({person}) được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ): đã công bố nhưng không trúng cử hợp lệ, không tính là thành viên",
                             ctx.name(person), e.id, r.round, threshold.text()
                         ),
                         format!(
-                            "{} ({person}) was declared elected in {} round {} with {votes} votes, not more than {} of the base {base} (from the credentials report, not the valid ballots)",
+                            "{} ({person}) was declared elected in {} round {} with {votes} votes, not more than {} of the base {base} (from the credentials report, not the valid ballots): declared, not validly elected, and not counted as a member",
                             ctx.name(person), e.id, r.round, threshold.text()
                         ),
                         &[("threshold", json!(threshold)), ("base", json!(base)), ("votes", json!(votes))],
@@ -163,7 +156,7 @@ pub fn p05_highest_win(ctx: &Ctx, out: &mut Vec<Finding>) {
                     elected.len()
                 ));
             }
-            let lowest = elected.iter().map(|p| votes_of(r, p)).min().unwrap_or(0);
+            let lowest = elected.iter().map(|p| votes_in(r, p)).min().unwrap_or(0);
             for (p, v) in ranked_above(r, base, &threshold) {
                 if !elected.contains(&p) && v > lowest {
                     problems_vi.push(format!("{} ({p}, {v} phiếu) không trúng cử dù cao phiếu hơn người trúng cử thấp nhất ({lowest})", ctx.name(&p)));
@@ -241,8 +234,10 @@ pub fn p06_tie_needs_new_round(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// P-07: a further round follows a round that filled too few seats only after the congress
-/// decides to continue (a motion of subject `continue_election`, between the two rounds).
+/// P-07: a further round of an election follows a round that filled too few seats only after
+/// the congress decides to continue *that* election (an adopted motion of subject
+/// `continue_election` concerning it, between the two rounds); when that decision allowed no
+/// additions, the next round's list names no one who was not on the previous one.
 pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
     for e in ctx.congress.elections.values() {
         let rounds: Vec<&Round> = e.rounds.values().collect();
@@ -254,25 +249,63 @@ pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .map(|d| d.time)
                 .or(prev.counted.as_ref().map(|c| c.time))
                 .unwrap_or(prev.opened.time);
-            let decided = ctx.congress.motions.values().any(|m| {
-                m.value.subject == "continue_election"
-                    && m.value.adopted
-                    && m.time >= after
-                    && m.time <= next.opened.time
-            });
-            if !decided {
+            let decision = ctx
+                .congress
+                .motions
+                .values()
+                .filter(|m| {
+                    m.value.subject == "continue_election"
+                        && m.value.adopted
+                        && m.time >= after
+                        && m.time <= next.opened.time
+                        && e.is_concerned_by(&m.value)
+                })
+                .max_by_key(|m| m.time);
+            let Some(decision) = decision else {
                 out.push(ctx.finding(
                     "P-07",
                     vec![next.opened.event],
                     format!(
-                        "{} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp sau vòng {}",
+                        "{} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp cuộc bầu này sau vòng {}",
                         e.id, next.round, prev.round
                     ),
                     format!(
-                        "{} opened round {} without the congress deciding to continue after round {}",
+                        "{} opened round {} without the congress deciding to continue this election after round {}",
                         e.id, next.round, prev.round
                     ),
                     &[],
+                ));
+                continue;
+            };
+            if decision.value.additions != Some(false) {
+                continue;
+            }
+            let (Some(before), Some(list)) = (&prev.list, &next.list) else {
+                continue;
+            };
+            let added: Vec<&String> = list
+                .value
+                .candidates
+                .iter()
+                .filter(|p| !before.value.candidates.contains(p))
+                .collect();
+            if !added.is_empty() {
+                let names: Vec<String> = added
+                    .iter()
+                    .map(|p| format!("{} ({p})", ctx.name(p)))
+                    .collect();
+                out.push(ctx.finding(
+                    "P-07",
+                    vec![list.event, decision.event],
+                    format!(
+                        "Danh sách {} vòng {} bổ sung {} dù đại hội quyết định bầu tiếp không bổ sung người",
+                        e.id, next.round, names.join(", ")
+                    ),
+                    format!(
+                        "the list of {} round {} adds {} though the congress decided to continue without additions",
+                        e.id, next.round, names.join(", ")
+                    ),
+                    &[("added", json!(added))],
                 ));
             }
         }

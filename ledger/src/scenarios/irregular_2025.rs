@@ -7,24 +7,25 @@
 //! | V-01 | convened on 30 May 2025 for 10 June: far short of 30 working days |
 //! | V-05 | session 2 opened with 70 of 120 delegates |
 //! | V-04 | the superior committee refuses one elected member |
-//! | B-05 | a counting-committee member is on the committee list it counts |
-//! | C-01 | 20 candidates for 15 committee seats (over 30%) |
+//! | V-06 | a resolution recorded the day after the congress closed |
+//! | B-05 | a counting-committee member is on the committee list it counts (the committee counts `bch`, `bt` and `dd`: schema 2) |
+//! | C-01 | 20 candidates for 15 committee seats, over the 20% the congress itself decided (schema 2) |
 //! | C-01b | the convening committee itself proposed 18 for 15 |
 //! | C-03 | a floor nominee with 30 of 110 in the straw poll put on the list |
 //! | C-04 | a floor nominee with 40 taken, one with 50 left off |
-//! | C-06 | a deputy-secretary nominee allowed to withdraw without the congress's vote |
+//! | C-06 | a deputy-secretary nominee allowed to withdraw on the candidate's own proposal, without the congress's vote (schema 2) |
 //! | P-02 | the committee count: 105 valid + 4 invalid ≠ 110 received |
-//! | P-04 | the secretary declared elected with 54 votes: over half the 105 valid ballots, not over half the base of 110 |
+//! | P-04 | the secretary declared elected with 54 votes: over half the 105 valid ballots, not over half the base of 110; declared, not validly elected, so not counted |
 //! | P-05 | the standing committee declared with the third-highest passed over |
 //! | P-06 | a tie at the committee's last seat decided by the count |
-//! | P-07 | a second inspection-commission round without a vote to continue |
+//! | P-07 | a second inspection-commission round after a vote to continue the committee's election, not this one (schema 2) |
 //! | P-08 | the delegation's fifth official has fewer votes than its alternate |
 //! | R-01 | a resolution declared adopted with 50 of 110 |
 //! | K-01 | a complaint lodged after closing, concluded after 15 working days |
 //! | K-03 | an anonymous denunciation investigated and concluded |
 //! | K-04 | a complaint about a candidate still open when the list was adopted |
 //! | K-06 | a complaint concluded after its due date |
-//! | T-01 | one woman among 15 committee members |
+//! | T-01 | one woman among the 14 committee members (15 declared, one refused approval) |
 //! | T-02 | no committee member under 40 |
 //! | PL-01 | a floor nominee elected outside the approved personnel plan |
 //! | I-01 | the inspection commission's conclusion dismisses an R-01 finding the checks never made |
@@ -252,13 +253,15 @@ pub fn build() -> Result<Scenario, ComposeError> {
                         "substituted_by": null, "convening_committee_member": false})
         })
         .collect();
-    r.record(
+    r.record_schema(
         &k.credentials,
         CONGRESS,
         "credentials.reported",
+        2,
         vn_time(2025, 6, 10, 8, 0),
         json!({
             "convened": CONVENED, "present": 110, "absent": absent, "disqualified": [],
+            "base_exclusions": [],
         }),
     )?;
     r.record(
@@ -268,10 +271,16 @@ pub fn build() -> Result<Scenario, ComposeError> {
         vn_time(2025, 6, 10, 8, 30),
         json!({"session": 1, "present": 110}),
     )?;
-    r.record(&k.presidium, CONGRESS, "motion.decided", vn_time(2025, 6, 10, 8, 40), json!({
+    r.record_schema(&k.presidium, CONGRESS, "motion.decided", 2, vn_time(2025, 6, 10, 8, 40), json!({
         "motion": "m-ban-kiem-phieu", "subject": "counting_committee", "text": "Bầu Ban Kiểm phiếu",
         "method": "show_of_hands", "present": 110, "for": 110, "against": 0, "abstain": 0,
-        "adopted": true, "members": ps(&[18, 31, 32]), "refs": [],
+        "adopted": true, "members": ps(&[18, 31, 32]), "refs": [], "elections": ["bch", "bt", "dd"],
+    }))?;
+    // C-01: the congress's own maximum surplus for the committee, 20%.
+    r.record_schema(&k.presidium, CONGRESS, "motion.decided", 2, vn_time(2025, 6, 10, 8, 45), json!({
+        "motion": "m-so-du", "subject": "max_surplus", "text": "Số dư tối đa danh sách bầu Ban Chấp hành: 20%",
+        "method": "show_of_hands", "present": 110, "for": 110, "against": 0, "abstain": 0,
+        "adopted": true, "refs": [], "election": "bch", "surplus_percent": 20,
     }))?;
 
     // K-04: a complaint about candidate p-16, received on 8 June, before the list (11 June).
@@ -397,16 +406,18 @@ pub fn build() -> Result<Scenario, ComposeError> {
             hour: 14,
         },
     )?;
-    // The deputies: p-05 withdraws with the presidium's leave only (C-06).
+    // The deputies: p-05 withdraws on their own proposal, with the presidium's leave only (C-06).
     open(&mut r, &k, "pbt", "deputy_secretary", 1, 2, 0, 11, 15)?;
     nominate(&mut r, &k, "pbt", &[2, 3, 5], "committee_list", 11, 15)?;
-    r.record(
+    r.record_schema(
         &k.presidium,
         CONGRESS,
         "withdrawal.decided",
+        2,
         vn_time(2025, 6, 11, 15, 8),
         json!({
             "election": "pbt", "person": p(5), "reason": "Lý do sức khỏe", "allowed": true,
+            "proposed_by": "candidate",
         }),
     )?;
     round(
@@ -457,6 +468,19 @@ pub fn build() -> Result<Scenario, ComposeError> {
             day: 11,
             hour: 16,
         },
+    )?;
+    // A vote to continue, but the committee's election, not this one (P-07).
+    r.record_schema(
+        &k.presidium,
+        CONGRESS,
+        "motion.decided",
+        2,
+        vn_time(2025, 6, 11, 16, 50),
+        json!({
+            "motion": "m-bau-tiep", "subject": "continue_election", "text": "Bầu tiếp",
+            "method": "show_of_hands", "present": 110, "for": 100, "against": 10, "abstain": 0,
+            "adopted": true, "refs": [], "election": "bch", "additions": false,
+        }),
     )?;
     open(&mut r, &k, "ubkt", "inspection_commission", 2, 1, 0, 11, 17)?;
     round(
@@ -533,6 +557,18 @@ pub fn build() -> Result<Scenario, ComposeError> {
         "congress.closed",
         vn_time(2025, 6, 12, 11, 30),
         json!({"closed": "2025-06-12"}),
+    )?;
+    // V-06: a resolution recorded the day after closing, as if the congress still sat.
+    r.record(
+        &k.presidium,
+        CONGRESS,
+        "motion.decided",
+        vn_time(2025, 6, 13, 9, 0),
+        json!({
+            "motion": "nghi-quyet-bo-sung", "subject": "resolution", "text": "Nghị quyết bổ sung",
+            "method": "show_of_hands", "present": 110, "for": 100, "against": 10, "abstain": 0,
+            "adopted": true, "refs": [],
+        }),
     )?;
 
     // Complaints decided: K-03 concluded instead of dismissed; K-04 after the list; K-06 late.

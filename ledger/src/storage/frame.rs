@@ -33,6 +33,20 @@ pub enum Found {
     Corrupt(String),
 }
 
+/// Whether the frame at `offset` has all its bytes in `data` (a valid header whose declared
+/// payload fits): a frame that is whole but fails its checksum was damaged, not torn.
+pub fn is_whole(data: &[u8], offset: usize, max_len: usize) -> bool {
+    let rest = &data[offset.min(data.len())..];
+    if rest.len() < HEADER_LEN {
+        return false;
+    }
+    let mut len_bytes = [0u8; 4];
+    len_bytes.copy_from_slice(&rest[..4]);
+    let header_crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
+    let len = u32::from_le_bytes(len_bytes) as usize;
+    crc32c::crc32c(&len_bytes) == header_crc && len <= max_len && rest.len() >= HEADER_LEN + len
+}
+
 /// Reads the frame at `offset` of `data`, refusing payloads over `max_len`.
 pub fn read(data: &[u8], offset: usize, max_len: usize) -> Found {
     let rest = &data[offset.min(data.len())..];

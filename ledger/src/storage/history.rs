@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use super::frame::{self, Found, Stop};
-use super::{AppendFile, Histories, StorageError};
+use super::{AppendFile, Histories, Poison, PoisonCause, StorageError};
 
 pub const HEADER_LEN: u64 = 16;
 
@@ -44,14 +44,41 @@ impl History {
         if data.len() < HEADER_LEN as usize || &data[..HEADER_LEN as usize] != magic {
             return Err(corrupt(0, format!("not {what} (bad header)")));
         }
-        let from = from_offset.max(HEADER_LEN) as usize;
-        let (offset, stop) = frame::walk(&data, from, max_record, |offset, payload| {
-            each(offset as u64, payload)
-                .map(|()| true)
-                .map_err(|why| corrupt(offset, why))
-        })?;
+        // Records below `from_offset` were acknowledged (the index says so): the file must still
+        // hold them whole, each with its checksum, though they are not handed to `each` again.
+        if (data.len() as u64) < from_offset {
+            return Err(corrupt(
+                data.len(),
+                format!(
+                    "the file is cut short: it ends at byte {}, but acknowledged records run to \
+                     byte {from_offset}",
+                    data.len()
+                ),
+            ));
+        }
+        let (offset, stop) =
+            frame::walk(&data, HEADER_LEN as usize, max_record, |offset, payload| {
+                if offset as u64 >= from_offset {
+                    each(offset as u64, payload).map_err(|why| corrupt(offset, why))?;
+                }
+                Ok::<_, StorageError>(true)
+            })?;
         match stop {
             Stop::End | Stop::Halted => {}
+            Stop::Torn if (offset as u64) < from_offset => {
+                return Err(corrupt(
+                    offset,
+                    "an acknowledged record is cut short or fails its checksum".into(),
+                ))
+            }
+            // Every byte of the record is there: it was written whole, so a bad checksum is
+            // damage, not a write that never finished.
+            Stop::Torn if frame::is_whole(&data, offset, max_record) => {
+                return Err(corrupt(
+                    offset,
+                    "a whole record fails its checksum: the file is damaged".into(),
+                ))
+            }
             // A record whose write never finished: never acknowledged, cut off.
             Stop::Torn => file.truncate(offset as u64)?,
             Stop::Corrupt(reason) => return Err(corrupt(offset, reason)),
@@ -67,10 +94,23 @@ impl History {
         let mut buf = Vec::with_capacity(payload.len() + frame::HEADER_LEN);
         frame::encode(payload, &mut buf);
         let offset = self.len;
-        if let Err(e) = self.file.append(&buf).and_then(|()| self.file.sync()) {
+        if let Err(err) = self.file.append(&buf) {
             // No half-written record left behind: the next one starts at a clean boundary.
-            let _ = self.file.truncate(offset);
-            return Err(e);
+            if let Err(cut) = self.file.truncate(offset) {
+                return Err(StorageError::Poisoned(Poison {
+                    cause: PoisonCause::CutBack,
+                    disk_full: err.is_disk_full(),
+                    detail: format!("{err}; cutting back to byte {offset}: {cut}"),
+                }));
+            }
+            return Err(err);
+        }
+        if let Err(err) = self.file.sync() {
+            // After a failed fsync nothing can be known about what reached the disk.
+            return Err(StorageError::Poisoned(Poison::from_error(
+                PoisonCause::Fsync,
+                &err,
+            )));
         }
         self.len += buf.len() as u64;
         Ok(offset)
@@ -92,7 +132,25 @@ impl History {
     /// The record of `len` payload bytes at `offset`, its checksum checked.
     pub fn read(&self, offset: u64, len: u32) -> Result<Vec<u8>, StorageError> {
         let mut buf = vec![0u8; frame::HEADER_LEN + len as usize];
-        self.file.read_at(offset, &mut buf)?;
+        if let Err(e) = self.file.read_at(offset, &mut buf) {
+            if let StorageError::Io {
+                kind: std::io::ErrorKind::UnexpectedEof,
+                ..
+            } = e
+            {
+                let size = self.file.len().unwrap_or(0);
+                return Err(StorageError::Corrupt {
+                    file: self.file.name(),
+                    offset,
+                    position: None,
+                    reason: format!(
+                        "the file is cut short: it ends at byte {size}, inside the record at \
+                         byte {offset}"
+                    ),
+                });
+            }
+            return Err(e);
+        }
         match frame::read(&buf, 0, len as usize) {
             Found::Frame { start, end } => Ok(buf[start..end].to_vec()),
             _ => Err(StorageError::Corrupt {

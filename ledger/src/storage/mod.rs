@@ -37,10 +37,58 @@ pub enum StorageError {
     #[error("acknowledged data is missing: {0}")]
     Lost(String),
     #[error(
-        "the ledger stopped accepting writes after a failed disk write or flush ({0}); reopen it \
-         (restart the server) to recover"
+        "the ledger stopped accepting writes after {} ({}); reopen it (restart the server) to \
+         recover", .0.cause.words(), .0.detail
     )]
-    Poisoned(String),
+    Poisoned(Poison),
+}
+
+/// Why a ledger stopped accepting writes: after one of these, nothing can be known about what
+/// reached the disk (or what the index holds) until the ledger is reopened and recovers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoisonCause {
+    /// An fsync of the log or of a history file failed.
+    Fsync,
+    /// A failed write could not be cut back to where the group started.
+    CutBack,
+    /// The index could not be updated.
+    IndexUpdate,
+    /// A read the append path depends on failed (e.g. looking up a corrected act).
+    Read,
+}
+
+impl PoisonCause {
+    pub fn words(self) -> &'static str {
+        match self {
+            PoisonCause::Fsync => "a failed fsync",
+            PoisonCause::CutBack => "a failed write that could not be cut back",
+            PoisonCause::IndexUpdate => "a failed index update",
+            PoisonCause::Read => "a failed read on the append path",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poison {
+    pub cause: PoisonCause,
+    /// The failure was the disk being full: once space is back, a reopen recovers.
+    pub disk_full: bool,
+    pub detail: String,
+}
+
+impl Poison {
+    /// The poison a storage failure causes.
+    pub fn from_error(cause: PoisonCause, e: &StorageError) -> Poison {
+        match e {
+            StorageError::Poisoned(p) => p.clone(),
+            other => Poison {
+                cause,
+                disk_full: other.is_disk_full(),
+                detail: other.to_string(),
+            },
+        }
+    }
 }
 
 impl StorageError {
@@ -55,12 +103,10 @@ impl StorageError {
     /// True when the disk is full: the append can be retried once space is back.
     pub fn is_disk_full(&self) -> bool {
         match self {
-            StorageError::Io { kind, message, .. } => {
-                *kind == io::ErrorKind::StorageFull || message.contains("No space left")
-            }
+            StorageError::Io { kind, .. } => *kind == io::ErrorKind::StorageFull,
             // Stopped because the disk filled up: still a full disk to whoever asks, until
             // space is back and the ledger reopened.
-            StorageError::Poisoned(why) => why.contains("No space left"),
+            StorageError::Poisoned(p) => p.disk_full,
             _ => false,
         }
     }
@@ -76,6 +122,20 @@ pub mod blobs;
 pub mod files;
 
 use std::sync::Arc;
+
+/// The append path's I/O calls on the segment that a test can make fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Writing a group's frames.
+    Write,
+    /// Cutting a failed group's bytes back off.
+    CutBack,
+    /// Making a written group durable.
+    Fsync,
+}
+
+/// Asked before each such call; an error it returns is taken as that call's.
+pub type FaultHook = Arc<dyn Fn(Fault) -> Option<io::Error> + Send + Sync>;
 
 /// One append-only file of the store: a segment of the log or a history file. Written only at
 /// its end; a write that fails is cut back with [`AppendFile::truncate`] by the writer.

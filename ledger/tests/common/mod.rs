@@ -27,6 +27,7 @@ pub fn seed(events: &Value, signer: &str) -> ed25519_dalek::SigningKey {
     ledger::crypto::signing_key_from_seed(&seed)
 }
 
+pub mod congress;
 pub mod fixture;
 
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
