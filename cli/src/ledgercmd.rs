@@ -511,11 +511,25 @@ pub enum ProofKind {
     /// and the authority registry before it), to attach to a petition or a report.
     Export {
         /// The ledger directory.
-        #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+        #[arg(
+            long,
+            required_unless_present_any = ["server", "tiles"],
+            conflicts_with_all = ["server", "tiles"]
+        )]
         ledger: Option<PathBuf>,
         /// Ask this server for the proof instead (`http://127.0.0.1:8080`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tiles")]
         server: Option<String>,
+        /// Read the proof from a log published as tiles (a directory, `s3://bucket/prefix`,
+        /// `http(s)://…`), checked against --log-key.
+        #[arg(long, requires = "log_key")]
+        tiles: Option<String>,
+        /// The log's verifier key, for --tiles.
+        #[arg(long)]
+        log_key: Option<String>,
+        /// Where fetched tiles are kept, for --tiles.
+        #[arg(long, requires = "tiles")]
+        cache: Option<PathBuf>,
         /// The act's event hash.
         #[arg(
             long,
@@ -566,15 +580,26 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         ProofKind::Export {
             ledger,
             server,
+            tiles,
+            log_key,
+            cache,
             event,
             position,
             out,
         } => {
+            if let Some(url) = tiles {
+                let log = crate::tilescmd::open_tiles(
+                    url,
+                    cache.as_deref(),
+                    log_key.as_deref().unwrap_or_default(),
+                )?;
+                return proof_export_from(&log, event.as_deref(), *position, out);
+            }
             return match (ledger, server) {
                 (_, Some(server)) => proof_export_remote(server, event.as_deref(), *position, out),
                 (Some(ledger), None) => proof_export(ledger, event.as_deref(), *position, out),
                 (None, None) => bail!("name the ledger with --ledger DIR or --server URL"),
-            }
+            };
         }
         ProofKind::Verify {
             file,
@@ -671,6 +696,35 @@ fn write_proof(out: &Path, proof: &ledger::act_proof::ActProof) -> anyhow::Resul
         both("mục thẩm quyền", "registry entries")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `proof export --tiles`: the proof read from a published log, against its checkpoint.
+fn proof_export_from(
+    log: &ledger::tiles::read::TileLog,
+    event: Option<&str>,
+    position: Option<u64>,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    if out.exists() {
+        bail!("{} already exists; choose a new file", out.display());
+    }
+    let size = ledger::storage::EntrySource::size(log);
+    let hash: ledger::Hash = match (event, position) {
+        (Some(e), _) => e.parse().map_err(|e| anyhow::anyhow!("--event: {e}"))?,
+        (None, Some(p)) => match log.entry_bytes(p)? {
+            Some(bytes) => ledger::Entry::decode(&bytes)
+                .map_err(|e| anyhow::anyhow!("entry {p} does not decode: {e}"))?
+                .event
+                .hash(),
+            None => bail!(
+                "--position {p}: the published log has {size} entries (positions 0 to {})",
+                size.saturating_sub(1)
+            ),
+        },
+        (None, None) => bail!("name the act with --event HASH or --position N"),
+    };
+    let proof = ledger::act_proof::export(log, &hash)?;
+    write_proof(out, &proof)
 }
 
 fn proof_export(

@@ -174,8 +174,56 @@ fn a_term_published_to_a_bucket_verifies_from_it_alone() {
         assert_eq!(in_bucket, std::fs::read(path).unwrap(), "{}", rel.display());
     }
 
+    // An act's proof, from the ledger and then from the bucket alone: the same document.
+    let from_ledger = dir.path().join("proof-ledger.json");
+    let out = common::run(&[
+        "proof",
+        "export",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--position",
+        "100",
+        "--out",
+        from_ledger.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
     // No ledger anywhere: the bucket and the pinned key are enough.
     std::fs::remove_dir_all(&ledger).unwrap();
+    let from_tiles = dir.path().join("proof-tiles.json");
+    let out = s3.run(&[
+        "proof",
+        "export",
+        "--tiles",
+        &url,
+        "--log-key",
+        &key,
+        "--cache",
+        dir.path().join("proof-cache").to_str().unwrap(),
+        "--position",
+        "100",
+        "--out",
+        from_tiles.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    assert_eq!(read(&from_tiles), read(&from_ledger));
+    let out = common::run(&[
+        "proof",
+        "verify",
+        from_tiles.to_str().unwrap(),
+        "--log-key",
+        &key,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let cache = dir.path().join("cache");
     let verify = |cache: &Path| {
         s3.run(&[

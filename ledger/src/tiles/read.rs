@@ -338,3 +338,47 @@ impl SignedLog for TileLog {
             .collect())
     }
 }
+
+impl crate::act_proof::Provable for TileLog {
+    fn origin(&self) -> &str {
+        &self.note.checkpoint.origin
+    }
+
+    /// The published checkpoint (with whatever cosignatures it carries).
+    fn proving_note(&self, position: u64) -> Result<Option<SignedNote>, StorageError> {
+        Ok(Some(self.note.clone()).filter(|n| n.checkpoint.size > position))
+    }
+
+    fn entry_by_hash(&self, hash: &Hash) -> Result<Option<Entry>, StorageError> {
+        EntrySource::entry_by_hash(self, hash)
+    }
+
+    fn entry_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        TileLog::entry_bytes(self, position).map_err(storage)
+    }
+
+    /// Read from the hash tiles (which must make the checkpoint's root).
+    fn inclusion(
+        &self,
+        position: u64,
+        size: u64,
+    ) -> Result<Vec<Hash>, crate::act_proof::ActProofError> {
+        let invalid = |e: String| crate::act_proof::ActProofError::Invalid(e);
+        merkle::inclusion_proof(self, position, size)
+            .map_err(|e| invalid(e.to_string()))?
+            .map_err(|e| invalid(e.to_string()))
+    }
+
+    fn registry_positions(&self, size: u64) -> Result<Vec<u64>, StorageError> {
+        let mut out = Vec::new();
+        self.scan_chunks(0, size, &mut |first, frames| {
+            for (i, bytes) in frames.iter().enumerate() {
+                if Entry::decode_structure(bytes).is_ok_and(|e| e.event.body().stream == "ledger") {
+                    out.push(first + i as u64);
+                }
+            }
+            true
+        })?;
+        Ok(out)
+    }
+}
