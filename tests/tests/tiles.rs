@@ -249,6 +249,43 @@ fn a_term_published_to_a_bucket_verifies_from_it_alone() {
     assert_eq!(report["integrity"]["entries"], 249);
     assert!(report["findings"].is_array());
 
+    // A monitor follows the bucket alone and keeps a verified mirror of it.
+    let mirror = dir.path().join("mirror");
+    let monitor = |cache: &str, mirror: &Path| {
+        s3.run(&[
+            "monitor",
+            "--tiles",
+            &url,
+            "--log-key",
+            &key,
+            "--cache",
+            dir.path().join(cache).to_str().unwrap(),
+            "--mirror",
+            mirror.to_str().unwrap(),
+            "--once",
+            "--interval",
+            "1",
+        ])
+    };
+    let out = monitor("m-cache", &mirror);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = common::run(&["verify", "--ledger", mirror.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["integrity"]["entries"], 249);
+
     // One entry byte changed in the bucket: integrity fails (a fresh cache reads it).
     let bundle = s3.objects("hai-duong").join("tile/entries/000.p/249");
     let mut bytes = std::fs::read(&bundle).unwrap();
@@ -256,6 +293,14 @@ fn a_term_published_to_a_bucket_verifies_from_it_alone() {
     bytes[n - 10] ^= 1;
     std::fs::write(&bundle, bytes).unwrap();
     let out = verify(&dir.path().join("cache2"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = monitor("m-cache2", &dir.path().join("mirror2"));
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -27,7 +27,12 @@ pub struct TileLog {
     by_hash: Mutex<Option<HashMap<Hash, u64>>>,
     /// Objects fetched from the store (not the cache), for the figures.
     pub fetched: std::sync::atomic::AtomicU64,
+    /// Objects read lately, in memory (at most [`MEMORY_OBJECTS`]).
+    memory: Mutex<HashMap<String, std::sync::Arc<Vec<u8>>>>,
 }
+
+/// Objects kept in memory at once (a tile is 8 KiB, a bundle some hundred KiB at most).
+const MEMORY_OBJECTS: usize = 256;
 
 impl TileLog {
     /// Reads the published checkpoint and checks its signature with the pinned `key`.
@@ -58,6 +63,7 @@ impl TileLog {
             note,
             by_hash: Mutex::new(None),
             fetched: std::sync::atomic::AtomicU64::new(0),
+            memory: Mutex::new(HashMap::new()),
         })
     }
 
@@ -66,8 +72,22 @@ impl TileLog {
         &self.note
     }
 
-    /// An immutable object: from the cache, else from the store (then kept in the cache).
-    pub fn fetch(&self, path: &str) -> Result<Vec<u8>, TileError> {
+    /// An immutable object: from memory, else the cache, else the store (then kept in the
+    /// cache).
+    pub fn fetch(&self, path: &str) -> Result<std::sync::Arc<Vec<u8>>, TileError> {
+        if let Some(bytes) = self.memory.lock().get(path) {
+            return Ok(bytes.clone());
+        }
+        let bytes = std::sync::Arc::new(self.fetch_stored(path)?);
+        let mut memory = self.memory.lock();
+        if memory.len() >= MEMORY_OBJECTS {
+            memory.clear();
+        }
+        memory.insert(path.to_string(), bytes.clone());
+        Ok(bytes)
+    }
+
+    fn fetch_stored(&self, path: &str) -> Result<Vec<u8>, TileError> {
         if let Some(cache) = &self.cache {
             if let Some(bytes) = cache.get(path)? {
                 return Ok(bytes);
