@@ -208,6 +208,7 @@ pub async fn stream(
 #[utoipa::path(get, path = "/v1/blobs/{sha256}", summary = "An attached document", responses((status = 200, description = "its bytes"), (status = 400, description = "not a SHA-256"), (status = 404, description = "no such document")))]
 pub async fn blob(
     State(state): State<Arc<AppState>>,
+    axum::Extension(reader): axum::Extension<crate::auth::Reader>,
     Path(sha256): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
     if sha256.len() != 64
@@ -218,6 +219,19 @@ pub async fn blob(
         return Err(Problem::bad_request(format!(
             "`{sha256}` is not a SHA-256 (64 lower-case hex digits)"
         )));
+    }
+    // A document held as a case's confidential attachment is the commission's only, even if
+    // a copy was placed among the public blobs, and its read is recorded like any other.
+    if let Ok(hash) = sha256.parse::<Hash>() {
+        let state = state.clone();
+        blocking(move || {
+            let Some(case) = state.access.store.document_case(&hash) else {
+                return Ok(());
+            };
+            let what = format!("document {}", hash.to_hex());
+            crate::confidential::record(&state, &reader, &case, what, None).map(|_| ())
+        })
+        .await?;
     }
     let wanted = sha256.clone();
     let found = blocking(move || Ok(state.ledger.blobs().get(&wanted)?)).await?;

@@ -2,6 +2,8 @@
 //! projections and reports. Handlers translate HTTP into library calls and library errors
 //! into RFC 9457 problem documents; no ledger logic lives here.
 
+pub mod auth;
+mod confidential;
 mod events;
 mod problem;
 mod projections;
@@ -43,9 +45,22 @@ pub struct AppState {
     pub projections: Mutex<Projections>,
     pub metrics: Metrics,
     pub witnesses: Vec<WitnessKey>,
+    pub access: Arc<Access>,
+}
+
+/// Who may read what: whether the log is served to anyone, the reader grants, the
+/// confidential store and the access log, all beside the ledger.
+pub struct Access {
+    /// `serve --public`: log entries (commitments, never confidential values) are readable
+    /// without a token. The confidential routes need their role regardless.
+    pub public: bool,
+    pub readers: ledger::access::tokens::Readers,
+    pub store: ledger::confidential::store::Store,
+    pub log: ledger::access::log::AccessLog,
 }
 
 impl AppState {
+    /// Secure by default: reading needs a reader token.
     pub fn new(ledger: Ledger) -> Result<Arc<AppState>, ledger::storage::StorageError> {
         AppState::with_witnesses(ledger, Vec::new())
     }
@@ -54,12 +69,28 @@ impl AppState {
         ledger: Ledger,
         witnesses: Vec<WitnessKey>,
     ) -> Result<Arc<AppState>, ledger::storage::StorageError> {
+        AppState::configured(ledger, witnesses, false)
+    }
+
+    /// `public`: whether the log is readable without a token (`serve --public`).
+    pub fn configured(
+        ledger: Ledger,
+        witnesses: Vec<WitnessKey>,
+        public: bool,
+    ) -> Result<Arc<AppState>, ledger::storage::StorageError> {
         let projections = Projections::load(&ledger)?;
+        let dir = ledger.dir().to_path_buf();
         Ok(Arc::new(AppState {
             ledger: Arc::new(ledger),
             projections: Mutex::new(projections),
             metrics: Metrics::default(),
             witnesses,
+            access: Arc::new(Access {
+                public,
+                readers: ledger::access::tokens::Readers::beside(&dir),
+                store: ledger::confidential::store::Store::beside(&dir),
+                log: ledger::access::log::AccessLog::beside(&dir),
+            }),
         }))
     }
 }
@@ -84,6 +115,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(projections::progress))
         .routes(routes!(projections::report))
         .routes(routes!(events::blob))
+        .routes(routes!(confidential::deposit))
+        .routes(routes!(confidential::read))
+        .routes(routes!(confidential::add_document))
+        .routes(routes!(confidential::document))
+        .routes(routes!(confidential::shred))
+        .routes(routes!(confidential::access_log))
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .split_for_parts();
@@ -139,6 +176,10 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "see /openapi.json for the routes",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .layer(axum::middleware::map_response(problem::as_problem))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

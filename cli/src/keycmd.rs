@@ -37,7 +37,7 @@ pub fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
                     "file": out, "public": hex::encode(key.verifying_key().to_bytes()),
                 }));
             }
-            println!("{}", hex::encode(key.verifying_key().to_bytes()));
+            crate::say!("{}", hex::encode(key.verifying_key().to_bytes()));
             Ok(ExitCode::SUCCESS)
         }
         KeyAction::Show { file, name, json } => {
@@ -53,9 +53,9 @@ pub fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
                     "verifier_key": vkey.map(|k| k.encode()),
                 }));
             }
-            println!("{}", hex::encode(public));
+            crate::say!("{}", hex::encode(public));
             if let Some(v) = vkey {
-                println!("{v}");
+                crate::say!("{v}");
             }
             Ok(ExitCode::SUCCESS)
         }

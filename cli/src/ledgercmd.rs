@@ -143,11 +143,12 @@ impl Target {
     fn connect(args: &AppendArgs) -> anyhow::Result<Target> {
         if let Some(server) = &args.server {
             let base = crate::text::server_base(server)?;
-            let health: serde_json::Value = ureq::get(&format!("{base}/healthz"))
-                .call()
-                .with_context(|| format!("reaching {base}"))?
-                .into_json()
-                .context("the server's /healthz is not JSON")?;
+            let health: serde_json::Value =
+                crate::text::authed(ureq::get(&format!("{base}/healthz")))
+                    .call()
+                    .with_context(|| format!("reaching {base}"))?
+                    .into_json()
+                    .context("the server's /healthz is not JSON")?;
             let origin = health["origin"]
                 .as_str()
                 .with_context(|| format!("{base}/healthz names no origin"))?
@@ -173,7 +174,7 @@ impl Target {
                 .map_or((0, ledger::Hash::ZERO), |h| (h.next_version, h.hash))),
             Target::Server { base, .. } => {
                 let v: serde_json::Value =
-                    ureq::get(&format!("{base}/v1/streams/{stream}?limit=0"))
+                    crate::text::authed(ureq::get(&format!("{base}/v1/streams/{stream}?limit=0")))
                         .call()
                         .with_context(|| format!("reading the head of {stream}"))?
                         .into_json()?;
@@ -194,7 +195,7 @@ impl Target {
                 .map(|a| serde_json::to_value(&a).unwrap_or_default())
                 .map_err(|e| e.to_string()),
             Target::Server { base, .. } => {
-                let r = ureq::post(&format!("{base}/v1/events"))
+                let r = crate::text::authed(ureq::post(&format!("{base}/v1/events")))
                     .set("content-type", "application/octet-stream")
                     .send_bytes(&bytes);
                 match r {
@@ -543,6 +544,18 @@ pub enum ProofKind {
         /// Where to write the proof (a new JSON file).
         #[arg(long)]
         out: PathBuf,
+        /// Disclose this confidential field (value and salt) beside the proof, to someone
+        /// entitled to it: `complainant.name`, `complainant.contact`, `summary`,
+        /// `document_sha256`. Repeat for several; needs --openings.
+        #[arg(long = "disclose", requires = "openings")]
+        disclose: Vec<String>,
+        /// A complainant's receipt: disclose their own identity fields. Needs --openings.
+        #[arg(long, requires = "openings")]
+        receipt: bool,
+        /// The case's openings (values and salts, JSON): the file `confidential receive`
+        /// wrote, or `confidential show --json`'s `values`.
+        #[arg(long)]
+        openings: Option<PathBuf>,
     },
     /// Check an act's proof with nothing but the log's verifier key.
     Verify {
@@ -586,19 +599,34 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
             event,
             position,
             out,
+            disclose,
+            receipt,
+            openings,
         } => {
-            if let Some(url) = tiles {
-                let log = crate::tilescmd::open_tiles(
-                    url,
-                    cache.as_deref(),
-                    log_key.as_deref().unwrap_or_default(),
-                )?;
-                return proof_export_from(&log, event.as_deref(), *position, out);
+            if out.exists() {
+                bail!("{} already exists; choose a new file", out.display());
             }
-            return match (ledger, server) {
-                (_, Some(server)) => proof_export_remote(server, event.as_deref(), *position, out),
-                (Some(ledger), None) => proof_export(ledger, event.as_deref(), *position, out),
-                (None, None) => bail!("name the ledger with --ledger DIR or --server URL"),
+            let openings = openings.as_deref().map(read_openings).transpose()?;
+            let proof = match (ledger, server, tiles) {
+                (_, _, Some(url)) => {
+                    let log = crate::tilescmd::open_tiles(
+                        url,
+                        cache.as_deref(),
+                        log_key.as_deref().unwrap_or_default(),
+                    )?;
+                    proof_export_from(&log, event.as_deref(), *position)?
+                }
+                (_, Some(server), None) => {
+                    proof_export_remote(server, event.as_deref(), *position)?
+                }
+                (Some(ledger), None, None) => proof_export(ledger, event.as_deref(), *position)?,
+                (None, None, None) => {
+                    bail!("name the log with --ledger DIR, --server URL or --tiles URL")
+                }
+            };
+            return match openings {
+                Some(openings) => write_disclosure(out, proof, &openings, disclose, *receipt),
+                None => write_proof(out, &proof),
             };
         }
         ProofKind::Verify {
@@ -643,15 +671,11 @@ fn proof_export_remote(
     server: &str,
     event: Option<&str>,
     position: Option<u64>,
-    out: &Path,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<ledger::act_proof::ActProof> {
     let base = crate::text::server_base(server)?;
     let base = base.as_str();
-    if out.exists() {
-        bail!("{} already exists; choose a new file", out.display());
-    }
     let get = |url: String| -> anyhow::Result<serde_json::Value> {
-        match ureq::get(&url).call() {
+        match crate::text::authed(ureq::get(&url)).call() {
             Ok(r) => r
                 .into_json()
                 .with_context(|| format!("{url} did not answer JSON")),
@@ -678,9 +702,57 @@ fn proof_export_remote(
         (None, None) => bail!("name the act with --event HASH or --position N"),
     };
     let value = get(format!("{base}/v1/proofs/act/{hash}"))?;
-    let proof: ledger::act_proof::ActProof = serde_json::from_value(value)
-        .with_context(|| format!("{base} answered something that is not an act proof"))?;
-    write_proof(out, &proof)
+    serde_json::from_value(value)
+        .with_context(|| format!("{base} answered something that is not an act proof"))
+}
+
+/// A case's openings (values and salts) from a JSON file.
+pub fn read_openings(path: &Path) -> anyhow::Result<ledger::confidential::Openings> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} does not hold openings ({{\"field\": {{\"value\": …, \"salt\": …}}}})",
+            path.display()
+        )
+    })
+}
+
+/// The proof with the chosen fields disclosed (or the complainant's own, for a receipt),
+/// checked against the act's commitments before it is written.
+fn write_disclosure(
+    out: &Path,
+    proof: ledger::act_proof::ActProof,
+    openings: &ledger::confidential::Openings,
+    fields: &[String],
+    receipt: bool,
+) -> anyhow::Result<ExitCode> {
+    use ledger::cases::disclosure;
+    let d = if receipt {
+        let mut d = disclosure::receipt(proof, openings);
+        let more = disclosure::disclose(d.proof.clone(), openings, fields)?;
+        d.disclosed.extend(more.disclosed);
+        d
+    } else {
+        disclosure::disclose(proof, openings, fields)?
+    };
+    let entry = ledger::Entry::decode(&hex::decode(&d.proof.act.entry)?)?;
+    let body = entry.event.body();
+    let payload: serde_json::Value = serde_json::from_slice(&body.payload)?;
+    ledger::confidential::check(&body.kind, body.schema, &payload, &d.disclosed)?;
+    std::fs::write(out, serde_json::to_string_pretty(&d)? + "\n")
+        .with_context(|| format!("writing {}", out.display()))?;
+    crate::say!(
+        "{}: {} ({}: {})",
+        both(
+            "Đã xuất chứng minh kèm thông tin công bố",
+            "proof with disclosed fields written"
+        ),
+        out.display(),
+        both("công bố", "disclosed"),
+        d.disclosed.keys().cloned().collect::<Vec<_>>().join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_proof(out: &Path, proof: &ledger::act_proof::ActProof) -> anyhow::Result<ExitCode> {
@@ -703,11 +775,7 @@ fn proof_export_from(
     log: &ledger::tiles::read::TileLog,
     event: Option<&str>,
     position: Option<u64>,
-    out: &Path,
-) -> anyhow::Result<ExitCode> {
-    if out.exists() {
-        bail!("{} already exists; choose a new file", out.display());
-    }
+) -> anyhow::Result<ledger::act_proof::ActProof> {
     let size = ledger::storage::EntrySource::size(log);
     let hash: ledger::Hash = match (event, position) {
         (Some(e), _) => e.parse().map_err(|e| anyhow::anyhow!("--event: {e}"))?,
@@ -723,22 +791,17 @@ fn proof_export_from(
         },
         (None, None) => bail!("name the act with --event HASH or --position N"),
     };
-    let proof = ledger::act_proof::export(log, &hash)?;
-    write_proof(out, &proof)
+    Ok(ledger::act_proof::export(log, &hash)?)
 }
 
 fn proof_export(
     dir: &Path,
     event: Option<&str>,
     position: Option<u64>,
-    out: &Path,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<ledger::act_proof::ActProof> {
     let hash: Option<ledger::Hash> = event
         .map(|e| e.parse().map_err(|e| anyhow::anyhow!("--event: {e}")))
         .transpose()?;
-    if out.exists() {
-        bail!("{} already exists; choose a new file", out.display());
-    }
     let ledger = open(dir)?;
     let hash = match (hash, position) {
         (Some(hash), _) => hash,
@@ -756,7 +819,7 @@ fn proof_export(
     ledger.sign_checkpoint()?;
     let proof = ledger::act_proof::export(&ledger, &hash)?;
     ledger.close()?;
-    write_proof(out, &proof)
+    Ok(proof)
 }
 
 fn proof_verify(
@@ -770,10 +833,23 @@ fn proof_verify(
     let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let proof: ledger::act_proof::ActProof = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not an act proof", file.display()))?;
-    match ledger::act_proof::verify_witnessed(&proof, &key, policy.as_ref()) {
-        Ok(act) => {
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let checked = if value["format"] == ledger::cases::disclosure::FORMAT {
+        let d: ledger::cases::disclosure::Disclosure = serde_json::from_value(value)
+            .with_context(|| format!("{} is not a disclosure", file.display()))?;
+        ledger::cases::disclosure::verify(&d, &key, policy.as_ref()).map(|v| (v.act, v.disclosed))
+    } else {
+        let proof: ledger::act_proof::ActProof = serde_json::from_value(value)
+            .with_context(|| format!("{} is not an act proof", file.display()))?;
+        ledger::act_proof::verify_witnessed(&proof, &key, policy.as_ref())
+            .map(|act| (act, Default::default()))
+    };
+    match checked {
+        Ok((act, disclosed)) if json && !disclosed.is_empty() => {
+            crate::text::print_json(&serde_json::json!({"act": act, "disclosed": disclosed}))
+        }
+        Ok((act, disclosed)) => {
             if json {
                 crate::text::print_json(&act)?;
             } else {
@@ -827,6 +903,13 @@ fn proof_verify(
                         )
                     }
                 );
+                for (field, value) in &disclosed {
+                    crate::say!(
+                        "  {} {field}: {}",
+                        both("khớp cam kết", "matches its commitment"),
+                        value // JSON: control characters escaped
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

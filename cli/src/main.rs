@@ -1,7 +1,9 @@
 //! `congress-ledger`: the command-line front end. Every command is a thin layer over the
 //! `ledger` library; this crate only parses arguments, reads files and prints.
 
+mod accesscmd;
 mod archivecmd;
+mod confidentialcmd;
 mod demo;
 mod keycmd;
 mod ledgercmd;
@@ -25,6 +27,14 @@ struct Cli {
     /// Language of messages: vi, en, or both (the default; `LANG=vi…`/`en…` chooses one).
     #[arg(long, global = true, value_enum)]
     lang: Option<text::Lang>,
+    /// Reader token for a server that is not public (granted with `access grant`).
+    #[arg(
+        long,
+        global = true,
+        env = "CONGRESS_LEDGER_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -85,6 +95,18 @@ enum Command {
     },
     /// The manual page (roff) on standard output: `congress-ledger man > congress-ledger.1`.
     Man,
+    /// Reader credentials (tokens stored hashed beside the ledger) and the access log of
+    /// confidential reads.
+    Access {
+        #[command(subcommand)]
+        action: accesscmd::AccessAction,
+    },
+    /// The confidential store: complainants' identities and letters, as commitments in the log
+    /// and values readable only by the inspection commission.
+    Confidential {
+        #[command(subcommand)]
+        action: confidentialcmd::ConfidentialAction,
+    },
     /// Build the Hải Dương 2020 congress ledger, verify it and print the report.
     Demo(demo::DemoArgs),
 }
@@ -92,6 +114,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     text::set_lang(cli.lang);
+    text::set_token(cli.token);
     let result = match cli.command {
         Command::Key { action } => keycmd::run(action),
         Command::Init(args) => ledgercmd::init(args),
@@ -108,6 +131,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Attach(args) => ledgercmd::attach(args),
         Command::Publish(args) => tilescmd::publish(args),
+        Command::Access { action } => accesscmd::run(action),
+        Command::Confidential { action } => confidentialcmd::run(action),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "congress-ledger", &mut std::io::stdout());

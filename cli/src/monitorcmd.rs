@@ -66,6 +66,8 @@ enum Fed {
     Lost(String),
     /// The server sent something that is not an entry where the next entry should be.
     Bad(String),
+    /// The server refuses this reader (401, 403): retrying cannot help.
+    Refused(String),
 }
 
 pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
@@ -107,6 +109,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
                         Ok(Fed::Bad(why)) => {
                             return Ok(out.bad(monitor.size() + batch.len() as u64, why))
                         }
+                        Ok(Fed::Refused(why)) => anyhow::bail!(why),
                         Err(_) => break,
                     }
                 }
@@ -127,6 +130,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
             Ok(Fed::Bad(why)) => return Ok(out.bad(monitor.size(), why)),
+            Ok(Fed::Refused(why)) => anyhow::bail!(why),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 anyhow::bail!("the subscription thread stopped")
@@ -290,7 +294,7 @@ fn unwitnessed(alarms: &[Alarm], before: Option<u64>) -> Option<u64> {
 }
 
 fn fetch_checkpoint(base: &str) -> anyhow::Result<String> {
-    ureq::get(&format!("{base}/v1/checkpoint"))
+    crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
         .call()
         .with_context(|| format!("fetching {base}/v1/checkpoint"))?
         .into_string()
@@ -306,7 +310,21 @@ fn subscribe(base: String, from: u64) -> Receiver<Fed> {
         loop {
             let why = match follow(&base, &mut next, &tx) {
                 Ok(()) => "the server closed the subscription".to_string(),
-                Err(e) => format!("{e:#}"),
+                Err(e) => {
+                    if let Some(ureq::Error::Status(code @ (401 | 403), _)) =
+                        e.downcast_ref::<ureq::Error>()
+                    {
+                        let _ = tx.send(Fed::Refused(format!(
+                            "{base}: HTTP {code}: {}",
+                            crate::text::both(
+                                "máy chủ từ chối người đọc này; cấp mã đọc bằng `access grant` rồi dùng --token",
+                                "the server refuses this reader; get a token (`access grant`) and pass --token"
+                            )
+                        )));
+                        return;
+                    }
+                    format!("{e:#}")
+                }
             };
             if tx.send(Fed::Lost(why)).is_err() {
                 return;
@@ -319,7 +337,7 @@ fn subscribe(base: String, from: u64) -> Receiver<Fed> {
 
 fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> anyhow::Result<()> {
     let url = format!("{base}/v1/subscribe?from={next}");
-    let response = ureq::get(&url)
+    let response = crate::text::authed(ureq::get(&url))
         .call()
         .with_context(|| format!("subscribing to {url}"))?;
     let reader = BufReader::new(response.into_reader());

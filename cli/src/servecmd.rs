@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// tlog-tiles, publishing each new checkpoint (see `publish`).
     #[arg(long, value_name = "URL")]
     publish: Option<String>,
+    /// Serve the log to anyone, without a reader token. Entries hold commitments, never
+    /// confidential values; the confidential store still needs the commission's token.
+    #[arg(long)]
+    public: bool,
 }
 
 pub(crate) async fn shutdown_signal() {
@@ -89,8 +93,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let ledger = ledger::Ledger::open(&args.ledger, options)
         .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
-    let state =
-        api::AppState::with_witnesses(ledger, witnesses).context("loading the projections")?;
+    let state = api::AppState::configured(ledger, witnesses, args.public)
+        .context("loading the projections")?;
     let runtime = runtime()?;
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());
@@ -109,7 +113,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             state.clone(),
             args.addr,
             |addr| {
-                println!("listening on http://{addr}");
+                crate::say!("listening on http://{addr}");
                 let _ = std::io::stdout().flush();
             },
             shutdown_signal(),

@@ -69,3 +69,19 @@ pub fn server_base(server: &str) -> anyhow::Result<String> {
     }
     Ok(base.to_string())
 }
+
+static TOKEN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// The reader token for servers (`--token`, or `CONGRESS_LEDGER_TOKEN`).
+pub fn set_token(token: Option<String>) {
+    let _ = TOKEN.set(token.filter(|t| !t.trim().is_empty()));
+}
+
+/// `request` with the reader token, if one was given: servers that are not public answer
+/// 401 without one.
+pub fn authed(request: ureq::Request) -> ureq::Request {
+    match TOKEN.get().and_then(Option::as_deref) {
+        Some(token) => request.set("authorization", &format!("Bearer {}", token.trim())),
+        None => request,
+    }
+}

@@ -159,7 +159,7 @@ pub fn store(url: &str) -> anyhow::Result<Box<dyn TileStore>> {
 /// under `$XDG_CACHE_HOME` (or `~/.cache`) `/congress-ledger/tiles/`.
 pub fn cache(url: &str, given: Option<&Path>) -> DirStore {
     if let Some(dir) = given {
-        return DirStore::new(dir);
+        return DirStore::cache(dir);
     }
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
@@ -175,7 +175,7 @@ pub fn cache(url: &str, given: Option<&Path>) -> DirStore {
             }
         })
         .collect();
-    DirStore::new(&base.join("congress-ledger").join("tiles").join(name))
+    DirStore::cache(&base.join("congress-ledger").join("tiles").join(name))
 }
 
 /// Opens a published log, trusting nothing but `log_key`.

@@ -80,7 +80,7 @@ pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
             let key = ledger::keys::read(&key)?;
             let w = WitnessKey::new(&name, key.verifying_key().to_bytes())
                 .context("the name cannot name a witness")?;
-            println!("{w}");
+            crate::say!("{w}");
             Ok(ExitCode::SUCCESS)
         }
         WitnessAction::Cosign {
@@ -137,7 +137,7 @@ fn serve(
             service,
             addr,
             |bound| {
-                println!("witness {witness} listening on http://{bound}");
+                crate::say!("witness {witness} listening on http://{bound}");
                 let _ = std::io::stdout().flush();
             },
             crate::servecmd::shutdown_signal(),
@@ -173,11 +173,13 @@ impl Source {
 
     fn checkpoint(&self) -> anyhow::Result<String> {
         match self {
-            Source::Server(base) => ureq::get(&format!("{base}/v1/checkpoint"))
-                .call()
-                .with_context(|| format!("fetching {base}/v1/checkpoint"))?
-                .into_string()
-                .context("reading the checkpoint"),
+            Source::Server(base) => {
+                crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
+                    .call()
+                    .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+                    .into_string()
+                    .context("reading the checkpoint")
+            }
             Source::Files { checkpoint, .. } => std::fs::read_to_string(checkpoint)
                 .with_context(|| format!("reading {}", checkpoint.display())),
         }
@@ -201,7 +203,7 @@ impl Source {
 /// The consistency proof from `old` to `new` entries, from the server at `base`.
 pub fn fetch_consistency(base: &str, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
     let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
-    let v: serde_json::Value = ureq::get(&url)
+    let v: serde_json::Value = crate::text::authed(ureq::get(&url))
         .call()
         .with_context(|| format!("fetching {url}"))?
         .into_json()
@@ -257,7 +259,7 @@ fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>
 /// Posts the cosigned checkpoint back to the server, which keeps and serves the cosignature.
 fn hand_back(base: &str, note: &str) -> anyhow::Result<()> {
     let url = format!("{base}/v1/checkpoint/cosignatures");
-    match ureq::post(&url)
+    match crate::text::authed(ureq::post(&url))
         .set("Content-Type", "text/plain; charset=utf-8")
         .send_string(note)
     {
@@ -350,22 +352,22 @@ fn cosign(
                 ..
             }),
         ) => {
-            println!(
+            crate::say!(
                 "{}: {e}",
                 both("TỪ CHỐI — sổ cái đã rẽ nhánh hoặc lùi lại", "REFUSED")
             );
-            println!(
+            crate::say!(
                 "\n{}:\n{held_note}",
                 both("Điểm kiểm đã đồng ký", "Checkpoint cosigned before")
             );
-            println!(
+            crate::say!(
                 "{}:\n{offered_note}",
                 both("Điểm kiểm được đưa ra", "Checkpoint offered now")
             );
             Ok(ExitCode::from(1))
         }
         Err(e @ (WitnessError::Inconsistent { .. } | WitnessError::Note(_))) => {
-            println!("{}: {e}", both("TỪ CHỐI", "REFUSED"));
+            crate::say!("{}: {e}", both("TỪ CHỐI", "REFUSED"));
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e.into()),

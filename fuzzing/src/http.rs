@@ -69,7 +69,9 @@ impl Target {
         let ledger = scenario
             .create_ledger(&dir.path().join("ledger"), Options::default())
             .unwrap_or_else(|e| panic!("demo ledger: {e}"));
-        let state = api::AppState::new(ledger).unwrap_or_else(|e| panic!("app state: {e}"));
+        // Served publicly: the oracles read every append back without a token.
+        let state = api::AppState::configured(ledger, Vec::new(), true)
+            .unwrap_or_else(|e| panic!("app state: {e}"));
         let router = api::router(state.clone());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -674,7 +674,7 @@ fn tiles(ledger: &Ledger, dir: &std::path::Path) {
     for (i, &p) in picks.iter().enumerate() {
         let log = TileLog::open(
             Box::new(DirStore::new(&out)),
-            Some(DirStore::new(&cache.join(i.to_string()))),
+            Some(DirStore::cache(&cache.join(i.to_string()))),
             key.clone(),
         )
         .expect("open tiles");
@@ -684,7 +684,7 @@ fn tiles(ledger: &Ledger, dir: &std::path::Path) {
     let warm_cache = dir.join("warm-cache");
     let log = TileLog::open(
         Box::new(DirStore::new(&out)),
-        Some(DirStore::new(&warm_cache)),
+        Some(DirStore::cache(&warm_cache)),
         key.clone(),
     )
     .expect("open tiles");

@@ -188,7 +188,16 @@ pub fn export(
     }
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
     let blobs = ledger.blobs();
+    // A case's confidential attachment never leaves with a bag, even if a copy was placed
+    // among the public blobs.
+    let confidential = crate::confidential::store::Store::beside(ledger.dir());
     for name in blobs.list()? {
+        if name
+            .parse::<Hash>()
+            .is_ok_and(|h| confidential.document_case(&h).is_some())
+        {
+            continue;
+        }
         if let Some(bytes) = blobs.get(&name)? {
             put(&format!("blobs/sha256/{name}"), &bytes)?;
         }

@@ -169,6 +169,7 @@ pub const KINDS: &[KindSpec] = &[
     ),
     // In the stream of the congress it concludes on (docs/FORMAT.md, the catalogue).
     k("inspection.concluded", Congress, Roles(&["inspection"])),
+    k("complaint.shredded", Complaint, Roles(&["inspection"])),
 ];
 
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {

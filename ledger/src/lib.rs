@@ -6,12 +6,15 @@
 //! the signature checks, [`catalogue`] and [`authority`] spec §4, [`storage`] the files and
 //! the index, [`engine`] the live ledger, [`verify`] the verifiers, [`keys`] key files.
 
+pub mod access;
 pub mod act_proof;
 pub mod archive;
 pub mod authority;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod compose;
+pub mod confidential;
 pub mod crypto;
 pub mod domain;
 pub mod engine;

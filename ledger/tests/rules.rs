@@ -615,3 +615,99 @@ fn an_all_member_congress_s_base_leaves_out_the_members_the_report_excludes() {
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].parameters["base"], 95);
 }
+
+/// The irregular congress (closed on 12 June 2025) with one more case: `received` as given,
+/// concluded on 20 July, past K-01's window.
+fn irregular_with_case(received: serde_json::Value) -> Vec<ledger::rulebook::Finding> {
+    use ledger::scenarios::{irregular_2025 as irr, vn_time, Bodies};
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = irr::build()
+        .unwrap()
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    let k = Bodies::derive("mau");
+    let stream = "complaint/mau-2025-99";
+    let schema = ledger::domain::latest_schema("complaint.received").unwrap();
+    let (received, _) = ledger::confidential::seal("complaint.received", schema, &received);
+    let acts = [
+        (
+            "complaint.received",
+            schema,
+            vn_time(2025, 6, 15, 9, 0),
+            received,
+        ),
+        (
+            "complaint.concluded",
+            1,
+            vn_time(2025, 7, 20, 9, 0),
+            serde_json::json!({"finding": "unsubstantiated", "summary": "Không có cơ sở", "measures": ["none"]}),
+        ),
+    ];
+    for (kind, schema, time, payload) in acts {
+        let e = ledger::compose::next_event(
+            &ledger,
+            stream,
+            kind,
+            schema,
+            time,
+            &k.inspection,
+            &payload,
+        )
+        .unwrap();
+        ledger.append(e.bytes().to_vec()).unwrap();
+    }
+    let p = Projections::rebuild(&ledger).unwrap();
+    rules::check(&p, "qd190-2024")
+        .findings
+        .into_iter()
+        .filter(|f| f.stream == stream)
+        .collect()
+}
+
+fn received_v2(kind: &str, flags: [bool; 3], signatories: u64) -> serde_json::Value {
+    serde_json::json!({
+        "case": "mau-2025-99", "received": "2025-06-15", "channel": "post", "kind": kind,
+        "complainant": {"anonymous": flags[0], "false_name": flags[1], "no_address": flags[2], "signatories": signatories},
+        "concerns": {"congress": "congress/mau.huyen-a/2025-2030"}, "summary": "Đơn gửi sau đại hội",
+    })
+}
+
+#[test]
+fn k01_s_window_applies_to_election_complaints_only() {
+    let rules_of =
+        |f: Vec<ledger::rulebook::Finding>| f.into_iter().map(|f| f.rule).collect::<Vec<_>>();
+    // The same late decision: an election complaint breaks K-01, a denunciation does not.
+    let election = irregular_with_case(received_v2("election_complaint", [false; 3], 1));
+    assert_eq!(rules_of(election), vec!["K-01"]);
+    let denunciation = irregular_with_case(received_v2("denunciation", [false; 3], 1));
+    assert_eq!(rules_of(denunciation), Vec::<String>::new());
+    let complaint = irregular_with_case(received_v2("complaint", [false; 3], 1));
+    assert_eq!(rules_of(complaint), Vec::<String>::new());
+}
+
+#[test]
+fn k03_uses_the_flags_recorded_at_receipt() {
+    for (flags, signatories, kind, vi) in [
+        ([false, true, false], 1, "denunciation", "đơn mạo tên"),
+        (
+            [false, false, true],
+            1,
+            "denunciation",
+            "đơn không rõ địa chỉ",
+        ),
+        (
+            [false, false, false],
+            3,
+            "complaint",
+            "đơn khiếu nại nhiều người ký",
+        ),
+    ] {
+        let findings = irregular_with_case(received_v2(kind, flags, signatories));
+        let k03: Vec<_> = findings.iter().filter(|f| f.rule == "K-03").collect();
+        assert_eq!(k03.len(), 1, "{flags:?} {signatories}: {findings:#?}");
+        assert!(k03[0].message_vi.starts_with(vi), "{}", k03[0].message_vi);
+    }
+    // A signed denunciation from a known address, even by several people, is handled.
+    let handled = irregular_with_case(received_v2("denunciation", [false; 3], 3));
+    assert!(handled.iter().all(|f| f.rule != "K-03"), "{handled:#?}");
+}

@@ -465,3 +465,74 @@ fn schema_2_motions_name_what_their_subject_needs() {
         }
     }
 }
+
+#[test]
+fn a_version_1_complaint_received_is_upcast_on_read() {
+    let v1 = json!({
+        "case": "hd-2020-0008", "received": "2020-06-06", "channel": "at_congress", "kind": "complaint",
+        "complainant": {"anonymous": true, "signatories": 0},
+        "concerns": {}, "summary": "Kiến nghị kiểm tra lại số phiếu không hợp lệ.",
+    });
+    let bytes = serde_json::to_vec(&v1).unwrap();
+    schemas::validate("complaint.received", 1, &bytes).unwrap();
+    let domain::Payload::ComplaintReceived(p) =
+        domain::decode("complaint.received", 1, &bytes).unwrap()
+    else {
+        panic!("not a complaint.received")
+    };
+    // Version 1's `anonymous` ("anonymous, unsigned or under a false name") stays anonymous;
+    // nothing was recorded about a false name or the address.
+    assert!(p.complainant.anonymous);
+    assert!(!p.complainant.false_name && !p.complainant.no_address);
+    assert_eq!(p.kind, "complaint");
+    // Version 2's fields are not version 1's.
+    let mut v2_only = v1.clone();
+    v2_only["complainant"]["false_name"] = json!(false);
+    let bytes = serde_json::to_vec(&v2_only).unwrap();
+    assert!(domain::decode("complaint.received", 1, &bytes).is_err());
+    assert!(schemas::validate("complaint.received", 1, &bytes).is_err());
+}
+
+#[test]
+fn complaint_received_is_appended_with_commitments_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, k) = create(&dir.path().join("l"), Options::default());
+    let before = ledger.size();
+    let v2 = json!({
+        "case": "c-1", "received": "2020-05-20", "channel": "post", "kind": "denunciation",
+        "complainant": {"anonymous": false, "false_name": false, "no_address": false,
+            "name": "Phạm Văn Hùng", "signatories": 1},
+        "concerns": {}, "summary": "Tố cáo",
+    });
+    // Schema 2 is still valid and readable, but no longer written: it holds the name.
+    let bytes = serde_json::to_vec(&v2).unwrap();
+    schemas::validate("complaint.received", 2, &bytes).unwrap();
+    let e = compose::next_event(
+        &ledger,
+        "complaint/c-1",
+        "complaint.received",
+        2,
+        T0,
+        &k.presidium,
+        &v2,
+    )
+    .unwrap();
+    match ledger.append(e.into_bytes()) {
+        Err(AppendError::Schema(err)) => assert!(err.message.contains("schema 3"), "{err}"),
+        other => panic!("{other:?}"),
+    }
+    // Schema 3 holds commitments; a plaintext value there is refused by the schema and the type.
+    let (sealed, openings) = ledger::confidential::seal("complaint.received", 3, &v2);
+    assert_eq!(openings.len(), 2);
+    let bytes = serde_json::to_vec(&sealed).unwrap();
+    schemas::validate("complaint.received", 3, &bytes).unwrap();
+    let mut plain = sealed.clone();
+    plain["summary"] = json!("Tố cáo");
+    let bytes = serde_json::to_vec(&plain).unwrap();
+    assert!(schemas::validate("complaint.received", 3, &bytes).is_err());
+    assert!(domain::decode("complaint.received", 3, &bytes).is_err());
+    // And a commitment is not a schema 2 value.
+    let bytes = serde_json::to_vec(&sealed).unwrap();
+    assert!(domain::decode("complaint.received", 2, &bytes).is_err());
+    assert_eq!(ledger.size(), before);
+}

@@ -31,7 +31,7 @@ fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
         "women 19,63% (161/820)",
         "standing committees with a woman 15/18",
         "297 đại biểu chính thức",
-        "24 phát hiện / findings",
+        "25 phát hiện / findings",
     ] {
         assert!(text.contains(figure), "missing `{figure}` in: {text}");
     }

@@ -330,6 +330,8 @@ fn serve_serves_tlog_and_keeps_a_bucket_published() {
             "127.0.0.1:0",
             "--publish",
             &url,
+            // The log's tiles are read as the log is: here by anyone.
+            "--public",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

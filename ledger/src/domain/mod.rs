@@ -2,6 +2,7 @@
 //! Schemas (`schemas`), and decoding with upcasting, so that an event of an older schema
 //! version is read as the current type without its stored bytes ever changing.
 
+mod complaint;
 pub mod payloads;
 pub mod schemas;
 
@@ -145,13 +146,19 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "appointment.made" => Payload::AppointmentMade(parse(kind, bytes)?),
         "document.attached" => Payload::DocumentAttached(parse(kind, bytes)?),
         "correction.issued" => Payload::CorrectionIssued(parse(kind, bytes)?),
-        "complaint.received" => Payload::ComplaintReceived(parse(kind, bytes)?),
+        "complaint.received" if schema == 1 => {
+            Payload::ComplaintReceived(parse::<complaint::ReceivedV1>(kind, bytes)?.into())
+        }
+        "complaint.received" => {
+            Payload::ComplaintReceived(complaint::check_version(schema, parse(kind, bytes)?)?)
+        }
         "complaint.assigned" => Payload::ComplaintAssigned(parse(kind, bytes)?),
         "complaint.dismissed" => Payload::ComplaintDismissed(parse(kind, bytes)?),
         "complaint.concluded" => Payload::ComplaintConcluded(parse(kind, bytes)?),
         "complaint.notified" => Payload::ComplaintNotified(parse(kind, bytes)?),
         "complaint.reopened" => Payload::ComplaintReopened(parse(kind, bytes)?),
         "inspection.concluded" => Payload::InspectionConcluded(parse(kind, bytes)?),
+        "complaint.shredded" => Payload::ComplaintShredded(parse(kind, bytes)?),
         other => {
             return Err(PayloadError::UnknownKind {
                 kind: other.to_string(),

@@ -290,10 +290,46 @@ pub struct CorrectionIssued {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Complainant {
+    /// Anonymous or unsigned (nặc danh). An upcast version 1 event's `anonymous` also covers a
+    /// false name: version 1 did not tell them apart.
     pub anonymous: bool,
+    /// Under a false name (mạo tên); since version 2.
+    pub false_name: bool,
+    /// Without a clear address (không rõ địa chỉ); since version 2.
+    pub no_address: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Confidential>,
+    /// Address and contact; since version 3, where it is only ever a commitment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Confidential>,
+    /// More than one is a letter signed by several people (nhiều người ký).
     pub signatories: u64,
+}
+
+/// A salted commitment to a confidential value (`confidential`), lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Commitment {
+    pub commitment: String,
+}
+
+/// A confidential field: its commitment (`complaint.received` from schema 3 on), or, in an
+/// event of an older schema, the plaintext it was recorded with (an old log keeps it forever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Confidential {
+    Committed(Commitment),
+    Plain(String),
+}
+
+impl Confidential {
+    /// The plaintext, if the event recorded it (schemas before the commitments).
+    pub fn plain(&self) -> Option<&str> {
+        match self {
+            Confidential::Plain(s) => Some(s),
+            Confidential::Committed(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,9 +352,9 @@ pub struct ComplaintReceived {
     pub kind: String,
     pub complainant: Complainant,
     pub concerns: Concerns,
-    pub summary: String,
+    pub summary: Confidential,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document_sha256: Option<String>,
+    pub document_sha256: Option<Confidential>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,6 +392,13 @@ pub struct ComplaintNotified {
 #[serde(deny_unknown_fields)]
 pub struct ComplaintReopened {
     pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintShredded {
+    pub retention_ended: Date,
+    pub decision: String,
 }
 
 /// The checkpoint an inspection inspected: the log's size and Merkle root (hex).
@@ -425,4 +468,5 @@ pub enum Payload {
     ComplaintNotified(ComplaintNotified),
     ComplaintReopened(ComplaintReopened),
     InspectionConcluded(InspectionConcluded),
+    ComplaintShredded(ComplaintShredded),
 }

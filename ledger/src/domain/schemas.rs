@@ -154,6 +154,16 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/complaint.received/1.json"),
     ),
     (
+        "complaint.received",
+        2,
+        include_str!("../../../schemas/complaint.received/2.json"),
+    ),
+    (
+        "complaint.received",
+        3,
+        include_str!("../../../schemas/complaint.received/3.json"),
+    ),
+    (
         "complaint.assigned",
         1,
         include_str!("../../../schemas/complaint.assigned/1.json"),
@@ -182,6 +192,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         "inspection.concluded",
         1,
         include_str!("../../../schemas/inspection.concluded/1.json"),
+    ),
+    (
+        "complaint.shredded",
+        1,
+        include_str!("../../../schemas/complaint.shredded/1.json"),
     ),
 ];
 

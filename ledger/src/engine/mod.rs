@@ -304,7 +304,8 @@ impl Ledger {
     }
 
     /// Validates the payload against its kind's schema (a correction's replacement against the
-    /// corrected act's). Unknown kinds are left to the authority check, which names them.
+    /// corrected act's); a kind with confidential fields must use the schema that commits
+    /// them. Unknown kinds are left to the authority check, which names them.
     fn check_schema(&self, event: &SignedEvent) -> Result<(), AppendError> {
         let body = event.body();
         if crate::catalogue::spec(&body.kind).is_none() {
@@ -319,6 +320,7 @@ impl Ledger {
             }));
         }
         crate::domain::schemas::validate(&body.kind, body.schema, &body.payload)?;
+        crate::confidential::check_new_append(&body.kind, body.schema)?;
         if body.kind == "correction.issued" {
             // The replacement is of the act at the start of the correction chain.
             let first = crate::authority::correction_target(body)?;
@@ -351,6 +353,7 @@ impl Ledger {
                     e.path = format!("/replacement{}", e.path);
                     e
                 })?;
+                crate::confidential::check_correction(c, &r.replacement)?;
             }
         }
         Ok(())

@@ -46,6 +46,9 @@ pub struct Case {
     pub concluded: Option<Recorded<ComplaintConcluded>>,
     pub notified: Vec<Recorded<ComplaintNotified>>,
     pub reopened: Vec<Recorded<ComplaintReopened>>,
+    /// The case's key destroyed at the end of its retention period (crypto-shredding).
+    #[serde(default)]
+    pub shredded: Option<Recorded<ComplaintShredded>>,
 }
 
 fn rec_of<T>(event: crate::format::Hash, time: i64, value: T) -> Recorded<T> {
@@ -63,6 +66,7 @@ impl Case {
             concluded: None,
             notified: Vec::new(),
             reopened: Vec::new(),
+            shredded: None,
         }
     }
 
@@ -93,6 +97,7 @@ impl Case {
                 self.reopened.push(rec_of(event, act.time, p));
                 self.state = CaseState::Reopened;
             }
+            Payload::ComplaintShredded(p) => self.shredded = Some(rec_of(event, act.time, p)),
             _ => {}
         }
     }

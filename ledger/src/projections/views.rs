@@ -176,7 +176,11 @@ pub struct CaseRow {
     pub overdue: bool,
     pub congress: Option<String>,
     pub person: Option<String>,
-    pub summary: String,
+    /// What the letter says, if its act recorded it in plaintext (before schema 3); a
+    /// committed summary is read from the confidential store by the commission only.
+    pub summary: Option<String>,
+    /// The end of the retention period, once the case's key was destroyed (crypto-shredding).
+    pub shredded: Option<String>,
 }
 
 /// The complaint register as of `today` (`YYYY-MM-DD`), optionally only cases in `state`.
@@ -199,7 +203,8 @@ pub fn register(p: &Projections, today: &str, state: Option<&str>) -> Vec<CaseRo
                 overdue: c.overdue(today),
                 congress: r.concerns.congress.clone(),
                 person: r.concerns.person.clone(),
-                summary: r.summary.clone(),
+                summary: r.summary.plain().map(str::to_string),
+                shredded: c.shredded.as_ref().map(|s| s.value.retention_ended.clone()),
             }
         })
         .collect()

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{finding, CaseCtx};
 use crate::calendar::{format_date, parse_date};
+use crate::domain::payloads::ComplaintReceived;
 use crate::rulebook::Finding;
 
 impl CaseCtx<'_> {
@@ -36,9 +37,13 @@ impl CaseCtx<'_> {
     }
 }
 
-/// K-01: an election complaint lodged after the congress is concluded within the window of
-/// working days after its closing.
+/// K-01: an election complaint (khiếu nại về bầu cử, `kind` `election_complaint`) lodged after
+/// the congress is concluded within the window of working days after its closing. Other
+/// complaints, denunciations and petitions have their own deadlines (K-06).
 pub fn k01_window_after_closing(ctx: &CaseCtx, out: &mut Vec<Finding>) {
+    if ctx.case.received.value.kind != "election_complaint" {
+        return;
+    }
     let (Some(congress), Some(window)) = (ctx.congress, ctx.rulebook.number("window_working_days"))
     else {
         return;
@@ -80,25 +85,17 @@ pub fn k01_window_after_closing(ctx: &CaseCtx, out: &mut Vec<Finding>) {
     }
 }
 
-/// K-03: anonymous, false-name or unaddressed letters, and letters several people signed, are
-/// not handled: they are dismissed, not concluded.
+/// K-03: anonymous, false-name or unaddressed letters, and complaints several people signed,
+/// are not handled: they are dismissed, not concluded. The facts are the public flags recorded
+/// at receipt. A denunciation signed by several people is handled (only complaints are
+/// refused for it).
 pub fn k03_not_handled(ctx: &CaseCtx, out: &mut Vec<Finding>) {
     let received = &ctx.case.received.value;
-    let who = &received.complainant;
-    let several = who.signatories > 1 && received.kind == "complaint";
-    if !(who.anonymous || several) {
-        return;
-    }
-    let Some(concluded) = &ctx.case.concluded else {
+    let Some((why_vi, why_en)) = k03_reason(received) else {
         return;
     };
-    let (why_vi, why_en) = if who.anonymous {
-        ("đơn nặc danh", "an anonymous letter")
-    } else {
-        (
-            "đơn khiếu nại nhiều người ký",
-            "a complaint signed by several people",
-        )
+    let Some(concluded) = &ctx.case.concluded else {
+        return;
     };
     out.push(ctx.finding(
         "K-03",
@@ -107,6 +104,26 @@ pub fn k03_not_handled(ctx: &CaseCtx, out: &mut Vec<Finding>) {
         format!("{why_en} was investigated and concluded instead of being dismissed"),
         &[],
     ));
+}
+
+/// Why a letter is not to be handled (K-03), if it is not.
+fn k03_reason(received: &ComplaintReceived) -> Option<(&'static str, &'static str)> {
+    let who = &received.complainant;
+    let complaint = matches!(received.kind.as_str(), "complaint" | "election_complaint");
+    if who.anonymous {
+        Some(("đơn nặc danh", "an anonymous letter"))
+    } else if who.false_name {
+        Some(("đơn mạo tên", "a letter under a false name"))
+    } else if who.no_address {
+        Some(("đơn không rõ địa chỉ", "a letter without a clear address"))
+    } else if complaint && who.signatories > 1 {
+        Some((
+            "đơn khiếu nại nhiều người ký",
+            "a complaint signed by several people",
+        ))
+    } else {
+        None
+    }
 }
 
 /// K-04: a complaint about a candidate received before the list is adopted is concluded or

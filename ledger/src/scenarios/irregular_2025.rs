@@ -286,7 +286,7 @@ pub fn build() -> Result<Scenario, ComposeError> {
     // K-04: a complaint about candidate p-16, received on 8 June, before the list (11 June).
     r.record(&k.inspection, "complaint/mau-2025-04", "complaint.received", vn_time(2025, 6, 8, 10, 0), json!({
         "case": "mau-2025-04", "received": "2025-06-08", "channel": "post", "kind": "complaint",
-        "complainant": {"anonymous": false, "name": "Trần Văn Khải", "signatories": 1},
+        "complainant": {"anonymous": false, "false_name": false, "no_address": false, "name": "Trần Văn Khải", "signatories": 1},
         "concerns": {"congress": CONGRESS, "person": p(16)}, "summary": "Phản ánh về lý lịch của người ứng cử",
     }))?;
     r.record(
@@ -301,13 +301,13 @@ pub fn build() -> Result<Scenario, ComposeError> {
     // K-03: an anonymous denunciation.
     r.record(&k.inspection, "complaint/mau-2025-03", "complaint.received", vn_time(2025, 6, 5, 9, 0), json!({
         "case": "mau-2025-03", "received": "2025-06-05", "channel": "post", "kind": "denunciation",
-        "complainant": {"anonymous": true, "signatories": 0},
+        "complainant": {"anonymous": true, "false_name": false, "no_address": false, "signatories": 0},
         "concerns": {"congress": CONGRESS}, "summary": "Đơn nặc danh tố cáo việc chuẩn bị nhân sự",
     }))?;
     // K-06: a complaint due on 20 June.
     r.record(&k.inspection, "complaint/mau-2025-06", "complaint.received", vn_time(2025, 6, 1, 9, 0), json!({
         "case": "mau-2025-06", "received": "2025-06-01", "channel": "in_person", "kind": "complaint",
-        "complainant": {"anonymous": false, "name": "Lê Thị Hòa", "signatories": 1},
+        "complainant": {"anonymous": false, "false_name": false, "no_address": false, "name": "Lê Thị Hòa", "signatories": 1},
         "concerns": {"congress": CONGRESS}, "summary": "Khiếu nại về việc phân bổ đại biểu",
     }))?;
     r.record(
@@ -601,8 +601,8 @@ pub fn build() -> Result<Scenario, ComposeError> {
         "complaint.received",
         vn_time(2025, 6, 15, 9, 0),
         json!({
-            "case": "mau-2025-01", "received": "2025-06-15", "channel": "post", "kind": "complaint",
-            "complainant": {"anonymous": false, "name": "Phạm Văn Tùng", "signatories": 1},
+            "case": "mau-2025-01", "received": "2025-06-15", "channel": "post", "kind": "election_complaint",
+            "complainant": {"anonymous": false, "false_name": false, "no_address": false, "name": "Phạm Văn Tùng", "signatories": 1},
             "concerns": {"congress": CONGRESS}, "summary": "Khiếu nại kết quả bầu cử Ban Chấp hành",
         }),
     )?;

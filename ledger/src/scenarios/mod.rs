@@ -128,7 +128,9 @@ impl Recorder {
         }
     }
 
-    /// Signs and records the next event of `stream`, at schema version 1; returns its hash.
+    /// Signs and records the next event of `stream`, at schema version 1 or, for a kind with
+    /// confidential fields, at the newest version (which commits them: confidential fields given
+    /// in plaintext are committed); returns its hash.
     pub fn record(
         &mut self,
         key: &SigningKey,
@@ -137,7 +139,11 @@ impl Recorder {
         time: i64,
         payload: Value,
     ) -> Result<Hash, ComposeError> {
-        self.record_schema(key, stream, kind, 1, time, payload)
+        let schema = match crate::confidential::check_new_append(kind, 1) {
+            Ok(()) => 1,
+            Err(_) => crate::domain::latest_schema(kind).unwrap_or(1),
+        };
+        self.record_schema(key, stream, kind, schema, time, payload)
     }
 
     /// As [`Recorder::record`], at payload schema version `schema`.
@@ -151,6 +157,11 @@ impl Recorder {
         payload: Value,
     ) -> Result<Hash, ComposeError> {
         let (version, prev) = self.heads.get(stream).copied().unwrap_or((0, Hash::ZERO));
+        // Confidential fields are committed under salts derived from the stream and field (a
+        // demonstration's made-up names only: real appends use random salts).
+        let (payload, _) = crate::confidential::seal_with(kind, schema, &payload, |field| {
+            Sha256::digest(format!("congress-ledger demo salt: {stream} {field}")).into()
+        });
         let event = compose::event(
             &self.origin,
             stream,

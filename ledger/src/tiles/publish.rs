@@ -86,7 +86,16 @@ pub fn publish(
         done.tiles += 1;
     }
     let blobs = ledger.blobs();
+    // A case's confidential attachment is never published, even if a copy was placed among
+    // the public blobs: the entries carry only its commitment.
+    let confidential = crate::confidential::store::Store::beside(ledger.dir());
     for hex in documents {
+        let secret = hex
+            .parse::<crate::format::Hash>()
+            .is_ok_and(|h| confidential.document_case(&h).is_some());
+        if secret {
+            continue;
+        }
         if let Some(bytes) = blobs.get(&hex)? {
             put(&blob_path(&hex), &bytes, &mut done)?;
             done.blobs += 1;
@@ -108,19 +117,16 @@ pub fn bundle(
     each: &mut dyn FnMut(u64, &[u8]),
 ) -> Result<(Vec<u8>, Vec<u8>), TileError> {
     let lo = index * WIDTH;
+    // Positional reads (the index knows each frame): a bundle costs its own bytes, not a pass
+    // over the segment that holds it.
     let mut entries: Vec<Vec<u8>> = Vec::with_capacity(width as usize);
-    ledger.scan(lo, lo + width, &mut |_, bytes| {
-        entries.push(bytes.to_vec());
-        true
-    })?;
-    if entries.len() as u64 != width {
-        return Err(TileError::Storage(crate::storage::StorageError::Lost(
-            format!(
-                "the log holds {} of entries {lo}..{}",
-                entries.len(),
-                lo + width
-            ),
-        )));
+    for position in lo..lo + width {
+        let bytes = ledger.entry_bytes(position)?.ok_or_else(|| {
+            TileError::Storage(crate::storage::StorageError::Lost(format!(
+                "entry {position} of bundle {index} is not in the log"
+            )))
+        })?;
+        entries.push(bytes);
     }
     let mut leaves = Vec::with_capacity(entries.len() * 32);
     for (i, e) in entries.iter().enumerate() {

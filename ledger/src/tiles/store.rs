@@ -20,12 +20,24 @@ pub trait TileStore: Send + Sync {
 /// Tiles as files under a directory, each written to a temporary name, synced and renamed.
 pub struct DirStore {
     root: PathBuf,
+    /// Whether each object is fsynced (a publication) or not (a reader's cache, which can
+    /// always be fetched again, and whose every read is checked anyway).
+    durable: bool,
 }
 
 impl DirStore {
     pub fn new(root: &Path) -> DirStore {
         DirStore {
             root: root.to_path_buf(),
+            durable: true,
+        }
+    }
+
+    /// A reader's local cache: written whole (temporary name, then renamed), not fsynced.
+    pub fn cache(root: &Path) -> DirStore {
+        DirStore {
+            root: root.to_path_buf(),
+            durable: false,
         }
     }
 
@@ -55,9 +67,12 @@ impl TileStore for DirStore {
         let tmp = dir.join(format!(".{}.partial", name.unwrap_or_default()));
         let mut f = fs::File::create(&tmp).map_err(|e| TileError::io(path, e))?;
         f.write_all(bytes)
-            .and_then(|()| f.sync_all())
+            .and_then(|()| if self.durable { f.sync_all() } else { Ok(()) })
             .map_err(|e| TileError::io(path, e))?;
         fs::rename(&tmp, &file).map_err(|e| TileError::io(path, e))?;
+        if !self.durable {
+            return Ok(());
+        }
         fs::File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| TileError::io(path, e))

@@ -50,6 +50,16 @@ struct Args {
     /// Print the figures as one JSON object.
     #[arg(long)]
     json: bool,
+    /// A reader token for a `--url` server that is not public (`congress-ledger access grant`).
+    #[arg(long, env = "CONGRESS_LEDGER_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+/// The `authorization` header line every request carries when a token was given.
+static AUTHORIZATION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn authorization() -> &'static str {
+    AUTHORIZATION.get().map_or("", String::as_str)
 }
 
 /// A TCP connection to the server at `base` (`http://host:port`), and its host.
@@ -87,12 +97,15 @@ impl Conn {
         path: &str,
         body: Bytes,
     ) -> anyhow::Result<(StatusCode, Bytes)> {
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header("host", &self.host)
-            .header("content-type", "application/octet-stream")
-            .body(Full::new(body))?;
+            .header("content-type", "application/octet-stream");
+        if let Some(value) = authorization().strip_prefix("authorization: ") {
+            request = request.header("authorization", value.trim_end());
+        }
+        let request = request.body(Full::new(body))?;
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
@@ -131,7 +144,8 @@ impl RawConn {
         Ok(RawConn {
             stream,
             head: format!(
-                "POST /v1/events HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/octet-stream\r\ncontent-length: "
+                "POST /v1/events HTTP/1.1\r\nhost: {host}\r\n{}content-type: application/octet-stream\r\ncontent-length: ",
+                authorization()
             ),
             out: Vec::with_capacity(2048),
             buf: Vec::with_capacity(4096),
@@ -215,7 +229,9 @@ impl Server {
         let mut child = Command::new(&bin)
             .args(["serve", "--ledger"])
             .arg(&dir)
-            .args(["--addr", "127.0.0.1:0"])
+            // The load generator reads back everything it appended: it serves the demo
+            // ledger publicly, as an operator of a public record would.
+            .args(["--addr", "127.0.0.1:0", "--public"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -500,6 +516,9 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(token) = args.token.as_deref().filter(|t| !t.trim().is_empty()) {
+        let _ = AUTHORIZATION.set(format!("authorization: Bearer {}\r\n", token.trim()));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

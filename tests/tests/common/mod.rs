@@ -93,8 +93,25 @@ impl Server {
         server
     }
 
-    /// Starts `serve` with `extra` arguments, without waiting for it to listen (it may still
-    /// be opening the ledger).
+    /// `serve` as it starts by default, every read needing a reader token, once it listens.
+    pub fn start_secure(ledger: &Path) -> Server {
+        let mut server = Server::launch(
+            &[
+                "serve",
+                "--ledger",
+                ledger.to_str().unwrap(),
+                "--addr",
+                "127.0.0.1:0",
+            ],
+            Stdio::null(),
+        );
+        server.listening().expect("address line");
+        server
+    }
+
+    /// Starts `serve --public` (the log readable without a token, as these tests read it)
+    /// with `extra` arguments, without waiting for it to listen (it may still be opening the
+    /// ledger).
     pub fn spawn(ledger: &Path, extra: &[&str], stderr: Stdio) -> Server {
         let mut args = vec![
             "serve",
@@ -102,6 +119,7 @@ impl Server {
             ledger.to_str().unwrap(),
             "--addr",
             "127.0.0.1:0",
+            "--public",
         ];
         args.extend_from_slice(extra);
         Server::launch(&args, stderr)

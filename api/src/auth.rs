@@ -1,0 +1,118 @@
+//! Who is asking: reader tokens (`Authorization: Bearer <token>`, granted with
+//! `congress-ledger access grant`), checked on every request. Secure by default: unless the
+//! server was started with `--public`, everything but `/healthz`, `/openapi.json`, checkpoints
+//! and proofs needs an authenticated reader. Confidential routes need their role whatever
+//! `--public` says.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ledger::access::tokens::Grant;
+use ledger::access::Role;
+
+use crate::{AppState, Problem};
+
+/// The reader a request was authenticated as (none: anonymous, on a public server or an
+/// open route).
+#[derive(Debug, Clone)]
+pub struct Reader(pub Option<Grant>);
+
+impl Reader {
+    /// The reader, if it holds `allowed`; else the 401 or 403 problem.
+    pub fn require(&self, allowed: fn(Role) -> bool, what: &str) -> Result<&Grant, Problem> {
+        match &self.0 {
+            None => Err(unauthenticated()),
+            Some(g) if allowed(g.role) => Ok(g),
+            Some(g) => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "Vai trò `{}` không được {what}; chỉ ủy ban kiểm tra được đọc thông tin bảo mật. / The role `{}` may not {what}; only the inspection commission reads confidential values.",
+                    g.role.name(),
+                    g.role.name()
+                ),
+            )
+            .with("role", g.role.name().into())),
+        }
+    }
+
+    /// How the access log names this reader.
+    pub fn label(&self) -> String {
+        self.0
+            .as_ref()
+            .map_or("anonymous".into(), |g| format!("{} {}", g.id, g.holder))
+    }
+}
+
+fn unauthenticated() -> Problem {
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "authentication required",
+        "Cần đăng nhập: gửi mã đọc trong tiêu đề `Authorization: Bearer <mã>` (người vận hành cấp bằng `congress-ledger access grant`). / Authentication required: send a reader token as `Authorization: Bearer <token>` (the operator grants one with `congress-ledger access grant`).",
+    )
+}
+
+fn open_route(path: &str) -> bool {
+    path == "/healthz"
+        || path == "/openapi.json"
+        || path == "/v1/checkpoint"
+        || path.starts_with("/v1/checkpoint/")
+        || path.starts_with("/v1/checkpoints/")
+        || path.starts_with("/v1/proofs/")
+}
+
+/// The middleware: authenticates the bearer token if one is sent (an unknown or revoked one is
+/// refused, even on an open route), and refuses anonymous requests outside the open routes on
+/// a server that is not public.
+pub async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_string());
+    let grant = match token {
+        None => None,
+        Some(token) => {
+            let access = state.access.clone();
+            match tokio::task::spawn_blocking(move || access.readers.authenticate(&token)).await {
+                Ok(Ok(Some(grant))) => Some(grant),
+                Ok(Ok(None)) => {
+                    return Problem::new(
+                        StatusCode::UNAUTHORIZED,
+                        "unknown or revoked token",
+                        "Mã đọc không đúng hoặc đã bị thu hồi; xin người vận hành cấp mã mới (`congress-ledger access grant`). / The reader token is unknown or revoked; ask the operator for a new one (`congress-ledger access grant`).",
+                    )
+                    .into_response()
+                }
+                Ok(Err(e)) => {
+                    return Problem::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "reader grants unreadable",
+                        e.to_string(),
+                    )
+                    .into_response()
+                }
+                Err(e) => {
+                    return Problem::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal error",
+                        e.to_string(),
+                    )
+                    .into_response()
+                }
+            }
+        }
+    };
+    if grant.is_none() && !state.access.public && !open_route(request.uri().path()) {
+        return unauthenticated().into_response();
+    }
+    request.extensions_mut().insert(Reader(grant));
+    next.run(request).await
+}
