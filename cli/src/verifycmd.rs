@@ -15,7 +15,7 @@ use ledger::{Ledger, OpenError, Options};
 use crate::text::both;
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive", "tiles"])))]
 pub struct VerifyArgs {
     /// A live ledger directory.
     #[arg(

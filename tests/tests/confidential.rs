@@ -440,6 +440,29 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
         "--log-key",
         &log_key,
     ]));
+    // Nor does the log published as tiles, and the confidential letter is not published.
+    let tiles = s.work.join("tiles");
+    ok(run(&[
+        "publish",
+        "--ledger",
+        &s.ledger,
+        "--to",
+        tiles.to_str().unwrap(),
+    ]));
+    assert_absent(&tiles);
+    assert!(
+        files_under(&tiles)
+            .iter()
+            .all(|f| !f.to_string_lossy().contains(doc.as_str())),
+        "the confidential letter {doc} is published"
+    );
+    ok(run(&[
+        "verify",
+        "--tiles",
+        tiles.to_str().unwrap(),
+        "--log-key",
+        &log_key,
+    ]));
 }
 
 #[test]
