@@ -453,7 +453,7 @@ impl Output {
                     "{} {} ({}): {}",
                     both("TOÀN VẸN KHÔNG ĐẠT tại mục", "INTEGRITY FAILED at entry"),
                     f.position,
-                    crate::text::render(&ledger::messages::failure_kind(f.kind)),
+                    crate::text::render(&ledger::localized::failure_kind(f.kind)),
                     crate::text::render(f)
                 ),
                 Alarm::Unauthorized(f) => crate::say!(

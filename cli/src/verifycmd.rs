@@ -228,7 +228,7 @@ pub fn print_report(report: &Report) {
             both("KHÔNG ĐẠT", "FAILED"),
             both("tại mục", "at entry"),
             f.position,
-            crate::text::render(&ledger::messages::failure_kind(f.kind)),
+            crate::text::render(&ledger::localized::failure_kind(f.kind)),
             crate::text::render(f)
         ),
     }

@@ -20,6 +20,7 @@ pub mod domain;
 pub mod engine;
 pub mod format;
 pub mod keys;
+pub mod localized;
 pub mod messages;
 pub mod monitor;
 pub mod projections;

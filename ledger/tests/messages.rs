@@ -401,7 +401,7 @@ fn every_library_error_is_in_both_languages() {
         FailureKind::Authority,
         FailureKind::Checkpoint,
     ] {
-        check(kind.label(), &ledger::messages::failure_kind(kind));
+        check(kind.label(), &ledger::localized::failure_kind(kind));
     }
 }
 

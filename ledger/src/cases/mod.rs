@@ -14,13 +14,13 @@ use crate::format::Hash;
 /// What can go wrong depositing a case's values or shredding its key against the log.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
-    #[error("không có vụ việc `{0}` trong sổ (luồng complaint/{0}) / no case `{0}` in the log (stream complaint/{0})")]
+    #[error("no case `{0}` in the log (stream complaint/{0})")]
     NoCase(String),
-    #[error("bản ghi mở vụ việc `{0}` không chứa cam kết nào (lược đồ cũ ghi rõ giá trị) / the act opening case `{0}` holds no commitments (an older schema recorded the values in plaintext)")]
+    #[error("the act opening case `{0}` holds no commitments (an older schema recorded the values in plaintext)")]
     NoCommitments(String),
-    #[error("thiếu giá trị của trường bảo mật `{field}` mà bản ghi đã cam kết / the value of confidential field `{field}`, which the act commits to, is missing")]
+    #[error("the value of confidential field `{field}`, which the act commits to, is missing")]
     Missing { field: String },
-    #[error("đây không phải bản ghi `complaint.shredded` của một vụ việc / this is not a case's `complaint.shredded` act")]
+    #[error("this is not a case's `complaint.shredded` act")]
     NotShredAct,
     #[error(transparent)]
     Confidential(#[from] ConfidentialError),
