@@ -5,10 +5,12 @@
 pub mod auth;
 mod confidential;
 mod events;
+pub mod explorer;
 mod problem;
 mod projections;
 mod proofs;
 pub mod push;
+pub mod tls;
 pub mod witness_service;
 
 use std::net::SocketAddr;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub witnesses: Vec<WitnessKey>,
     pub access: Arc<Access>,
+    /// The explorer's search index, rebuilt when the projections moved.
+    pub search: Mutex<explorer::search::Index>,
 }
 
 /// Who may read what: whether the log is served to anyone, the reader grants, the
@@ -90,6 +94,7 @@ impl AppState {
                 store: ledger::confidential::store::Store::beside(&dir),
                 log: ledger::access::log::AccessLog::beside(&dir),
             }),
+            search: Mutex::new(explorer::search::Index::default()),
         }))
     }
 }
@@ -159,6 +164,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(follow)
         .merge(bounded)
+        .merge(explorer::routes())
         .fallback(|| async {
             Problem::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -222,6 +228,21 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     serve_router(router(state), addr, bound, shutdown).await
+}
+
+/// [`serve`] over HTTPS: the same API and explorer, with TLS ended by this process.
+pub async fn serve_tls(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let tcp = tokio::net::TcpListener::bind(addr).await?;
+    bound(tcp.local_addr()?);
+    axum::serve(tls::TlsListener { tcp, acceptor }, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves `app` on `addr` until `shutdown` completes, finishing the requests in flight.

@@ -31,6 +31,13 @@ pub struct ServeArgs {
     /// confidential values; the confidential store still needs the commission's token.
     #[arg(long)]
     public: bool,
+    /// Serve HTTPS with this certificate chain (PEM), so that browsers reaching the server by
+    /// name get a secure context for the explorer's in-browser verification. Needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    tls_key: Option<PathBuf>,
 }
 
 pub(crate) async fn shutdown_signal() {
@@ -91,21 +98,36 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
     let state = api::AppState::configured(ledger, witnesses, args.public)
         .context("loading the projections")?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(api::tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let runtime = runtime()?;
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());
     }
-    runtime
-        .block_on(api::serve(
+    let bound = |scheme: &'static str| {
+        move |addr| {
+            crate::say!("listening on {scheme}://{addr}");
+            let _ = std::io::stdout().flush();
+        }
+    };
+    match tls {
+        Some(acceptor) => runtime.block_on(api::serve_tls(
             state.clone(),
             args.addr,
-            |addr| {
-                crate::say!("listening on http://{addr}");
-                let _ = std::io::stdout().flush();
-            },
+            acceptor,
+            bound("https"),
             shutdown_signal(),
-        ))
-        .with_context(|| format!("serving on {}", args.addr))?;
+        )),
+        None => runtime.block_on(api::serve(
+            state.clone(),
+            args.addr,
+            bound("http"),
+            shutdown_signal(),
+        )),
+    }
+    .with_context(|| format!("serving on {}", args.addr))?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     // Keep what the projections learned, for a quick start next time.
     state.projections.lock().save(&state.ledger)?;
