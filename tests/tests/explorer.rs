@@ -641,9 +641,12 @@ const pre = document.createElement('pre'); pre.id = 'selftest'; pre.textContent 
     }
 }
 
+/// A key, a message, a signature, and whether `verify_strict` accepts it.
+type EdgeCase = ([u8; 32], Vec<u8>, [u8; 64], bool);
+
 /// Signatures `verify_strict` accepts and refuses: the good one, every small-order R, an
 /// unreduced R, S + ℓ, edge values of S, and small-order keys with a matching equation.
-fn edge_cases() -> Vec<([u8; 32], Vec<u8>, [u8; 64], bool)> {
+fn edge_cases() -> Vec<EdgeCase> {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::scalar::Scalar;
     use ed25519_dalek::{Signer, VerifyingKey};

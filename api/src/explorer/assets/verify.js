@@ -380,12 +380,14 @@ export function pin(value) {
 
 /** Verifies an act proof (`proof export` / `GET /v1/proofs/act/{hash}`) step by step. */
 export async function verifyProof(proof, options = {}) {
+  const started = performance.now();
   const results = Object.fromEntries(STEPS.map(([id]) => [id, { status: "skipped", detail: "" }]));
   const ok = (id, detail = "") => (results[id] = { status: "valid", detail });
   const bad = (id, detail) => (results[id] = { status: "invalid", detail });
   const out = { results, keySource: null, crypto: await cryptoUsed(), act: null };
   const done = () => {
     out.verdict = Object.values(results).some((r) => r.status === "invalid") ? "invalid" : "valid";
+    out.ms = performance.now() - started;
     return out;
   };
   if (!out.crypto) {
@@ -635,7 +637,7 @@ function render(section, out) {
     ol.append(li);
   }
   box.append(ol);
-  const verdict = el("p", { class: "verdict", "data-verdict": out.verdict }, out.verdict === "valid" ? t("KẾT LUẬN: hành vi được xác minh trong trình duyệt này", "VERDICT: the act is verified in this browser") : t("KẾT LUẬN: KHÔNG xác minh được", "VERDICT: NOT verified"));
+  const verdict = el("p", { class: "verdict", "data-verdict": out.verdict, "data-ms": out.ms === undefined ? "" : out.ms.toFixed(1) }, out.verdict === "valid" ? t("KẾT LUẬN: hành vi được xác minh trong trình duyệt này", "VERDICT: the act is verified in this browser") : t("KẾT LUẬN: KHÔNG xác minh được", "VERDICT: NOT verified"));
   box.append(verdict);
   section.append(box);
 }
