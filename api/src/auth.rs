@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ledger::access::tokens::Grant;
 use ledger::access::Role;
+use ledger::messages::Text;
 
 use crate::{AppState, Problem};
 
@@ -22,17 +23,28 @@ pub struct Reader(pub Option<Grant>);
 
 impl Reader {
     /// The reader, if it holds `allowed`; else the 401 or 403 problem.
-    pub fn require(&self, allowed: fn(Role) -> bool, what: &str) -> Result<&Grant, Problem> {
+    /// `what`: the action refused, in Vietnamese and English.
+    pub fn require(
+        &self,
+        allowed: fn(Role) -> bool,
+        what: (&str, &str),
+    ) -> Result<&Grant, Problem> {
+        let (what_vi, what_en) = what;
         match &self.0 {
             None => Err(unauthenticated()),
             Some(g) if allowed(g.role) => Ok(g),
             Some(g) => Err(Problem::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
-                format!(
-                    "Vai trò `{}` không được {what}; chỉ ủy ban kiểm tra được đọc thông tin bảo mật. / The role `{}` may not {what}; only the inspection commission reads confidential values.",
-                    g.role.name(),
-                    g.role.name()
+                Text::new("không được phép", "forbidden"),
+                Text::new(
+                    format!(
+                        "Vai trò `{}` không được {what_vi}; chỉ ủy ban kiểm tra được đọc thông tin bảo mật.",
+                        g.role.name()
+                    ),
+                    format!(
+                        "The role `{}` may not {what_en}; only the inspection commission reads confidential values.",
+                        g.role.name()
+                    ),
                 ),
             )
             .with("role", g.role.name().into())),
@@ -50,8 +62,11 @@ impl Reader {
 fn unauthenticated() -> Problem {
     Problem::new(
         StatusCode::UNAUTHORIZED,
-        "authentication required",
-        "Cần đăng nhập: gửi mã đọc trong tiêu đề `Authorization: Bearer <mã>` (người vận hành cấp bằng `congress-ledger access grant`). / Authentication required: send a reader token as `Authorization: Bearer <token>` (the operator grants one with `congress-ledger access grant`).",
+        Text::new("cần đăng nhập", "authentication required"),
+        Text::new(
+            "Cần đăng nhập: gửi mã đọc trong tiêu đề `Authorization: Bearer <mã>` (người vận hành cấp bằng `congress-ledger access grant`).",
+            "Authentication required: send a reader token as `Authorization: Bearer <token>` (the operator grants one with `congress-ledger access grant`).",
+        ),
     )
 }
 
@@ -87,27 +102,23 @@ pub async fn authenticate(
                 Ok(Ok(None)) => {
                     return Problem::new(
                         StatusCode::UNAUTHORIZED,
-                        "unknown or revoked token",
-                        "Mã đọc không đúng hoặc đã bị thu hồi; xin người vận hành cấp mã mới (`congress-ledger access grant`). / The reader token is unknown or revoked; ask the operator for a new one (`congress-ledger access grant`).",
+                        Text::new("mã đọc không đúng hoặc đã bị thu hồi", "unknown or revoked token"),
+                        Text::new(
+                            "Mã đọc không đúng hoặc đã bị thu hồi; xin người vận hành cấp mã mới (`congress-ledger access grant`).",
+                            "The reader token is unknown or revoked; ask the operator for a new one (`congress-ledger access grant`).",
+                        ),
                     )
                     .into_response()
                 }
                 Ok(Err(e)) => {
                     return Problem::new(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "reader grants unreadable",
-                        e.to_string(),
+                        Text::new("không đọc được các quyền đọc", "reader grants unreadable"),
+                        Text::of(&e),
                     )
                     .into_response()
                 }
-                Err(e) => {
-                    return Problem::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal error",
-                        e.to_string(),
-                    )
-                    .into_response()
-                }
+                Err(e) => return Problem::internal(e).into_response(),
             }
         }
     };

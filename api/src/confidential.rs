@@ -3,6 +3,7 @@
 //! opens with its own key (the server never holds one), each read recorded in the access log
 //! first; the commission shreds a case's key with a signed `complaint.shredded` act.
 
+use ledger::messages::Text;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -23,24 +24,35 @@ use crate::{AppState, Problem};
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
-        let detail = e.to_string();
+        let detail = Text::of(&e);
         match e {
-            StoreError::NoCase(_) => {
-                Problem::new(StatusCode::NOT_FOUND, "no confidential values", detail)
-            }
-            StoreError::AlreadyStored(_) => {
-                Problem::new(StatusCode::CONFLICT, "already stored", detail)
-            }
-            StoreError::Shredded(_) => Problem::new(StatusCode::GONE, "shredded", detail),
+            StoreError::NoCase(_) => Problem::new(
+                StatusCode::NOT_FOUND,
+                Text::new("không có dữ liệu bảo mật", "no confidential values"),
+                detail,
+            ),
+            StoreError::AlreadyStored(_) => Problem::new(
+                StatusCode::CONFLICT,
+                Text::new("đã lưu", "already stored"),
+                detail,
+            ),
+            StoreError::Shredded(_) => Problem::new(
+                StatusCode::GONE,
+                Text::new("đã hủy khóa", "shredded"),
+                detail,
+            ),
             StoreError::BadCase(_) => Problem::bad_request(detail),
             StoreError::NoRecipients(_) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "no commission recipients",
+                Text::new(
+                    "chưa có khóa nhận của ủy ban kiểm tra",
+                    "no commission recipients",
+                ),
                 detail,
             ),
             _ => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "confidential store error",
+                Text::new("lỗi kho bảo mật", "confidential store error"),
                 detail,
             ),
         }
@@ -49,7 +61,7 @@ impl From<StoreError> for Problem {
 
 impl From<CaseError> for Problem {
     fn from(e: CaseError) -> Problem {
-        let detail = e.to_string();
+        let detail = Text::of(&e);
         match e {
             CaseError::NoCase(_) => Problem::not_found(detail),
             CaseError::Store(s) => Problem::from(s),
@@ -60,7 +72,10 @@ impl From<CaseError> for Problem {
             | CaseError::Missing { .. }
             | CaseError::Confidential(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "values do not match the act",
+                Text::new(
+                    "giá trị không khớp với bản ghi",
+                    "values do not match the act",
+                ),
                 detail,
             ),
         }
@@ -87,7 +102,7 @@ pub async fn deposit(
 ) -> Result<impl IntoResponse, Problem> {
     reader.require(
         Role::deposits_confidential,
-        "gửi thông tin bảo mật / deposit confidential values",
+        ("gửi thông tin bảo mật", "deposit confidential values"),
     )?;
     let act = blocking(move || {
         ledger::confidential::deposit(&state.ledger, &state.access.store, &case, &body.values)
@@ -120,7 +135,7 @@ pub async fn read(
     .await
 }
 
-const READ: &str = "đọc thông tin bảo mật / read confidential values";
+const READ: (&str, &str) = ("đọc thông tin bảo mật", "read confidential values");
 
 /// The event hash of the act that opened `case`, for the access log.
 fn case_act_hash(state: &AppState, case: &str) -> Option<String> {
@@ -154,8 +169,8 @@ pub(crate) fn record(
         .map_err(|e| {
             Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "access log error",
-                e.to_string(),
+                Text::new("lỗi nhật ký truy cập", "access log error"),
+                Text::of(&e),
             )
         })?;
     Ok(act)
@@ -171,7 +186,7 @@ pub async fn add_document(
 ) -> Result<impl IntoResponse, Problem> {
     reader.require(
         Role::deposits_confidential,
-        "gửi thông tin bảo mật / deposit confidential values",
+        ("gửi thông tin bảo mật", "deposit confidential values"),
     )?;
     let hash = blocking(move || {
         ledger::confidential::case_act(&state.ledger, &case)?;
@@ -195,7 +210,10 @@ pub async fn document(
 ) -> Result<impl IntoResponse, Problem> {
     reader.require(Role::reads_confidential, READ)?;
     let hash: Hash = sha256.parse().map_err(|_| {
-        Problem::bad_request(format!("`{sha256}` is not a SHA-256 (64 hex digits)"))
+        Problem::bad_request(Text::new(
+            format!("`{sha256}` không phải SHA-256 (64 chữ số thập lục phân)"),
+            format!("`{sha256}` is not a SHA-256 (64 hex digits)"),
+        ))
     })?;
     blocking(move || {
         let bytes = state.access.store.document(&case, &hash)?;
@@ -222,15 +240,21 @@ pub async fn shred(
 ) -> Result<impl IntoResponse, Problem> {
     reader.require(
         Role::reads_confidential,
-        "hủy khóa vụ việc / shred a case's key",
+        ("hủy khóa vụ việc", "shred a case's key"),
     )?;
     let a = blocking(move || {
         let event = ledger::SignedEvent::decode(body.to_vec())
-            .map_err(|e| Problem::bad_request(e.to_string()))?;
+            .map_err(|e| Problem::bad_request(Text::of(&e)))?;
         if event.body().stream != format!("complaint/{case}") {
-            return Err(Problem::bad_request(format!(
-                "the act is for `{}`, not `complaint/{case}`",
-                event.body().stream
+            return Err(Problem::bad_request(Text::new(
+                format!(
+                    "bản ghi thuộc `{}`, không phải `complaint/{case}`",
+                    event.body().stream
+                ),
+                format!(
+                    "the act is for `{}`, not `complaint/{case}`",
+                    event.body().stream
+                ),
             )));
         }
         ledger::confidential::shred(&state.ledger, &state.access.store, body.to_vec())
@@ -252,14 +276,14 @@ pub async fn access_log(
 ) -> Result<impl IntoResponse, Problem> {
     reader.require(
         Role::reads_confidential,
-        "xem nhật ký truy cập / review the access log",
+        ("xem nhật ký truy cập", "review the access log"),
     )?;
     blocking(move || {
         let records = state.access.log.verify().map_err(|e| {
             Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "access log broken",
-                e.to_string(),
+                Text::new("nhật ký truy cập bị hỏng", "access log broken"),
+                Text::of(&e),
             )
         })?;
         let last = records.last().map(|r| r.hash.clone());

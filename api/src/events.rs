@@ -1,9 +1,9 @@
 //! Appending and reading events, attached documents, and the catch-up subscription.
 
+use ledger::messages::Text;
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use ledger::format::encoding::MAX_EVENT_BYTES;
 use ledger::{Entry, Hash};
 use serde::Deserialize;
@@ -41,21 +41,22 @@ pub fn event_json(entry: &Entry) -> serde_json::Value {
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            e.to_string(),
-        )
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Problem::internal)?
 }
 
 fn too_large() -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "event too large",
-        format!(
-            "a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"
+        Text::new("sự kiện quá lớn", "event too large"),
+        Text::new(
+            format!(
+                "một sự kiện đã ký dài tối đa {MAX_EVENT_BYTES} byte; tài liệu lớn hãy đính kèm thành tệp (blob)"
+            ),
+            format!(
+                "a signed event is at most {MAX_EVENT_BYTES} bytes; attach large documents as blobs"
+            ),
         ),
     )
 }
@@ -77,7 +78,10 @@ async fn read_event_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Pro
     let mut chunks = body.into_data_stream();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| {
-            Problem::bad_request(format!("the request body could not be read: {e}"))
+            Problem::bad_request(Text::new(
+                format!("không đọc được thân yêu cầu: {e}"),
+                format!("the request body could not be read: {e}"),
+            ))
         })?;
         seen += chunk.len();
         if seen > DRAIN_LIMIT {
@@ -103,9 +107,10 @@ pub async fn append(
 ) -> Result<impl IntoResponse, Problem> {
     let bytes = read_event_body(&headers, body).await?;
     if bytes.is_empty() {
-        return Err(Problem::bad_request(
+        return Err(Problem::bad_request(Text::new(
+            "thân yêu cầu rỗng: hãy gửi các byte của sự kiện đã ký (application/octet-stream)",
             "the body is empty: send the signed event's bytes (application/octet-stream)",
-        ));
+        )));
     }
     // Decoding and the signature check run here, briefly; the wait for durability holds no
     // thread: the ledger calls back when the group is on disk.
@@ -150,12 +155,18 @@ pub async fn by_position(
     Path(position): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let position: u64 = position.parse().map_err(|_| {
-        Problem::bad_request(format!("`{position}` is not a position (a whole number)"))
+        Problem::bad_request(Text::new(
+            format!("`{position}` không phải một vị trí (số nguyên không âm)"),
+            format!("`{position}` is not a position (a whole number)"),
+        ))
     })?;
     let entry = blocking(move || state.ledger.entry(position).map_err(Problem::from)).await?;
-    entry
-        .map(|e| Json(event_json(&e)))
-        .ok_or_else(|| Problem::not_found(format!("no entry at position {position}")))
+    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có mục ở vị trí {position}"),
+            format!("no entry at position {position}"),
+        ))
+    })
 }
 
 #[utoipa::path(get, path = "/v1/events/by-hash/{hash}", summary = "An entry by event hash", responses((status = 200, description = "the event"), (status = 400, description = "not a hash"), (status = 404, description = "no such event")))]
@@ -164,14 +175,18 @@ pub async fn by_hash(
     Path(hash): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let h: Hash = hash.parse().map_err(|_| {
-        Problem::bad_request(format!(
-            "`{hash}` is not an event hash (64 lower-case hex digits)"
+        Problem::bad_request(Text::new(
+            format!("`{hash}` không phải mã băm sự kiện (64 chữ số thập lục phân viết thường)"),
+            format!("`{hash}` is not an event hash (64 lower-case hex digits)"),
         ))
     })?;
     let entry = blocking(move || state.ledger.entry_by_hash(&h).map_err(Problem::from)).await?;
-    entry
-        .map(|e| Json(event_json(&e)))
-        .ok_or_else(|| Problem::not_found(format!("no event with hash {hash}")))
+    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có sự kiện mã băm {hash}"),
+            format!("no event with hash {hash}"),
+        ))
+    })
 }
 
 #[derive(Deserialize)]
@@ -216,8 +231,9 @@ pub async fn blob(
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return Err(Problem::bad_request(format!(
-            "`{sha256}` is not a SHA-256 (64 lower-case hex digits)"
+        return Err(Problem::bad_request(Text::new(
+            format!("`{sha256}` không phải SHA-256 (64 chữ số thập lục phân viết thường)"),
+            format!("`{sha256}` is not a SHA-256 (64 lower-case hex digits)"),
         )));
     }
     // A document held as a case's confidential attachment is the commission's only, even if
@@ -236,8 +252,9 @@ pub async fn blob(
     let path = ledger::archive::blobs_dir(state.ledger.dir()).join(&sha256);
     match tokio::fs::read(&path).await {
         Ok(bytes) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes)),
-        Err(_) => Err(Problem::not_found(format!(
-            "no document with SHA-256 {sha256}"
+        Err(_) => Err(Problem::not_found(Text::new(
+            format!("không có tài liệu SHA-256 {sha256}"),
+            format!("no document with SHA-256 {sha256}"),
         ))),
     }
 }
@@ -248,39 +265,173 @@ pub struct From {
 }
 
 /// `GET /v1/subscribe?from=N`: Server-Sent Events, one per entry from position N, then each new
-/// entry as it is appended. The event's `id` is its position, to resume from.
-#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", responses((status = 200, description = "text/event-stream, one `entry` event per entry, `id` its position")))]
+/// entry as it is appended. The event's `id` is its position, to resume from. At most
+/// `serve --max-subscribers` are open at once (503 with `Retry-After` past it); a subscriber
+/// that falls behind the live log by more than the feed holds gets a last `lagged` event
+/// naming the position to resume from, and is closed.
+#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", responses((status = 200, description = "text/event-stream, one `entry` event per entry, `id` its position; a last `lagged` event when the subscriber fell behind"), (status = 503, description = "as many subscribers as the server allows: retry after `Retry-After` seconds")))]
 pub async fn subscribe(
     State(state): State<Arc<AppState>>,
     Query(q): Query<From>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(256);
-    let mut next = q.from.unwrap_or(0);
-    let ledger = state.ledger.clone();
-    tokio::task::spawn_blocking(move || loop {
-        if next >= ledger.size() {
-            // Returns once an entry at `next` exists, or after a second to notice a client
-            // that went away.
-            ledger.wait_for_growth(next, Duration::from_secs(1));
-        }
-        while next < ledger.size() {
-            let Ok(Some(entry)) = ledger.entry(next) else {
-                return;
-            };
-            let event = Event::default()
-                .id(next.to_string())
-                .event("entry")
-                .data(event_json(&entry).to_string());
-            if tx.blocking_send(event).is_err() {
-                return;
+) -> axum::response::Response {
+    let Some(slot) = Slot::take(&state) else {
+        let max = state.limits.max_subscribers;
+        let mut response = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ledger::messages::Text::new("quá nhiều người theo dõi", "too many subscribers"),
+            ledger::messages::Text::new(
+                format!("Máy chủ đang phục vụ số lượt theo dõi tối đa ({max}); hãy thử lại sau."),
+                format!(
+                    "The server has as many subscriptions open as it allows ({max}); retry later."
+                ),
+            ),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return response;
+    };
+    let follow = Follow {
+        ledger: state.ledger.clone(),
+        rx: state.feed.subscribe(),
+        next: q.from.unwrap_or(0),
+        pending: std::collections::VecDeque::new(),
+        from_log: true,
+        done: false,
+        _slot: slot,
+    };
+    let stream = futures_util::stream::unfold(follow, Follow::step).map(Ok::<_, Infallible>);
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// Entries a subscriber catching up reads from the log at once (all it holds in memory).
+const CATCH_UP_BATCH: u64 = 64;
+
+/// One of the `max_subscribers` places, given back when the subscription ends.
+struct Slot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Slot {
+    fn take(state: &AppState) -> Option<Slot> {
+        let open = &state.subscribers;
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < state.limits.max_subscribers).then_some(n + 1)
+        })
+        .ok()?;
+        Some(Slot(open.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A subscription: catching up from the log, then following the feed.
+struct Follow {
+    ledger: Arc<ledger::Ledger>,
+    rx: tokio::sync::broadcast::Receiver<Arc<crate::feed::Item>>,
+    next: u64,
+    pending: std::collections::VecDeque<Event>,
+    /// Read from the log since the feed was last joined: its backlog is stale.
+    from_log: bool,
+    done: bool,
+    _slot: Slot,
+}
+
+impl Follow {
+    async fn step(mut self) -> Option<(Event, Follow)> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((event, self));
             }
-            next += 1;
+            if self.done {
+                return None;
+            }
+            let size = self.ledger.size();
+            if !self.from_log && size.saturating_sub(self.next) > crate::feed::CAPACITY as u64 {
+                // Following live, it fell further behind than the feed holds: it was not
+                // reading. Dropped, it resumes with `from=`.
+                self.lagged();
+                continue;
+            }
+            if self.next < size {
+                self.catch_up().await;
+                continue;
+            }
+            if self.from_log {
+                // Join the feed where it is now, then look at the log again for anything
+                // appended in between.
+                self.rx = self.rx.resubscribe();
+                self.from_log = false;
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(item) if item.position == self.next => {
+                    self.next += 1;
+                    return Some((entry_event(item.position, &item.json), self));
+                }
+                // Already sent, or ahead of what was sent: the log fills the gap.
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => self.lagged(),
+                Err(RecvError::Closed) => self.done = true,
+            }
         }
-        if tx.is_closed() {
-            return;
+    }
+
+    /// Ends the subscription with a `lagged` event naming where to resume.
+    fn lagged(&mut self) {
+        let data = serde_json::json!({"resume_from": self.next}).to_string();
+        self.pending
+            .push_back(Event::default().event("lagged").data(data));
+        self.done = true;
+    }
+
+    /// Reads the next batch of entries from the log, off the async threads.
+    async fn catch_up(&mut self) {
+        let (ledger, from) = (self.ledger.clone(), self.next);
+        let to = ledger.size().min(from + CATCH_UP_BATCH);
+        let read = tokio::task::spawn_blocking(move || {
+            (from..to)
+                .map(|p| {
+                    ledger
+                        .entry(p)
+                        .map(|e| e.map(|e| (p, event_json(&e).to_string())))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await;
+        match read {
+            Ok(Ok(entries)) => {
+                for (position, json) in entries.into_iter().flatten() {
+                    self.pending.push_back(entry_event(position, &json));
+                    self.next = position + 1;
+                }
+                if self.next < to {
+                    // An entry acknowledged but not readable: end rather than spin.
+                    self.done = true;
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a subscription cannot read the log");
+                self.done = true;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a subscription's read failed");
+                self.done = true;
+            }
         }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    let stream = futures_util::StreamExt::map(stream, Ok);
-    Sse::new(stream).keep_alive(KeepAlive::default())
+        self.from_log = true;
+    }
+}
+
+fn entry_event(position: u64, json: &str) -> Event {
+    Event::default()
+        .id(position.to_string())
+        .event("entry")
+        .data(json)
 }

@@ -6,10 +6,12 @@ pub mod auth;
 mod confidential;
 mod events;
 pub mod explorer;
+mod feed;
 mod problem;
 mod projections;
 mod proofs;
 pub mod push;
+pub mod serving;
 pub mod tls;
 pub mod witness_service;
 
@@ -49,6 +51,12 @@ pub struct AppState {
     pub access: Arc<Access>,
     /// The explorer's search index, rebuilt when the projections moved.
     pub search: Mutex<explorer::search::Index>,
+    /// What clients may hold open.
+    pub limits: serving::Limits,
+    /// The log followed once for every subscriber.
+    pub(crate) feed: feed::Feed,
+    /// Subscriptions open now.
+    pub(crate) subscribers: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Who may read what: whether the log is served to anyone, the reader grants, the
@@ -81,10 +89,23 @@ impl AppState {
         witnesses: Vec<WitnessKey>,
         public: bool,
     ) -> Result<Arc<AppState>, ledger::storage::StorageError> {
+        AppState::with_limits(ledger, witnesses, public, serving::Limits::default())
+    }
+
+    pub fn with_limits(
+        ledger: Ledger,
+        witnesses: Vec<WitnessKey>,
+        public: bool,
+        limits: serving::Limits,
+    ) -> Result<Arc<AppState>, ledger::storage::StorageError> {
         let projections = Projections::load(&ledger)?;
         let dir = ledger.dir().to_path_buf();
+        let ledger = Arc::new(ledger);
         Ok(Arc::new(AppState {
-            ledger: Arc::new(ledger),
+            feed: feed::Feed::start(&ledger),
+            limits,
+            subscribers: Default::default(),
+            ledger,
             projections: Mutex::new(projections),
             metrics: Metrics::default(),
             witnesses,
@@ -168,8 +189,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async {
             Problem::new(
                 axum::http::StatusCode::NOT_FOUND,
-                "no such route",
-                "see /openapi.json for the routes",
+                ledger::messages::Text::new("không có đường dẫn này", "no such route"),
+                ledger::messages::Text::new(
+                    "xem các đường dẫn ở /openapi.json",
+                    "see /openapi.json for the routes",
+                ),
             )
         })
         .layer(axum::middleware::from_fn_with_state(
@@ -177,6 +201,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             auth::authenticate,
         ))
         .layer(axum::middleware::map_response(problem::as_problem))
+        .layer(axum::middleware::from_fn(problem::localize))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,
@@ -209,12 +234,14 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "# HELP congress_ledger_entries Entries in the log.\n# TYPE congress_ledger_entries gauge\ncongress_ledger_entries {}\n\
          # HELP congress_ledger_appends_total Events appended through the API, by outcome.\n# TYPE congress_ledger_appends_total counter\n\
          congress_ledger_appends_total{{outcome=\"created\"}} {}\ncongress_ledger_appends_total{{outcome=\"retry\"}} {}\ncongress_ledger_appends_total{{outcome=\"refused\"}} {}\n\
-         # HELP congress_ledger_http_requests_total HTTP requests served.\n# TYPE congress_ledger_http_requests_total counter\ncongress_ledger_http_requests_total {}\n",
+         # HELP congress_ledger_http_requests_total HTTP requests served.\n# TYPE congress_ledger_http_requests_total counter\ncongress_ledger_http_requests_total {}\n\
+         # HELP congress_ledger_subscribers Subscriptions open.\n# TYPE congress_ledger_subscribers gauge\ncongress_ledger_subscribers {}\n",
         state.ledger.size(),
         m.appended.load(Ordering::Relaxed),
         m.retried.load(Ordering::Relaxed),
         m.refused.load(Ordering::Relaxed),
         m.requests.load(Ordering::Relaxed),
+        state.subscribers.load(Ordering::Relaxed),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
@@ -227,7 +254,8 @@ pub async fn serve(
     bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_router(router(state), addr, bound, shutdown).await
+    let limits = state.limits.clone();
+    serving::serve_router(router(state), addr, limits, bound, shutdown).await
 }
 
 /// [`serve`] over HTTPS: the same API and explorer, with TLS ended by this process.
@@ -245,16 +273,12 @@ pub async fn serve_tls(
         .await
 }
 
-/// Serves `app` on `addr` until `shutdown` completes, finishing the requests in flight.
+/// Serves `app` on `addr` with the default limits (the witness service).
 pub(crate) async fn serve_router(
     app: Router,
     addr: SocketAddr,
     bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    bound(listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serving::serve_router(app, addr, serving::Limits::default(), bound, shutdown).await
 }

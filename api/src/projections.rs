@@ -1,5 +1,6 @@
 //! Projections and findings: a congress, the complaint register, progress, the report.
 
+use ledger::messages::Text;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -23,13 +24,7 @@ pub(crate) async fn with_projections<T: Send + 'static>(
         f(&p, &findings)
     })
     .await
-    .map_err(|e| {
-        Problem::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            e.to_string(),
-        )
-    })?
+    .map_err(Problem::internal)?
 }
 
 #[utoipa::path(get, path = "/v1/congresses/{org}/{term}", summary = "A congress: figures, elections, composition, findings", responses((status = 200, description = "the congress"), (status = 404, description = "no such congress")))]
@@ -42,7 +37,12 @@ pub async fn congress(
         p.congresses
             .get(&stream)
             .map(|c| Json(views::congress(c, findings)))
-            .ok_or_else(|| Problem::not_found(format!("no congress `{stream}` in this ledger")))
+            .ok_or_else(|| {
+                Problem::not_found(Text::new(
+                    format!("sổ cái này không có đại hội `{stream}`"),
+                    format!("no congress `{stream}` in this ledger"),
+                ))
+            })
     })
     .await
 }
@@ -67,9 +67,9 @@ pub async fn complaints(
         "reopened",
     ];
     if let Some(s) = q.state.as_deref().filter(|s| !STATES.contains(s)) {
-        return Err(Problem::bad_request(format!(
-            "state `{s}` is not one of {}",
-            STATES.join(", ")
+        return Err(Problem::bad_request(Text::new(
+            format!("trạng thái `{s}` không thuộc {}", STATES.join(", ")),
+            format!("state `{s}` is not one of {}", STATES.join(", ")),
         )));
     }
     let today = as_of(q.as_of)?;
@@ -83,9 +83,12 @@ pub async fn complaints(
 
 fn as_of(date: Option<String>) -> Result<String, Problem> {
     match date {
-        Some(d) if ledger::calendar::parse_date(&d).is_none() => Err(Problem::bad_request(
-            format!("`{d}` is not a date; write YYYY-MM-DD"),
-        )),
+        Some(d) if ledger::calendar::parse_date(&d).is_none() => {
+            Err(Problem::bad_request(Text::new(
+                format!("`{d}` không phải ngày; hãy viết YYYY-MM-DD"),
+                format!("`{d}` is not a date; write YYYY-MM-DD"),
+            )))
+        }
         Some(d) => Ok(d),
         None => Ok(ledger::calendar::date_of(ledger::engine::now_ms())),
     }
@@ -108,8 +111,9 @@ pub async fn progress(
     }
     with_projections(state, move |p, _| {
         if !p.orgs.contains_key(&org) {
-            return Err(Problem::not_found(format!(
-                "no organization `{org}` in this ledger"
+            return Err(Problem::not_found(Text::new(
+                format!("sổ cái này không có tổ chức `{org}`"),
+                format!("no organization `{org}` in this ledger"),
             )));
         }
         let progress = p.progress(&org, q.term.as_deref(), q.as_of.as_deref());

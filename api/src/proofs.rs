@@ -1,5 +1,6 @@
 //! Checkpoints and proofs.
 
+use ledger::messages::{Localized, Text};
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -34,15 +35,20 @@ pub async fn checkpoint(
     let note = if q.witnessed.unwrap_or(false) {
         crate::events::blocking(move || {
             state.ledger.latest_cosigned()?.ok_or_else(|| {
-                Problem::not_found("no witness has cosigned a checkpoint of this ledger yet")
+                Problem::not_found(Text::new(
+                    "chưa nhân chứng nào đồng ký một điểm kiểm của sổ cái này",
+                    "no witness has cosigned a checkpoint of this ledger yet",
+                ))
             })
         })
         .await?
     } else {
-        let note = state
-            .ledger
-            .checkpoint()
-            .ok_or_else(|| Problem::not_found("no checkpoint has been signed yet"))?;
+        let note = state.ledger.checkpoint().ok_or_else(|| {
+            Problem::not_found(Text::new(
+                "chưa ký điểm kiểm nào",
+                "no checkpoint has been signed yet",
+            ))
+        })?;
         state.ledger.with_cosignatures(note)
     };
     Ok(note_text(note))
@@ -55,13 +61,18 @@ pub async fn checkpoint_at(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
-    let size: u64 = size
-        .parse()
-        .map_err(|_| Problem::bad_request(format!("`{size}` is not a size (a whole number)")))?;
-    let note = state
-        .ledger
-        .checkpoint_at(size)?
-        .ok_or_else(|| Problem::not_found(format!("no checkpoint was signed at size {size}")))?;
+    let size: u64 = size.parse().map_err(|_| {
+        Problem::bad_request(Text::new(
+            format!("`{size}` không phải một cỡ (số nguyên không âm)"),
+            format!("`{size}` is not a size (a whole number)"),
+        ))
+    })?;
+    let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có điểm kiểm nào được ký ở cỡ {size}"),
+            format!("no checkpoint was signed at size {size}"),
+        ))
+    })?;
     Ok(note_text(state.ledger.with_cosignatures(note)))
 }
 
@@ -76,7 +87,12 @@ pub async fn add_cosignatures(
     crate::events::blocking(move || {
         let size = ledger::SignedNote::parse(&body)
             .map(|n| n.checkpoint.size)
-            .map_err(|e| Problem::bad_request(format!("the body is not a signed note: {e}")))?;
+            .map_err(|e| {
+                Problem::bad_request(Text::new(
+                    format!("thân yêu cầu không phải một ghi chú đã ký: {}", e.vi()),
+                    format!("the body is not a signed note: {e}"),
+                ))
+            })?;
         let added = state
             .ledger
             .add_cosignatures(&body, &state.witnesses)
@@ -102,18 +118,35 @@ pub async fn add_cosignatures(
 
 pub(crate) fn cosign_problem(e: ledger::CosignError) -> Problem {
     use ledger::CosignError as E;
-    let (status, title) = match &e {
-        E::Note(_) => (StatusCode::BAD_REQUEST, "not a signed note"),
-        E::NoCheckpoint(_) => (StatusCode::NOT_FOUND, "no such checkpoint"),
-        E::Mismatch { .. } => (StatusCode::CONFLICT, "not this ledger's checkpoint"),
-        E::Untrusted { .. } => (StatusCode::FORBIDDEN, "witness not accepted"),
+    let (status, vi, en) = match &e {
+        E::Note(_) => (
+            StatusCode::BAD_REQUEST,
+            "không phải ghi chú đã ký",
+            "not a signed note",
+        ),
+        E::NoCheckpoint(_) => (
+            StatusCode::NOT_FOUND,
+            "không có điểm kiểm này",
+            "no such checkpoint",
+        ),
+        E::Mismatch { .. } => (
+            StatusCode::CONFLICT,
+            "không phải điểm kiểm của sổ cái này",
+            "not this ledger's checkpoint",
+        ),
+        E::Untrusted { .. } => (
+            StatusCode::FORBIDDEN,
+            "nhân chứng không được chấp nhận",
+            "witness not accepted",
+        ),
         E::Invalid { .. } => (
             StatusCode::UNPROCESSABLE_ENTITY,
+            "chữ ký đồng ký không đúng",
             "cosignature does not verify",
         ),
         E::Storage(s) => return Problem::from(s.clone()),
     };
-    Problem::new(status, title, e.to_string())
+    Problem::new(status, Text::new(vi, en), Text::of(&e))
 }
 
 #[derive(Deserialize)]
@@ -131,11 +164,11 @@ pub async fn inclusion(
     let proof = state
         .ledger
         .inclusion_proof(q.position, size)?
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
+        .map_err(|e| Problem::bad_request(Text::of(&e)))?;
     let root = state
         .ledger
         .root_at(size)?
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
+        .map_err(|e| Problem::bad_request(Text::of(&e)))?;
     Ok(Json(
         serde_json::json!({"position": q.position, "size": size, "root": root, "proof": proof}),
     ))
@@ -156,7 +189,7 @@ pub async fn consistency(
     let proof = state
         .ledger
         .consistency_proof(q.old, new)?
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
+        .map_err(|e| Problem::bad_request(Text::of(&e)))?;
     Ok(Json(
         serde_json::json!({"old": q.old, "new": new, "proof": proof}),
     ))
@@ -170,8 +203,9 @@ pub async fn act(
     Path(hash): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let h: ledger::Hash = hash.parse().map_err(|_| {
-        Problem::bad_request(format!(
-            "`{hash}` is not an event hash (64 lower-case hex digits)"
+        Problem::bad_request(Text::new(
+            format!("`{hash}` không phải mã băm sự kiện (64 chữ số thập lục phân viết thường)"),
+            format!("`{hash}` is not an event hash (64 lower-case hex digits)"),
         ))
     })?;
     let proof = crate::events::blocking(move || {
@@ -179,26 +213,21 @@ pub async fn act(
         // mirror cannot sign and serves the checkpoint it holds.
         let _ = state.ledger.sign_checkpoint();
         ledger::act_proof::export(&state.ledger, &h).map_err(|e| match e {
-            ActProofError::NotFound(_) => Problem::not_found(e.to_string()),
+            ActProofError::NotFound(_) => Problem::not_found(Text::of(&e)),
             ActProofError::NoCheckpoint(_) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "no checkpoint yet",
-                format!("{e}; try again in a few seconds"),
+                Text::new("chưa có điểm kiểm", "no checkpoint yet"),
+                Text::new(
+                    format!("{}; hãy thử lại sau vài giây", e.vi()),
+                    format!("{e}; try again in a few seconds"),
+                ),
             ),
             ActProofError::Storage(s) => Problem::from(s),
-            ActProofError::Invalid(_) => Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                e.to_string(),
-            ),
+            ActProofError::Invalid(_) => Problem::internal(e),
         })
     })
     .await?;
-    serde_json::to_value(&proof).map(Json).map_err(|e| {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            e.to_string(),
-        )
-    })
+    serde_json::to_value(&proof)
+        .map(Json)
+        .map_err(Problem::internal)
 }

@@ -132,7 +132,14 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
                                 v["detail"].as_str().unwrap_or("")
                             )
                         }
-                        Err(e) => return Err(e).with_context(|| format!("reaching {url}")),
+                        Err(e) => {
+                            return Err(e).with_context(|| {
+                                crate::text::both(
+                                    &format!("kết nối tới {url}"),
+                                    &format!("reaching {url}"),
+                                )
+                            })
+                        }
                     };
                     serde_json::from_value(v["records"].clone())
                         .with_context(|| format!("{url} did not answer access records"))?
@@ -147,7 +154,13 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
                         }
                     }
                 }
-                (None, None) => anyhow::bail!("name the ledger with --ledger DIR or --server URL"),
+                (None, None) => anyhow::bail!(
+                    "{}",
+                    crate::text::both(
+                        "hãy chỉ sổ cái bằng --ledger DIR hoặc --server URL",
+                        "name the ledger with --ledger DIR or --server URL"
+                    )
+                ),
             };
             // A server's answer is checked here too: the chain proves itself.
             if let Err(e) = ledger::access::log::verify_records(&records) {

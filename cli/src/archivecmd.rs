@@ -92,7 +92,7 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             args.archive.display()
         ),
     };
-    let key = ledger::VerifierKey::parse(&text).map_err(|e| anyhow::anyhow!("log key: {e}"))?;
+    let key = crate::text::log_key(&text)?;
     let signing = args
         .signing_key
         .as_deref()

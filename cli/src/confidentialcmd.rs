@@ -126,7 +126,13 @@ impl Target {
         match (&args.server, &args.ledger) {
             (Some(s), _) => Ok(Target::Server(server_base(s)?)),
             (None, Some(dir)) => Ok(Target::Local(crate::ledgercmd::open(dir)?)),
-            (None, None) => bail!("name the ledger with --ledger DIR or --server URL"),
+            (None, None) => bail!(
+                "{}",
+                crate::text::both(
+                    "hãy chỉ sổ cái bằng --ledger DIR hoặc --server URL",
+                    "name the ledger with --ledger DIR or --server URL"
+                )
+            ),
         }
     }
 
@@ -203,9 +209,12 @@ impl Target {
 
 fn answer(url: &str, r: Result<ureq::Response, ureq::Error>) -> anyhow::Result<serde_json::Value> {
     match r {
-        Ok(r) => r
-            .into_json()
-            .with_context(|| format!("{url} did not answer JSON")),
+        Ok(r) => r.into_json().with_context(|| {
+            crate::text::both(
+                &format!("{url} không trả lời bằng JSON"),
+                &format!("{url} did not answer JSON"),
+            )
+        }),
         Err(ureq::Error::Status(code, r)) => {
             let v: serde_json::Value = r.into_json().unwrap_or_default();
             bail!(
@@ -213,7 +222,9 @@ fn answer(url: &str, r: Result<ureq::Response, ureq::Error>) -> anyhow::Result<s
                 v["detail"].as_str().unwrap_or("refused")
             )
         }
-        Err(e) => Err(e).with_context(|| format!("reaching {url}")),
+        Err(e) => Err(e).with_context(|| {
+            crate::text::both(&format!("kết nối tới {url}"), &format!("reaching {url}"))
+        }),
     }
 }
 

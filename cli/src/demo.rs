@@ -30,7 +30,8 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let temp = tempfile::tempdir().context("creating a temporary directory")?;
+    let temp = tempfile::tempdir()
+        .with_context(|| crate::text::both("tạo thư mục tạm", "creating a temporary directory"))?;
     let dir = args
         .ledger
         .clone()
@@ -38,7 +39,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.keys_out {
         write_keys(out)?;
     }
-    let scenario = hai_duong_2020::build().context("building the scenario")?;
+    let scenario = hai_duong_2020::build()
+        .with_context(|| crate::text::both("dựng kịch bản", "building the scenario"))?;
     let ledger = scenario.create_ledger(&dir, Options::default())?;
     let note = ledger.sign_checkpoint()?;
     let (report, projections) =
@@ -98,7 +100,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         crate::verifycmd::print_report(&report);
         if let Some(c) = projections.congresses.get(hai_duong_2020::CONGRESS) {
             crate::say!();
-            crate::reportcmd::print_congress(&ledger::projections::views::congress(c, &[]));
+            crate::reportcmd::print_congress(
+                &ledger::projections::views::congress(c, &[]),
+                &|_| None,
+                false,
+            );
         }
         crate::say!(
             "\n{}",

@@ -46,7 +46,12 @@ pub fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
             let vkey = name
                 .map(|n| VerifierKey::new(&n, public))
                 .transpose()
-                .context("the name cannot name a key")?;
+                .with_context(|| {
+                    crate::text::both(
+                        "tên này không đặt được cho một khóa",
+                        "the name cannot name a key",
+                    )
+                })?;
             if json {
                 return crate::text::print_json(&serde_json::json!({
                     "public": hex::encode(public),

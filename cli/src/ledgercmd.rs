@@ -47,7 +47,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         &args.rulebook,
         ledger::engine::now_ms(),
     )
-    .context("building `ledger.created`")?;
+    .with_context(|| crate::text::both("dựng `ledger.created`", "building `ledger.created`"))?;
     let hash = genesis.hash();
     let ledger = Ledger::create(&args.ledger, genesis, log_key, Options::default())?;
     let note = ledger.sign_checkpoint()?;
@@ -62,6 +62,19 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     crate::say!("origin   {}", args.origin);
     crate::say!("genesis  {hash}");
     crate::say!("log key  {vkey}");
+    crate::say!(
+        "{}",
+        both(
+            &format!(
+                "Khóa bí mật của sổ cái đã được chép vào {}: giữ bí mật và sao lưu nó (docs/KEYS.md)",
+                args.ledger.join("log.key").display()
+            ),
+            &format!(
+                "The log's private key was copied into {}: keep it secret and back it up (docs/KEYS.md)",
+                args.ledger.join("log.key").display()
+            )
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -82,8 +95,9 @@ pub struct AppendArgs {
     /// Event kind, e.g. `session.opened`.
     #[arg(long, required_unless_present = "batch")]
     kind: Option<String>,
-    #[arg(long, default_value_t = 1)]
-    schema: u16,
+    /// The payload's schema version; default: the kind's newest (`congress-ledger kinds`).
+    #[arg(long)]
+    schema: Option<u16>,
     /// When the act happened, RFC 3339 (`2020-06-05T08:00:00+07:00`); default: now.
     #[arg(long)]
     time: Option<String>,
@@ -95,6 +109,10 @@ pub struct AppendArgs {
     /// refused line, naming it; everything before it is kept.
     #[arg(long, conflicts_with_all = ["key", "stream", "kind", "payload"])]
     batch: Option<PathBuf>,
+    /// Sign the event and write its bytes to this new file instead of appending it (to send
+    /// later, e.g. `POST /v1/events`).
+    #[arg(long, conflicts_with = "batch")]
+    out: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -110,24 +128,42 @@ pub fn parse_time(text: &str) -> anyhow::Result<i64> {
 fn read_payload(source: &str) -> anyhow::Result<serde_json::Value> {
     let text = if source == "-" {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("reading the payload from standard input")?;
+        std::io::stdin().read_to_string(&mut s).with_context(|| {
+            crate::text::both(
+                "đọc nội dung từ đầu vào chuẩn",
+                "reading the payload from standard input",
+            )
+        })?;
         s
     } else {
-        std::fs::read_to_string(source).with_context(|| format!("reading payload file {source}"))?
+        std::fs::read_to_string(source).with_context(|| {
+            crate::text::both(
+                &format!("đọc tệp nội dung {source}"),
+                &format!("reading payload file {source}"),
+            )
+        })?
     };
     let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("the payload in {source} is not valid JSON"))?;
     if !value.is_object() {
-        bail!("the payload in {source} must be a JSON object ({{ … }})");
+        bail!(
+            "{}",
+            both(
+                &format!("nội dung trong {source} phải là một đối tượng JSON ({{ … }})"),
+                &format!("the payload in {source} must be a JSON object ({{ … }})")
+            )
+        );
     }
     Ok(value)
 }
 
 pub fn open(dir: &Path) -> anyhow::Result<Ledger> {
-    Ledger::open(dir, Options::default())
-        .with_context(|| format!("opening ledger {}", dir.display()))
+    Ledger::open(dir, Options::default()).with_context(|| {
+        both(
+            &format!("mở sổ cái {}", dir.display()),
+            &format!("opening ledger {}", dir.display()),
+        )
+    })
 }
 
 /// Where appended events go: a local ledger, or a server's API.
@@ -146,9 +182,19 @@ impl Target {
             let health: serde_json::Value =
                 crate::text::authed(ureq::get(&format!("{base}/healthz")))
                     .call()
-                    .with_context(|| format!("reaching {base}"))?
+                    .with_context(|| {
+                        crate::text::both(
+                            &format!("kết nối tới {base}"),
+                            &format!("reaching {base}"),
+                        )
+                    })?
                     .into_json()
-                    .context("the server's /healthz is not JSON")?;
+                    .with_context(|| {
+                        crate::text::both(
+                            "/healthz của máy chủ không phải JSON",
+                            "the server's /healthz is not JSON",
+                        )
+                    })?;
             let origin = health["origin"]
                 .as_str()
                 .with_context(|| format!("{base}/healthz names no origin"))?
@@ -176,7 +222,12 @@ impl Target {
                 let v: serde_json::Value =
                     crate::text::authed(ureq::get(&format!("{base}/v1/streams/{stream}?limit=0")))
                         .call()
-                        .with_context(|| format!("reading the head of {stream}"))?
+                        .with_context(|| {
+                            crate::text::both(
+                                &format!("đọc đầu luồng {stream}"),
+                                &format!("reading the head of {stream}"),
+                            )
+                        })?
                         .into_json()?;
                 let hash = v["head"]
                     .as_str()
@@ -193,7 +244,7 @@ impl Target {
             Target::Local(l) => l
                 .append(bytes)
                 .map(|a| serde_json::to_value(&a).unwrap_or_default())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| crate::text::render(&e)),
             Target::Server { base, .. } => {
                 let r = crate::text::authed(ureq::post(&format!("{base}/v1/events")))
                     .set("content-type", "application/octet-stream")
@@ -204,7 +255,7 @@ impl Target {
                         let body: serde_json::Value = resp.into_json().unwrap_or_default();
                         Err(format!(
                             "HTTP {code}: {}",
-                            body["detail"].as_str().unwrap_or("refused")
+                            crate::text::problem_detail(&body)
                         ))
                     }
                     Err(e) => Err(e.to_string()),
@@ -226,7 +277,8 @@ struct Act {
     key: ed25519_dalek::SigningKey,
     stream: String,
     kind: String,
-    schema: u16,
+    /// `None`: the kind's newest schema.
+    schema: Option<u16>,
     time: i64,
     payload: serde_json::Value,
 }
@@ -240,6 +292,25 @@ struct Appender {
 
 impl Appender {
     fn append(&mut self, act: Act) -> anyhow::Result<Answer> {
+        let stream = act.stream.clone();
+        let (event, version) = self.sign(act)?;
+        let hash = event.hash();
+        let answer = self.target.submit(event.into_bytes());
+        if answer.is_ok() {
+            self.heads.insert(stream, (version + 1, hash));
+        } else {
+            self.heads.remove(&stream);
+        }
+        Ok(answer)
+    }
+
+    /// The act signed as the next event of its stream (and that event's version).
+    fn sign(&mut self, act: Act) -> anyhow::Result<(ledger::SignedEvent, u64)> {
+        let kind = crate::explaincmd::known_kind(&act.kind)?;
+        let schema = act
+            .schema
+            .or_else(|| ledger::domain::latest_schema(kind))
+            .unwrap_or(1);
         let (version, prev) = match self.heads.get(&act.stream) {
             Some(h) => *h,
             None => self.target.head(&act.stream)?,
@@ -249,21 +320,14 @@ impl Appender {
             &act.stream,
             version,
             prev,
-            &act.kind,
-            act.schema,
+            kind,
+            schema,
             act.time,
             &act.key,
             &act.payload,
         )
-        .context("signing the event")?;
-        let hash = event.hash();
-        let answer = self.target.submit(event.into_bytes());
-        if answer.is_ok() {
-            self.heads.insert(act.stream, (version + 1, hash));
-        } else {
-            self.heads.remove(&act.stream);
-        }
-        Ok(answer)
+        .with_context(|| crate::text::both("ký sự kiện", "signing the event"))?;
+        Ok((event, version))
     }
 }
 
@@ -302,6 +366,18 @@ pub fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
                 },
                 payload: read_payload(args.payload.as_deref().unwrap_or("-"))?,
             };
+            if let Some(out) = &args.out {
+                let (event, _) = appender.sign(act)?;
+                let hash = event.hash();
+                write_new(out, event.bytes())?;
+                crate::say!(
+                    "{}: {} ({hash})",
+                    both("Đã ký, chưa ghi vào sổ", "signed, not appended"),
+                    out.display()
+                );
+                appender.target.close()?;
+                return Ok(ExitCode::SUCCESS);
+            }
             match appender.append(act)? {
                 Ok(v) => {
                     print_appended(&v, args.json);
@@ -352,6 +428,9 @@ fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Re
         else {
             return fail("needs \"key\", \"stream\" and \"kind\"".into());
         };
+        if let Err(e) = crate::explaincmd::known_kind(&kind) {
+            return fail(e.to_string());
+        }
         if !v["payload"].is_object() {
             return fail("\"payload\" must be a JSON object".into());
         }
@@ -377,7 +456,9 @@ fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Re
             key,
             stream,
             kind,
-            schema: v["schema"].as_u64().unwrap_or(1) as u16,
+            schema: v["schema"]
+                .as_u64()
+                .map(|s| s.min(u64::from(u16::MAX)) as u16),
             time,
             payload: v["payload"].clone(),
         };
@@ -457,7 +538,7 @@ pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
         &key,
         &payload,
     )
-    .context("signing the event")?;
+    .with_context(|| crate::text::both("ký sự kiện", "signing the event"))?;
     let result = ledger.append(event.into_bytes());
     ledger.close()?;
     match result {
@@ -587,13 +668,25 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
             openings,
         } => {
             if out.exists() {
-                bail!("{} already exists; choose a new file", out.display());
+                bail!(
+                    "{}",
+                    both(
+                        &format!("{} đã có; hãy chọn một tệp mới", out.display()),
+                        &format!("{} already exists; choose a new file", out.display())
+                    )
+                );
             }
             let openings = openings.as_deref().map(read_openings).transpose()?;
             let proof = match (ledger, server) {
                 (_, Some(server)) => proof_export_remote(server, event.as_deref(), *position)?,
                 (Some(ledger), None) => proof_export(ledger, event.as_deref(), *position)?,
-                (None, None) => bail!("name the ledger with --ledger DIR or --server URL"),
+                (None, None) => bail!(
+                    "{}",
+                    crate::text::both(
+                        "hãy chỉ sổ cái bằng --ledger DIR hoặc --server URL",
+                        "name the ledger with --ledger DIR or --server URL"
+                    )
+                ),
             };
             return match openings {
                 Some(openings) => write_disclosure(out, proof, &openings, disclose, *receipt),
@@ -630,8 +723,42 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
     if json {
         return crate::text::print_json(&out);
     }
-    for h in out["proof"].as_array().into_iter().flatten() {
-        crate::say!("{}", h.as_str().unwrap_or_default());
+    // Labelled, so that the hashes are not mistaken for one another or for the root.
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if out.get("position").is_some() {
+        crate::say!(
+            "{} {}, {} {}",
+            both("vị trí", "position"),
+            out["position"],
+            both("cỡ cây", "tree size"),
+            out["size"]
+        );
+        crate::say!("{}: {}", both("gốc", "root"), text(&out["root"]));
+    } else {
+        crate::say!(
+            "{} {} ({} {}) → {} {} ({} {})",
+            both("cỡ cũ", "old size"),
+            out["old"],
+            both("gốc", "root"),
+            text(&out["old_root"]),
+            both("cỡ mới", "new size"),
+            out["new"],
+            both("gốc", "root"),
+            text(&out["new_root"])
+        );
+    }
+    let hashes = out["proof"].as_array().map_or(&[][..], Vec::as_slice);
+    crate::say!(
+        "{} ({} {}):",
+        both("chứng minh", "proof"),
+        hashes.len(),
+        both("mã băm", "hashes")
+    );
+    for h in hashes {
+        crate::say!("  {}", text(h));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -647,9 +774,12 @@ fn proof_export_remote(
     let base = base.as_str();
     let get = |url: String| -> anyhow::Result<serde_json::Value> {
         match crate::text::authed(ureq::get(&url)).call() {
-            Ok(r) => r
-                .into_json()
-                .with_context(|| format!("{url} did not answer JSON")),
+            Ok(r) => r.into_json().with_context(|| {
+                crate::text::both(
+                    &format!("{url} không trả lời bằng JSON"),
+                    &format!("{url} did not answer JSON"),
+                )
+            }),
             Err(ureq::Error::Status(code, r)) => {
                 let detail = r
                     .into_json::<serde_json::Value>()
@@ -658,7 +788,9 @@ fn proof_export_remote(
                     .unwrap_or_default();
                 bail!("{url}: {code} {detail}")
             }
-            Err(e) => Err(e).with_context(|| format!("reaching {url}")),
+            Err(e) => Err(e).with_context(|| {
+                crate::text::both(&format!("kết nối tới {url}"), &format!("reaching {url}"))
+            }),
         }
     };
     let hash = match (event, position) {
@@ -670,7 +802,13 @@ fn proof_export_remote(
             .as_str()
             .with_context(|| format!("{base}/v1/events/{p} names no event hash"))?
             .to_string(),
-        (None, None) => bail!("name the act with --event HASH or --position N"),
+        (None, None) => bail!(
+            "{}",
+            crate::text::both(
+                "hãy chỉ hành vi bằng --event HASH hoặc --position N",
+                "name the act with --event HASH or --position N"
+            )
+        ),
     };
     let value = get(format!("{base}/v1/proofs/act/{hash}"))?;
     serde_json::from_value(value)
@@ -760,7 +898,13 @@ fn proof_export(
                 ledger.size().saturating_sub(1)
             ),
         },
-        (None, None) => bail!("name the act with --event HASH or --position N"),
+        (None, None) => bail!(
+            "{}",
+            crate::text::both(
+                "hãy chỉ hành vi bằng --event HASH hoặc --position N",
+                "name the act with --event HASH or --position N"
+            )
+        ),
     };
     // A checkpoint of everything so far, so that the newest act can be proved too.
     ledger.sign_checkpoint()?;
@@ -776,7 +920,7 @@ fn proof_verify(
     quorum: Option<usize>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
+    let key = crate::text::log_key(log_key)?;
     let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -872,4 +1016,21 @@ fn proof_verify(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Writes a new file; refuses to overwrite one.
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            both(
+                &format!("không tạo được {} (đã có tệp này?)", path.display()),
+                &format!("cannot create {} (does it exist already?)", path.display()),
+            )
+        })?;
+    file.write_all(bytes)?;
+    Ok(())
 }

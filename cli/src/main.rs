@@ -5,6 +5,7 @@ mod accesscmd;
 mod archivecmd;
 mod confidentialcmd;
 mod demo;
+mod explaincmd;
 mod keycmd;
 mod ledgercmd;
 mod monitorcmd;
@@ -89,8 +90,31 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// The manual page (roff) on standard output: `congress-ledger man > congress-ledger.1`.
-    Man,
+    /// The manual page (roff) on standard output: `congress-ledger man > congress-ledger.1`;
+    /// `man verify` for a subcommand's page; `--out-dir DIR` writes every page it lists.
+    Man {
+        /// The subcommand whose page to print (`verify`, `key generate`, …).
+        command: Vec<String>,
+        #[arg(long, conflicts_with = "command")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Every kind of act: its newest schema, its stream family, who may sign it.
+    Kinds {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every role a key can be enrolled with, and the kinds each may sign.
+    Roles,
+    /// A kind's JSON Schema, or a payload to fill in (`schema show KIND --example`).
+    Schema {
+        #[command(subcommand)]
+        action: explaincmd::SchemaAction,
+    },
+    /// A rulebook's rules and parameters, with their source and confidence.
+    Rulebook {
+        #[command(subcommand)]
+        action: explaincmd::RulebookAction,
+    },
     /// Reader credentials (tokens stored hashed beside the ledger) and the access log of
     /// confidential reads.
     Access {
@@ -105,6 +129,41 @@ enum Command {
     },
     /// Build the Hải Dương 2020 congress ledger, verify it and print the report.
     Demo(demo::DemoArgs),
+}
+
+/// The manual pages: the page of `path` (a subcommand, or the tool itself) on standard output,
+/// or every page, the tool's and each subcommand's (`congress-ledger-verify.1`, …), into `dir`.
+fn man(path: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)?;
+        clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir)?;
+        crate::say!(
+            "{}",
+            text::both(
+                &format!("đã ghi các trang vào {}", dir.display()),
+                &format!("pages written to {}", dir.display())
+            )
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut page = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    page.build();
+    let mut name = String::from("congress-ledger");
+    for word in path {
+        let Some(sub) = page.find_subcommand(word).cloned() else {
+            anyhow::bail!(
+                "{}",
+                text::both(
+                    &format!("`{name}` không có lệnh con `{word}`"),
+                    &format!("`{name}` has no subcommand `{word}`")
+                )
+            );
+        };
+        name = format!("{name} {word}");
+        page = sub;
+    }
+    clap_mangen::Man::new(page).render(&mut std::io::stdout())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -126,6 +185,10 @@ fn main() -> ExitCode {
         Command::Witness { action } => witnesscmd::run(action),
         Command::Demo(args) => demo::run(args),
         Command::Attach(args) => ledgercmd::attach(args),
+        Command::Kinds { json } => explaincmd::kinds(json),
+        Command::Roles => explaincmd::roles(),
+        Command::Schema { action } => explaincmd::schema(action),
+        Command::Rulebook { action } => explaincmd::rulebook(action),
         Command::Access { action } => accesscmd::run(action),
         Command::Confidential { action } => confidentialcmd::run(action),
         Command::Completions { shell } => {
@@ -133,20 +196,15 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "congress-ledger", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd)
-                .render(&mut std::io::stdout())
-                .map(|()| ExitCode::SUCCESS)
-                .map_err(anyhow::Error::from)
-        }
+        Command::Man { command, out_dir } => man(&command, out_dir.as_deref()),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!(
-                "lỗi / error: {}",
-                ledger::format::json::escape_for_display(&format!("{e:#}"))
+                "{}: {}",
+                text::both("lỗi", "error"),
+                ledger::format::json::escape_for_display(&text::error_text(&e))
             );
             ExitCode::from(2)
         }

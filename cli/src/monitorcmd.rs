@@ -15,7 +15,7 @@ use clap::Args;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use ledger::monitor::{Alarm, Monitor};
 use ledger::verify::integrity::CHUNK;
-use ledger::{Entry, SignedEvent, VerifierKey};
+use ledger::{Entry, SignedEvent};
 
 use crate::text::both;
 
@@ -46,6 +46,27 @@ pub struct MonitorArgs {
     /// One JSON object per line: alarms, and progress after each checkpoint check.
     #[arg(long)]
     json: bool,
+    /// Print only what ends the run (an integrity failure, a fork): for `report --server`,
+    /// which mirrors a server before reporting on it.
+    #[arg(skip)]
+    pub quiet: bool,
+}
+
+impl MonitorArgs {
+    /// A one-shot, quiet mirroring of `server` into `mirror`, verified against `log_key`.
+    pub fn mirror_once(server: String, log_key: String, mirror: PathBuf) -> MonitorArgs {
+        MonitorArgs {
+            server,
+            log_key,
+            mirror: Some(mirror),
+            witnesses: Vec::new(),
+            quorum: None,
+            interval: 1,
+            once: true,
+            json: false,
+            quiet: true,
+        }
+    }
 }
 
 /// With `--once`, how many checkpoint fetches in a row may fail before giving up.
@@ -63,17 +84,27 @@ enum Fed {
 }
 
 pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
-    let log_key = VerifierKey::parse(&args.log_key)
-        .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+    let log_key = crate::text::log_key(&args.log_key)?;
     let policy = crate::verifycmd::witness_policy(&args.witnesses, args.quorum)?;
     let base = crate::text::server_base(&args.server)?;
+    // Reach the server before anything is created: a mistyped URL leaves no empty mirror.
+    fetch_checkpoint(&base).with_context(|| {
+        both(
+            &format!("không kết nối được {base}; chưa tạo gì cả"),
+            &format!("cannot reach {base}; nothing was created"),
+        )
+    })?;
     let (mut monitor, alarms) = Monitor::open(
         log_key,
         policy,
         args.mirror.as_deref(),
         ledger::Options::default().segment_bytes,
     )?;
-    let out = Output { json: args.json };
+    let out = Output {
+        json: args.json,
+        quiet: args.quiet,
+        retries: Default::default(),
+    };
     // The size of the last checkpoint found short of the witness policy.
     let mut short = unwitnessed(&alarms, None);
     if out.alarms(&alarms) {
@@ -122,7 +153,10 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
             Ok(Fed::Refused(why)) => anyhow::bail!(why),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                anyhow::bail!("the subscription thread stopped")
+                anyhow::bail!(
+                    "{}",
+                    crate::text::both("luồng theo dõi đã dừng", "the subscription thread stopped")
+                )
             }
         }
         last_check = Instant::now();
@@ -180,9 +214,14 @@ fn unwitnessed(alarms: &[Alarm], before: Option<u64>) -> Option<u64> {
 fn fetch_checkpoint(base: &str) -> anyhow::Result<String> {
     crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
         .call()
-        .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+        .with_context(|| {
+            crate::text::both(
+                &format!("tải {base}/v1/checkpoint"),
+                &format!("fetching {base}/v1/checkpoint"),
+            )
+        })?
         .into_string()
-        .context("reading the checkpoint")
+        .with_context(|| crate::text::both("đọc điểm kiểm", "reading the checkpoint"))
 }
 
 /// Follows `/v1/subscribe` from `from` on a thread of its own, reconnecting after a second
@@ -223,11 +262,14 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
     let url = format!("{base}/v1/subscribe?from={next}");
     let response = crate::text::authed(ureq::get(&url))
         .call()
-        .with_context(|| format!("subscribing to {url}"))?;
+        .with_context(|| {
+            crate::text::both(&format!("theo dõi {url}"), &format!("subscribing to {url}"))
+        })?;
     let reader = BufReader::new(response.into_reader());
     let mut data = String::new();
     for line in reader.lines() {
-        let line = line.with_context(|| format!("reading {url}"))?;
+        let line = line
+            .with_context(|| crate::text::both(&format!("đọc {url}"), &format!("reading {url}")))?;
         if let Some(d) = line.strip_prefix("data:") {
             data.push_str(d.trim_start());
         } else if line.is_empty() && !data.is_empty() {
@@ -268,12 +310,19 @@ fn entry_from_json(data: &str) -> anyhow::Result<Entry> {
 
 struct Output {
     json: bool,
+    quiet: bool,
+    /// The last connection failure printed, and how many times it came again since.
+    retries: std::cell::RefCell<(String, u32)>,
 }
 
 impl Output {
     /// Reports alarms; true when one of them ends the monitoring.
     fn alarms(&self, alarms: &[Alarm]) -> bool {
         for a in alarms {
+            if self.quiet && !a.is_integrity() && !matches!(a, Alarm::Fork { .. }) {
+                continue;
+            }
+            self.settled();
             if self.json {
                 crate::say!("{}", serde_json::to_string(a).unwrap_or_default());
                 continue;
@@ -283,14 +332,14 @@ impl Output {
                     "{} {} ({}): {}",
                     both("TOÀN VẸN KHÔNG ĐẠT tại mục", "INTEGRITY FAILED at entry"),
                     f.position,
-                    f.kind.label(),
-                    f.detail
+                    crate::text::render(&ledger::messages::failure_kind(f.kind)),
+                    crate::text::render(f)
                 ),
                 Alarm::Unauthorized(f) => crate::say!(
                     "{} {}: {}",
                     both("Không có thẩm quyền, mục", "Unauthorized, entry"),
                     f.position,
-                    f.detail
+                    crate::text::render(f)
                 ),
                 Alarm::Finding(f) => crate::verifycmd::print_finding_list(std::slice::from_ref(f)),
                 Alarm::Resolved { rule, stream, .. } => crate::say!(
@@ -329,6 +378,10 @@ impl Output {
     }
 
     fn progress(&self, monitor: &Monitor) {
+        self.settled();
+        if self.quiet {
+            return;
+        }
         let held = monitor.held().map(|h| &h.checkpoint);
         if self.json {
             crate::say!(
@@ -353,21 +406,56 @@ impl Output {
 
     /// A server that sends garbage in place of an entry has failed integrity there.
     fn bad(&self, position: u64, detail: String) -> ExitCode {
-        self.alarms(&[Alarm::Integrity(ledger::verify::integrity::Failure {
+        self.alarms(&[Alarm::Integrity(ledger::verify::integrity::Failure::new(
             position,
-            kind: ledger::verify::integrity::FailureKind::Encoding,
-            detail,
-        })]);
+            ledger::verify::integrity::FailureKind::Encoding,
+            ledger::messages::Text::new(
+                format!("máy chủ gửi thứ không phải một mục: {detail}"),
+                format!("the server sent something that is not an entry: {detail}"),
+            ),
+        ))]);
         ExitCode::from(1)
     }
 
+    /// A lost connection: printed the first time; the same failure again is only counted,
+    /// and the count printed once something else happens (`settled`).
     fn lost(&self, why: &str) {
+        let mut retries = self.retries.borrow_mut();
+        if retries.0 == why {
+            retries.1 += 1;
+            return;
+        }
+        drop(retries);
+        self.settled();
+        *self.retries.borrow_mut() = (why.to_string(), 0);
         if self.json {
             crate::say!("{}", serde_json::json!({ "connection": why }));
         } else {
             eprintln!(
                 "{}: {why}",
                 both("Mất kết nối, thử lại", "connection lost, retrying")
+            );
+        }
+    }
+
+    /// Prints how many times the last connection failure repeated, if it did.
+    fn settled(&self) {
+        let (why, repeated) = std::mem::take(&mut *self.retries.borrow_mut());
+        if repeated == 0 {
+            return;
+        }
+        if self.json {
+            crate::say!(
+                "{}",
+                serde_json::json!({ "connection": why, "repeated": repeated })
+            );
+        } else {
+            eprintln!(
+                "{}",
+                both(
+                    &format!("(lỗi kết nối trên lặp lại {repeated} lần nữa)"),
+                    &format!("(the connection failure above repeated {repeated} more times)")
+                )
             );
         }
     }

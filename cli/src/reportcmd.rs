@@ -12,9 +12,21 @@ use ledger::rulebook::Finding;
 use crate::text::both;
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive", "server"])))]
 pub struct ReportArgs {
+    /// A live ledger directory.
     #[arg(long)]
-    ledger: PathBuf,
+    ledger: Option<PathBuf>,
+    /// An archive bag (from `export`): verified against --log-key, then reported on.
+    #[arg(long, requires = "log_key")]
+    archive: Option<PathBuf>,
+    /// A server (`http://127.0.0.1:8080`): its log is mirrored and verified against --log-key
+    /// (as `monitor --once` does), then reported on; the server need not be trusted.
+    #[arg(long, requires = "log_key")]
+    server: Option<String>,
+    /// The log's verifier key, from a source you trust, for --archive and --server.
+    #[arg(long)]
+    log_key: Option<String>,
     /// One stream: `congress/<org>/<term>` or `complaint/<case>`.
     #[arg(long)]
     stream: Option<String>,
@@ -38,10 +50,57 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = &args.as_of {
         if ledger::calendar::parse_date(d).is_none() {
-            anyhow::bail!("--as-of `{d}` is not a date; write YYYY-MM-DD, e.g. 2020-05-19");
+            anyhow::bail!(
+                "{}",
+                both(
+                    &format!(
+                        "--as-of `{d}` không phải ngày; hãy viết YYYY-MM-DD, ví dụ 2020-05-19"
+                    ),
+                    &format!("--as-of `{d}` is not a date; write YYYY-MM-DD, e.g. 2020-05-19")
+                )
+            );
         }
     }
-    let ledger = crate::ledgercmd::open(&args.ledger)?;
+    // A bag or a server is first brought here as a verified, read-only mirror; the report is
+    // then made from it exactly as from a ledger directory.
+    let scratch = tempfile::tempdir()?;
+    let dir = match (&args.ledger, &args.archive, &args.server) {
+        (Some(dir), _, _) => dir.clone(),
+        (None, Some(bag), _) => {
+            let key = log_key(&args)?;
+            let mirror = scratch.path().join("mirror");
+            ledger::archive::import(
+                bag,
+                &mirror,
+                &key,
+                None,
+                ledger::Options::default(),
+                &ledger::verify::integrity::VerifyOptions::default(),
+            )?
+            .1
+            .close()?;
+            mirror
+        }
+        (None, None, server) => {
+            let mirror = scratch.path().join("mirror");
+            let monitor = crate::monitorcmd::MonitorArgs::mirror_once(
+                server.clone().unwrap_or_default(),
+                args.log_key.clone().unwrap_or_default(),
+                mirror.clone(),
+            );
+            if crate::monitorcmd::run(monitor)? != ExitCode::SUCCESS {
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        "bản sao từ máy chủ không kiểm tra được (xem trên): không lập báo cáo",
+                        "the server's log did not verify (see above): no report is made"
+                    )
+                );
+            }
+            mirror
+        }
+    };
+    let ledger = crate::ledgercmd::open(&dir)?;
     // A report rests on the verified record: the projections folded while verifying, in which
     // an act signed without authority counts for nothing.
     let (verified, projections) = ledger::verify::ledger_with_projections(
@@ -69,7 +128,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(org) = &args.org {
         let progress = p.progress(org, args.term.as_deref(), args.as_of.as_deref());
         if progress.units == 0 && !p.orgs.contains_key(org) {
-            anyhow::bail!("no organization `{org}` in this ledger (see `report` for the list)");
+            anyhow::bail!(
+                "{}",
+                both(
+                    &format!("sổ cái này không có tổ chức `{org}` (xem danh sách bằng `report`)"),
+                    &format!("no organization `{org}` in this ledger (see `report` for the list)")
+                )
+            );
         }
         if args.json {
             return crate::text::print_json(&progress);
@@ -127,10 +192,25 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // Where each act a finding names is in the log.
+    let locate = |hex: &str| {
+        let hash: ledger::Hash = hex.parse().ok()?;
+        ledger
+            .entry_by_hash(&hash)
+            .ok()
+            .flatten()
+            .map(|e| e.position)
+    };
     match args.stream.as_deref() {
         Some(s) if s.starts_with("congress/") => {
             let Some(c) = p.congresses.get(s) else {
-                anyhow::bail!("no congress `{s}` in this ledger (see `report` for the list)");
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        &format!("sổ cái này không có đại hội `{s}` (xem danh sách bằng `report`)"),
+                        &format!("no congress `{s}` in this ledger (see `report` for the list)")
+                    )
+                );
             };
             let mut view = views::congress(c, &findings);
             view.check_roots(&roots);
@@ -142,7 +222,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 }
                 return crate::text::print_json(&json);
             }
-            print_congress(&view);
+            print_congress(&view, &locate, true);
             print_corrections(&ledger, &registry, corrections)?;
         }
         Some(s) if s.starts_with("complaint/") => {
@@ -151,7 +231,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 .filter(|r| r.stream == s)
                 .collect();
             if rows.is_empty() {
-                anyhow::bail!("no complaint case `{s}` in this ledger");
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        &format!("sổ cái này không có vụ việc `{s}`"),
+                        &format!("no complaint case `{s}` in this ledger")
+                    )
+                );
             }
             let case_findings: Vec<&Finding> = findings.iter().filter(|f| f.stream == s).collect();
             if args.json {
@@ -165,11 +251,18 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 &registry,
                 p.corrections.get(s).map(Vec::as_slice).unwrap_or(&[]),
             )?;
-            crate::verifycmd::print_finding_list(
+            crate::verifycmd::print_finding_list_at(
                 &case_findings.into_iter().cloned().collect::<Vec<_>>(),
+                &locate,
             );
         }
-        Some(other) => anyhow::bail!("`{other}` is not a congress or complaint stream"),
+        Some(other) => anyhow::bail!(
+            "{}",
+            both(
+                &format!("`{other}` không phải luồng đại hội hay luồng vụ việc"),
+                &format!("`{other}` is not a congress or complaint stream")
+            )
+        ),
         None => {
             let register = views::register(&p, &today, args.state.as_deref());
             let congresses: Vec<CongressView> = p
@@ -190,7 +283,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 }));
             }
             for c in &congresses {
-                print_congress(c);
+                print_congress(c, &locate, true);
                 print_corrections(
                     &ledger,
                     &registry,
@@ -207,7 +300,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .filter(|f| !f.stream.starts_with("congress/"))
                 .collect();
-            crate::verifycmd::print_finding_list(&other);
+            crate::verifycmd::print_finding_list_at(&other, &locate);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -278,7 +371,9 @@ fn print_not_counted(p: &Projections) {
     }
 }
 
-pub fn print_congress(v: &CongressView) {
+/// A congress as text; with `tallies`, every round's candidates by name, votes, share of the
+/// base and whether elected (the report), without (the demo's summary).
+pub fn print_congress(v: &CongressView, locate: &dyn Fn(&str) -> Option<u64>, tallies: bool) {
     crate::say!(
         "{} {} {}, {} → {}, {}: {}, {}: {}",
         both("Đại hội", "Congress"),
@@ -368,8 +463,12 @@ pub fn print_congress(v: &CongressView) {
     }
     if let Some((officials, alternates)) = c.delegation {
         crate::say!(
-            "  {}: {officials} + {alternates}",
-            both("Đoàn đại biểu dự đại hội cấp trên", "Delegation")
+            "  {}: {}",
+            both("Đoàn đại biểu dự đại hội cấp trên", "Delegation"),
+            both(
+                &format!("{officials} chính thức + {alternates} dự khuyết"),
+                &format!("{officials} official + {alternates} alternates")
+            )
         );
     }
     for r in &v.rounds {
@@ -388,6 +487,22 @@ pub fn print_congress(v: &CongressView) {
             elected,
             both("trúng cử", "elected"),
         );
+        // Each candidate by name: votes, share of the base, elected or not.
+        for t in r.tallies.iter().filter(|_| tallies) {
+            crate::say!(
+                "    {}: {} {} ({}% / {}), {}",
+                t.name.as_deref().unwrap_or(&t.person),
+                t.votes,
+                both("phiếu", "votes"),
+                vi_decimal(&t.of_base.percent_1dp()),
+                t.of_base.of,
+                if t.elected {
+                    both("trúng cử", "elected")
+                } else {
+                    both("không trúng cử", "not elected")
+                }
+            );
+        }
     }
     print_inspections(&v.inspections);
     for n in &v.not_members {
@@ -415,7 +530,7 @@ pub fn print_congress(v: &CongressView) {
             n.base.map_or_else(|| "—".to_string(), |b| b.to_string()),
         );
     }
-    crate::verifycmd::print_finding_list(&v.findings);
+    crate::verifycmd::print_finding_list_at(&v.findings, locate);
 }
 
 /// The first 12 hex digits of a hash, as a reader matches it against a finding's acts.
@@ -483,4 +598,9 @@ fn print_register(rows: &[views::CaseRow]) {
             }
         );
     }
+}
+
+/// The trusted log key of --log-key.
+fn log_key(args: &ReportArgs) -> anyhow::Result<ledger::VerifierKey> {
+    crate::text::log_key(args.log_key.as_deref().unwrap_or_default())
 }

@@ -38,6 +38,16 @@ pub struct ServeArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, requires = "tls_cert", value_name = "PEM")]
     tls_key: Option<PathBuf>,
+    /// Subscriptions (`/v1/subscribe`) open at once; one more is answered 503 with Retry-After.
+    #[arg(long, default_value_t = 1000)]
+    max_subscribers: usize,
+    /// Connections served at once (default: the subscribers plus 1024 for other requests);
+    /// one more is answered 503 and closed.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Seconds a connection has to send its whole request header before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    header_read_timeout: u64,
 }
 
 pub(crate) async fn shutdown_signal() {
@@ -76,7 +86,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the runtime")
+        .with_context(|| crate::text::both("khởi động môi trường chạy", "starting the runtime"))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -96,8 +106,22 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let ledger = ledger::Ledger::open(&args.ledger, options)
         .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
-    let state = api::AppState::configured(ledger, witnesses, args.public)
-        .context("loading the projections")?;
+    let mut limits = api::serving::Limits::with_subscribers(args.max_subscribers);
+    if let Some(n) = args.max_connections {
+        limits.max_connections = n;
+    }
+    limits.header_read_timeout = std::time::Duration::from_secs(args.header_read_timeout.max(1));
+    match api::serving::raise_open_file_limit() {
+        Ok(n) if (n as usize) < limits.max_connections + 64 => tracing::warn!(
+            open_files = n,
+            max_connections = limits.max_connections,
+            "the open-file limit is below the connection limit: connections past it wait"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
+    let state = api::AppState::with_limits(ledger, witnesses, args.public, limits)
+        .with_context(|| crate::text::both("nạp các phép chiếu", "loading the projections"))?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(api::tls::acceptor(cert, key)?),
         _ => None,
@@ -127,7 +151,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             shutdown_signal(),
         )),
     }
-    .with_context(|| format!("serving on {}", args.addr))?;
+    .with_context(|| {
+        crate::text::both(
+            &format!("phục vụ tại {}", args.addr),
+            &format!("serving on {}", args.addr),
+        )
+    })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     // Keep what the projections learned, for a quick start next time.
     state.projections.lock().save(&state.ledger)?;

@@ -31,13 +31,83 @@ pub fn set_lang(flag: Option<Lang>) {
     let _ = LANG.set(flag.unwrap_or_else(from_env));
 }
 
+/// The chosen language(s), as the library's messages take it.
+pub fn lang() -> Lang2 {
+    match LANG.get().copied().unwrap_or(Lang::Both) {
+        Lang::Vi => Lang2::Vi,
+        Lang::En => Lang2::En,
+        Lang::Both => Lang2::Both,
+    }
+}
+
+use ledger::messages::{Lang as Lang2, Localized};
+
 /// A message in the chosen language(s): "vi / en" by default.
 pub fn both(vi: &str, en: &str) -> String {
-    match LANG.get().copied().unwrap_or(Lang::Both) {
-        Lang::Vi => vi.to_string(),
-        Lang::En => en.to_string(),
-        Lang::Both => format!("{vi} / {en}"),
+    lang().pick(vi, en)
+}
+
+/// A library message in the chosen language(s).
+pub fn render(message: &(impl Localized + ?Sized)) -> String {
+    lang().render(message)
+}
+
+/// An error in the chosen language(s): each context the CLI added, then the first error of
+/// the chain that the library says in both languages (whose text holds its own causes), or,
+/// for an error from elsewhere (the operating system, a parser), its own text.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        if let Some(text) = localized(cause) {
+            parts.push(text);
+            break;
+        }
+        parts.push(cause.to_string());
     }
+    parts.join(": ")
+}
+
+/// The error in the chosen language(s), if it is one the library localizes.
+fn localized(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    macro_rules! try_as {
+        ($($t:ty),*) => {
+            $(if let Some(e) = e.downcast_ref::<$t>() {
+                return Some(render(e));
+            })*
+        };
+    }
+    use ledger::archive::{ArchiveError, ImportError};
+    use ledger::authority::AuthorityError;
+    use ledger::domain::{schemas::SchemaError, PayloadError};
+    use ledger::format::checkpoint::NoteError;
+    use ledger::rulebook::RulebookError;
+    use ledger::{AppendError, OpenError};
+    try_as!(
+        AppendError,
+        AuthorityError,
+        SchemaError,
+        PayloadError,
+        ledger::format::FormatError,
+        ledger::crypto::SignatureError,
+        ledger::storage::StorageError,
+        OpenError,
+        ledger::keys::KeyError,
+        NoteError,
+        RulebookError,
+        ArchiveError,
+        ImportError,
+        ledger::format::merkle::ProofError,
+        ledger::CosignError,
+        ledger::act_proof::ActProofError,
+        ledger::format::hash::BadHash,
+        ledger::confidential::ConfidentialError,
+        ledger::confidential::CaseError,
+        ledger::confidential::store::StoreError,
+        ledger::access::log::AccessLogError,
+        ledger::access::tokens::TokenError,
+        ledger::messages::Text
+    );
+    None
 }
 
 /// Prints a line of output made safe for a terminal: any character that the free-text rule
@@ -70,6 +140,18 @@ pub fn server_base(server: &str) -> anyhow::Result<String> {
     Ok(base.to_string())
 }
 
+/// A problem document's detail in the chosen language(s): the server gives both languages
+/// (`detail_vi`, `detail_en`) beside the `detail` of the one the request asked for.
+pub fn problem_detail(problem: &serde_json::Value) -> String {
+    match (problem["detail_vi"].as_str(), problem["detail_en"].as_str()) {
+        (Some(vi), Some(en)) => both(vi, en),
+        _ => problem["detail"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| both("bị từ chối", "refused")),
+    }
+}
+
 static TOKEN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// The reader token for servers (`--token`, or `CONGRESS_LEDGER_TOKEN`).
@@ -77,11 +159,26 @@ pub fn set_token(token: Option<String>) {
     let _ = TOKEN.set(token.filter(|t| !t.trim().is_empty()));
 }
 
-/// `request` with the reader token, if one was given: servers that are not public answer
-/// 401 without one.
+/// `request` with the reader token, if one was given (servers that are not public answer
+/// 401 without one), and the language of messages, so that refusals come in it.
 pub fn authed(request: ureq::Request) -> ureq::Request {
+    let request = request.set("accept-language", lang().tag());
     match TOKEN.get().and_then(Option::as_deref) {
         Some(token) => request.set("authorization", &format!("Bearer {}", token.trim())),
         None => request,
     }
+}
+
+/// A `--log-key` argument: the log's verifier key (`name+keyid+base64`), or why it is not one.
+pub fn log_key(text: &str) -> anyhow::Result<ledger::VerifierKey> {
+    ledger::VerifierKey::parse(text).map_err(|e| {
+        anyhow::anyhow!(
+            "--log-key: {}; {}",
+            render(&e),
+            both(
+                "hãy đưa khóa ở dạng tên+mã-khóa+base64",
+                "give the key as name+keyid+base64"
+            )
+        )
+    })
 }

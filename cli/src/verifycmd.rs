@@ -15,9 +15,10 @@ use ledger::{Ledger, OpenError, Options};
 use crate::text::both;
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive"])))]
 pub struct VerifyArgs {
     /// A live ledger directory.
-    #[arg(long, required_unless_present = "archive", conflicts_with = "archive")]
+    #[arg(long, conflicts_with = "archive")]
     ledger: Option<PathBuf>,
     /// An archive bag (from `export`); needs --log-key.
     #[arg(long, requires = "log_key")]
@@ -82,8 +83,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let witness_policy = witness_policy(&args.witnesses, args.quorum)?;
     if let Some(bag) = &args.archive {
         let text = args.log_key.as_deref().unwrap_or_default();
-        let key = ledger::VerifierKey::parse(text)
-            .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+        let key = crate::text::log_key(text)?;
         if !bag.is_dir() {
             anyhow::bail!(
                 "{} is not a directory; give the path of an archive bag",
@@ -176,21 +176,24 @@ pub fn print_report(report: &Report) {
     );
     match &i.failure {
         None => crate::say!(
-            "  {:<28} {}: {} entries, {} streams, root {}",
+            "  {:<28} {}: {} {}, {} {}, {} {}",
             both("Toàn vẹn", "Integrity"),
             both("ĐẠT", "OK"),
             i.entries,
+            both("mục", "entries"),
             i.streams,
+            both("luồng", "streams"),
+            both("gốc", "root"),
             i.root
         ),
         Some(f) => crate::say!(
-            "  {:<28} {} tại mục {} / at entry {} ({}): {}",
+            "  {:<28} {} {} {} ({}): {}",
             both("Toàn vẹn", "Integrity"),
             both("KHÔNG ĐẠT", "FAILED"),
+            both("tại mục", "at entry"),
             f.position,
-            f.position,
-            f.kind.label(),
-            f.detail
+            crate::text::render(&ledger::messages::failure_kind(f.kind)),
+            crate::text::render(f)
         ),
     }
     let a = &report.authority;
@@ -205,9 +208,13 @@ pub fn print_report(report: &Report) {
         );
     } else if a.ok {
         crate::say!(
-            "  {:<28} {}: every act signed by a body allowed to sign it",
+            "  {:<28} {}: {}",
             both("Thẩm quyền", "Authority"),
-            both("ĐẠT", "OK")
+            both("ĐẠT", "OK"),
+            both(
+                "mọi hành vi do cơ quan được phép ký",
+                "every act signed by a body allowed to sign it"
+            )
         );
     } else {
         crate::say!(
@@ -221,7 +228,12 @@ pub fn print_report(report: &Report) {
             )
         );
         for f in &a.unauthorized {
-            crate::say!("    {} {}: {}", both("mục", "entry"), f.position, f.detail);
+            crate::say!(
+                "    {} {}: {}",
+                both("mục", "entry"),
+                f.position,
+                crate::text::render(f)
+            );
         }
         crate::say!(
             "    {}",
@@ -239,7 +251,12 @@ pub fn print_report(report: &Report) {
         both("đã xác minh chữ ký và gốc", "signature and root verified")
     );
     for c in i.checkpoints.iter().filter(|c| !c.ok) {
-        crate::say!("    size {}: {}", c.size, c.detail);
+        crate::say!(
+            "    {} {}: {}",
+            both("cỡ", "size"),
+            c.size,
+            both(&c.detail_vi, &c.detail)
+        );
     }
     if let Some(w) = &report.witnesses {
         let verdict = if w.ok {
@@ -291,16 +308,44 @@ pub fn print_findings(report: &Report) {
 
 /// Each finding: its rule, severity and citation, then its message in Vietnamese and English.
 pub fn print_finding_list(findings: &[ledger::rulebook::Finding]) {
+    print_finding_list_at(findings, &|_| None);
+}
+
+/// The same, each finding's acts named by their position in the log (what `locate` finds for
+/// an event hash) and their short hash.
+pub fn print_finding_list_at(
+    findings: &[ledger::rulebook::Finding],
+    locate: &dyn Fn(&str) -> Option<u64>,
+) {
     for f in findings {
         crate::say!(
-            "    [{}] {} / {} ({}) — {}",
+            "    [{}] {} ({}) — {}",
             f.rule,
-            f.severity.vi(),
-            f.severity.name(),
+            both(f.severity.vi(), f.severity.name()),
             f.stream,
             f.citation
         );
-        crate::say!("        {}", f.message_vi);
-        crate::say!("        {}", f.message_en);
+        if !f.events.is_empty() {
+            let acts: Vec<String> = f
+                .events
+                .iter()
+                .map(|h| {
+                    let short = h.get(..8).unwrap_or(h);
+                    match locate(h) {
+                        Some(p) => format!("{} {p} ({short})", both("mục", "entry")),
+                        None => short.to_string(),
+                    }
+                })
+                .collect();
+            crate::say!("        {}: {}", both("hành vi", "acts"), acts.join(", "));
+        }
+        // Each language on its own line; only the one chosen with --lang.
+        let lang = crate::text::lang();
+        if lang != ledger::messages::Lang::En {
+            crate::say!("        {}", f.message_vi);
+        }
+        if lang != ledger::messages::Lang::Vi {
+            crate::say!("        {}", f.message_en);
+        }
     }
 }

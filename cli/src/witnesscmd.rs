@@ -78,8 +78,12 @@ pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
     match action {
         WitnessAction::Key { key, name } => {
             let key = ledger::keys::read(&key)?;
-            let w = WitnessKey::new(&name, key.verifying_key().to_bytes())
-                .context("the name cannot name a witness")?;
+            let w = WitnessKey::new(&name, key.verifying_key().to_bytes()).with_context(|| {
+                crate::text::both(
+                    "tên này không đặt được cho một nhân chứng",
+                    "the name cannot name a witness",
+                )
+            })?;
             crate::say!("{w}");
             Ok(ExitCode::SUCCESS)
         }
@@ -124,8 +128,12 @@ fn serve(
         .map(|k| VerifierKey::parse(k).map_err(|e| anyhow::anyhow!("--log-key {k}: {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let key = ledger::keys::read(key)?;
-    let witness = WitnessKey::new(&name, key.verifying_key().to_bytes())
-        .context("the name cannot name a witness")?;
+    let witness = WitnessKey::new(&name, key.verifying_key().to_bytes()).with_context(|| {
+        crate::text::both(
+            "tên này không đặt được cho một nhân chứng",
+            "the name cannot name a witness",
+        )
+    })?;
     let service = std::sync::Arc::new(api::witness_service::WitnessService::new(
         name,
         key,
@@ -142,7 +150,12 @@ fn serve(
             },
             crate::servecmd::shutdown_signal(),
         ))
-        .with_context(|| format!("serving on {addr}"))?;
+        .with_context(|| {
+            crate::text::both(
+                &format!("phục vụ tại {addr}"),
+                &format!("serving on {addr}"),
+            )
+        })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -167,7 +180,13 @@ impl Source {
                 checkpoint,
                 consistency,
             }),
-            (None, None) => bail!("name the checkpoint with --checkpoint FILE or --server URL"),
+            (None, None) => bail!(
+                "{}",
+                crate::text::both(
+                    "hãy chỉ điểm kiểm bằng --checkpoint FILE hoặc --server URL",
+                    "name the checkpoint with --checkpoint FILE or --server URL"
+                )
+            ),
         }
     }
 
@@ -176,9 +195,14 @@ impl Source {
             Source::Server(base) => {
                 crate::text::authed(ureq::get(&format!("{base}/v1/checkpoint")))
                     .call()
-                    .with_context(|| format!("fetching {base}/v1/checkpoint"))?
+                    .with_context(|| {
+                        crate::text::both(
+                            &format!("tải {base}/v1/checkpoint"),
+                            &format!("fetching {base}/v1/checkpoint"),
+                        )
+                    })?
                     .into_string()
-                    .context("reading the checkpoint")
+                    .with_context(|| crate::text::both("đọc điểm kiểm", "reading the checkpoint"))
             }
             Source::Files { checkpoint, .. } => std::fs::read_to_string(checkpoint)
                 .with_context(|| format!("reading {}", checkpoint.display())),
@@ -205,9 +229,14 @@ pub fn fetch_consistency(base: &str, old: u64, new: u64) -> anyhow::Result<Vec<H
     let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
     let v: serde_json::Value = crate::text::authed(ureq::get(&url))
         .call()
-        .with_context(|| format!("fetching {url}"))?
+        .with_context(|| crate::text::both(&format!("tải {url}"), &format!("fetching {url}")))?
         .into_json()
-        .with_context(|| format!("{url} is not JSON"))?;
+        .with_context(|| {
+            crate::text::both(
+                &format!("{url} không phải JSON"),
+                &format!("{url} is not JSON"),
+            )
+        })?;
     proof_hashes(&v, &url, old, new)
 }
 
@@ -291,12 +320,18 @@ fn cosign(
     state: &Path,
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let log_key = VerifierKey::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
+    let log_key = crate::text::log_key(log_key)?;
     let key = ledger::keys::read(key)?;
     let note_text = source.checkpoint()?;
     if let Some(out) = out {
         if out.exists() {
-            bail!("{} already exists; choose a new file", out.display());
+            bail!(
+                "{}",
+                crate::text::both(
+                    &format!("{} đã có; hãy chọn một tệp mới", out.display()),
+                    &format!("{} already exists; choose a new file", out.display())
+                )
+            );
         }
     }
     let state = StateDir::open(state)?;

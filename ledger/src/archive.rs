@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::Ledger;
 use crate::format::encoding::MAX_ENTRY_BYTES;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::messages::Text;
 use crate::storage::cosignatures::CosignatureFile;
 use crate::storage::mirror::{mark_read_only, MirrorLog};
 use crate::storage::StorageError;
@@ -451,6 +452,24 @@ pub fn verify(
     if ledger_json["root"].as_str() != Some(B64.encode(note.checkpoint.root.0).as_str()) {
         problems.push("data/ledger.json: root differs from data/checkpoint.note".into());
     }
+    // The key the verifier brought must be the one that signed the bag's checkpoint; if not,
+    // nothing in the bag can be checked against it: say so, rather than fail at some entry.
+    if let Err(e) = note.verify(trusted) {
+        problems.push(format!(
+            "the log key given (`{}`) does not match this bag's checkpoint, which the log `{}` signed: {e}; obtain the log key from a source you trust and give it with --log-key (khóa sổ cái đã cho không khớp với điểm kiểm của hồ sơ: hãy lấy khóa sổ cái từ nguồn tin cậy)",
+            trusted.encode(),
+            note.checkpoint.origin
+        ));
+        return Ok(ArchiveReport {
+            bag: BagCheck {
+                ok: false,
+                problems,
+            },
+            origin,
+            size,
+            report: None,
+        });
+    }
 
     // The log: streamed in chunks, verified at all three levels against the checkpoint.
     let folding = VerifyOptions {
@@ -479,15 +498,19 @@ pub fn verify(
             Ok(0) => break,
             Ok(8) => {}
             Ok(_) => {
-                verifier.framing_failure("entries.bin ends inside a length prefix".into());
+                verifier.framing_failure(Text::new(
+                    "entries.bin kết thúc giữa một tiền tố độ dài",
+                    "entries.bin ends inside a length prefix",
+                ));
                 break;
             }
             Err(e) => return Err(io(&path, e)),
         }
         let n = u64::from_le_bytes(len);
         if n > MAX_ENTRY_BYTES as u64 {
-            verifier.framing_failure(format!(
-                "entry length {n} is over the limit of {MAX_ENTRY_BYTES}"
+            verifier.framing_failure(Text::new(
+                format!("độ dài mục {n} vượt giới hạn {MAX_ENTRY_BYTES}"),
+                format!("entry length {n} is over the limit of {MAX_ENTRY_BYTES}"),
             ));
             break;
         }
@@ -497,7 +520,10 @@ pub fn verify(
             buf.truncate(start);
             go_on = flush(&mut verifier, &buf, &mut spans);
             if go_on {
-                verifier.framing_failure("entries.bin ends inside an entry".into());
+                verifier.framing_failure(Text::new(
+                    "entries.bin kết thúc giữa một mục",
+                    "entries.bin ends inside an entry",
+                ));
             }
             break;
         }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::catalogue::{self, Family, SignedBy};
 use crate::format::{EventBody, Hash, SignedEvent, VerifierKey};
+use crate::messages::Text;
 
 /// The genesis payload (§4).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -112,7 +113,7 @@ pub enum AuthorityError {
     #[error("`ledger.created` may appear only once, as the first event")]
     SecondGenesis,
     #[error("payload of `{kind}` is invalid: {reason}")]
-    BadPayload { kind: String, reason: String },
+    BadPayload { kind: String, reason: Text },
     #[error("unknown event kind `{kind}`: the catalogue does not list it")]
     UnknownKind { kind: String },
     #[error("kind `{kind}` belongs in {family} streams, not in `{stream}`")]
@@ -139,7 +140,7 @@ pub enum AuthorityError {
         signer: String,
         kind: String,
         stream: String,
-        reason: String,
+        reason: Text,
     },
 }
 
@@ -162,24 +163,37 @@ impl Enrollment {
     }
 }
 
-fn parse_key(text: &str, what: &str) -> Result<[u8; 32], String> {
+fn parse_key(text: &str, what: &str) -> Result<[u8; 32], Text> {
     let mut key = [0u8; 32];
     if text.len() != 64 || text.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(format!("{what} `{text}` must be 64 lower-case hex digits"));
+        return Err(Text::new(
+            format!("{what} `{text}` phải là 64 chữ số thập lục phân viết thường"),
+            format!("{what} `{text}` must be 64 lower-case hex digits"),
+        ));
     }
-    hex::decode_to_slice(text, &mut key).map_err(|_| format!("{what} `{text}` is not hex"))?;
+    hex::decode_to_slice(text, &mut key).map_err(|_| {
+        Text::new(
+            format!("{what} `{text}` không phải số thập lục phân"),
+            format!("{what} `{text}` is not hex"),
+        )
+    })?;
     Ok(key)
 }
 
-fn bad_payload(kind: &str, reason: impl Into<String>) -> AuthorityError {
+fn bad_payload(kind: &str, reason: Text) -> AuthorityError {
     AuthorityError::BadPayload {
         kind: kind.to_string(),
-        reason: reason.into(),
+        reason,
     }
 }
 
 fn parse_payload<T: for<'de> Deserialize<'de>>(body: &EventBody) -> Result<T, AuthorityError> {
-    serde_json::from_slice(&body.payload).map_err(|e| bad_payload(&body.kind, e.to_string()))
+    serde_json::from_slice(&body.payload).map_err(|e| {
+        bad_payload(
+            &body.kind,
+            Text::new(format!("không đọc được: {e}"), e.to_string()),
+        )
+    })
 }
 
 /// The authority registry of one ledger.
@@ -206,7 +220,10 @@ impl Registry {
         if body.schema != 1 {
             return Err(bad_payload(
                 &body.kind,
-                format!("schema {} is unknown", body.schema),
+                Text::new(
+                    format!("không có lược đồ {}", body.schema),
+                    format!("schema {} is unknown", body.schema),
+                ),
             ));
         }
         let genesis: LedgerCreated = parse_payload(body)?;
@@ -217,18 +234,27 @@ impl Registry {
             });
         }
         let log_key = VerifierKey::parse(&genesis.log_key)
-            .map_err(|e| bad_payload(&body.kind, e.to_string()))?;
+            .map_err(|e| bad_payload(&body.kind, Text::of(&e)))?;
         if log_key.name != origin {
             return Err(bad_payload(
                 &body.kind,
-                format!(
-                    "log key is named `{}`, not the origin `{origin}`",
-                    log_key.name
+                Text::new(
+                    format!(
+                        "khóa sổ cái mang tên `{}`, không phải tên sổ `{origin}`",
+                        log_key.name
+                    ),
+                    format!(
+                        "log key is named `{}`, not the origin `{origin}`",
+                        log_key.name
+                    ),
                 ),
             ));
         }
         if genesis.authorities.is_empty() {
-            return Err(bad_payload(&body.kind, "`authorities` is empty"));
+            return Err(bad_payload(
+                &body.kind,
+                Text::new("`authorities` rỗng", "`authorities` is empty"),
+            ));
         }
         let mut authorities = HashMap::new();
         for text in &genesis.authorities {
@@ -296,7 +322,7 @@ impl Registry {
             });
         }
         check_time(body, received)?;
-        let unauthorized = |reason: String| AuthorityError::Unauthorized {
+        let unauthorized = |reason: Text| AuthorityError::Unauthorized {
             signer: hex::encode(body.signer),
             kind: body.kind.clone(),
             stream: body.stream.clone(),
@@ -307,38 +333,43 @@ impl Registry {
             if body.schema != 1 {
                 return Err(bad_payload(
                     &body.kind,
-                    format!("schema {} is unknown (only 1 exists)", body.schema),
+                    Text::new(
+                        format!("không có lược đồ {} (chỉ có lược đồ 1)", body.schema),
+                        format!("schema {} is unknown (only 1 exists)", body.schema),
+                    ),
                 ));
             }
             self.validate_registry_act(body)?;
         }
         if body.kind == "correction.issued" && body.stream == "ledger" {
-            return Err(unauthorized(
-                "the key registry is not corrected: revoke or retire a key and enroll or add another"
-                    .into(),
-            ));
+            return Err(unauthorized(Text::new(
+                "sổ đăng ký khóa không được đính chính: hãy thu hồi hoặc cho thôi một khóa rồi đăng ký hoặc thêm khóa khác",
+                "the key registry is not corrected: revoke or retire a key and enroll or add another",
+            )));
         }
         if self.authorities.contains_key(&body.signer) {
             // Separation of duties: the registry's keepers sign the registry and nothing else.
             if body.stream == "ledger" {
                 return Ok(());
             }
-            return Err(unauthorized(
+            return Err(unauthorized(Text::new(
+                "khóa của cơ quan có thẩm quyền chỉ ký sổ đăng ký khóa (luồng `ledger`); hãy đăng ký một khóa có vai trò để ký hành vi này",
                 "an authority key signs only the key registry (stream `ledger`); enroll a key \
-                 with a role to sign this act"
-                    .into(),
-            ));
+                 with a role to sign this act",
+            )));
         }
         if self.retired.contains(&body.signer) {
-            return Err(unauthorized(
-                "the key was retired as an authority and authorizes nothing any more".into(),
-            ));
+            return Err(unauthorized(Text::new(
+                "khóa đã thôi là khóa của cơ quan có thẩm quyền và không còn cho phép gì nữa",
+                "the key was retired as an authority and authorizes nothing any more",
+            )));
         }
         let (allowed, judged_kind): (Vec<&str>, String) = match spec.signed_by {
             SignedBy::AuthorityOnly => {
-                return Err(unauthorized(
-                    "only an authority of the ledger may sign it".into(),
-                ))
+                return Err(unauthorized(Text::new(
+                    "chỉ cơ quan có thẩm quyền của sổ cái được ký",
+                    "only an authority of the ledger may sign it",
+                )))
             }
             SignedBy::Roles(roles) => (roles.to_vec(), body.kind.clone()),
             SignedBy::AnyRole => (catalogue::ROLES.to_vec(), body.kind.clone()),
@@ -359,9 +390,9 @@ impl Registry {
                     Some(SignedBy::Roles(roles)) => roles.to_vec(),
                     Some(SignedBy::AnyRole) => catalogue::ROLES.to_vec(),
                     _ => {
-                        return Err(unauthorized(format!(
-                            "`{}` cannot be corrected by a role",
-                            target.kind
+                        return Err(unauthorized(Text::new(
+                            format!("`{}` không thể do một vai trò đính chính", target.kind),
+                            format!("`{}` cannot be corrected by a role", target.kind),
                         )))
                     }
                 };
@@ -369,15 +400,21 @@ impl Registry {
             }
         };
         let Some(enrollments) = self.enrollments.get(&body.signer) else {
-            return Err(unauthorized(
-                "the key is not enrolled in this ledger".into(),
-            ));
+            return Err(unauthorized(Text::new(
+                "khóa chưa được đăng ký trong sổ cái này",
+                "the key is not enrolled in this ledger",
+            )));
         };
         if let Some(&effective) = self.revoked.get(&body.signer) {
             if received >= effective {
-                return Err(unauthorized(format!(
-                    "the key was revoked for every act received from {effective} (ms), and this \
-                     one was received at {received}"
+                return Err(unauthorized(Text::new(
+                    format!(
+                        "khóa đã bị thu hồi cho mọi hành vi nhận từ {effective} (ms), mà hành vi này nhận lúc {received}"
+                    ),
+                    format!(
+                        "the key was revoked for every act received from {effective} (ms), and \
+                         this one was received at {received}"
+                    ),
                 )));
             }
         }
@@ -387,17 +424,29 @@ impl Registry {
             .collect();
         if in_scope.is_empty() {
             let scopes: Vec<&str> = enrollments.iter().map(|e| e.scope.as_str()).collect();
-            return Err(unauthorized(format!(
-                "the key's scope ({}) does not cover the stream",
-                scopes.join(", ")
+            return Err(unauthorized(Text::new(
+                format!(
+                    "phạm vi của khóa ({}) không bao luồng này",
+                    scopes.join(", ")
+                ),
+                format!(
+                    "the key's scope ({}) does not cover the stream",
+                    scopes.join(", ")
+                ),
             )));
         }
         let current: Vec<&&Enrollment> =
             in_scope.iter().filter(|e| e.valid_at(body.time)).collect();
         if current.is_empty() {
-            return Err(unauthorized(format!(
-                "the key is not valid at the event's time {} (ms)",
-                body.time
+            return Err(unauthorized(Text::new(
+                format!(
+                    "khóa không có hiệu lực vào thời điểm của sự kiện {} (ms)",
+                    body.time
+                ),
+                format!(
+                    "the key is not valid at the event's time {} (ms)",
+                    body.time
+                ),
             )));
         }
         if current
@@ -410,31 +459,47 @@ impl Registry {
             .iter()
             .flat_map(|e| e.roles.iter().map(String::as_str))
             .collect();
-        let what = if judged_kind == body.kind {
-            String::new()
+        let (what_vi, what) = if judged_kind == body.kind {
+            (String::new(), String::new())
         } else {
-            format!(" (a correction is judged as the `{judged_kind}` it corrects)")
+            (
+                format!(" (bản đính chính được xét như `{judged_kind}` mà nó đính chính)"),
+                format!(" (a correction is judged as the `{judged_kind}` it corrects)"),
+            )
         };
-        Err(unauthorized(format!(
-            "it needs one of the roles [{}]{what}, and the key holds [{}]",
-            allowed.join(", "),
-            held.join(", ")
+        Err(unauthorized(Text::new(
+            format!(
+                "cần một trong các vai trò [{}]{what_vi}, mà khóa giữ [{}]",
+                allowed.join(", "),
+                held.join(", ")
+            ),
+            format!(
+                "it needs one of the roles [{}]{what}, and the key holds [{}]",
+                allowed.join(", "),
+                held.join(", ")
+            ),
         )))
     }
 
     /// The payload rules of the registry's own kinds (§4), against the registry as it stands.
     fn validate_registry_act(&self, body: &EventBody) -> Result<(), AuthorityError> {
-        let bad = |r: String| bad_payload(&body.kind, r);
+        let bad = |r: Text| bad_payload(&body.kind, r);
         match body.kind.as_str() {
             "key.enrolled" => {
                 let p: KeyEnrolled = parse_payload(body)?;
                 self.validate_enrollment(&p).map_err(bad)?;
                 let key = parse_key(&p.key, "key").map_err(bad)?;
                 if self.authorities.contains_key(&key) || self.retired.contains(&key) {
-                    return Err(bad(format!(
-                        "key {} is an authority key: authorities sign the registry only, so it \
-                         cannot be enrolled with a role; enroll a key of its own",
-                        p.key
+                    return Err(bad(Text::new(
+                        format!(
+                            "khóa {} là khóa của cơ quan có thẩm quyền: cơ quan có thẩm quyền chỉ ký sổ đăng ký, nên không đăng ký nó với một vai trò được; hãy đăng ký một khóa riêng",
+                            p.key
+                        ),
+                        format!(
+                            "key {} is an authority key: authorities sign the registry only, so \
+                             it cannot be enrolled with a role; enroll a key of its own",
+                            p.key
+                        ),
                     )));
                 }
             }
@@ -442,9 +507,15 @@ impl Registry {
                 let p: KeyRevoked = parse_payload(body)?;
                 let key = parse_key(&p.key, "key").map_err(bad)?;
                 if self.authorities.contains_key(&key) {
-                    return Err(bad(format!(
-                        "key {} is an authority: retire it with `authority.retired`",
-                        p.key
+                    return Err(bad(Text::new(
+                        format!(
+                            "khóa {} là khóa của cơ quan có thẩm quyền: hãy cho thôi bằng `authority.retired`",
+                            p.key
+                        ),
+                        format!(
+                            "key {} is an authority: retire it with `authority.retired`",
+                            p.key
+                        ),
                     )));
                 }
             }
@@ -452,18 +523,33 @@ impl Registry {
                 let p: AuthorityAdded = parse_payload(body)?;
                 let key = parse_key(&p.key, "key").map_err(bad)?;
                 if self.authorities.contains_key(&key) {
-                    return Err(bad(format!("key {} is already an authority", p.key)));
+                    return Err(bad(Text::new(
+                        format!("khóa {} đã là khóa của cơ quan có thẩm quyền", p.key),
+                        format!("key {} is already an authority", p.key),
+                    )));
                 }
                 if self.retired.contains(&key) {
-                    return Err(bad(format!(
-                        "key {} was retired as an authority; add a new key",
-                        p.key
+                    return Err(bad(Text::new(
+                        format!(
+                            "khóa {} đã thôi là khóa của cơ quan có thẩm quyền; hãy thêm một khóa mới",
+                            p.key
+                        ),
+                        format!(
+                            "key {} was retired as an authority; add a new key",
+                            p.key
+                        ),
                     )));
                 }
                 if self.enrollments.contains_key(&key) {
-                    return Err(bad(format!(
-                        "key {} is enrolled with a role: an authority must be a key of its own",
-                        p.key
+                    return Err(bad(Text::new(
+                        format!(
+                            "khóa {} đã được đăng ký với một vai trò: khóa của cơ quan có thẩm quyền phải là khóa riêng",
+                            p.key
+                        ),
+                        format!(
+                            "key {} is enrolled with a role: an authority must be a key of its own",
+                            p.key
+                        ),
                     )));
                 }
             }
@@ -471,12 +557,21 @@ impl Registry {
                 let p: AuthorityRetired = parse_payload(body)?;
                 let key = parse_key(&p.key, "key").map_err(bad)?;
                 if !self.authorities.contains_key(&key) {
-                    return Err(bad(format!("key {} is not an authority", p.key)));
+                    return Err(bad(Text::new(
+                        format!("khóa {} không phải khóa của cơ quan có thẩm quyền", p.key),
+                        format!("key {} is not an authority", p.key),
+                    )));
                 }
                 if self.authorities.len() == 1 {
-                    return Err(bad(format!(
-                        "key {} is the last authority: add another with `authority.added` first",
-                        p.key
+                    return Err(bad(Text::new(
+                        format!(
+                            "khóa {} là khóa cuối cùng của cơ quan có thẩm quyền: hãy thêm khóa khác bằng `authority.added` trước",
+                            p.key
+                        ),
+                        format!(
+                            "key {} is the last authority: add another with `authority.added` first",
+                            p.key
+                        ),
                     )));
                 }
             }
@@ -485,26 +580,40 @@ impl Registry {
         Ok(())
     }
 
-    fn validate_enrollment(&self, p: &KeyEnrolled) -> Result<(), String> {
+    fn validate_enrollment(&self, p: &KeyEnrolled) -> Result<(), Text> {
         parse_key(&p.key, "key")?;
         if p.roles.is_empty() {
-            return Err("`roles` is empty".into());
+            return Err(Text::new("`roles` rỗng", "`roles` is empty"));
         }
         if let Some(role) = p
             .roles
             .iter()
             .find(|r| !catalogue::ROLES.contains(&r.as_str()))
         {
-            return Err(format!(
-                "unknown role `{role}` (roles are: {})",
-                catalogue::ROLES.join(", ")
+            let roles = catalogue::ROLES.join(", ");
+            let (hint_vi, hint) = match catalogue::closest_role(role) {
+                Some(r) => (
+                    format!("; có phải ý bạn là `{r}`?"),
+                    format!("; did you mean `{r}`?"),
+                ),
+                None => (String::new(), String::new()),
+            };
+            return Err(Text::new(
+                format!("không có vai trò `{role}` (các vai trò: {roles}){hint_vi}"),
+                format!("unknown role `{role}` (roles are: {roles}){hint}"),
             ));
         }
         if p.scope.is_empty() {
-            return Err("`scope` is empty: use `*` or a stream prefix".into());
+            return Err(Text::new(
+                "`scope` rỗng: hãy dùng `*` hoặc một tiền tố luồng",
+                "`scope` is empty: use `*` or a stream prefix",
+            ));
         }
         if p.valid_until.is_some_and(|u| u <= p.valid_from) {
-            return Err("`valid_until` is not after `valid_from`".into());
+            return Err(Text::new(
+                "`valid_until` không sau `valid_from`",
+                "`valid_until` is not after `valid_from`",
+            ));
         }
         Ok(())
     }
@@ -615,9 +724,27 @@ pub fn correction_target(body: &EventBody) -> Result<Hash, AuthorityError> {
     struct Target {
         corrects: String,
     }
-    let t: Target = serde_json::from_slice(&body.payload)
-        .map_err(|e| bad_payload(&body.kind, format!("`corrects`: {e}")))?;
+    let t: Target = serde_json::from_slice(&body.payload).map_err(|e| {
+        bad_payload(
+            &body.kind,
+            Text::new(
+                format!("`corrects`: không đọc được: {e}"),
+                format!("`corrects`: {e}"),
+            ),
+        )
+    })?;
     t.corrects
         .parse()
-        .map_err(|e: crate::format::hash::BadHash| bad_payload(&body.kind, e.to_string()))
+        .map_err(|e: crate::format::hash::BadHash| {
+            bad_payload(
+                &body.kind,
+                Text::new(
+                    format!(
+                        "`{}` không phải mã băm: cần 64 chữ số thập lục phân viết thường",
+                        e.0
+                    ),
+                    e.to_string(),
+                ),
+            )
+        })
 }

@@ -52,6 +52,15 @@ pub fn format_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A date (`YYYY-MM-DD`) as Vietnamese text writes it: `26/5/2020`. Anything else is
+/// returned as it is.
+pub fn vi_date(date: &str) -> String {
+    match parse_date(date).map(civil_from_days) {
+        Some((y, m, d)) => format!("{d}/{m}/{y}"),
+        None => date.to_string(),
+    }
+}
+
 /// The date in Vietnam (UTC+7) of an instant in ms since the epoch.
 pub fn date_of(ms: i64) -> String {
     format_date((ms + 7 * 3_600_000).div_euclid(86_400_000))
@@ -127,6 +136,9 @@ mod tests {
             "5 June 2020 was a Friday"
         );
         assert_eq!(date_of(1_591_318_800_000), "2020-06-05");
+        assert_eq!(vi_date("2020-05-26"), "26/5/2020");
+        assert_eq!(vi_date("2020-12-01"), "1/12/2020");
+        assert_eq!(vi_date("26/5/2020"), "26/5/2020");
         assert_eq!(
             date_of(1_591_290_000_000),
             "2020-06-05",

@@ -175,3 +175,68 @@ pub const KINDS: &[KindSpec] = &[
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|s| s.kind == kind)
 }
+
+/// The closest of `known` to a mistyped `input` ("did you mean …"): the one at the smallest
+/// edit distance, if that distance is at most a third of the input's length (at least 2), so
+/// that a stray or swapped letter is caught but an unrelated word gets no guess.
+pub fn closest<'a>(input: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (input.chars().count() / 3).max(2);
+    known
+        .into_iter()
+        .map(|k| (edit_distance(input, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// The kind closest to a mistyped one.
+pub fn closest_kind(input: &str) -> Option<&'static str> {
+    closest(input, KINDS.iter().map(|s| s.kind))
+}
+
+/// The role closest to a mistyped one.
+pub fn closest_role(input: &str) -> Option<&'static str> {
+    closest(input, ROLES.iter().copied())
+}
+
+/// Levenshtein distance over characters, a transposition of neighbours counting as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_kind_or_role_gets_the_nearest_and_an_unrelated_word_none() {
+        assert_eq!(closest_kind("session.opend"), Some("session.opened"));
+        assert_eq!(closest_kind("sesion.opened"), Some("session.opened"));
+        assert_eq!(closest_kind("ballots.coutned"), Some("ballots.counted"));
+        assert_eq!(closest_role("presidum"), Some("presidium"));
+        assert_eq!(closest_role("inspectoin"), Some("inspection"));
+        assert_eq!(closest_kind("xyz"), None);
+        assert_eq!(closest_role("mayor"), None);
+    }
+}

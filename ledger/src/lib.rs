@@ -19,6 +19,7 @@ pub mod domain;
 pub mod engine;
 pub mod format;
 pub mod keys;
+pub mod messages;
 pub mod monitor;
 pub mod projections;
 pub mod rulebook;

@@ -641,7 +641,7 @@ fn payload_text_must_be_nfc_and_free_of_controls_and_overrides() {
             AppendError::Schema(e) => {
                 assert_eq!(e.path, "/reason", "{err}");
                 assert!(e.message.contains(what), "{err}");
-                assert!(e.message.contains("văn bản"), "Vietnamese too: {err}");
+                assert!(e.message_vi.contains("văn bản"), "Vietnamese too: {err}");
             }
             other => panic!("{reason:?}: refused as schema, not {other}"),
         }

@@ -701,9 +701,113 @@ fn k03_uses_the_flags_recorded_at_receipt() {
         let findings = irregular_with_case(received_v2(kind, flags, signatories));
         let k03: Vec<_> = findings.iter().filter(|f| f.rule == "K-03").collect();
         assert_eq!(k03.len(), 1, "{flags:?} {signatories}: {findings:#?}");
-        assert!(k03[0].message_vi.starts_with(vi), "{}", k03[0].message_vi);
+        // A sentence: it starts with a capital (issue 13 §3).
+        let mut letters = vi.chars();
+        let capitalised: String = letters
+            .next()
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .chain(letters)
+            .collect();
+        assert!(
+            k03[0].message_vi.starts_with(&capitalised),
+            "{}",
+            k03[0].message_vi
+        );
     }
     // A signed denunciation from a known address, even by several people, is handled.
     let handled = irregular_with_case(received_v2("denunciation", [false; 3], 3));
     assert!(handled.iter().all(|f| f.rule != "K-03"), "{handled:#?}");
+}
+
+/// Findings read right (issue 13 §3): no comparator doubled by the words around it ("chưa
+/// đạt trên >30%"), a quorum of two thirds said as 2/3, not 67%, dates in Vietnamese text as
+/// 26/5/2020, every Vietnamese message a sentence starting with a capital (K-03), people by
+/// name, P-08 naming who is out of order and C-06 saying what the congress decided.
+#[test]
+fn every_finding_of_the_irregular_congress_reads_right() {
+    use ledger::scenarios::irregular_2025 as irr;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = irr::build()
+        .unwrap()
+        .create_ledger(&dir.path().join("l"), Options::default())
+        .unwrap();
+    let p = Projections::rebuild(&ledger).unwrap();
+    let report = rules::check(&p, "qd190-2024");
+    let iso_date = |text: &str| {
+        text.as_bytes().windows(10).any(|w| {
+            w.iter().enumerate().all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                _ => b.is_ascii_digit(),
+            })
+        })
+    };
+    for f in &report.findings {
+        for message in [&f.message_vi, &f.message_en] {
+            assert!(
+                !message.contains(">") && !message.contains('≥'),
+                "[{}] a comparator in words and in signs: {message}",
+                f.rule
+            );
+            assert!(!message.contains("67%"), "[{}] {message}", f.rule);
+        }
+        assert!(!iso_date(&f.message_vi), "[{}] {}", f.rule, f.message_vi);
+        assert!(
+            f.message_vi
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_lowercase()),
+            "[{}] not a sentence: {}",
+            f.rule,
+            f.message_vi
+        );
+    }
+    let quorum = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "V-05")
+        .expect("V-05");
+    assert!(quorum.message_vi.contains("2/3"), "{}", quorum.message_vi);
+    // People by name, never by their id.
+    let ids: Vec<&String> = p
+        .congresses
+        .values()
+        .flat_map(|c| c.persons.keys())
+        .collect();
+    assert!(!ids.is_empty());
+    let names_id = |message: &str, id: &str| {
+        message.match_indices(id).any(|(i, _)| {
+            let after = message[i + id.len()..].chars().next();
+            let before = message[..i].chars().next_back();
+            !after.is_some_and(|c| c.is_alphanumeric() || c == '-')
+                && !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
+        })
+    };
+    for f in &report.findings {
+        for id in &ids {
+            assert!(
+                !names_id(&f.message_vi, id) && !names_id(&f.message_en, id),
+                "[{}] names `{id}` by its id: {}",
+                f.rule,
+                f.message_vi
+            );
+        }
+    }
+    // P-08 says who is out of order; C-06 what the congress decided.
+    let p08 = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "P-08")
+        .expect("P-08");
+    assert!(p08.message_vi.contains(" phiếu)"), "{}", p08.message_vi);
+    let c06 = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "C-06")
+        .expect("C-06");
+    assert!(
+        c06.message_vi.contains("biểu quyết của đại hội"),
+        "{}",
+        c06.message_vi
+    );
 }

@@ -151,7 +151,7 @@ fn an_append_that_does_not_match_its_schema_is_refused_with_the_path() {
     let (ledger, k) = create(&dir.path().join("l"), Options::default());
     let before = ledger.size();
     let cases = [
-        (json!({"session": 1}), "", "present"),
+        (json!({"session": 1}), "/", "present"),
         (json!({"session": 0, "present": 297}), "/session", ""),
         (json!({"session": 1, "present": -3}), "/present", ""),
         (json!({"session": "một", "present": 297}), "/session", ""),
@@ -292,7 +292,7 @@ fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
         assert_eq!(refused.path, format!("/{field}"));
         assert!(
             refused.message.contains("sign the event with schema 2")
-                && refused.message.contains("hãy ký sự kiện với schema 2"),
+                && refused.message_vi.contains("hãy ký sự kiện với lược đồ 2"),
             "{}",
             refused.message
         );

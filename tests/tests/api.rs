@@ -91,7 +91,13 @@ fn every_route_and_every_error_status() {
         (400, "application/problem+json"),
         "{body}"
     );
-    assert!(body["detail"].as_str().unwrap().contains("format"));
+    assert!(body["detail_en"].as_str().unwrap().contains("format"));
+    // Vietnamese by default (no Accept-Language), both languages beside it.
+    assert!(
+        body["detail"].as_str().unwrap().contains("định dạng"),
+        "{body}"
+    );
+    assert_eq!(body["detail"], body["detail_vi"]);
     let outsider = ledger::crypto::signing_key_from_seed(&[42; 32]);
     let forged = compose::event(
         hd::ORIGIN,
@@ -107,7 +113,14 @@ fn every_route_and_every_error_status() {
     .unwrap();
     let (status, _, body) = post(&server, forged.bytes());
     assert_eq!(status, 403, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("not enrolled"));
+    assert!(body["detail_en"].as_str().unwrap().contains("not enrolled"));
+    assert!(
+        body["detail_vi"]
+            .as_str()
+            .unwrap()
+            .contains("khóa chưa được đăng ký"),
+        "{body}"
+    );
     let bad = compose::event(
         hd::ORIGIN,
         hd::CONGRESS,
@@ -355,7 +368,7 @@ fn a_mirror_serves_but_refuses_appends() {
     .unwrap();
     let (status, _, body) = post(&server, e.bytes());
     assert_eq!(status, 405, "{body}");
-    assert!(body["detail"]
+    assert!(body["detail_en"]
         .as_str()
         .unwrap()
         .contains("read-only mirror"));
@@ -427,4 +440,56 @@ fn shutting_down_loses_no_acknowledged_append() {
     }
     let report = ledger.verify(&Default::default()).unwrap();
     assert!(report.ok(), "{report:?}");
+}
+
+/// Problem documents follow `Accept-Language`: Vietnamese by default, English when asked
+/// for (issue 13 §2), with `Content-Language`; both languages are always beside it.
+#[test]
+fn problem_documents_follow_accept_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("demo");
+    let out = run(&["demo", "--ledger", ledger.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(&ledger);
+    let ask = |lang: Option<&str>, path: &str| {
+        let mut request = ureq::get(&server.url(path));
+        if let Some(lang) = lang {
+            request = request.set("accept-language", lang);
+        }
+        match request.call() {
+            Err(ureq::Error::Status(status, response)) => {
+                let language = response
+                    .header("content-language")
+                    .unwrap_or("")
+                    .to_string();
+                let body: Value = response.into_json().unwrap();
+                (status, language, body)
+            }
+            other => panic!("{path}: expected a problem, got {other:?}"),
+        }
+    };
+    for path in [
+        "/v1/events/99999",
+        "/v1/events/x",
+        "/v1/nowhere",
+        "/v1/events?x",
+    ] {
+        let (status, language, body) = ask(None, path);
+        assert!(status >= 400, "{path}");
+        assert_eq!(language, "vi", "{path}: {body}");
+        assert_eq!(body["detail"], body["detail_vi"], "{path}");
+        assert_ne!(body["detail_vi"], body["detail_en"], "{path}: {body}");
+        let (_, language, en) = ask(Some("en-GB,en;q=0.9,vi;q=0.5"), path);
+        assert_eq!(language, "en", "{path}: {en}");
+        assert_eq!(en["detail"], en["detail_en"], "{path}");
+        assert_eq!(en["status"], body["status"]);
+        let (_, language, vi) = ask(Some("vi-VN"), path);
+        assert_eq!((language.as_str(), &vi["detail"]), ("vi", &body["detail"]));
+    }
+    let (_, _, body) = ask(None, "/v1/events/99999");
+    assert_eq!(body["detail"], "không có mục ở vị trí 99999");
+    assert_eq!(body["title"], "không tìm thấy");
+    let (_, _, body) = ask(Some("en"), "/v1/events/99999");
+    assert_eq!(body["detail"], "no entry at position 99999");
+    assert_eq!(body["title"], "not found");
 }

@@ -20,7 +20,7 @@ fn demo_builds_verifies_and_reports_the_hai_duong_congress() {
         "nữ / women 8/41 (19,5%)",
         "trẻ / young 6/41 (14,6%)",
         "Lê Đình Long, 293 phiếu / votes (98,7%",
-        "Delegation: 37 + 2",
+        "Delegation: 37 chính thức + 2 dự khuyết / 37 official + 2 alternates",
         "Thủ tục / Procedure          0 vi phạm",
         "42/69 (60,87%)",
         "184 cấp ủy viên được bầu",
@@ -208,9 +208,39 @@ fn an_inspector_creates_keys_records_an_act_verifies_and_proves_it() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["size"], 3);
     assert_eq!(v["proof"].as_array().unwrap().len(), 1);
+    // Without --json, what is printed is labelled (issue 13 §6): sizes, roots, then the hashes.
     let out = run(&["proof", "consistency", "--ledger", &p("l"), "--old", "2"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).lines().count(), 1);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("cỡ cũ / old size 2 (gốc / root "),
+        "{text}"
+    );
+    assert!(lines[0].contains("cỡ mới / new size 3"), "{text}");
+    assert_eq!(
+        lines[1], "chứng minh / proof (1 mã băm / hashes):",
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("  ") && lines[2].trim().len() == 64,
+        "{text}"
+    );
+    let out = run(&[
+        "--lang",
+        "vi",
+        "proof",
+        "inclusion",
+        "--ledger",
+        &p("l"),
+        "--position",
+        "2",
+    ]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.starts_with("vị trí 2, cỡ cây 3\ngốc: "), "{text}");
+    assert!(text.contains("chứng minh (1 mã băm):"), "{text}");
 
     let out = run(&["verify", "--ledger", &p("l"), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -325,14 +325,18 @@ fn a_monitor_keeps_a_verified_mirror_and_flags_a_fork() {
         run(&args)
     };
 
-    // A first run against a server that is down gives up (exit 2) and leaves a mirror the
-    // next run can start from.
+    // A first run against a server that is down gives up (exit 2) and creates nothing: no
+    // empty mirror is left behind a mistyped URL (issue 13 §6).
     let out = monitor("http://127.0.0.1:1", &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("is the server running?"),
+        stderr(&out).contains("cannot reach http://127.0.0.1:1; nothing was created"),
         "{}",
         stderr(&out)
+    );
+    assert!(
+        !Path::new(mirror).exists(),
+        "a mirror was made before connecting"
     );
 
     let server = Server::start(Path::new(&ledger));

@@ -52,7 +52,7 @@ pub struct ConfidentialRead {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccessLogError {
-    #[error("nhật ký truy cập hỏng ở dòng {line}: {reason} / the access log is broken at line {line}: {reason}")]
+    #[error("the access log is broken at line {line}: {reason}")]
     Broken { line: usize, reason: String },
     #[error("{path}: {source}")]
     Io {

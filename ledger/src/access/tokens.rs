@@ -34,9 +34,9 @@ pub struct Grant {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("không có quyền đọc nào mang mã `{0}` (xem `congress-ledger access list`) / no grant with id `{0}` (see `congress-ledger access list`)")]
+    #[error("no grant with id `{0}` (see `congress-ledger access list`)")]
     NoGrant(String),
-    #[error("tên người giữ không được để trống / the holder's name must not be empty")]
+    #[error("the holder's name must not be empty")]
     NoHolder,
     #[error("{path}: {reason}")]
     File { path: PathBuf, reason: String },

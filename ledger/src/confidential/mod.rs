@@ -48,15 +48,15 @@ pub fn fields(kind: &str, schema: u16) -> &'static [&'static str] {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfidentialError {
-    #[error("trường `{field}` không phải trường bảo mật của `{kind}` / `{field}` is not a confidential field of `{kind}`")]
+    #[error("`{field}` is not a confidential field of `{kind}`")]
     NotConfidential { kind: String, field: String },
-    #[error("trường `{field}` không có cam kết trong bản ghi / field `{field}` holds no commitment in the act")]
+    #[error("field `{field}` holds no commitment in the act")]
     NoCommitment { field: String },
-    #[error("giá trị và muối của `{field}` không khớp với cam kết trong bản ghi / the value and salt of `{field}` do not match the act's commitment")]
+    #[error("the value and salt of `{field}` do not match the act's commitment")]
     Mismatch { field: String },
-    #[error("muối của `{field}` phải là 64 chữ số hex (32 byte) / the salt of `{field}` must be 64 hex digits (32 bytes)")]
+    #[error("the salt of `{field}` must be 64 hex digits (32 bytes)")]
     BadSalt { field: String },
-    #[error("trường bảo mật `{field}` phải là một cam kết `{{\"commitment\": …}}`, không phải giá trị rõ / confidential field `{field}` must be a commitment `{{\"commitment\": …}}`, not a plain value")]
+    #[error("confidential field `{field}` must be a commitment `{{\"commitment\": …}}`, not a plain value")]
     Plaintext { field: String },
 }
 
@@ -211,9 +211,12 @@ pub fn check_new_append(
     Err(crate::domain::schemas::SchemaError {
         kind: kind.to_string(),
         schema,
-        path: String::new(),
+        path: "/".into(),
         message: format!(
-            "`{kind}` phải được ghi theo lược đồ {latest}, trong đó thông tin bảo mật chỉ là cam kết; phiên bản {schema} ghi rõ tên người gửi / `{kind}` must be appended with schema {latest}, which holds confidential values as commitments only; version {schema} holds them in plaintext"
+            "`{kind}` must be appended with schema {latest}, which holds confidential values as commitments only; version {schema} holds them in plaintext"
+        ),
+        message_vi: format!(
+            "`{kind}` phải được ghi theo lược đồ {latest}, trong đó thông tin bảo mật chỉ là cam kết; phiên bản {schema} ghi rõ tên người gửi"
         ),
     })
 }
@@ -355,7 +358,10 @@ pub fn check_correction(
                 schema: corrected.schema,
                 path: format!("/replacement/{}", field.replace('.', "/")),
                 message: format!(
-                    "bản đính chính không được ghi mới thông tin bảo mật `{field}` ở dạng rõ; giữ nguyên giá trị cũ hoặc bỏ trường này / a correction may not bring new plaintext into confidential field `{field}`: keep the old value or leave the field out"
+                    "a correction may not bring new plaintext into confidential field `{field}`: keep the old value or leave the field out"
+                ),
+                message_vi: format!(
+                    "bản đính chính không được ghi mới thông tin bảo mật `{field}` ở dạng rõ; giữ nguyên giá trị cũ hoặc bỏ trường này"
                 ),
             });
         }
@@ -366,13 +372,13 @@ pub fn check_correction(
 /// What can go wrong depositing a case's values or shredding its key against the log.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
-    #[error("không có vụ việc `{0}` trong sổ (luồng complaint/{0}) / no case `{0}` in the log (stream complaint/{0})")]
+    #[error("no case `{0}` in the log (stream complaint/{0})")]
     NoCase(String),
-    #[error("bản ghi mở vụ việc `{0}` không chứa cam kết nào (lược đồ cũ ghi rõ giá trị) / the act opening case `{0}` holds no commitments (an older schema recorded the values in plaintext)")]
+    #[error("the act opening case `{0}` holds no commitments (an older schema recorded the values in plaintext)")]
     NoCommitments(String),
-    #[error("thiếu giá trị của trường bảo mật `{field}` mà bản ghi đã cam kết / the value of confidential field `{field}`, which the act commits to, is missing")]
+    #[error("the value of confidential field `{field}`, which the act commits to, is missing")]
     Missing { field: String },
-    #[error("đây không phải bản ghi `complaint.shredded` của một vụ việc / this is not a case's `complaint.shredded` act")]
+    #[error("this is not a case's `complaint.shredded` act")]
     NotShredAct,
     #[error(transparent)]
     Confidential(#[from] ConfidentialError),

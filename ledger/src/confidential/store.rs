@@ -28,23 +28,23 @@ use crate::format::Hash;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("chưa có khóa nhận của ủy ban kiểm tra trong {0}: chạy `congress-ledger confidential init --recipient age1…` / no inspection commission recipients in {0}: run `congress-ledger confidential init --recipient age1…`")]
+    #[error("no inspection commission recipients in {0}: run `congress-ledger confidential init --recipient age1…`")]
     NoRecipients(PathBuf),
-    #[error("`{0}` không phải khóa nhận age X25519 (age1…) / `{0}` is not an age X25519 recipient (age1…)")]
+    #[error("`{0}` is not an age X25519 recipient (age1…)")]
     BadRecipient(String),
-    #[error("không đọc được khóa bí mật age (AGE-SECRET-KEY-1…) / not an age secret key (AGE-SECRET-KEY-1…)")]
+    #[error("not an age secret key (AGE-SECRET-KEY-1…)")]
     BadIdentity,
-    #[error("mã vụ việc `{0}` không hợp lệ / `{0}` is not a valid case id")]
+    #[error("`{0}` is not a valid case id")]
     BadCase(String),
-    #[error("vụ việc `{0}` không có dữ liệu bảo mật / case `{0}` has no confidential values")]
+    #[error("case `{0}` has no confidential values")]
     NoCase(String),
-    #[error("dữ liệu bảo mật của vụ việc `{0}` đã được lưu; không ghi đè / the confidential values of case `{0}` are already stored; they are not overwritten")]
+    #[error("the confidential values of case `{0}` are already stored; they are not overwritten")]
     AlreadyStored(String),
-    #[error("khóa của vụ việc `{0}` đã bị hủy khi hết thời hạn lưu trữ: không thể đọc / the key of case `{0}` was destroyed at the end of its retention period: unreadable")]
+    #[error("the key of case `{0}` was destroyed at the end of its retention period: unreadable")]
     Shredded(String),
-    #[error("không giải mã được bằng khóa này (không phải khóa của ủy ban kiểm tra?): {0} / cannot decrypt with this key (not an inspection commission key?): {0}")]
+    #[error("cannot decrypt with this key (not an inspection commission key?): {0}")]
     Decrypt(String),
-    #[error("mã hóa thất bại / encryption failed: {0}")]
+    #[error("encryption failed: {0}")]
     Encrypt(String),
     #[error("{path}: {source}")]
     Io {

@@ -301,7 +301,8 @@ impl Ledger {
                 kind: body.kind.clone(),
                 schema: body.schema,
                 path: problem.path.clone(),
-                message: problem.to_string(),
+                message: problem.describe().1,
+                message_vi: problem.describe().0,
             }));
         }
         crate::domain::schemas::validate(&body.kind, body.schema, &body.payload)?;
@@ -330,6 +331,7 @@ impl Ledger {
                         schema: body.schema,
                         path: "/replacement".into(),
                         message: e.to_string(),
+                        message_vi: format!("không đọc được: {e}"),
                     }
                 })?;
                 let c = corrected.event.body();

@@ -97,9 +97,24 @@ impl Fraction {
         part as u128 * self.denominator as u128 <= whole as u128 * self.numerator as u128
     }
 
+    /// The fraction as a reader says it: a whole percentage (`30%`), else the fraction itself
+    /// (`2/3`, not `67%`). No comparator: the message's words say whether the bound is strict
+    /// ("trên / more than", "tối đa / at most"), so it is never said twice.
     pub fn text(&self) -> String {
-        let percent = self.numerator as f64 * 100.0 / self.denominator as f64;
-        format!("{}{percent:.0}%", if self.strict { ">" } else { "" })
+        let (n, d) = (self.numerator, self.denominator.max(1));
+        if (n * 100) % d == 0 {
+            return format!("{}%", n * 100 / d);
+        }
+        let g = gcd(n, d);
+        format!("{}/{}", n / g, d / g)
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a.max(1)
+    } else {
+        gcd(b, a % b)
     }
 }
 
@@ -205,4 +220,26 @@ fn fraction_of(v: &Value) -> Option<Fraction> {
 /// A range of fractions (`prep_surplus`: from 10% to 15%).
 pub fn fraction_range(v: &Value) -> Option<(Fraction, Fraction)> {
     Some((fraction_of(v.get("min")?)?, fraction_of(v.get("max")?)?))
+}
+
+#[cfg(test)]
+mod fraction_tests {
+    use super::Fraction;
+
+    #[test]
+    fn a_fraction_reads_as_a_percentage_or_as_itself_without_a_comparator() {
+        let f = |numerator, denominator, strict| {
+            Fraction {
+                numerator,
+                denominator,
+                strict,
+            }
+            .text()
+        };
+        assert_eq!(f(2, 3, false), "2/3");
+        assert_eq!(f(4, 6, false), "2/3");
+        assert_eq!(f(1, 2, true), "50%");
+        assert_eq!(f(3, 10, false), "30%");
+        assert_eq!(f(15, 100, false), "15%");
+    }
 }

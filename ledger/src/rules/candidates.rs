@@ -39,11 +39,11 @@ pub fn b05_counting_committee_not_on_list(ctx: &Ctx, out: &mut Vec<Finding>) {
                         "B-05",
                         vec![list.event, **motion],
                         format!(
-                            "{} ({person}) là thành viên Ban Kiểm phiếu nhưng có tên trong danh sách bầu cử {} vòng {}",
+                            "{} là thành viên Ban Kiểm phiếu nhưng có tên trong danh sách bầu cử {} vòng {}",
                             ctx.name(person), e.id, r.round
                         ),
                         format!(
-                            "{} ({person}) sits on the counting committee and is on the ballot list of {} round {}",
+                            "{} sits on the counting committee and is on the ballot list of {} round {}",
                             ctx.name(person), e.id, r.round
                         ),
                         &[],
@@ -251,11 +251,11 @@ pub fn c03_floor_support(ctx: &Ctx, out: &mut Vec<Finding>) {
                 "C-03",
                 events,
                 format!(
-                    "{} ({person}) được đề cử/ứng cử tại đại hội và đưa vào danh sách {} với {votes}/{present} phiếu giới thiệu, chưa đạt trên {}",
+                    "{} được đề cử/ứng cử tại đại hội và đưa vào danh sách {} với {votes}/{present} phiếu giới thiệu, chưa đạt trên {}",
                     ctx.name(person), e.id, bar.text()
                 ),
                 format!(
-                    "{} ({person}), nominated from the floor, is on the list of {} with {votes} of {present} in the straw poll, not more than {}",
+                    "{}, nominated from the floor, is on the list of {} with {votes} of {present} in the straw poll, not more than {}",
                     ctx.name(person), e.id, bar.text()
                 ),
                 &[("floor_support", json!(bar)), ("votes", json!(votes)), ("present", json!(present))],
@@ -291,12 +291,20 @@ pub fn c04_floor_order(ctx: &Ctx, out: &mut Vec<Finding>) {
                     "C-04",
                     vec![list.event, poll.event],
                     format!(
-                        "{} ({taken}, {} phiếu) được đưa vào danh sách {} trong khi {} ({left}, {} phiếu) thì không",
-                        ctx.name(taken), votes(taken), e.id, ctx.name(left), votes(left)
+                        "{} ({} phiếu) được đưa vào danh sách {} trong khi {} ({} phiếu) thì không",
+                        ctx.name(taken),
+                        votes(taken),
+                        e.id,
+                        ctx.name(left),
+                        votes(left)
                     ),
                     format!(
-                        "{} ({taken}, {} votes) was put on the list of {} while {} ({left}, {} votes) was left off",
-                        ctx.name(taken), votes(taken), e.id, ctx.name(left), votes(left)
+                        "{} ({} votes) was put on the list of {} while {} ({} votes) was left off",
+                        ctx.name(taken),
+                        votes(taken),
+                        e.id,
+                        ctx.name(left),
+                        votes(left)
                     ),
                     &[],
                 ));
@@ -310,16 +318,26 @@ pub fn c04_floor_order(ctx: &Ctx, out: &mut Vec<Finding>) {
 pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
     for e in ctx.congress.elections.values() {
         for w in e.withdrawals.values().filter(|w| w.value.allowed) {
-            let voted = w.value.motion.as_ref().is_some_and(|m| {
-                ctx.congress.motions.values().any(|x| {
-                    x.event.to_hex() == *m && x.value.subject == "withdrawal" && x.value.adopted
-                })
+            // The congress's vote on the withdrawal: adopted, or the other way.
+            let vote = w.value.motion.as_ref().and_then(|m| {
+                ctx.congress
+                    .motions
+                    .values()
+                    .find(|x| x.event.to_hex() == *m && x.value.subject == "withdrawal")
+                    .map(|x| x.value.adopted)
             });
             let mut wrong_vi = Vec::new();
             let mut wrong_en = Vec::new();
-            if !voted {
-                wrong_vi.push("không có biểu quyết của đại hội".to_string());
-                wrong_en.push("without a vote of the congress".to_string());
+            match vote {
+                Some(true) => {}
+                Some(false) => {
+                    wrong_vi.push("trái với biểu quyết của đại hội".to_string());
+                    wrong_en.push("against the congress's vote".to_string());
+                }
+                None => {
+                    wrong_vi.push("không có biểu quyết của đại hội".to_string());
+                    wrong_en.push("without a vote of the congress".to_string());
+                }
             }
             if let Some(by) = w
                 .value
@@ -337,16 +355,14 @@ pub fn c06_withdrawal_by_congress(ctx: &Ctx, out: &mut Vec<Finding>) {
                     "C-06",
                     vec![w.event],
                     format!(
-                        "Cho {} ({}) rút khỏi danh sách {} {}",
+                        "Cho {} rút khỏi danh sách {} {}",
                         ctx.name(&w.value.person),
-                        w.value.person,
                         e.id,
                         wrong_vi.join("; ")
                     ),
                     format!(
-                        "{} ({}) was allowed to withdraw from {} {}",
+                        "{} was allowed to withdraw from {} {}",
                         ctx.name(&w.value.person),
-                        w.value.person,
                         e.id,
                         wrong_en.join("; ")
                     ),

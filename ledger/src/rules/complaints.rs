@@ -73,8 +73,9 @@ pub fn k01_window_after_closing(ctx: &CaseCtx, out: &mut Vec<Finding>) {
             "K-01",
             events,
             format!(
-                "Khiếu nại về bầu cử nhận sau đại hội được giải quyết ngày {decided}, quá {window} ngày làm việc kể từ ngày bế mạc (hạn {})",
-                format_date(deadline)
+                "Khiếu nại về bầu cử nhận sau đại hội được giải quyết ngày {}, quá {window} ngày làm việc kể từ ngày bế mạc (hạn {})",
+                crate::calendar::vi_date(&decided),
+                crate::calendar::vi_date(&format_date(deadline))
             ),
             format!(
                 "an election complaint lodged after the congress was decided on {decided}, past {window} working days from its closing (deadline {})",
@@ -111,15 +112,15 @@ fn k03_reason(received: &ComplaintReceived) -> Option<(&'static str, &'static st
     let who = &received.complainant;
     let complaint = matches!(received.kind.as_str(), "complaint" | "election_complaint");
     if who.anonymous {
-        Some(("đơn nặc danh", "an anonymous letter"))
+        Some(("Đơn nặc danh", "An anonymous letter"))
     } else if who.false_name {
-        Some(("đơn mạo tên", "a letter under a false name"))
+        Some(("Đơn mạo tên", "A letter under a false name"))
     } else if who.no_address {
-        Some(("đơn không rõ địa chỉ", "a letter without a clear address"))
+        Some(("Đơn không rõ địa chỉ", "A letter without a clear address"))
     } else if complaint && who.signatories > 1 {
         Some((
-            "đơn khiếu nại nhiều người ký",
-            "a complaint signed by several people",
+            "Đơn khiếu nại nhiều người ký",
+            "A complaint signed by several people",
         ))
     } else {
         None
@@ -135,6 +136,10 @@ pub fn k04_before_list(ctx: &CaseCtx, out: &mut Vec<Finding>) {
     ) else {
         return;
     };
+    let name = congress
+        .persons
+        .get(person)
+        .map_or_else(|| person.clone(), |p| p.value.name.clone());
     let received = ctx.case.received.time;
     let decided_at = ctx.case.concluded.as_ref().map(|c| c.time).or(ctx
         .case
@@ -158,11 +163,11 @@ pub fn k04_before_list(ctx: &CaseCtx, out: &mut Vec<Finding>) {
                 "K-04",
                 vec![ctx.case.received.event, list.event],
                 format!(
-                    "Đơn liên quan đến ứng cử viên {person} nhận trước khi thông qua danh sách {} nhưng chưa được giải quyết trước đó, và biên bản đại hội không ghi việc chuyển lên cấp trên",
+                    "Đơn liên quan đến ứng cử viên {name} nhận trước khi thông qua danh sách {} nhưng chưa được giải quyết trước đó, và biên bản đại hội không ghi việc chuyển lên cấp trên",
                     e.id
                 ),
                 format!(
-                    "a complaint about candidate {person}, received before the list of {} was adopted, was neither decided before it nor recorded as referred up",
+                    "a complaint about candidate {name}, received before the list of {} was adopted, was neither decided before it nor recorded as referred up",
                     e.id
                 ),
                 &[],
@@ -183,7 +188,11 @@ pub fn k06_due_date(ctx: &CaseCtx, out: &mut Vec<Finding>) {
         out.push(ctx.finding(
             "K-06",
             events,
-            format!("Vụ việc được giải quyết ngày {decided}, sau hạn {due}"),
+            format!(
+                "Vụ việc được giải quyết ngày {}, sau hạn {}",
+                crate::calendar::vi_date(&decided),
+                crate::calendar::vi_date(due)
+            ),
             format!("the case was decided on {decided}, after its due date {due}"),
             &[("due", json!(due))],
         ));

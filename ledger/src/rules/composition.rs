@@ -88,12 +88,16 @@ pub fn pl01_outside_plan(ctx: &Ctx, out: &mut Vec<Finding>) {
                     "PL-01",
                     vec![d.event, ctx.congress.convened.event],
                     format!(
-                        "{} ({person}) trúng cử {} ({}) nhưng không có trong đề án nhân sự được duyệt",
-                        ctx.name(person), e.id, e.body
+                        "{} trúng cử {} ({}) nhưng không có trong đề án nhân sự được duyệt",
+                        ctx.name(person),
+                        e.id,
+                        e.body
                     ),
                     format!(
-                        "{} ({person}) was elected to {} ({}) but is not among the approved plan's nominees",
-                        ctx.name(person), e.id, e.body
+                        "{} was elected to {} ({}) but is not among the approved plan's nominees",
+                        ctx.name(person),
+                        e.id,
+                        e.body
                     ),
                     &[],
                 ));

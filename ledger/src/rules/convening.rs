@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::Ctx;
-use crate::calendar::{date_of, parse_date};
+use crate::calendar::{date_of, parse_date, vi_date};
 use crate::projections::congress::State;
 use crate::rulebook::Finding;
 
@@ -25,8 +25,9 @@ pub fn v01_notice(ctx: &Ctx, out: &mut Vec<Finding>) {
             "V-01",
             vec![convened.event],
             format!(
-                "Quyết định triệu tập ngày {decided} chỉ trước ngày khai mạc {} {days} ngày làm việc, ít hơn {notice} ngày theo quy định",
-                convened.value.opens
+                "Quyết định triệu tập ngày {} chỉ trước ngày khai mạc {} {days} ngày làm việc, ít hơn {notice} ngày theo quy định",
+                vi_date(&decided),
+                vi_date(&convened.value.opens)
             ),
             format!(
                 "the convening decision of {decided} precedes the opening on {} by {days} working days, fewer than the {notice} required",
@@ -94,12 +95,12 @@ pub fn v04_approval(ctx: &Ctx, out: &mut Vec<Finding>) {
                 "V-04",
                 vec![approval.event],
                 format!(
-                    "Cấp ủy cấp trên không chuẩn y kết quả bầu {} ({}) của cuộc bầu {}: {}; người này không là thành viên",
-                    ctx.name(&r.person), r.person, r.election, r.reason
+                    "Cấp ủy cấp trên không chuẩn y kết quả bầu {} của cuộc bầu {}: {}; người này không là thành viên",
+                    ctx.name(&r.person), r.election, r.reason
                 ),
                 format!(
-                    "the superior committee refused to approve the election of {} ({}) in {}: {}; they are not a member",
-                    ctx.name(&r.person), r.person, r.election, r.reason
+                    "the superior committee refused to approve the election of {} in {}: {}; they are not a member",
+                    ctx.name(&r.person), r.election, r.reason
                 ),
                 &[("decision", json!(approval.value.decision))],
             ));

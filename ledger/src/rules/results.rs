@@ -30,11 +30,11 @@ pub fn p02_counting_arithmetic(ctx: &Ctx, out: &mut Vec<Finding>) {
             if let Some(issued) = &r.issued {
                 if v.received > issued.value.issued {
                     wrong_vi.push(format!(
-                        "thu vào {} > phát ra {}",
+                        "số phiếu thu vào {} nhiều hơn số phát ra {}",
                         v.received, issued.value.issued
                     ));
                     wrong_en.push(format!(
-                        "received {} > issued {}",
+                        "{} ballots received, more than the {} issued",
                         v.received, issued.value.issued
                     ));
                 }
@@ -42,11 +42,13 @@ pub fn p02_counting_arithmetic(ctx: &Ctx, out: &mut Vec<Finding>) {
             for (person, &n) in &v.votes {
                 if n > v.valid {
                     wrong_vi.push(format!(
-                        "{person} được {n} phiếu > {} phiếu hợp lệ",
+                        "{} được {n} phiếu, nhiều hơn {} phiếu hợp lệ",
+                        ctx.name(person),
                         v.valid
                     ));
                     wrong_en.push(format!(
-                        "{person} has {n} votes > {} valid ballots",
+                        "{} has {n} votes, more than the {} valid ballots",
+                        ctx.name(person),
                         v.valid
                     ));
                 }
@@ -54,8 +56,11 @@ pub fn p02_counting_arithmetic(ctx: &Ctx, out: &mut Vec<Finding>) {
                     .as_ref()
                     .is_some_and(|l| !l.value.candidates.contains(person))
                 {
-                    wrong_vi.push(format!("{person} không có trong danh sách bầu cử"));
-                    wrong_en.push(format!("{person} is not on the ballot list"));
+                    wrong_vi.push(format!(
+                        "{} không có trong danh sách bầu cử",
+                        ctx.name(person)
+                    ));
+                    wrong_en.push(format!("{} is not on the ballot list", ctx.name(person)));
                 }
             }
             if !wrong_vi.is_empty() {
@@ -102,11 +107,11 @@ pub fn p04_more_than_half_of_base(ctx: &Ctx, out: &mut Vec<Finding>) {
                         "P-04",
                         vec![d.event],
                         format!(
-                            "{} ({person}) được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ): đã công bố nhưng không trúng cử hợp lệ, không tính là thành viên",
+                            "{} được công bố trúng cử {} vòng {} với {votes} phiếu, không quá {} của {base} (cơ sở tính theo báo cáo thẩm tra tư cách, không phải số phiếu hợp lệ): đã công bố nhưng không trúng cử hợp lệ, không tính là thành viên",
                             ctx.name(person), e.id, r.round, threshold.text()
                         ),
                         format!(
-                            "{} ({person}) was declared elected in {} round {} with {votes} votes, not more than {} of the base {base} (from the credentials report, not the valid ballots): declared, not validly elected, and not counted as a member",
+                            "{} was declared elected in {} round {} with {votes} votes, not more than {} of the base {base} (from the credentials report, not the valid ballots): declared, not validly elected, and not counted as a member",
                             ctx.name(person), e.id, r.round, threshold.text()
                         ),
                         &[("threshold", json!(threshold)), ("base", json!(base)), ("votes", json!(votes))],
@@ -159,8 +164,11 @@ pub fn p05_highest_win(ctx: &Ctx, out: &mut Vec<Finding>) {
             let lowest = elected.iter().map(|p| votes_in(r, p)).min().unwrap_or(0);
             for (p, v) in ranked_above(r, base, &threshold) {
                 if !elected.contains(&p) && v > lowest {
-                    problems_vi.push(format!("{} ({p}, {v} phiếu) không trúng cử dù cao phiếu hơn người trúng cử thấp nhất ({lowest})", ctx.name(&p)));
-                    problems_en.push(format!("{} ({p}, {v} votes) was not elected though above the lowest elected ({lowest})", ctx.name(&p)));
+                    problems_vi.push(format!("{} ({v} phiếu) không trúng cử dù cao phiếu hơn người trúng cử thấp nhất ({lowest})", ctx.name(&p)));
+                    problems_en.push(format!(
+                        "{} ({v} votes) was not elected though above the lowest elected ({lowest})",
+                        ctx.name(&p)
+                    ));
                 }
             }
             if !problems_vi.is_empty() {
@@ -212,19 +220,16 @@ pub fn p06_tie_needs_new_round(ctx: &Ctx, out: &mut Vec<Finding>) {
             let declared: Vec<&String> =
                 d.value.elected.iter().chain(&d.value.alternates).collect();
             if tied.iter().any(|p| declared.contains(p)) {
-                let names: Vec<String> = tied
-                    .iter()
-                    .map(|p| format!("{} ({p})", ctx.name(p)))
-                    .collect();
+                let names: Vec<String> = tied.iter().map(|p| ctx.name(p)).collect();
                 out.push(ctx.finding(
                     "P-06",
                     vec![d.event],
                     format!(
-                        "{} vòng {}: {} bằng phiếu ({last}) ở chỗ cuối cùng; việc này phải bầu lại, không được quyết định bằng kết quả kiểm phiếu",
+                        "Cuộc bầu {} vòng {}: {} bằng phiếu ({last}) ở chỗ cuối cùng; việc này phải bầu lại, không được quyết định bằng kết quả kiểm phiếu",
                         e.id, r.round, names.join(", ")
                     ),
                     format!(
-                        "{} round {}: {} tie ({last} votes) for the last seat; that needs another round, not a decision from the count",
+                        "Election {} round {}: {} tie ({last} votes) for the last seat; that needs another round, not a decision from the count",
                         e.id, r.round, names.join(", ")
                     ),
                     &[],
@@ -266,11 +271,11 @@ pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
                     "P-07",
                     vec![next.opened.event],
                     format!(
-                        "{} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp cuộc bầu này sau vòng {}",
+                        "Cuộc bầu {} mở vòng {} mà đại hội chưa biểu quyết bầu tiếp cuộc bầu này sau vòng {}",
                         e.id, next.round, prev.round
                     ),
                     format!(
-                        "{} opened round {} without the congress deciding to continue this election after round {}",
+                        "Election {} opened round {} without the congress deciding to continue this election after round {}",
                         e.id, next.round, prev.round
                     ),
                     &[],
@@ -290,10 +295,7 @@ pub fn p07_continue_decided(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .filter(|p| !before.value.candidates.contains(p))
                 .collect();
             if !added.is_empty() {
-                let names: Vec<String> = added
-                    .iter()
-                    .map(|p| format!("{} ({p})", ctx.name(p)))
-                    .collect();
+                let names: Vec<String> = added.iter().map(|p| ctx.name(p)).collect();
                 out.push(ctx.finding(
                     "P-07",
                     vec![list.event, decision.event],
@@ -344,16 +346,79 @@ pub fn p08_delegation_order(ctx: &Ctx, out: &mut Vec<Finding>) {
             want_off.sort();
             let alternates: Vec<&String> = d.value.alternates.iter().collect();
             if got_off != want_off || alternates != expected_alt {
+                // Who is out of order, by name and votes.
+                let votes = |p: &String| {
+                    r.counted
+                        .iter()
+                        .flat_map(|c| c.value.votes.get(p))
+                        .copied()
+                        .next()
+                        .unwrap_or(0)
+                };
+                let named = |people: &[&String], unit: &str| {
+                    people
+                        .iter()
+                        .map(|p| format!("{} ({} {unit})", ctx.name(p), votes(p)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let over: Vec<&String> = got_off
+                    .iter()
+                    .filter(|p| !want_off.contains(p))
+                    .copied()
+                    .collect();
+                let passed: Vec<&String> = want_off
+                    .iter()
+                    .filter(|p| !got_off.contains(p))
+                    .copied()
+                    .collect();
+                let (mut vi, mut en) = (Vec::new(), Vec::new());
+                if !over.is_empty() {
+                    vi.push(format!(
+                        "{} được công bố là đại biểu chính thức dù không thuộc những người nhiều phiếu nhất",
+                        named(&over, "phiếu")
+                    ));
+                    en.push(format!(
+                        "{} declared official without being among the highest-voted",
+                        named(&over, "votes")
+                    ));
+                }
+                if !passed.is_empty() {
+                    vi.push(format!(
+                        "{} nhiều phiếu hơn mà không là đại biểu chính thức",
+                        named(&passed, "phiếu")
+                    ));
+                    en.push(format!(
+                        "{} had more votes and is not an official delegate",
+                        named(&passed, "votes")
+                    ));
+                }
+                if alternates != expected_alt {
+                    vi.push(format!(
+                        "thứ tự dự khuyết là {}, theo số phiếu phải là {}",
+                        named(&alternates, "phiếu"),
+                        named(&expected_alt, "phiếu")
+                    ));
+                    en.push(format!(
+                        "the alternates are {}, by votes they would be {}",
+                        named(&alternates, "votes"),
+                        named(&expected_alt, "votes")
+                    ));
+                }
                 out.push(ctx.finding(
                     "P-08",
                     vec![d.event],
                     format!(
-                        "Đoàn đại biểu {} vòng {}: chính thức và dự khuyết không theo thứ tự số phiếu từ cao xuống thấp",
-                        e.id, r.round
+                        "Đoàn đại biểu {} vòng {}: chính thức và dự khuyết không theo thứ tự số phiếu từ cao xuống thấp: {}",
+                        e.id,
+                        r.round,
+                        vi.join("; ")
                     ),
                     format!(
-                        "delegation {} round {}: officials and alternates are not in descending order of votes",
-                        e.id, r.round
+                        "delegation {} round {}: officials and alternates are not in descending order of votes: {}",
+                        e.id,
+                        r.round,
+                        en.join("; ")
                     ),
                     &[("expected_officials", json!(expected_off)), ("expected_alternates", json!(expected_alt))],
                 ));

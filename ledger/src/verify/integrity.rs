@@ -15,6 +15,7 @@ use crate::crypto::{self, KeyCache};
 use crate::format::event::signed_message;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Entry, FormatError, Hash, SignedNote, VerifierKey};
+use crate::messages::Text;
 use crate::projections::{Decoded as ProjDecoded, Projections, Target};
 
 /// Entries per chunk: large enough to keep both cores busy, small enough to bound memory.
@@ -59,6 +60,28 @@ pub struct Failure {
     pub position: u64,
     pub kind: FailureKind,
     pub detail: String,
+    /// `detail` in Vietnamese.
+    pub detail_vi: String,
+}
+
+impl Failure {
+    pub fn new(position: u64, kind: FailureKind, detail: Text) -> Failure {
+        Failure {
+            position,
+            kind,
+            detail: detail.en,
+            detail_vi: detail.vi,
+        }
+    }
+}
+
+impl crate::messages::Localized for Failure {
+    fn vi(&self) -> String {
+        self.detail_vi.clone()
+    }
+    fn en(&self) -> String {
+        self.detail.clone()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -67,6 +90,8 @@ pub struct CheckpointResult {
     pub root: Hash,
     pub ok: bool,
     pub detail: String,
+    /// `detail` in Vietnamese.
+    pub detail_vi: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -274,18 +299,14 @@ impl Verifier {
             .map(|r| r.genesis_payload().rulebook.as_str())
     }
 
-    fn fail(&mut self, kind: FailureKind, detail: String) -> Result<(), Failure> {
-        let f = Failure {
-            position: self.position,
-            kind,
-            detail,
-        };
+    fn fail(&mut self, kind: FailureKind, detail: Text) -> Result<(), Failure> {
+        let f = Failure::new(self.position, kind, detail);
         self.failure = Some(f.clone());
         Err(f)
     }
 
     /// Records a framing failure found by whoever splits the entries (e.g. `entries.bin`).
-    pub fn framing_failure(&mut self, detail: String) {
+    pub fn framing_failure(&mut self, detail: Text) {
         if self.failure.is_none() {
             let _ = self.fail(FailureKind::Framing, detail);
         }
@@ -331,37 +352,55 @@ impl Verifier {
     fn check_one(&mut self, d: Decoded) -> Result<(), Failure> {
         let entry = match d.entry {
             Ok(e) => e,
-            Err(e) => return self.fail(FailureKind::Encoding, e.to_string()),
+            Err(e) => return self.fail(FailureKind::Encoding, Text::of(&e)),
         };
         if entry.position != self.position {
             return self.fail(
                 FailureKind::Position,
-                format!("entry says position {}", entry.position),
+                Text::new(
+                    format!("mục ghi vị trí {}", entry.position),
+                    format!("entry says position {}", entry.position),
+                ),
             );
         }
         if entry.received < self.last_received {
             return self.fail(
                 FailureKind::ReceivedTime,
-                format!(
-                    "received {} ms is earlier than the previous entry's {} ms",
-                    entry.received, self.last_received
+                Text::new(
+                    format!(
+                        "thời điểm nhận {} ms sớm hơn thời điểm nhận của mục trước ({} ms)",
+                        entry.received, self.last_received
+                    ),
+                    format!(
+                        "received {} ms is earlier than the previous entry's {} ms",
+                        entry.received, self.last_received
+                    ),
                 ),
             );
         }
         let body = entry.event.body();
         let origin = self.origin.get_or_insert_with(|| body.ledger.clone());
         if body.ledger != *origin {
-            let detail = format!(
-                "event belongs to ledger `{}`, not `{}`",
-                body.ledger, origin
+            let detail = Text::new(
+                format!(
+                    "sự kiện thuộc sổ cái `{}`, không phải `{}`",
+                    body.ledger, origin
+                ),
+                format!(
+                    "event belongs to ledger `{}`, not `{}`",
+                    body.ledger, origin
+                ),
             );
             return self.fail(FailureKind::LedgerOrigin, detail);
         }
         if !d.signature_ok {
-            return self.fail(FailureKind::Signature, "signature does not verify".into());
+            return self.fail(
+                FailureKind::Signature,
+                Text::new("chữ ký không đúng", "signature does not verify"),
+            );
         }
         if let Err(e) = d.payload_ok {
-            return self.fail(FailureKind::Encoding, e.to_string());
+            return self.fail(FailureKind::Encoding, Text::of(&e));
         }
         let (next, head) = self
             .heads
@@ -369,13 +408,23 @@ impl Verifier {
             .copied()
             .unwrap_or((0, Hash::ZERO));
         if body.version != next || body.prev != head {
-            let detail = format!(
-                "`{}` version {} with prev {} does not follow version {} with hash {}",
-                body.stream,
-                body.version,
-                body.prev,
-                next as i128 - 1,
-                head
+            let detail = Text::new(
+                format!(
+                    "`{}` phiên bản {} với prev {} không nối tiếp phiên bản {} có mã băm {}",
+                    body.stream,
+                    body.version,
+                    body.prev,
+                    next as i128 - 1,
+                    head
+                ),
+                format!(
+                    "`{}` version {} with prev {} does not follow version {} with hash {}",
+                    body.stream,
+                    body.version,
+                    body.prev,
+                    next as i128 - 1,
+                    head
+                ),
             );
             return self.fail(FailureKind::StreamChain, detail);
         }
@@ -388,11 +437,8 @@ impl Verifier {
             }
             self.unauthorized_count += 1;
             if self.unauthorized.len() < UNAUTHORIZED_LIMIT {
-                self.unauthorized.push(Failure {
-                    position: self.position,
-                    kind: FailureKind::Authority,
-                    detail,
-                });
+                self.unauthorized
+                    .push(Failure::new(self.position, FailureKind::Authority, detail));
             }
         }
         let hash = entry.event.hash();
@@ -450,7 +496,7 @@ impl Verifier {
             };
             match authority {
                 // An act its signer was not allowed to sign counts for nothing (§4).
-                Err(why) => p.ignore(&decoded, why),
+                Err(why) => p.ignore(&decoded, why.en),
                 Ok(()) => {
                     let (acts, names, roots) =
                         (&self.acts, &self.stream_names, &self.correction_roots);
@@ -482,13 +528,13 @@ impl Verifier {
         self.correction_roots.get(h).copied().unwrap_or(*h)
     }
 
-    fn check_authority(&mut self, entry: &Entry) -> Result<(), String> {
+    fn check_authority(&mut self, entry: &Entry) -> Result<(), Text> {
         let body = entry.event.body();
         let Some(registry) = self.registry.as_ref() else {
             let origin = self.origin.clone().unwrap_or_default();
-            crate::authority::check_time(body, entry.received).map_err(|e| e.to_string())?;
+            crate::authority::check_time(body, entry.received).map_err(|e| Text::of(&e))?;
             self.registry =
-                Some(Registry::genesis(&origin, &entry.event).map_err(|e| e.to_string())?);
+                Some(Registry::genesis(&origin, &entry.event).map_err(|e| Text::of(&e))?);
             return Ok(());
         };
         let (acts, names) = (&self.acts, &self.stream_names);
@@ -502,12 +548,12 @@ impl Verifier {
         };
         registry
             .check(body, entry.received, &lookup)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Text::of(&e))?;
         let Some(registry) = self.registry.as_mut() else {
             return Ok(());
         };
         if body.stream == "ledger" {
-            registry.apply(body).map_err(|e| e.to_string())?;
+            registry.apply(body).map_err(|e| Text::of(&e))?;
         }
         Ok(())
     }
@@ -547,17 +593,21 @@ impl Verifier {
             );
             let ok = detail.is_none();
             if let (Some(d), None) = (&detail, &failure) {
-                failure = Some(Failure {
-                    position: cp.size.min(self.position),
-                    kind: FailureKind::Checkpoint,
-                    detail: d.clone(),
-                });
+                failure = Some(Failure::new(
+                    cp.size.min(self.position),
+                    FailureKind::Checkpoint,
+                    d.clone(),
+                ));
             }
+            let detail = detail.unwrap_or_else(|| {
+                Text::new("đã xác minh chữ ký và gốc", "signature and root verified")
+            });
             results.push(CheckpointResult {
                 size: cp.size,
                 root: cp.root,
                 ok,
-                detail: detail.unwrap_or_else(|| "signature and root verified".into()),
+                detail: detail.en,
+                detail_vi: detail.vi,
             });
         }
         IntegrityReport {
@@ -584,37 +634,64 @@ fn check_checkpoint(
     root_at: impl Fn(u64) -> Option<Hash>,
     checked: u64,
     log_failed: bool,
-) -> Option<String> {
+) -> Option<Text> {
     let cp = &note.checkpoint;
     let Some(key) = key else {
-        return Some("no log key to check the checkpoint's signature with".into());
+        return Some(Text::new(
+            "không có khóa sổ cái để kiểm tra chữ ký của điểm kiểm",
+            "no log key to check the checkpoint's signature with",
+        ));
     };
     if let Err(e) = note.verify(key) {
-        return Some(e.to_string());
+        return Some(Text::of(&e));
     }
     if origin.is_some_and(|o| o != cp.origin) {
-        return Some(format!("checkpoint is for `{}`", cp.origin));
+        return Some(Text::new(
+            format!("điểm kiểm thuộc sổ `{}`", cp.origin),
+            format!("checkpoint is for `{}`", cp.origin),
+        ));
     }
     if cp.size > checked {
         return Some(if log_failed {
-            format!(
-                "checkpoint covers {} entries; the log failed before that",
-                cp.size
+            Text::new(
+                format!(
+                    "điểm kiểm bao {} mục; sổ cái đã không đạt trước đó",
+                    cp.size
+                ),
+                format!(
+                    "checkpoint covers {} entries; the log failed before that",
+                    cp.size
+                ),
             )
         } else {
-            format!(
-                "checkpoint covers {} entries, but the log has only {checked}",
-                cp.size
+            Text::new(
+                format!(
+                    "điểm kiểm bao {} mục, nhưng sổ cái chỉ có {checked}",
+                    cp.size
+                ),
+                format!(
+                    "checkpoint covers {} entries, but the log has only {checked}",
+                    cp.size
+                ),
             )
         });
     }
     match root_at(cp.size) {
         Some(root) if root == cp.root => None,
-        Some(root) => Some(format!(
-            "root at size {} is {root}, but the checkpoint says {}",
-            cp.size, cp.root
+        Some(root) => Some(Text::new(
+            format!(
+                "gốc ở cỡ {} là {root}, nhưng điểm kiểm ghi {}",
+                cp.size, cp.root
+            ),
+            format!(
+                "root at size {} is {root}, but the checkpoint says {}",
+                cp.size, cp.root
+            ),
         )),
-        None => Some(format!("root at size {} was not computed", cp.size)),
+        None => Some(Text::new(
+            format!("gốc ở cỡ {} chưa được tính", cp.size),
+            format!("root at size {} was not computed", cp.size),
+        )),
     }
 }
 
@@ -705,7 +782,7 @@ pub fn verify_entries_bin(
                     // Everything before the bad frame is judged before the frame is.
                     let pending = verifier.pending.take();
                     if verifier.check_all(pending).is_ok() {
-                        verifier.framing_failure(e.to_string());
+                        verifier.framing_failure(Text::of(&e));
                     }
                 }
                 return verifier.finish(checkpoints, log_key);

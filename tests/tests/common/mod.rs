@@ -125,6 +125,48 @@ impl Server {
         Server::launch(&args, stderr)
     }
 
+    /// `serve --public` with `extra` arguments, started by `bash -c PREFIX` so that the shell
+    /// can set limits first (e.g. `ulimit -n 64`), once it listens.
+    pub fn start_under(prefix: &str, ledger: &Path, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "-c".to_string(),
+            format!("{prefix} && exec \"$0\" \"$@\""),
+            bin().to_str().unwrap().to_string(),
+            "serve".into(),
+            "--ledger".into(),
+            ledger.to_str().unwrap().into(),
+            "--addr".into(),
+            "127.0.0.1:0".into(),
+            "--public".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let mut child = Command::new("bash")
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let mut server = Server {
+            stdout: child.stdout.take(),
+            child,
+            base: String::new(),
+            ended: false,
+        };
+        server.listening().expect("address line");
+        server
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's address, `host:port`.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
     fn launch(args: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(bin())
             .args(args)
