@@ -4,7 +4,9 @@
 #      rates) and the ledger embedded (appends, verification, proofs): `cargo bench -p ledger
 #      --bench core`;
 #   2. the HTTP API under load: the `load` generator, 64 clients on POST /v1/events;
-#   3. a PostgreSQL baseline: a hash-chained audit table, hash = sha256(prev_hash || payload)
+#   3. the log as tiles: publishing into a directory and into s3s-fs, bytes, proofs from tiles
+#      (scripts/tiles-bench.sh);
+#   4. a PostgreSQL baseline: a hash-chained audit table, hash = sha256(prev_hash || payload)
 #      by pgcrypto's digest(), one transaction per append, 16 clients (pgbench).
 # Every figure is given with its ratio to the limits and to PostgreSQL.
 #
@@ -240,6 +242,9 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo
     echo "The PostgreSQL rows carry no signature: the ledger also verifies an Ed25519 signature"
     echo "(strictly), a JSON Schema and the signer's authority on every append."
+    echo
+    # The tiles figures: a run of their own over a log of BENCH_EVENTS (scripts/tiles-bench.sh).
+    BENCH_EVENTS="$BENCH_EVENTS" scripts/tiles-bench.sh
     echo
     echo "## Raw output of \`cargo bench -p ledger --bench core\`"
     echo

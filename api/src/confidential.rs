@@ -13,8 +13,9 @@ use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use ledger::access::log::ConfidentialRead;
 use ledger::access::Role;
+use ledger::cases::CaseError;
 use ledger::confidential::store::StoreError;
-use ledger::confidential::{CaseError, Openings};
+use ledger::confidential::Openings;
 use ledger::Hash;
 use serde::Deserialize;
 
@@ -105,7 +106,7 @@ pub async fn deposit(
         ("gửi thông tin bảo mật", "deposit confidential values"),
     )?;
     let act = blocking(move || {
-        ledger::confidential::deposit(&state.ledger, &state.access.store, &case, &body.values)
+        ledger::cases::deposit(&state.ledger, &state.access.store, &case, &body.values)
             .map_err(Problem::from)
     })
     .await?;
@@ -139,7 +140,7 @@ const READ: (&str, &str) = ("đọc thông tin bảo mật", "read confidential 
 
 /// The event hash of the act that opened `case`, for the access log.
 fn case_act_hash(state: &AppState, case: &str) -> Option<String> {
-    ledger::confidential::case_act(&state.ledger, case)
+    ledger::cases::case_act(&state.ledger, case)
         .ok()
         .map(|e| e.event.hash().to_hex())
 }
@@ -189,7 +190,7 @@ pub async fn add_document(
         ("gửi thông tin bảo mật", "deposit confidential values"),
     )?;
     let hash = blocking(move || {
-        ledger::confidential::case_act(&state.ledger, &case)?;
+        ledger::cases::case_act(&state.ledger, &case)?;
         Ok(state.access.store.add_document(&case, &body)?)
     })
     .await?;
@@ -257,7 +258,7 @@ pub async fn shred(
                 ),
             )));
         }
-        ledger::confidential::shred(&state.ledger, &state.access.store, body.to_vec())
+        ledger::cases::shred(&state.ledger, &state.access.store, body.to_vec())
             .map_err(Problem::from)
     })
     .await?;

@@ -249,10 +249,11 @@ pub async fn blob(
         })
         .await?;
     }
-    let path = ledger::archive::blobs_dir(state.ledger.dir()).join(&sha256);
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes)),
-        Err(_) => Err(Problem::not_found(Text::new(
+    let wanted = sha256.clone();
+    let found = blocking(move || Ok(state.ledger.blobs().get(&wanted)?)).await?;
+    match found {
+        Some(bytes) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes)),
+        None => Err(Problem::not_found(Text::new(
             format!("không có tài liệu SHA-256 {sha256}"),
             format!("no document with SHA-256 {sha256}"),
         ))),

@@ -12,6 +12,7 @@ mod projections;
 mod proofs;
 pub mod push;
 pub mod serving;
+pub mod tlog;
 pub mod tls;
 pub mod witness_service;
 
@@ -168,9 +169,18 @@ pub fn router(state: Arc<AppState>) -> Router {
     spec.paths
         .paths
         .insert("/v1/streams/{stream}".into(), streams);
+    let tiles = utoipa::openapi::path::PathItem::new(
+        utoipa::openapi::HttpMethod::Get,
+        utoipa::openapi::path::OperationBuilder::new()
+            .summary(Some("The log as C2SP tlog-tiles: `checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]` (immutable, cacheable forever)"))
+            .response("200", utoipa::openapi::Response::new("the object"))
+            .response("404", utoipa::openapi::Response::new("not a tiles path, or beyond the log")),
+    );
+    spec.paths.paths.insert("/tlog/{path}".into(), tiles);
     let spec = Arc::new(spec);
     let bounded = bounded
         .route("/v1/streams/{*stream}", get(events::stream))
+        .route("/tlog/{*path}", get(tlog::object))
         .route(
             "/openapi.json",
             get(move || {

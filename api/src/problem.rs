@@ -209,6 +209,11 @@ impl From<AppendError> for Problem {
                 title("không có thẩm quyền", "unauthorized"),
                 detail,
             ),
+            AppendError::TooLarge { .. } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                title("sự kiện quá lớn", "event too large"),
+                detail,
+            ),
             AppendError::Schema(s) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 title(

@@ -18,7 +18,7 @@ pub(crate) async fn with_projections<T: Send + 'static>(
 ) -> Result<T, Problem> {
     tokio::task::spawn_blocking(move || {
         let mut p = state.projections.lock();
-        p.catch_up(&state.ledger)?;
+        p.catch_up(&*state.ledger)?;
         let rulebook = state.ledger.registry()?.genesis_payload().rulebook.clone();
         let findings = ledger::rules::check(&p, &rulebook).findings;
         f(&p, &findings)

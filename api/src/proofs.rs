@@ -212,7 +212,7 @@ pub async fn act(
         // A checkpoint of everything so far, so that the newest act can be proved too; a
         // mirror cannot sign and serves the checkpoint it holds.
         let _ = state.ledger.sign_checkpoint();
-        ledger::act_proof::export(&state.ledger, &h).map_err(|e| match e {
+        ledger::act_proof::export(&*state.ledger, &h).map_err(|e| match e {
             ActProofError::NotFound(_) => Problem::not_found(Text::of(&e)),
             ActProofError::NoCheckpoint(_) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -337,8 +337,7 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
             let position = match &target {
                 Target::Local(l) => {
                     let dir = l.dir().to_path_buf();
-                    ledger::confidential::shred(l, &Store::beside(&dir), event.bytes().to_vec())?
-                        .position
+                    ledger::cases::shred(l, &Store::beside(&dir), event.bytes().to_vec())?.position
                 }
                 Target::Server(_) => target.post(
                     &format!("/v1/confidential/{case}/shred"),
@@ -449,7 +448,7 @@ fn receive(
 fn deposit(target: &Target, case: &str, openings: &Openings) -> anyhow::Result<()> {
     match target {
         Target::Local(l) => {
-            ledger::confidential::deposit(l, &Store::beside(l.dir()), case, openings)?;
+            ledger::cases::deposit(l, &Store::beside(l.dir()), case, openings)?;
         }
         Target::Server(_) => {
             let body = serde_json::to_vec(&serde_json::json!({"values": openings}))?;
@@ -477,7 +476,7 @@ fn show(
     let sealed: SealedCase = match &target {
         Target::Local(l) => {
             let sealed = Store::beside(l.dir()).sealed(case)?;
-            let act = ledger::confidential::case_act(l, case)
+            let act = ledger::cases::case_act(l, case)
                 .ok()
                 .map(|e| e.event.hash().to_hex());
             AccessLog::beside(l.dir()).record(ConfidentialRead {

@@ -524,7 +524,7 @@ pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
         None => ledger::engine::now_ms(),
     };
     let ledger = open(&args.ledger)?;
-    let sha256 = ledger::archive::store_blob(ledger.dir(), &bytes)?;
+    let sha256 = ledger.blobs().put(&bytes)?;
     let payload = serde_json::json!({
         "sha256": sha256, "bytes": bytes.len(), "title": args.title, "refs": [],
         "media_type": args.media_type.clone().unwrap_or_else(|| media_type_of(&args.file).to_string()),
@@ -593,11 +593,25 @@ pub enum ProofKind {
     /// and the authority registry before it), to attach to a petition or a report.
     Export {
         /// The ledger directory.
-        #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+        #[arg(
+            long,
+            required_unless_present_any = ["server", "tiles"],
+            conflicts_with_all = ["server", "tiles"]
+        )]
         ledger: Option<PathBuf>,
         /// Ask this server for the proof instead (`http://127.0.0.1:8080`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tiles")]
         server: Option<String>,
+        /// Read the proof from a log published as tiles (a directory, `s3://bucket/prefix`,
+        /// `http(s)://…`), checked against --log-key.
+        #[arg(long, requires = "log_key")]
+        tiles: Option<String>,
+        /// The log's verifier key, for --tiles.
+        #[arg(long)]
+        log_key: Option<String>,
+        /// Where fetched tiles are kept, for --tiles.
+        #[arg(long, requires = "tiles")]
+        cache: Option<PathBuf>,
         /// The act's event hash.
         #[arg(
             long,
@@ -660,6 +674,9 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
         ProofKind::Export {
             ledger,
             server,
+            tiles,
+            log_key,
+            cache,
             event,
             position,
             out,
@@ -677,16 +694,28 @@ pub fn proof(kind: ProofKind) -> anyhow::Result<ExitCode> {
                 );
             }
             let openings = openings.as_deref().map(read_openings).transpose()?;
-            let proof = match (ledger, server) {
-                (_, Some(server)) => proof_export_remote(server, event.as_deref(), *position)?,
-                (Some(ledger), None) => proof_export(ledger, event.as_deref(), *position)?,
-                (None, None) => bail!(
-                    "{}",
-                    crate::text::both(
-                        "hãy chỉ sổ cái bằng --ledger DIR hoặc --server URL",
-                        "name the ledger with --ledger DIR or --server URL"
+            let proof = match (ledger, server, tiles) {
+                (_, _, Some(url)) => {
+                    let log = crate::tilescmd::open_tiles(
+                        url,
+                        cache.as_deref(),
+                        log_key.as_deref().unwrap_or_default(),
+                    )?;
+                    proof_export_from(&log, event.as_deref(), *position)?
+                }
+                (_, Some(server), None) => {
+                    proof_export_remote(server, event.as_deref(), *position)?
+                }
+                (Some(ledger), None, None) => proof_export(ledger, event.as_deref(), *position)?,
+                (None, None, None) => {
+                    bail!(
+                        "{}",
+                        crate::text::both(
+                            "hãy chỉ sổ cái bằng --ledger DIR, --server URL hoặc --tiles URL",
+                            "name the log with --ledger DIR, --server URL or --tiles URL"
+                        )
                     )
-                ),
+                }
             };
             return match openings {
                 Some(openings) => write_disclosure(out, proof, &openings, disclose, *receipt),
@@ -836,7 +865,7 @@ fn write_disclosure(
     fields: &[String],
     receipt: bool,
 ) -> anyhow::Result<ExitCode> {
-    use ledger::confidential::disclosure;
+    use ledger::cases::disclosure;
     let d = if receipt {
         let mut d = disclosure::receipt(proof, openings);
         let more = disclosure::disclose(d.proof.clone(), openings, fields)?;
@@ -877,6 +906,30 @@ fn write_proof(out: &Path, proof: &ledger::act_proof::ActProof) -> anyhow::Resul
         both("mục thẩm quyền", "registry entries")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `proof export --tiles`: the proof read from a published log, against its checkpoint.
+fn proof_export_from(
+    log: &ledger::tiles::read::TileLog,
+    event: Option<&str>,
+    position: Option<u64>,
+) -> anyhow::Result<ledger::act_proof::ActProof> {
+    let size = ledger::storage::EntrySource::size(log);
+    let hash: ledger::Hash = match (event, position) {
+        (Some(e), _) => e.parse().map_err(|e| anyhow::anyhow!("--event: {e}"))?,
+        (None, Some(p)) => match log.entry_bytes(p)? {
+            Some(bytes) => ledger::Entry::decode(&bytes)
+                .map_err(|e| anyhow::anyhow!("entry {p} does not decode: {e}"))?
+                .event
+                .hash(),
+            None => bail!(
+                "--position {p}: the published log has {size} entries (positions 0 to {})",
+                size.saturating_sub(1)
+            ),
+        },
+        (None, None) => bail!("name the act with --event HASH or --position N"),
+    };
+    Ok(ledger::act_proof::export(log, &hash)?)
 }
 
 fn proof_export(
@@ -926,11 +979,10 @@ fn proof_verify(
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let checked = if value["format"] == ledger::confidential::disclosure::FORMAT {
-        let d: ledger::confidential::disclosure::Disclosure = serde_json::from_value(value)
+    let checked = if value["format"] == ledger::cases::disclosure::FORMAT {
+        let d: ledger::cases::disclosure::Disclosure = serde_json::from_value(value)
             .with_context(|| format!("{} is not a disclosure", file.display()))?;
-        ledger::confidential::disclosure::verify(&d, &key, policy.as_ref())
-            .map(|v| (v.act, v.disclosed))
+        ledger::cases::disclosure::verify(&d, &key, policy.as_ref()).map(|v| (v.act, v.disclosed))
     } else {
         let proof: ledger::act_proof::ActProof = serde_json::from_value(value)
             .with_context(|| format!("{} is not an act proof", file.display()))?;

@@ -12,6 +12,7 @@ mod monitorcmd;
 mod reportcmd;
 mod servecmd;
 mod text;
+mod tilescmd;
 mod verifycmd;
 mod witnesscmd;
 
@@ -83,6 +84,9 @@ enum Command {
     Monitor(monitorcmd::MonitorArgs),
     /// Serve the HTTP API over a ledger.
     Serve(servecmd::ServeArgs),
+    /// Publish the log as C2SP tlog-tiles (checkpoint, hash tiles, entry bundles, documents)
+    /// into a directory or an S3-compatible bucket, for readers that need no server.
+    Publish(tilescmd::PublishArgs),
     /// Store a document by its SHA-256 and record `document.attached` for it.
     Attach(ledgercmd::AttachArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output.
@@ -189,6 +193,7 @@ fn main() -> ExitCode {
         Command::Roles => explaincmd::roles(),
         Command::Schema { action } => explaincmd::schema(action),
         Command::Rulebook { action } => explaincmd::rulebook(action),
+        Command::Publish(args) => tilescmd::publish(args),
         Command::Access { action } => accesscmd::run(action),
         Command::Confidential { action } => confidentialcmd::run(action),
         Command::Completions { shell } => {

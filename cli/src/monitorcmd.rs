@@ -22,8 +22,16 @@ use crate::text::both;
 #[derive(Args)]
 pub struct MonitorArgs {
     /// The server to follow.
+    #[arg(long, required_unless_present = "tiles", conflicts_with = "tiles")]
+    server: Option<String>,
+    /// Follow a log published as tiles instead (a directory, `s3://bucket/prefix`,
+    /// `http(s)://…`): its checkpoint polled, new entries read from its bundles, consistency
+    /// proofs from its hash tiles.
     #[arg(long)]
-    server: String,
+    tiles: Option<String>,
+    /// Where fetched tiles are kept, for --tiles.
+    #[arg(long, requires = "tiles")]
+    cache: Option<PathBuf>,
     /// The log's verifier key, from a source you trust (not from the server).
     #[arg(long)]
     log_key: String,
@@ -56,7 +64,9 @@ impl MonitorArgs {
     /// A one-shot, quiet mirroring of `server` into `mirror`, verified against `log_key`.
     pub fn mirror_once(server: String, log_key: String, mirror: PathBuf) -> MonitorArgs {
         MonitorArgs {
-            server,
+            server: Some(server),
+            tiles: None,
+            cache: None,
             log_key,
             mirror: Some(mirror),
             witnesses: Vec::new(),
@@ -86,16 +96,18 @@ enum Fed {
 pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let log_key = crate::text::log_key(&args.log_key)?;
     let policy = crate::verifycmd::witness_policy(&args.witnesses, args.quorum)?;
-    let base = crate::text::server_base(&args.server)?;
-    // Reach the server before anything is created: a mistyped URL leaves no empty mirror.
-    fetch_checkpoint(&base).with_context(|| {
-        both(
-            &format!("không kết nối được {base}; chưa tạo gì cả"),
-            &format!("cannot reach {base}; nothing was created"),
-        )
-    })?;
+    if args.tiles.is_none() {
+        let base = crate::text::server_base(args.server.as_deref().unwrap_or_default())?;
+        // Reach the server before anything is created: a mistyped URL leaves no empty mirror.
+        fetch_checkpoint(&base).with_context(|| {
+            both(
+                &format!("không kết nối được {base}; chưa tạo gì cả"),
+                &format!("cannot reach {base}; nothing was created"),
+            )
+        })?;
+    }
     let (mut monitor, alarms) = Monitor::open(
-        log_key,
+        log_key.clone(),
         policy,
         args.mirror.as_deref(),
         ledger::Options::default().segment_bytes,
@@ -110,6 +122,10 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     if out.alarms(&alarms) {
         return Ok(ExitCode::from(1));
     }
+    if let Some(url) = &args.tiles {
+        return follow_tiles(&args, url, &log_key, monitor, &out, short);
+    }
+    let base = crate::text::server_base(args.server.as_deref().unwrap_or_default())?;
     let feed = subscribe(base.clone(), monitor.size());
     let interval = Duration::from_secs(args.interval.max(1));
     let mut last_check = Instant::now() - interval;
@@ -196,6 +212,111 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
             // `verify --witness`.
             return Ok(ExitCode::from(if short == held { 1 } else { 0 }));
         }
+    }
+}
+
+/// `monitor --tiles`: polls the published checkpoint, verifies the entries it adds from the
+/// bundles, and checks it with a consistency proof read from the hash tiles.
+fn follow_tiles(
+    args: &MonitorArgs,
+    url: &str,
+    log_key: &ledger::VerifierKey,
+    mut monitor: Monitor,
+    out: &Output,
+    mut short: Option<u64>,
+) -> anyhow::Result<ExitCode> {
+    let interval = Duration::from_secs(args.interval.max(1));
+    let mut failures = 0;
+    let mut reported = None;
+    loop {
+        let opened = crate::tilescmd::open_tiles(url, args.cache.as_deref(), &log_key.encode());
+        let alarms = match opened {
+            Ok(log) => {
+                failures = 0;
+                let size = ledger::storage::EntrySource::size(&log);
+                let mut alarms = Vec::new();
+                let mut bad = None;
+                let from = monitor.size();
+                let scanned = ledger::storage::EntrySource::scan_chunks(
+                    &log,
+                    from.min(size),
+                    size,
+                    &mut |first, frames| {
+                        let mut batch = Vec::with_capacity(frames.len());
+                        for (i, bytes) in frames.iter().enumerate() {
+                            match Entry::decode(bytes) {
+                                Ok(e) => batch.push(e),
+                                Err(e) => {
+                                    bad = Some((first + i as u64, e.to_string()));
+                                    break;
+                                }
+                            }
+                        }
+                        match monitor.push(&batch) {
+                            Ok(a) => alarms.extend(a),
+                            Err(e) => {
+                                bad = Some((monitor.size(), e.to_string()));
+                                return false;
+                            }
+                        }
+                        bad.is_none() && !alarms.iter().any(Alarm::is_integrity)
+                    },
+                );
+                if let Some((position, why)) = bad {
+                    return Ok(out.bad(position, why));
+                }
+                if let Err(e) = scanned {
+                    out.lost(&format!("{e:#}"));
+                }
+                let proof = |old: u64, new: u64| {
+                    if new != size {
+                        return Err(format!("the tiles hold the tree of {size}, not of {new}"));
+                    }
+                    log.consistency_proof(old).map_err(|e| e.to_string())
+                };
+                alarms.extend(monitor.checkpoint(&log.checkpoint().encode(), &proof));
+                alarms
+            }
+            // A checkpoint the pinned key did not sign is an alarm (the monitor says why);
+            // one that cannot be read at all is an outage, retried.
+            Err(e) => {
+                let text = crate::tilescmd::store(url)
+                    .ok()
+                    .and_then(|s| s.get(ledger::tiles::CHECKPOINT).ok().flatten());
+                match text.and_then(|t| String::from_utf8(t).ok()) {
+                    Some(text) => monitor.checkpoint(&text, &|_, _| Err(e.to_string())),
+                    None => {
+                        failures += 1;
+                        if args.once && failures >= ONCE_ATTEMPTS {
+                            return Err(e.context(format!(
+                                "{ONCE_ATTEMPTS} attempts in a row failed; is {url} reachable?"
+                            )));
+                        }
+                        out.lost(&format!("{e:#}"));
+                        std::thread::sleep(interval);
+                        continue;
+                    }
+                }
+            }
+        };
+        if out.alarms(&alarms) {
+            return Ok(ExitCode::from(1));
+        }
+        short = unwitnessed(&alarms, short);
+        let held = monitor.held().map(|h| h.checkpoint.size);
+        if held != reported {
+            out.progress(&monitor);
+            reported = held;
+        }
+        let caught_up = held == Some(monitor.size()) && !monitor.is_behind();
+        if args.once && (caught_up || monitor.is_broken()) {
+            return Ok(ExitCode::from(if short == held || monitor.is_broken() {
+                1
+            } else {
+                0
+            }));
+        }
+        std::thread::sleep(interval);
     }
 }
 

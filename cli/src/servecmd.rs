@@ -27,6 +27,10 @@ pub struct ServeArgs {
     /// witnesses see the log grow at this pace.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     checkpoint_interval_ms: u64,
+    /// Keep a directory or a bucket (`s3://bucket/prefix`) up to date with the log as
+    /// tlog-tiles, publishing each new checkpoint (see `publish`).
+    #[arg(long, value_name = "URL")]
+    publish: Option<String>,
     /// Serve the log to anyone, without a reader token. Entries hold commitments, never
     /// confidential values; the confidential store still needs the commission's token.
     #[arg(long)]
@@ -130,6 +134,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());
     }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let publisher = match &args.publish {
+        Some(url) => Some(crate::tilescmd::follow(
+            state.ledger.clone(),
+            url.clone(),
+            stop.clone(),
+        )?),
+        None => None,
+    };
     let bound = |scheme: &'static str| {
         move |addr| {
             crate::say!("listening on {scheme}://{addr}");
@@ -158,7 +171,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    if let Some(publisher) = publisher {
+        let _ = publisher.join();
+    }
     // Keep what the projections learned, for a quick start next time.
-    state.projections.lock().save(&state.ledger)?;
+    state.projections.lock().save(&*state.ledger)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -101,7 +101,7 @@ fn localized(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         ledger::act_proof::ActProofError,
         ledger::format::hash::BadHash,
         ledger::confidential::ConfidentialError,
-        ledger::confidential::CaseError,
+        ledger::cases::CaseError,
         ledger::confidential::store::StoreError,
         ledger::access::log::AccessLogError,
         ledger::access::tokens::TokenError,

@@ -18,8 +18,19 @@ use crate::text::both;
 #[command(group(clap::ArgGroup::new("source").required(true).args(["ledger", "archive"])))]
 pub struct VerifyArgs {
     /// A live ledger directory.
-    #[arg(long, conflicts_with = "archive")]
+    #[arg(
+        long,
+        required_unless_present_any = ["archive", "tiles"],
+        conflicts_with_all = ["archive", "tiles"]
+    )]
     ledger: Option<PathBuf>,
+    /// A log published as tiles (`publish`): a directory, `s3://bucket/prefix` or an
+    /// `http(s)://` address (a bucket's, or a server's `/tlog`); needs --log-key.
+    #[arg(long, requires = "log_key", conflicts_with = "archive")]
+    tiles: Option<String>,
+    /// Where fetched tiles are kept (default: under ~/.cache/congress-ledger/tiles/).
+    #[arg(long, requires = "tiles")]
+    cache: Option<PathBuf>,
     /// An archive bag (from `export`); needs --log-key.
     #[arg(long, requires = "log_key")]
     archive: Option<PathBuf>,
@@ -122,6 +133,31 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(r) = &archive.report {
             print_report(r);
+        }
+        return Ok(code);
+    }
+    if let Some(url) = &args.tiles {
+        let log = crate::tilescmd::open_tiles(
+            url,
+            args.cache.as_deref(),
+            args.log_key.as_deref().unwrap_or_default(),
+        )?;
+        let bar =
+            crate::archivecmd::progress_bar(ledger::storage::EntrySource::size(&log), "verify");
+        let options = VerifyOptions {
+            strict_signatures: args.strict,
+            witness_policy,
+            ..crate::archivecmd::verify_progress(&bar)
+        };
+        let report = ledger::tiles::read::verify(&log, &options);
+        bar.finish_and_clear();
+        let report = report?;
+        let code = exit_code(&report, args.fail_on);
+        if args.json {
+            crate::text::print_json(&report)?;
+        } else {
+            crate::say!("{} {url}", both("Các ô (tlog-tiles)", "Tiles (tlog-tiles)"));
+            print_report(&report);
         }
         return Ok(code);
     }

@@ -458,16 +458,19 @@ fn main() {
         };
         let n = ledger.size() as usize;
         let t = Instant::now();
-        let integrity = ledger.verify(&VerifyOptions::default()).expect("verify");
+        let integrity =
+            ledger::verify::integrity(&ledger, &VerifyOptions::default()).expect("verify");
         let t_integrity = t.elapsed();
         assert!(integrity.ok(), "{:?}", integrity.failure);
         let t = Instant::now();
-        let folded = ledger
-            .verify(&VerifyOptions {
+        let folded = ledger::verify::integrity(
+            &ledger,
+            &VerifyOptions {
                 with_projections: true,
                 ..Default::default()
-            })
-            .expect("verify");
+            },
+        )
+        .expect("verify");
         let t_folded = t.elapsed();
         assert!(folded.ok());
         drop(folded);
@@ -520,7 +523,7 @@ fn main() {
             t_drop.as_secs_f64()
         );
     }
-    if want("build") || want("verify") || want("proofs") {
+    if want("build") || want("verify") || want("proofs") || want("tiles") {
         // BENCH_KEEP=DIR keeps the large log there, and reuses it when it exists already.
         let keep = std::env::var("BENCH_KEEP")
             .ok()
@@ -548,12 +551,14 @@ fn main() {
             };
             for &strict in modes {
                 let t = Instant::now();
-                let report = ledger
-                    .verify(&VerifyOptions {
+                let report = ledger::verify::integrity(
+                    &ledger,
+                    &VerifyOptions {
                         strict_signatures: strict,
                         ..Default::default()
-                    })
-                    .expect("verify");
+                    },
+                )
+                .expect("verify");
                 let d = t.elapsed();
                 assert!(report.ok(), "{:?}", report.failure);
                 let r = rate(report.entries as usize, d);
@@ -595,6 +600,9 @@ fn main() {
                 cons.as_secs_f64() * 1e6
             );
         }
+        if want("tiles") {
+            tiles(&ledger, dir.path());
+        }
         let t = Instant::now();
         let dir_path = ledger.dir().to_path_buf();
         ledger.close().expect("close");
@@ -605,4 +613,95 @@ fn main() {
         );
         drop(reopened);
     }
+}
+
+/// Bytes of every file under `dir`.
+fn du(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for item in std::fs::read_dir(dir).expect("read dir") {
+        let item = item.expect("entry");
+        let meta = item.metadata().expect("metadata");
+        total += if meta.is_dir() {
+            du(&item.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+/// The log as tiles: publishing it whole into a directory (then the growth of one
+/// checkpoint interval's appends), the bytes of the tiles against the log's, and an
+/// inclusion proof read from the tiles, cold (nothing cached) and warm.
+fn tiles(ledger: &Ledger, dir: &std::path::Path) {
+    use ledger::tiles::publish::publish;
+    use ledger::tiles::read::TileLog;
+    use ledger::tiles::DirStore;
+    let out = dir.join("tiles");
+    let store = DirStore::new(&out);
+    let note = ledger.sign_checkpoint().expect("checkpoint");
+    let size = note.checkpoint.size;
+    let t = Instant::now();
+    let done = publish(ledger, &store, &note).expect("publish");
+    let d = t.elapsed();
+    println!("\n## Tiles (log of {size} events)");
+    println!(
+        "publish whole log into a directory  {:>10.0} entries/s   ({} bundles, {} tiles, {:.1}s)",
+        rate(size as usize, d),
+        done.bundles,
+        done.tiles,
+        d.as_secs_f64()
+    );
+    let log_bytes = du(&ledger.dir().join("log"));
+    let tile_bytes = du(&out);
+    println!(
+        "tiles bytes / log bytes             {:>10.3}   ({tile_bytes} B of tiles, {log_bytes} B of segments)",
+        tile_bytes as f64 / log_bytes as f64
+    );
+    let key = ledger.log_key().clone();
+    let n = 200u64;
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let picks: Vec<u64> = (0..n).map(|_| next() % size).collect();
+    // Cold: a new cache for each proof; warm: the same cache, filled by the cold reads.
+    let cache = dir.join("tile-cache");
+    let t = Instant::now();
+    for (i, &p) in picks.iter().enumerate() {
+        let log = TileLog::open(
+            Box::new(DirStore::new(&out)),
+            Some(DirStore::cache(&cache.join(i.to_string()))),
+            key.clone(),
+        )
+        .expect("open tiles");
+        log.inclusion_proof(p).expect("proof");
+    }
+    let cold = t.elapsed() / n as u32;
+    let warm_cache = dir.join("warm-cache");
+    let log = TileLog::open(
+        Box::new(DirStore::new(&out)),
+        Some(DirStore::cache(&warm_cache)),
+        key.clone(),
+    )
+    .expect("open tiles");
+    for &p in &picks {
+        log.inclusion_proof(p).expect("proof");
+    }
+    let t = Instant::now();
+    for &p in &picks {
+        log.inclusion_proof(p).expect("proof");
+    }
+    let warm = t.elapsed() / n as u32;
+    println!(
+        "inclusion proof from tiles, cold    {:>10.1} µs   (checkpoint and tiles read, cache written)",
+        cold.as_secs_f64() * 1e6
+    );
+    println!(
+        "inclusion proof from tiles, warm    {:>10.1} µs   (tiles from the local cache)",
+        warm.as_secs_f64() * 1e6
+    );
 }

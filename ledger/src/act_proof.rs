@@ -64,47 +64,85 @@ pub enum ActProofError {
     Invalid(String),
 }
 
-fn prove(ledger: &Ledger, position: u64, size: u64) -> Result<ProvedEntry, ActProofError> {
-    let bytes = ledger
+/// A log an act's proof can be read from: a live ledger, or one published as tiles.
+pub trait Provable {
+    fn origin(&self) -> &str;
+    /// The checkpoint to prove the act at `position` against: the latest one witnesses
+    /// cosigned that covers it (it then stands against the operator too), else the latest.
+    fn proving_note(&self, position: u64) -> Result<Option<SignedNote>, StorageError>;
+    fn entry_by_hash(&self, hash: &Hash) -> Result<Option<Entry>, StorageError>;
+    fn entry_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, StorageError>;
+    fn inclusion(&self, position: u64, size: u64) -> Result<Vec<Hash>, ActProofError>;
+    /// The positions of stream `ledger`'s entries below `size`, ascending.
+    fn registry_positions(&self, size: u64) -> Result<Vec<u64>, StorageError>;
+}
+
+impl Provable for Ledger {
+    fn origin(&self) -> &str {
+        Ledger::origin(self)
+    }
+
+    fn proving_note(&self, position: u64) -> Result<Option<SignedNote>, StorageError> {
+        Ok(self
+            .latest_cosigned()?
+            .filter(|n| n.checkpoint.size > position)
+            .or_else(|| self.checkpoint().map(|n| self.with_cosignatures(n)))
+            .filter(|n| n.checkpoint.size > position))
+    }
+
+    fn entry_by_hash(&self, hash: &Hash) -> Result<Option<Entry>, StorageError> {
+        Ledger::entry_by_hash(self, hash)
+    }
+
+    fn entry_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        Ledger::entry_bytes(self, position)
+    }
+
+    fn inclusion(&self, position: u64, size: u64) -> Result<Vec<Hash>, ActProofError> {
+        self.inclusion_proof(position, size)?
+            .map_err(|e| ActProofError::Invalid(e.to_string()))
+    }
+
+    fn registry_positions(&self, size: u64) -> Result<Vec<u64>, StorageError> {
+        Ok(self
+            .stream("ledger", 0, usize::MAX)?
+            .into_iter()
+            .map(|e| e.position)
+            .take_while(|&p| p < size)
+            .collect())
+    }
+}
+
+fn prove(log: &dyn Provable, position: u64, size: u64) -> Result<ProvedEntry, ActProofError> {
+    let bytes = log
         .entry_bytes(position)?
         .ok_or(ActProofError::NoCheckpoint(position))?;
-    let inclusion = ledger
-        .inclusion_proof(position, size)?
-        .map_err(|e| ActProofError::Invalid(e.to_string()))?;
     Ok(ProvedEntry {
         position,
         entry: hex::encode(bytes),
-        inclusion,
+        inclusion: log.inclusion(position, size)?,
     })
 }
 
 /// Builds the proof of the act `hash` against the latest cosigned checkpoint that covers it,
 /// or else the latest checkpoint.
-pub fn export(ledger: &Ledger, hash: &Hash) -> Result<ActProof, ActProofError> {
-    let entry = ledger
+pub fn export(log: &dyn Provable, hash: &Hash) -> Result<ActProof, ActProofError> {
+    let entry = log
         .entry_by_hash(hash)?
         .ok_or(ActProofError::NotFound(*hash))?;
-    // A checkpoint the witnesses vouched for makes the proof stand against the operator too,
-    // so the latest cosigned one is preferred when it covers the act.
-    let note = ledger
-        .latest_cosigned()?
-        .filter(|n| n.checkpoint.size > entry.position)
-        .or_else(|| ledger.checkpoint().map(|n| ledger.with_cosignatures(n)))
-        .filter(|n| n.checkpoint.size > entry.position)
+    let note = log
+        .proving_note(entry.position)?
         .ok_or(ActProofError::NoCheckpoint(entry.position))?;
     let size = note.checkpoint.size;
     let mut registry = Vec::new();
     let mut registry_next = None;
-    for e in ledger.stream("ledger", 0, usize::MAX)? {
-        if e.position >= size {
+    for position in log.registry_positions(size)? {
+        if position > entry.position {
+            registry_next = Some(prove(log, position, size)?);
             break;
         }
-        if e.position > entry.position {
-            registry_next = Some(prove(ledger, e.position, size)?);
-            break;
-        }
-        if e.position < entry.position {
-            registry.push(prove(ledger, e.position, size)?);
+        if position < entry.position {
+            registry.push(prove(log, position, size)?);
         }
     }
     let mut corrected = Vec::new();
@@ -113,18 +151,18 @@ pub fn export(ledger: &Ledger, hash: &Hash) -> Result<ActProof, ActProofError> {
         if corrected.len() >= authority::MAX_CORRECTION_CHAIN {
             return Err(invalid("the chain of corrections is too long to prove"));
         }
-        let Some(e) = ledger.entry_by_hash(&h)? else {
+        let Some(e) = log.entry_by_hash(&h)? else {
             break;
         };
         next = authority::chain_link(e.event.body()).2;
-        corrected.push(prove(ledger, e.position, size)?);
+        corrected.push(prove(log, e.position, size)?);
     }
     Ok(ActProof {
         format: FORMAT.into(),
-        origin: ledger.origin().to_string(),
+        origin: log.origin().to_string(),
         event_hash: *hash,
         checkpoint: note.encode(),
-        act: prove(ledger, entry.position, size)?,
+        act: prove(log, entry.position, size)?,
         registry,
         registry_next,
         corrected,

@@ -19,7 +19,7 @@ use crate::format::{Entry, Hash, SignedNote, VerifierKey};
 use crate::messages::Text;
 use crate::storage::cosignatures::CosignatureFile;
 use crate::storage::mirror::{mark_read_only, MirrorLog};
-use crate::storage::StorageError;
+use crate::storage::{Blobs, StorageError};
 use crate::verify::integrity::{self, VerifyOptions};
 use crate::verify::report::Report;
 
@@ -92,32 +92,6 @@ pub struct ExportSummary {
     pub root: Hash,
     pub files: usize,
     pub bytes: u64,
-}
-
-/// Where a ledger keeps attached documents: `<dir>/blobs/sha256/<hex>`.
-pub fn blobs_dir(ledger_dir: &Path) -> PathBuf {
-    ledger_dir.join("blobs").join("sha256")
-}
-
-/// Stores a document under its SHA-256 (written to a temporary name, synced, then renamed, so
-/// a stored blob is always whole); returns the hash in hex. Storing the same bytes twice is
-/// harmless.
-pub fn store_blob(ledger_dir: &Path, bytes: &[u8]) -> Result<String, ArchiveError> {
-    let sum = hex::encode(Sha256::digest(bytes));
-    let dir = blobs_dir(ledger_dir);
-    fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-    let path = dir.join(&sum);
-    if path.exists() {
-        return Ok(sum);
-    }
-    let tmp = dir.join(format!(".{sum}.partial"));
-    let mut f = File::create(&tmp).map_err(|e| io(&tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| io(&tmp, e))?;
-    fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
-    crate::storage::segment::sync_dir(&dir)?;
-    Ok(sum)
 }
 
 /// Writes the archive bag of everything the ledger holds at a freshly signed checkpoint.
@@ -219,21 +193,18 @@ pub fn export(
     }
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
     put("verify.html", VERIFY_HTML.as_bytes())?;
-    let blobs = blobs_dir(ledger.dir());
+    let blobs = ledger.blobs();
     // A case's confidential attachment never leaves with a bag, even if a copy was placed
     // among the public blobs.
     let confidential = crate::confidential::store::Store::beside(ledger.dir());
-    if blobs.is_dir() {
-        for item in fs::read_dir(&blobs).map_err(|e| io(&blobs, e))? {
-            let item = item.map_err(|e| io(&blobs, e))?;
-            let name = item.file_name().to_string_lossy().into_owned();
-            if name
-                .parse::<Hash>()
-                .is_ok_and(|h| confidential.document_case(&h).is_some())
-            {
-                continue;
-            }
-            let bytes = fs::read(item.path()).map_err(|e| io(&item.path(), e))?;
+    for name in blobs.list()? {
+        if name
+            .parse::<Hash>()
+            .is_ok_and(|h| confidential.document_case(&h).is_some())
+        {
+            continue;
+        }
+        if let Some(bytes) = blobs.get(&name)? {
             put(&format!("blobs/sha256/{name}"), &bytes)?;
         }
     }
@@ -660,7 +631,8 @@ pub fn import(
     }
     // The checkpoints, the log's signature kept with each and the witnesses' cosignatures
     // beside them, as the ledger keeps them.
-    let mut cosignatures = CosignatureFile::open(dir).map_err(ArchiveError::from)?;
+    let mut cosignatures = CosignatureFile::open(&crate::storage::files::FileHistories::new(dir))
+        .map_err(ArchiveError::from)?;
     for name in ["witnessed.note", "checkpoint.note"] {
         let path = bag.join("data").join(name);
         if name == "witnessed.note" && !path.exists() {
@@ -684,11 +656,11 @@ pub fn import(
     drop(log);
     let blobs = bag.join("data/blobs/sha256");
     if blobs.is_dir() {
-        let target = blobs_dir(dir);
-        fs::create_dir_all(&target).map_err(|e| io(&target, e))?;
+        // Stored again by content, so a copied document is named by its own hash.
+        let target = crate::storage::blobs::FileBlobs::new(dir);
         for item in fs::read_dir(&blobs).map_err(|e| io(&blobs, e))?.flatten() {
-            fs::copy(item.path(), target.join(item.file_name()))
-                .map_err(|e| io(&item.path(), e))?;
+            let bytes = fs::read(item.path()).map_err(|e| io(&item.path(), e))?;
+            target.put(&bytes).map_err(ArchiveError::from)?;
         }
     }
     match &signing_key {

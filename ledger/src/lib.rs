@@ -11,6 +11,7 @@ pub mod act_proof;
 pub mod archive;
 pub mod authority;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod compose;
 pub mod confidential;
@@ -26,6 +27,7 @@ pub mod rulebook;
 pub mod rules;
 pub mod scenarios;
 pub mod storage;
+pub mod tiles;
 pub mod verify;
 pub mod witness;
 

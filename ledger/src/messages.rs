@@ -13,8 +13,9 @@ use crate::access::tokens::TokenError;
 use crate::act_proof::ActProofError;
 use crate::archive::{ArchiveError, ImportError};
 use crate::authority::AuthorityError;
+use crate::cases::CaseError;
 use crate::confidential::store::StoreError;
-use crate::confidential::{CaseError, ConfidentialError};
+use crate::confidential::ConfidentialError;
 use crate::crypto::SignatureError;
 use crate::domain::schemas::SchemaError;
 use crate::domain::PayloadError;
@@ -196,6 +197,9 @@ impl Vietnamese for AppendError {
                 format!("sự kiện dành cho sổ cái `{found}`, nhưng sổ cái này là `{expected}`")
             }
             AppendError::Signature(e) => format!("chữ ký không hợp lệ: {}", e.vi()),
+            AppendError::TooLarge { bytes, limit } => format!(
+                "sự kiện dài {bytes} byte, vượt giới hạn {limit} byte của sự kiện mới: tài liệu dài hãy đính kèm thành tệp (blob)"
+            ),
             AppendError::Conflict {
                 stream,
                 submitted,
@@ -665,6 +669,7 @@ pub fn failure_kind(kind: crate::verify::integrity::FailureKind) -> Text {
         K::StreamChain => "chuỗi của luồng",
         K::Authority => "thẩm quyền",
         K::Checkpoint => "điểm kiểm",
+        K::Tiles => "ô dữ liệu (tiles)",
     };
     Text::new(vi, kind.label())
 }

@@ -139,7 +139,11 @@ impl Monitor {
             )));
         }
         // A mirror whose first run stopped before any entry arrived holds nothing to verify.
-        if crate::storage::segment::list(&dir.join("log"))?.is_empty() {
+        if crate::storage::Storage::files(dir)
+            .segments
+            .list()?
+            .is_empty()
+        {
             monitor.mirror = Some(MirrorLog::resume(dir, 0, segment_bytes)?);
             return Ok((monitor, Vec::new()));
         }

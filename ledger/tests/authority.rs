@@ -325,12 +325,14 @@ fn a_correction_is_authorized_where_it_lands_and_shown_with_the_original() {
         "{err}"
     );
 
-    let report = ledger
-        .verify(&VerifyOptions {
+    let report = ledger::verify::integrity(
+        &ledger,
+        &VerifyOptions {
             with_projections: true,
             ..VerifyOptions::default()
-        })
-        .unwrap();
+        },
+    )
+    .unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!(present(&report, OTHER, 1), 102);
     assert_eq!(present(&report, CONGRESS, 1), 297);
@@ -551,7 +553,7 @@ fn authorities_sign_the_registry_only_and_are_rotated_by_acts() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("last authority"), "{err}");
-    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!(
         ledger.registry().unwrap().holder(&old),

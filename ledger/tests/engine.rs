@@ -204,7 +204,7 @@ fn appends_are_sequenced_and_refusals_change_nothing() {
         before,
         "refusals wrote nothing"
     );
-    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.ok(), "{report:?}");
 }
 
@@ -254,7 +254,7 @@ fn a_revoked_key_signs_nothing_received_after_its_revocation_whatever_it_claims(
     let backdated = session(2, T0 + 1_000);
     let err = ledger.append(backdated.into_bytes()).unwrap_err();
     assert!(err.to_string().contains("revoked"), "{err}");
-    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.ok(), "{report:?}");
     // Only an authority may enroll keys.
     let payload = compose::enrollment(
@@ -387,7 +387,7 @@ fn concurrent_appenders_get_dense_positions_and_everything_survives_a_restart() 
         &proof,
     )
     .unwrap();
-    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.entries, 484);
 }
@@ -509,7 +509,7 @@ fn a_torn_last_frame_is_cut_off_at_every_offset_and_the_log_goes_on() {
     // The whole frame present: it was durable, so it is kept and indexed.
     let ledger = Ledger::open(&base, opts()).unwrap();
     assert_eq!(ledger.size(), size + 1);
-    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.ok(), "{report:?}");
 }
 
@@ -610,7 +610,7 @@ fn a_deleted_index_is_rebuilt_identically() {
     ledger.append(e.into_bytes()).unwrap();
     ledger.close().unwrap();
     let ledger = Ledger::open(&path, options.clone()).unwrap();
-    let dump = ledger.verify(&VerifyOptions::default()).unwrap();
+    let dump = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(dump.ok());
     let before = index_dump(ledger, &options);
 
@@ -700,7 +700,11 @@ fn an_index_is_trusted_only_up_to_its_durable_marker() {
         !orphan.exists(),
         "a run the manifest does not name is removed"
     );
-    assert!(ledger.verify(&VerifyOptions::default()).unwrap().ok());
+    assert!(
+        ledger::verify::integrity(&ledger, &VerifyOptions::default())
+            .unwrap()
+            .ok()
+    );
     assert!(index_dump(ledger, &options) == expected);
 
     // Records missing below the durable marker: refused, with what to do.

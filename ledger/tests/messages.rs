@@ -317,8 +317,9 @@ fn every_library_error_is_in_both_languages() {
         check(&format!("ActProofError {i}"), e);
     }
     check("BadHash", &BadHash("xyz".into()));
+    use ledger::cases::CaseError;
     use ledger::confidential::store::StoreError;
-    use ledger::confidential::{CaseError, ConfidentialError};
+    use ledger::confidential::ConfidentialError;
     let confidentials = [
         ConfidentialError::NotConfidential {
             kind: "k".into(),

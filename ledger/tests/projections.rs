@@ -211,12 +211,14 @@ fn projections_folded_in_verification_equal_a_rebuild() {
         let ledger = scenario
             .create_ledger(&dir.path().join("l"), Options::default())
             .unwrap();
-        let report = ledger
-            .verify(&VerifyOptions {
+        let report = ledger::verify::integrity(
+            &ledger,
+            &VerifyOptions {
                 with_projections: true,
                 ..Default::default()
-            })
-            .unwrap();
+            },
+        )
+        .unwrap();
         let folded = report.projections.expect("asked for");
         assert!(folded.to_bytes() == Projections::rebuild(&ledger).unwrap().to_bytes());
     }

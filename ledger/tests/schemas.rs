@@ -226,6 +226,140 @@ fn an_append_its_rust_type_cannot_read_is_refused() {
     assert_eq!(ledger.size(), before);
 }
 
+/// The most bytes a payload valid under `schema` can take as JSON: strings at 4 bytes a
+/// character (UTF-8's most; the free-text rule forbids the control characters that JSON would
+/// escape longer), patterns by their quantifiers, arrays by `maxItems`, maps by
+/// `maxProperties`. None when nothing bounds it.
+fn worst_case(n: &Value, root: &Value) -> Option<usize> {
+    let text = |v: &Value| serde_json::to_string(v).unwrap().len();
+    if let Some(r) = n.get("$ref").and_then(Value::as_str) {
+        let target = root.pointer(r.strip_prefix('#').unwrap()).unwrap();
+        return worst_case(target, root);
+    }
+    // `allOf` only narrows a typed schema (its `if`/`then` conditions); alone, it is the type.
+    let combined = ["oneOf", "anyOf", "allOf"]
+        .into_iter()
+        .filter(|k| *k != "allOf" || n.get("type").is_none());
+    for key in combined {
+        if let Some(options) = n.get(key).and_then(Value::as_array) {
+            let each: Option<Vec<usize>> = options.iter().map(|o| worst_case(o, root)).collect();
+            return each?.into_iter().max();
+        }
+    }
+    if let Some(types) = n.get("type").and_then(Value::as_array) {
+        let mut each = Vec::new();
+        for t in types {
+            let mut one = n.clone();
+            one["type"] = t.clone();
+            each.push(worst_case(&one, root)?);
+        }
+        return each.into_iter().max();
+    }
+    if let Some(c) = n.get("const") {
+        return Some(text(c));
+    }
+    if let Some(e) = n.get("enum").and_then(Value::as_array) {
+        return e.iter().map(text).max();
+    }
+    match n.get("type").and_then(Value::as_str)? {
+        "string" => match n.get("maxLength").and_then(Value::as_u64) {
+            Some(l) => Some(4 * l as usize + 2),
+            None => pattern_length(n.get("pattern")?.as_str()?).map(|l| l + 2),
+        },
+        "integer" => Some(20),
+        "number" => Some(24),
+        "boolean" => Some(5),
+        "null" => Some(4),
+        "array" => {
+            let items = n.get("maxItems")?.as_u64()? as usize;
+            Some(2 + items * (worst_case(n.get("items")?, root)? + 1))
+        }
+        "object" => {
+            let mut total = 2;
+            if let Some(props) = n.get("properties").and_then(Value::as_object) {
+                for (k, v) in props {
+                    total += k.len() + 4 + worst_case(v, root)?;
+                }
+            }
+            if let Some(values) = n.get("additionalProperties").filter(|v| v.is_object()) {
+                let count = n.get("maxProperties")?.as_u64()? as usize;
+                let key = worst_case(n.get("propertyNames")?, root)?;
+                total += count * (key + 2 + worst_case(values, root)?);
+            }
+            Some(total)
+        }
+        _ => None,
+    }
+}
+
+/// The longest string an anchored pattern of character classes, literals and bounded
+/// quantifiers matches; None for an unbounded one.
+fn pattern_length(pattern: &str) -> Option<usize> {
+    let body: Vec<char> = pattern
+        .strip_prefix('^')?
+        .strip_suffix('$')?
+        .chars()
+        .collect();
+    let (mut i, mut total) = (0, 0);
+    while i < body.len() {
+        match body[i] {
+            '[' => i += body[i..].iter().position(|&c| c == ']')? + 1,
+            '\\' => i += 2,
+            '*' | '+' | '(' | '|' => return None,
+            _ => i += 1,
+        }
+        match body.get(i) {
+            Some('{') => {
+                let end = i + body[i..].iter().position(|&c| c == '}')?;
+                let q: String = body[i + 1..end].iter().collect();
+                total += q.rsplit(',').next()?.parse::<usize>().ok()?;
+                i = end + 1;
+            }
+            Some('?') => {
+                total += 1;
+                i += 1;
+            }
+            Some('*' | '+') => return None,
+            _ => total += 1,
+        }
+    }
+    Some(total)
+}
+
+#[test]
+fn every_array_and_map_is_bounded_and_every_payload_fits_a_tile_bundle() {
+    // The event around the payload (origin, stream, kind at their limits, keys, hashes,
+    // signature, integers) takes less than this.
+    let budget = ledger::format::encoding::MAX_APPEND_EVENT_BYTES - 1024;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let mut checked = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            let schema: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+            let worst = worst_case(&schema, &schema).unwrap_or_else(|| {
+                panic!("{}: an array, map or string is unbounded", file.display())
+            });
+            assert!(
+                worst <= budget,
+                "{}: a payload can take {worst} bytes, over {budget}",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30);
+    // The estimate is not vacuous: an array without maxItems is unbounded.
+    let unbounded = json!({"type": "array", "items": {"type": "integer"}});
+    assert_eq!(worst_case(&unbounded, &unbounded), None);
+    assert_eq!(pattern_length("^[0-9a-f]{64}$"), Some(64));
+    assert_eq!(pattern_length("^[A-Z]{1,3}-[0-9]{2}[a-z]?$"), Some(7));
+}
+
 #[test]
 fn schema_1_events_are_read_as_schema_2_and_refuse_schema_2_fields() {
     use ledger::domain::Payload;

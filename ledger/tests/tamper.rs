@@ -109,7 +109,7 @@ fn open_and_verify(dir: &Path) -> Option<Detection> {
 
 /// The verifier of a live ledger over the files as they are on disk now.
 fn verify(ledger: &Ledger) -> Option<Detection> {
-    match ledger.verify(&VerifyOptions::default()) {
+    match ledger::verify::integrity(ledger, &VerifyOptions::default()) {
         Err(e) => Some(Detection {
             by: "verify",
             position: storage_position(&e),

@@ -384,6 +384,6 @@ fn the_engine_writes_the_vector_ledger_byte_for_byte() {
             expected
         );
     }
-    let report = ledger.verify(&VerifyOptions::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert_eq!(report.failure, None, "{report:?}");
 }

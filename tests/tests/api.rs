@@ -438,7 +438,7 @@ fn shutting_down_loses_no_acknowledged_append() {
             .expect("acknowledged entry present");
         assert_eq!(entry.event.bytes(), bytes.as_slice(), "entry {position}");
     }
-    let report = ledger.verify(&Default::default()).unwrap();
+    let report = ledger::verify::integrity(&ledger, &Default::default()).unwrap();
     assert!(report.ok(), "{report:?}");
 }
 

@@ -539,7 +539,7 @@ fn check_after_kill(
     );
     tally.acked_checks += seen;
     if verify {
-        let report = ledger.verify(&VerifyOptions::default()).unwrap();
+        let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
         assert!(report.ok(), "after kill {}: {report:?}", tally.kills);
         assert_eq!(report.entries, size);
         assert!(report.checkpoints.iter().all(|c| c.ok), "{report:?}");
@@ -565,7 +565,12 @@ enum FramesEnd {
 
 fn last_segment(dir: &Path) -> PathBuf {
     let log = dir.join("log");
-    let first = *segment::list(&log).unwrap().last().unwrap();
+    let first = *ledger::storage::Storage::files(dir)
+        .segments
+        .list()
+        .unwrap()
+        .last()
+        .unwrap();
     segment::segment_path(&log, first)
 }
 

@@ -9,7 +9,6 @@
 //! [`FIELDS`] lists, per kind and schema version, the confidential fields; docs/FORMAT.md
 //! ("Confidential fields") says why each field is or is not.
 
-pub mod disclosure;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -250,6 +249,39 @@ pub fn check(
     Ok(())
 }
 
+/// A correction of an act recorded under a schema that held confidential values in plaintext
+/// may keep them as they were, or drop them, but never bring a new one into the log.
+pub fn check_correction(
+    corrected: &crate::EventBody,
+    replacement: &Value,
+) -> Result<(), crate::domain::schemas::SchemaError> {
+    let Some(latest) = crate::domain::latest_schema(&corrected.kind) else {
+        return Ok(());
+    };
+    if !fields(&corrected.kind, corrected.schema).is_empty() {
+        // The corrected act holds commitments; its schema refuses plaintext already.
+        return Ok(());
+    }
+    let original: Value = serde_json::from_slice(&corrected.payload).unwrap_or(Value::Null);
+    for field in fields(&corrected.kind, latest) {
+        let new = get_path(replacement, field);
+        if new.is_some() && new != get_path(&original, field) {
+            return Err(crate::domain::schemas::SchemaError {
+                kind: corrected.kind.clone(),
+                schema: corrected.schema,
+                path: format!("/replacement/{}", field.replace('.', "/")),
+                message: format!(
+                    "a correction may not bring new plaintext into confidential field `{field}`: keep the old value or leave the field out"
+                ),
+                message_vi: format!(
+                    "bản đính chính không được ghi mới thông tin bảo mật `{field}` ở dạng rõ; giữ nguyên giá trị cũ hoặc bỏ trường này"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,127 +366,4 @@ mod tests {
         ));
         assert_eq!(fields("complaint.received", 2), &[] as &[&str]);
     }
-}
-
-/// A correction of an act recorded under a schema that held confidential values in plaintext
-/// may keep them as they were, or drop them, but never bring a new one into the log.
-pub fn check_correction(
-    corrected: &crate::EventBody,
-    replacement: &Value,
-) -> Result<(), crate::domain::schemas::SchemaError> {
-    let Some(latest) = crate::domain::latest_schema(&corrected.kind) else {
-        return Ok(());
-    };
-    if !fields(&corrected.kind, corrected.schema).is_empty() {
-        // The corrected act holds commitments; its schema refuses plaintext already.
-        return Ok(());
-    }
-    let original: Value = serde_json::from_slice(&corrected.payload).unwrap_or(Value::Null);
-    for field in fields(&corrected.kind, latest) {
-        let new = get_path(replacement, field);
-        if new.is_some() && new != get_path(&original, field) {
-            return Err(crate::domain::schemas::SchemaError {
-                kind: corrected.kind.clone(),
-                schema: corrected.schema,
-                path: format!("/replacement/{}", field.replace('.', "/")),
-                message: format!(
-                    "a correction may not bring new plaintext into confidential field `{field}`: keep the old value or leave the field out"
-                ),
-                message_vi: format!(
-                    "bản đính chính không được ghi mới thông tin bảo mật `{field}` ở dạng rõ; giữ nguyên giá trị cũ hoặc bỏ trường này"
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// What can go wrong depositing a case's values or shredding its key against the log.
-#[derive(Debug, thiserror::Error)]
-pub enum CaseError {
-    #[error("no case `{0}` in the log (stream complaint/{0})")]
-    NoCase(String),
-    #[error("the act opening case `{0}` holds no commitments (an older schema recorded the values in plaintext)")]
-    NoCommitments(String),
-    #[error("the value of confidential field `{field}`, which the act commits to, is missing")]
-    Missing { field: String },
-    #[error("this is not a case's `complaint.shredded` act")]
-    NotShredAct,
-    #[error(transparent)]
-    Confidential(#[from] ConfidentialError),
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-    #[error(transparent)]
-    Append(#[from] crate::engine::AppendError),
-    #[error(transparent)]
-    Storage(#[from] crate::storage::StorageError),
-    #[error(transparent)]
-    Format(#[from] crate::format::FormatError),
-}
-
-/// The act that opened case `case` (`complaint.received`, version 0 of `complaint/<case>`).
-pub fn case_act(ledger: &crate::Ledger, case: &str) -> Result<crate::Entry, CaseError> {
-    let stream = format!("complaint/{case}");
-    // `head` waits for the index to hold every acknowledged entry (read-your-writes).
-    ledger.head(&stream)?;
-    ledger
-        .stream(&stream, 0, 1)?
-        .into_iter()
-        .next()
-        .filter(|e| e.event.body().kind == "complaint.received")
-        .ok_or_else(|| CaseError::NoCase(case.to_string()))
-}
-
-/// Stores case `case`'s openings, after checking them against the commitments of the act
-/// that opened it: each opens its commitment, and every commitment has its opening.
-pub fn deposit(
-    ledger: &crate::Ledger,
-    store: &store::Store,
-    case: &str,
-    openings: &Openings,
-) -> Result<Hash, CaseError> {
-    let entry = case_act(ledger, case)?;
-    let body = entry.event.body();
-    let confidential = fields(&body.kind, body.schema);
-    if confidential.is_empty() {
-        return Err(CaseError::NoCommitments(case.to_string()));
-    }
-    let payload: Value = serde_json::from_slice(&body.payload).unwrap_or(Value::Null);
-    check(&body.kind, body.schema, &payload, openings)?;
-    for field in confidential {
-        if commitment_at(&payload, field).is_some() && !openings.contains_key(*field) {
-            return Err(CaseError::Missing {
-                field: field.to_string(),
-            });
-        }
-    }
-    store.deposit(case, openings)?;
-    Ok(entry.event.hash())
-}
-
-/// Crypto-shredding at the end of a retention period: appends the signed `complaint.shredded`
-/// act (`event`), then destroys the case's key. If the append is refused, nothing is
-/// destroyed; the act says that the values became unreadable, while every proof, checkpoint
-/// and bag still verifies (they hold only commitments).
-pub fn shred(
-    ledger: &crate::Ledger,
-    store: &store::Store,
-    event: Vec<u8>,
-) -> Result<crate::Appended, CaseError> {
-    let decoded = crate::SignedEvent::decode(event.clone())?;
-    let body = decoded.body();
-    let case = body
-        .stream
-        .strip_prefix("complaint/")
-        .filter(|_| body.kind == "complaint.shredded")
-        .ok_or(CaseError::NotShredAct)?
-        .to_string();
-    case_act(ledger, &case)?;
-    if store.is_shredded(&case) {
-        return Err(store::StoreError::Shredded(case).into());
-    }
-    store.sealed(&case)?;
-    let appended = ledger.append(event)?;
-    store.shred(&case)?;
-    Ok(appended)
 }

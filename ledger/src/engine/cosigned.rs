@@ -139,16 +139,13 @@ impl Ledger {
         }
     }
 
-    /// The stored notes of the checkpoints `results` were checked for, in the same order, each
-    /// with its cosignatures.
-    pub fn checkpoints_cosigned(
-        &self,
-        results: &[crate::verify::integrity::CheckpointResult],
-    ) -> Result<Vec<SignedNote>, StorageError> {
-        let mut notes = Vec::with_capacity(results.len());
-        for r in results {
-            let note = self.checkpoint_at(r.size)?.ok_or_else(|| {
-                StorageError::Lost(format!("the checkpoint of size {} went missing", r.size))
+    /// The stored notes of the checkpoints of these sizes, in the same order, each with its
+    /// cosignatures.
+    pub fn checkpoints_cosigned(&self, sizes: &[u64]) -> Result<Vec<SignedNote>, StorageError> {
+        let mut notes = Vec::with_capacity(sizes.len());
+        for &size in sizes {
+            let note = self.checkpoint_at(size)?.ok_or_else(|| {
+                StorageError::Lost(format!("the checkpoint of size {size} went missing"))
             })?;
             notes.push(self.with_cosignatures(note));
         }

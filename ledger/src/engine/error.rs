@@ -32,6 +32,12 @@ pub enum AppendError {
         expected: Hash,
         found: Hash,
     },
+    #[error(
+        "sự kiện dài {bytes} byte, vượt giới hạn {limit} byte cho sự kiện mới: đính kèm tài liệu \
+         dài thành tệp đính kèm / the event is {bytes} bytes, over the limit of {limit} for new \
+         events: attach long documents as blobs"
+    )]
+    TooLarge { bytes: usize, limit: usize },
     #[error("{0}")]
     Schema(#[from] crate::domain::schemas::SchemaError),
     #[error("unauthorized: {0}")]

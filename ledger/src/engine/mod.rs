@@ -38,8 +38,7 @@ use crate::format::merkle::{self, ProofError};
 use crate::format::{Entry, Hash, SignedEvent, SignedNote, VerifierKey};
 use crate::storage::checkpoints::CheckpointFile;
 use crate::storage::index::{Head, Index};
-use crate::storage::{frame, segment, StorageError};
-use crate::verify::integrity::{self, IntegrityReport, VerifyOptions};
+use crate::storage::{frame, segment, EntrySource, SavedState, SignedLog, Storage, StorageError};
 
 /// Tunables, with defaults that suit one congress season on one machine.
 #[derive(Clone)]
@@ -64,18 +63,25 @@ pub struct Options {
     /// Fault injection for tests: asked before each of the append path's I/O calls on the
     /// segment ([`Fault`]); an error it returns is taken as that call's (a full disk where no
     /// small filesystem can be mounted, a failed fsync, a cut-back that fails).
-    pub fault: Option<Arc<dyn Fn(Fault) -> Option<std::io::Error> + Send + Sync>>,
+    pub fault: Option<FaultHook>,
+    /// The storage a ledger directory is opened with: [`Storage::files`] unless given (a
+    /// store that injects faults, for tests).
+    pub storage: Option<StorageFor>,
 }
 
-/// The append path's I/O calls on the segment that a test can make fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Writing a group's frames.
-    Write,
-    /// Cutting a failed group's bytes back off.
-    CutBack,
-    /// Making a written group durable.
-    Fsync,
+pub use crate::storage::{Fault, FaultHook};
+
+/// Makes the storage of a ledger directory.
+pub type StorageFor = Arc<dyn Fn(&Path) -> Storage + Send + Sync>;
+
+impl Options {
+    /// The storage of the ledger in `dir`.
+    pub fn storage(&self, dir: &Path) -> Storage {
+        match &self.storage {
+            Some(make) => make(dir),
+            None => Storage::files(dir),
+        }
+    }
 }
 
 impl Default for Options {
@@ -89,6 +95,7 @@ impl Default for Options {
             clock: Arc::new(now_ms),
             replay_progress: None,
             fault: None,
+            storage: None,
         }
     }
 }
@@ -152,6 +159,7 @@ struct Committed {
 
 pub(crate) struct Shared {
     dir: PathBuf,
+    storage: Storage,
     origin: String,
     log_vkey: VerifierKey,
     index: Index,
@@ -256,6 +264,13 @@ impl Ledger {
     }
 
     fn enqueue(&self, bytes: Vec<u8>, reply: writer::Reply<Appended>) -> Result<(), AppendError> {
+        let limit = crate::format::encoding::MAX_APPEND_EVENT_BYTES;
+        if bytes.len() > limit {
+            return Err(AppendError::TooLarge {
+                bytes: bytes.len(),
+                limit,
+            });
+        }
         let event = SignedEvent::decode(bytes)?;
         if event.body().ledger != self.shared.origin {
             return Err(AppendError::WrongLedger {
@@ -470,12 +485,9 @@ impl Ledger {
         })
     }
 
-    pub fn projection_checkpoint(&self) -> Result<Option<Vec<u8>>, StorageError> {
-        self.shared.index.projection_checkpoint()
-    }
-
-    pub fn save_projection_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError> {
-        self.shared.index.save_projection_checkpoint(bytes)
+    /// The attached documents.
+    pub fn blobs(&self) -> &dyn crate::storage::Blobs {
+        &*self.shared.storage.blobs
     }
 
     /// The latest signed checkpoint.
@@ -505,6 +517,18 @@ impl Ledger {
             }));
         }
         merkle::root(&self.shared.index, size).map(Ok)
+    }
+
+    /// The hash of the complete subtree at `level` (0 for leaves) and `index`, which covers
+    /// entries `index·2^level .. (index+1)·2^level` (all acknowledged: waited for).
+    pub fn tree_node(&self, level: u32, index: u64) -> Result<Hash, StorageError> {
+        let end = (index + 1) << level;
+        if self.indexed_size(end.min(self.size())) < end {
+            return Err(StorageError::Lost(format!(
+                "the Merkle node (level {level}, index {index}) covers entries the log does not hold"
+            )));
+        }
+        merkle::NodeSource::node(&self.shared.index, level, index)
     }
 
     /// Inclusion proof of entry `index` in the tree of `size` entries (O(log n) index reads).
@@ -554,31 +578,6 @@ impl Ledger {
         recovery::load_registry(&self.shared)
     }
 
-    /// Verifies the whole stored log (framing, encoding, signatures, chains, received order,
-    /// authority) and every checkpoint ever signed against it.
-    pub fn verify(&self, options: &VerifyOptions) -> Result<IntegrityReport, StorageError> {
-        let size = self.size();
-        let sizes = self.checkpoint_sizes()?;
-        // The notes are read first: a damaged checkpoint file is named at once, before the
-        // pass over the log.
-        let mut notes = Vec::with_capacity(sizes.len());
-        for &s in &sizes {
-            if let Some(note) = self.checkpoint_at(s)? {
-                notes.push(note);
-            }
-        }
-        let mut verifier =
-            integrity::Verifier::new(Some(self.origin().to_string()), options.clone());
-        verifier.want_roots(&sizes);
-        let size = self.indexed_size(size).min(size);
-        self.shared.scan_frames(0, size, &mut |frames| {
-            frames
-                .chunks(integrity::CHUNK)
-                .all(|chunk| verifier.push_chunk(chunk).is_ok())
-        })?;
-        Ok(verifier.finish(&notes, Some(self.log_key())))
-    }
-
     /// Stops accepting appends, waits for acknowledged work, signs a last checkpoint and
     /// flushes the index.
     pub fn close(mut self) -> Result<(), StorageError> {
@@ -598,6 +597,63 @@ impl Drop for Ledger {
     fn drop(&mut self) {
         self.shutdown();
         let _ = self.shared.index.flush();
+    }
+}
+
+impl EntrySource for Ledger {
+    fn size(&self) -> u64 {
+        Ledger::size(self)
+    }
+
+    fn scan_chunks(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(u64, &[&[u8]]) -> bool,
+    ) -> Result<(), StorageError> {
+        Ledger::scan_chunks(self, from, to, f)
+    }
+
+    fn entry_by_hash(&self, hash: &Hash) -> Result<Option<Entry>, StorageError> {
+        Ledger::entry_by_hash(self, hash)
+    }
+
+    fn name(&self) -> PathBuf {
+        self.shared.dir.clone()
+    }
+}
+
+impl SignedLog for Ledger {
+    fn origin(&self) -> &str {
+        Ledger::origin(self)
+    }
+
+    fn log_key(&self) -> &VerifierKey {
+        Ledger::log_key(self)
+    }
+
+    fn checkpoints(&self) -> Result<Vec<SignedNote>, StorageError> {
+        let mut notes = Vec::new();
+        for size in self.checkpoint_sizes()? {
+            if let Some(note) = self.checkpoint_at(size)? {
+                notes.push(note);
+            }
+        }
+        Ok(notes)
+    }
+
+    fn cosigned(&self, sizes: &[u64]) -> Result<Vec<SignedNote>, StorageError> {
+        self.checkpoints_cosigned(sizes)
+    }
+}
+
+impl SavedState for Ledger {
+    fn saved_state(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        self.shared.index.projection_checkpoint()
+    }
+
+    fn save_state(&self, bytes: &[u8]) -> Result<(), StorageError> {
+        self.shared.index.save_projection_checkpoint(bytes)
     }
 }
 
@@ -650,7 +706,7 @@ impl Shared {
         Entry::decode(&bytes)
             .map(Some)
             .map_err(|e| StorageError::Corrupt {
-                file: segment::segment_path(&self.dir.join("log"), 0),
+                file: self.reader.name(self.reader.segment_of(position)),
                 offset: 0,
                 position: Some(position),
                 reason: format!("stored entry does not decode: {e}"),
@@ -688,7 +744,6 @@ impl Shared {
             return Err(StorageError::Index(format!("entry {from} is not indexed")));
         };
         let start_segment = self.reader.segment_of(from);
-        let log_dir = self.dir.join("log");
         let mut position = from;
         for first in self
             .reader
@@ -697,42 +752,41 @@ impl Shared {
             .filter(|&s| s >= start_segment)
         {
             let data = self.reader.read_all(first)?;
-            let mut offset = if first == start_segment {
+            let offset = if first == start_segment {
                 start_offset as usize
             } else {
                 segment::HEADER_LEN as usize
             };
             let mut frames: Vec<&[u8]> = Vec::new();
-            while position < to {
-                match frame::read(&data, offset, crate::format::encoding::MAX_ENTRY_BYTES) {
-                    frame::Found::Frame { start, end } => {
-                        frames.push(&data[start..end]);
-                        position += 1;
-                        offset = end;
-                    }
-                    frame::Found::End => break,
-                    // Every entry asked for is acknowledged, so whole: a frame cut short (or
-                    // failing its checksum with nothing after it) is damage, named here
-                    // rather than after a pass over everything before it.
-                    frame::Found::Torn => {
-                        return Err(StorageError::Corrupt {
-                            file: segment::segment_path(&log_dir, first),
-                            offset: offset as u64,
-                            position: Some(position),
-                            reason: "frame is cut short or fails its checksum, but the entry \
-                                     is acknowledged"
-                                .into(),
-                        })
-                    }
-                    frame::Found::Corrupt(reason) => {
-                        return Err(StorageError::Corrupt {
-                            file: segment::segment_path(&log_dir, first),
-                            offset: offset as u64,
-                            position: Some(position),
-                            reason,
-                        })
-                    }
+            let (offset, stop) = frame::walk(
+                &data,
+                offset,
+                crate::format::encoding::MAX_ENTRY_BYTES,
+                |_, bytes| {
+                    frames.push(bytes);
+                    position += 1;
+                    Ok::<_, StorageError>(position < to)
+                },
+            )?;
+            let damaged = |reason: String| StorageError::Corrupt {
+                file: self.reader.name(first),
+                offset: offset as u64,
+                position: Some(position),
+                reason,
+            };
+            match stop {
+                frame::Stop::End | frame::Stop::Halted => {}
+                // Every entry asked for is acknowledged, so whole: a frame cut short (or
+                // failing its checksum with nothing after it) is damage, named here rather
+                // than after a pass over everything before it.
+                frame::Stop::Torn if position < to => {
+                    return Err(damaged(
+                        "frame is cut short or fails its checksum, but the entry is acknowledged"
+                            .into(),
+                    ))
                 }
+                frame::Stop::Torn => {}
+                frame::Stop::Corrupt(reason) => return Err(damaged(reason)),
             }
             if !f(&frames) || position >= to {
                 return Ok(());

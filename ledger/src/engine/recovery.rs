@@ -2,7 +2,6 @@
 //! whatever the index lacks, and the consistency checks that refuse to serve a damaged log.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,12 +16,12 @@ use crate::format::{Entry, SignedEvent, SignedNote};
 use crate::keys;
 use crate::storage::checkpoints::CheckpointFile;
 use crate::storage::cosignatures::CosignatureFile;
-use crate::storage::frame::{self, Found};
+use crate::storage::frame::{self, Stop};
 use crate::storage::index::{Batch, Index, IndexedEntry, Location, Marker};
-use crate::storage::{segment, StorageError};
+use crate::storage::segment::{self, SegmentWriter};
+use crate::storage::{Storage, StorageError};
 
-/// The file that marks a ledger directory as a read-only mirror (it holds no log key).
-pub const MIRROR_MARKER: &str = "MIRROR";
+pub use crate::storage::mirror::MIRROR_MARKER;
 
 /// Entries replayed into the index per sled batch.
 const REPLAY_BATCH: usize = 4096;
@@ -31,9 +30,7 @@ const REPLAY_BATCH: usize = 4096;
 pub(super) struct WriterState {
     /// None for a read-only mirror (no log key: it serves what it holds, appends nothing).
     pub log_key: Option<SigningKey>,
-    pub segment_first: u64,
-    pub file: fs::File,
-    pub file_len: u64,
+    pub segments: SegmentWriter,
     pub size: u64,
     pub frontier: Frontier,
     pub last_received: i64,
@@ -71,10 +68,11 @@ pub(super) fn create(
             "the log key given is not the `log_key` that `ledger.created` names".into(),
         ));
     }
-    let log_dir = dir.join("log");
-    fs::create_dir_all(&log_dir).map_err(|e| StorageError::io(&log_dir, e))?;
+    fs::create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
     keys::write(&dir.join("log.key"), log_key)?;
-    let mut file = segment::create(&log_dir, 0)?;
+    let storage = options.storage(dir);
+    let mut writer = SegmentWriter::resume(storage.segments, options.segment_bytes)?;
+    writer.roll_if_full(0)?;
     let entry = Entry {
         position: 0,
         received: (options.clock)(),
@@ -82,17 +80,15 @@ pub(super) fn create(
     };
     let mut buf = Vec::new();
     frame::encode(&entry.encode(), &mut buf);
-    let seg_path = segment::segment_path(&log_dir, 0);
-    file.write_all(&buf)
-        .and_then(|()| file.sync_data())
-        .map_err(|e| StorageError::io(&seg_path, e))?;
+    writer.write(&buf)?;
+    writer.sync()?;
     segment::sync_dir(dir)?;
     Ok(())
 }
 
 pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError> {
-    let log_dir = dir.join("log");
-    if !log_dir.is_dir() {
+    let storage = options.storage(dir);
+    if !dir.is_dir() {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
             missing: "log/ directory",
@@ -114,7 +110,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         options.index_cache_bytes,
         options.index_run_span,
     )?;
-    let segments = segment::list(&log_dir)?;
+    let segments = storage.segments.list()?;
     if segments.is_empty() {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
@@ -122,23 +118,15 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         });
     }
 
-    let (checkpoints, latest) = load_checkpoints(dir, &index)?;
+    let (checkpoints, latest) = load_checkpoints(&storage, &index)?;
     let marker = index.marker()?;
     let acknowledged = index
         .applied()?
         .max(latest.as_ref().map(|n| n.checkpoint.size))
         .unwrap_or(0);
-    let reader = segment::Reader::new(&log_dir, segments.clone());
+    let reader = segment::Reader::new(storage.segments.clone(), segments.clone());
     let progress = options.replay_progress.as_deref();
-    let (end, frontier) = replay(
-        &index,
-        &reader,
-        &log_dir,
-        &segments,
-        marker,
-        acknowledged,
-        progress,
-    )?;
+    let (end, frontier) = replay(&index, &storage, &segments, marker, acknowledged, progress)?;
     if end.size == 0 {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
@@ -156,7 +144,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         }
         if merkle::root(&index, cp.size)? != cp.root {
             return Err(StorageError::Corrupt {
-                file: dir.join("checkpoints.log"),
+                file: checkpoints.name(),
                 offset: 0,
                 position: Some(cp.size),
                 reason: "the log does not match the checkpoint signed at this size".into(),
@@ -171,7 +159,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         None => return Err(StorageError::Index("entry 0 is not indexed".into()).into()),
     };
     let genesis = Entry::decode(&genesis_bytes).map_err(|e| StorageError::Corrupt {
-        file: segment::segment_path(&log_dir, 0),
+        file: storage.segments.name(0),
         offset: segment::HEADER_LEN,
         position: Some(0),
         reason: e.to_string(),
@@ -189,16 +177,13 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         ));
     }
 
-    let last_segment = *segments.last().unwrap_or(&0);
-    let file = segment::open_append(&log_dir, last_segment)?;
-    let seg_path = segment::segment_path(&log_dir, last_segment);
-    let file_len = file
-        .metadata()
-        .map_err(|e| StorageError::io(&seg_path, e))?
-        .len();
+    let writer = SegmentWriter::resume(storage.segments.clone(), options.segment_bytes)?
+        .with_fault(options.fault.clone());
     let root = frontier.root();
+    let cosignatures = CosignatureFile::open(&*storage.histories)?;
     let shared = Arc::new(Shared {
         dir: dir.to_path_buf(),
+        storage,
         origin,
         log_vkey,
         index,
@@ -209,7 +194,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             checkpoint: latest.clone(),
         }),
         checkpoints: Mutex::new(checkpoints),
-        cosignatures: Mutex::new(CosignatureFile::open(dir)?),
+        cosignatures: Mutex::new(cosignatures),
         acked: std::sync::atomic::AtomicU64::new(end.size),
         indexed: Mutex::new(0),
         indexed_changed: Condvar::new(),
@@ -220,9 +205,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
     Ok(Recovered {
         writer: WriterState {
             log_key,
-            segment_first: last_segment,
-            file,
-            file_len,
+            segments: writer,
             size: end.size,
             frontier,
             last_received: end.last_received,
@@ -235,10 +218,13 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
 
 /// Opens `checkpoints.log`, indexes any notes the index lacks, and returns the latest note.
 fn load_checkpoints(
-    dir: &Path,
+    storage: &Storage,
     index: &Index,
 ) -> Result<(CheckpointFile, Option<SignedNote>), StorageError> {
-    let (file, fresh) = CheckpointFile::open(dir, index.checkpoints_marker()?.unwrap_or(0))?;
+    let (file, fresh) = CheckpointFile::open(
+        &*storage.histories,
+        index.checkpoints_marker()?.unwrap_or(0),
+    )?;
     let mut latest = None;
     if !fresh.is_empty() {
         let mut batch = Batch::new();
@@ -266,7 +252,7 @@ pub(super) fn load_registry(shared: &Shared) -> Result<Registry, StorageError> {
     for p in positions {
         let Some(entry) = shared.entry(p)? else { break };
         let bad = |reason: String| StorageError::Corrupt {
-            file: shared.dir.join("log"),
+            file: shared.reader.name(p),
             offset: 0,
             position: Some(p),
             reason,
@@ -291,8 +277,7 @@ pub(super) fn load_registry(shared: &Shared) -> Result<Registry, StorageError> {
 /// acknowledged is in it. Returns where the log ends and its frontier.
 fn replay(
     index: &Index,
-    reader: &segment::Reader,
-    log_dir: &Path,
+    storage: &Storage,
     segments: &[u64],
     marker: Option<Marker>,
     acknowledged: u64,
@@ -302,10 +287,9 @@ fn replay(
     if let Some(m) = marker {
         if !segments.contains(&m.segment) {
             return Err(StorageError::Lost(format!(
-                "the index covers {} entries up to segment {}, which is missing from {}",
+                "the index covers {} entries up to segment {}, which is missing from the log",
                 m.size,
-                m.segment,
-                log_dir.display()
+                storage.segments.name(m.segment).display()
             )));
         }
     }
@@ -326,10 +310,12 @@ fn replay(
     let mut pending = 0usize;
     let mut marker_checked = false;
     let last_segment = *segments.last().unwrap_or(&0);
+    let must_hold = acknowledged.max(indexed);
 
     for &first in segments {
-        let path = segment::segment_path(log_dir, first);
-        let data = reader.read_all(first)?;
+        let path = storage.segments.name(first);
+        let file = storage.segments.open(first)?;
+        let data = file.read_all()?;
         if first != at.size {
             return Err(StorageError::Corrupt {
                 file: path,
@@ -343,40 +329,47 @@ fn replay(
         }
         at.segment = first;
         at.offset = segment::HEADER_LEN;
-        loop {
-            if let Some(m) = marker.filter(|_| !marker_checked) {
-                // Checked where the indexed part ends: the end of entry `m.size - 1`'s frame
-                // (entry `m.size` may start a new segment).
-                if at.size == m.size {
-                    marker_checked = true;
-                }
-                if at.size == m.size && (at.segment != m.segment || at.offset != m.offset) {
-                    return Err(StorageError::Corrupt {
-                        file: path,
-                        offset: at.offset,
-                        position: Some(at.size),
-                        reason: format!(
-                            "the index says entry {} starts at byte {} of segment {}; delete the \
-                             index directory to rebuild it from the log",
-                            m.size, m.offset, m.segment
-                        ),
-                    });
-                }
+        // Checked where the indexed part ends: the end of entry `m.size - 1`'s frame (entry
+        // `m.size` may start a new segment), so at a segment's start and after each frame.
+        let mut check_marker = |at: &Marker| -> Result<(), StorageError> {
+            let Some(m) = marker.filter(|_| !marker_checked) else {
+                return Ok(());
+            };
+            if at.size != m.size {
+                return Ok(());
             }
-            match frame::read(&data, at.offset as usize, MAX_ENTRY_BYTES) {
-                Found::Frame { end, .. } if at.size < indexed => {
-                    // Already indexed: the checksum is all there is to check on open.
-                    at.size += 1;
-                    at.offset = end as u64;
-                }
-                Found::Frame { start, end } => {
+            marker_checked = true;
+            if at.segment != m.segment || at.offset != m.offset {
+                return Err(StorageError::Corrupt {
+                    file: storage.segments.name(at.segment),
+                    offset: at.offset,
+                    position: Some(at.size),
+                    reason: format!(
+                        "the index says entry {} starts at byte {} of segment {}; delete the \
+                         index directory to rebuild it from the log",
+                        m.size, m.offset, m.segment
+                    ),
+                });
+            }
+            Ok(())
+        };
+        check_marker(&at)?;
+        let (offset, stop) = frame::walk(
+            &data,
+            at.offset as usize,
+            MAX_ENTRY_BYTES,
+            |frame_at, bytes| -> Result<bool, StorageError> {
+                let end = (frame_at + frame::HEADER_LEN + bytes.len()) as u64;
+                if at.size >= indexed {
+                    // Beyond the index: decoded, checked and indexed. (Below it, the checksum
+                    // is all there is to check on open.)
                     let corrupt = |reason: String| StorageError::Corrupt {
                         file: path.clone(),
                         offset: at.offset,
                         position: Some(at.size),
                         reason,
                     };
-                    let entry = Entry::decode(&data[start..end])
+                    let entry = Entry::decode(bytes)
                         .map_err(|e| corrupt(format!("entry does not decode: {e}")))?;
                     if entry.position != at.size {
                         return Err(corrupt(format!(
@@ -386,80 +379,72 @@ fn replay(
                     }
                     let body = entry.event.body();
                     let hash = entry.event.hash();
-                    let loc = Location {
-                        offset: at.offset,
-                        len: (end - start) as u32,
-                    };
                     batch.entry(IndexedEntry {
                         position: at.size,
                         segment: first,
-                        loc,
+                        loc: Location {
+                            offset: at.offset,
+                            len: bytes.len() as u32,
+                        },
                         hash: &hash,
                         stream: &body.stream,
                         version: body.version,
                         received: entry.received,
                     });
-                    frontier.push(merkle::leaf_hash(&data[start..end]), |n| batch.node(n));
-                    at.size += 1;
-                    at.offset = end as u64;
+                    frontier.push(merkle::leaf_hash(bytes), |n| batch.node(n));
                     at.last_received = at.last_received.max(entry.received);
                     pending += 1;
-                    if pending == REPLAY_BATCH {
-                        if let Some(p) = progress {
-                            p(at.size);
-                        }
-                        batch.marker(at);
-                        index.apply(std::mem::take(&mut batch))?;
-                        pending = 0;
+                }
+                at.size += 1;
+                at.offset = end;
+                if pending == REPLAY_BATCH {
+                    if let Some(p) = progress {
+                        p(at.size);
                     }
+                    batch.marker(at);
+                    index.apply(std::mem::take(&mut batch))?;
+                    pending = 0;
                 }
-                Found::End => break,
-                Found::Torn if first == last_segment && at.size >= acknowledged.max(indexed) => {
-                    tracing::warn!(
-                        file = %path.display(),
-                        offset = at.offset,
-                        position = at.size,
-                        "cutting off a torn frame at the end of the log (never acknowledged)"
-                    );
-                    let file = fs::OpenOptions::new()
-                        .write(true)
-                        .open(&path)
-                        .map_err(|e| StorageError::io(&path, e))?;
-                    file.set_len(at.offset)
-                        .and_then(|()| file.sync_all())
-                        .map_err(|e| StorageError::io(&path, e))?;
-                    reader.forget(first);
-                    break;
-                }
-                Found::Torn => {
-                    return Err(StorageError::Corrupt {
-                        file: path,
-                        offset: at.offset,
-                        position: Some(at.size),
-                        reason: format!(
-                            "frame is cut short, but {} entries were acknowledged; restore the \
-                             segment from a mirror or an archive",
-                            acknowledged.max(indexed)
-                        ),
-                    })
-                }
-                Found::Corrupt(reason) => {
-                    return Err(StorageError::Corrupt {
-                        file: path,
-                        offset: at.offset,
-                        position: Some(at.size),
-                        reason: format!(
-                            "{reason}; restore the segment from a mirror or an archive"
-                        ),
-                    })
-                }
+                check_marker(&at)?;
+                Ok(true)
+            },
+        )?;
+        debug_assert_eq!(offset as u64, at.offset);
+        match stop {
+            Stop::End | Stop::Halted => {}
+            Stop::Torn if first == last_segment && at.size >= must_hold => {
+                tracing::warn!(
+                    file = %path.display(),
+                    offset = at.offset,
+                    position = at.size,
+                    "cutting off a torn frame at the end of the log (never acknowledged)"
+                );
+                file.truncate(at.offset)?;
+            }
+            Stop::Torn => {
+                return Err(StorageError::Corrupt {
+                    file: path,
+                    offset: at.offset,
+                    position: Some(at.size),
+                    reason: format!(
+                        "frame is cut short, but {must_hold} entries were acknowledged; restore \
+                         the segment from a mirror or an archive"
+                    ),
+                })
+            }
+            Stop::Corrupt(reason) => {
+                return Err(StorageError::Corrupt {
+                    file: path,
+                    offset: at.offset,
+                    position: Some(at.size),
+                    reason: format!("{reason}; restore the segment from a mirror or an archive"),
+                })
             }
         }
     }
-    if at.size < acknowledged.max(indexed) {
+    if at.size < must_hold {
         return Err(StorageError::Lost(format!(
-            "{} entries were acknowledged, but the log holds only {}",
-            acknowledged.max(indexed),
+            "{must_hold} entries were acknowledged, but the log holds only {}",
             at.size
         )));
     }

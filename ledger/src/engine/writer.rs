@@ -19,8 +19,6 @@
 //! into the index whatever the log holds beyond it (`ledger/tests/full_disk.rs`).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -34,7 +32,8 @@ use crate::authority::Registry;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
 use crate::storage::index::{Batch, Head, IndexedEntry, Location, Marker};
-use crate::storage::{frame, segment, Poison, PoisonCause, StorageError};
+use crate::storage::segment::SegmentWriter;
+use crate::storage::{frame, AppendFile, Poison, PoisonCause, StorageError};
 
 /// Where an answer goes: a channel a thread waits on, or a function called with it (for
 /// callers that must not block a thread per append, such as an async server).
@@ -74,8 +73,7 @@ enum SyncMsg {
 /// One written group on its way to durability.
 struct Group {
     seq: u64,
-    file: Arc<File>,
-    path: PathBuf,
+    file: Arc<dyn AppendFile>,
     batch: Batch,
     size: u64,
     root: Hash,
@@ -89,10 +87,7 @@ const HEAD_CACHE_LIMIT: usize = 100_000;
 struct Committer {
     shared: Arc<Shared>,
     options: Options,
-    log_dir: PathBuf,
-    segment_first: u64,
-    file: Arc<File>,
-    file_len: u64,
+    segments: SegmentWriter,
     size: u64,
     frontier: Frontier,
     last_received: i64,
@@ -130,12 +125,9 @@ pub(super) fn start(
         fault: options.fault.clone(),
     };
     let committer = Committer {
-        log_dir: shared.dir.join("log"),
         shared,
         options,
-        segment_first: state.segment_first,
-        file: Arc::new(state.file),
-        file_len: state.file_len,
+        segments: state.segments,
         size: state.size,
         frontier: state.frontier,
         last_received: state.last_received,
@@ -209,11 +201,6 @@ impl Committer {
         }
     }
 
-    /// The test's injected failure for this I/O call, if any.
-    fn injected(&self, at: super::Fault) -> Option<std::io::Error> {
-        self.options.fault.as_ref().and_then(|fault| fault(at))
-    }
-
     fn group(&mut self, appends: Vec<(SignedEvent, Reply<Appended>)>) {
         if appends.is_empty() {
             return;
@@ -246,15 +233,15 @@ impl Committer {
         self.write(g);
     }
 
+    /// The segment written to: its first position and length.
+    fn segment(&self) -> (u64, u64) {
+        self.segments.current().unwrap_or((0, 0))
+    }
+
     fn roll_if_full(&mut self) -> Result<(), StorageError> {
-        if self.file_len < self.options.segment_bytes || self.file_len <= segment::HEADER_LEN {
-            return Ok(());
+        if let Some(first) = self.segments.roll_if_full(self.size)? {
+            self.shared.reader.register(first);
         }
-        let file = segment::create(&self.log_dir, self.size)?;
-        self.shared.reader.register(self.size);
-        self.file = Arc::new(file);
-        self.segment_first = self.size;
-        self.file_len = segment::HEADER_LEN;
         Ok(())
     }
 
@@ -375,7 +362,8 @@ impl Committer {
             event,
         }
         .encode();
-        let offset = self.file_len + g.buf.len() as u64;
+        let (segment_first, file_len) = self.segment();
+        let offset = file_len + g.buf.len() as u64;
         frame::encode(&entry, &mut g.buf);
         let loc = Location {
             offset,
@@ -384,7 +372,7 @@ impl Committer {
         let batch = &mut g.batch;
         batch.entry(IndexedEntry {
             position,
-            segment: self.segment_first,
+            segment: segment_first,
             loc,
             hash: &hash,
             stream: &stream,
@@ -411,34 +399,25 @@ impl Committer {
         if g.replies.is_empty() {
             return;
         }
-        let path = segment::segment_path(&self.log_dir, self.segment_first);
-        if !g.buf.is_empty() {
-            let result = match self.injected(super::Fault::Write) {
-                Some(e) => Err(e),
-                None => (&*self.file).write_all(&g.buf),
-            };
-            if let Err(e) = result {
-                // Cut off whatever part of the group reached the file, and refuse the group.
-                let failed = StorageError::io(&path, e);
-                let cut = match self.injected(super::Fault::CutBack) {
-                    Some(e) => Err(e),
-                    None => self.file.set_len(self.file_len),
-                };
-                let err = match cut {
-                    Ok(()) => AppendError::Storage(failed),
-                    // What the file holds past the last durable group is unknown now.
-                    Err(e) => poison(
-                        &self.shared,
-                        Poison {
-                            cause: PoisonCause::CutBack,
-                            disk_full: failed.is_disk_full(),
-                            detail: format!(
-                                "{failed}; cutting {} back to byte {}: {e}",
-                                path.display(),
-                                self.file_len
-                            ),
-                        },
-                    ),
+        let file = self
+            .segments
+            .file()
+            .ok_or_else(|| StorageError::Lost("the log has no segment to write to".into()));
+        // Whatever part of the group reached the file is cut off on failure.
+        let written = file.and_then(|file| {
+            if !g.buf.is_empty() {
+                self.segments.write(&g.buf)?;
+            }
+            Ok(file)
+        });
+        let file = match written {
+            Ok(file) => file,
+            Err(e) => {
+                // Refuse the group; nothing of it stays in the segment, or, when it could not
+                // be cut back, the ledger stops: what the file holds past it is unknown.
+                let err = match e {
+                    StorageError::Poisoned(p) => poison(&self.shared, p),
+                    other => AppendError::Storage(other),
                 };
                 tracing::error!(error = %err, "append group refused");
                 for (reply, _) in g.replies {
@@ -446,8 +425,7 @@ impl Committer {
                 }
                 return;
             }
-        }
-        self.file_len += g.buf.len() as u64;
+        };
         self.size = g.size;
         self.last_received = g.last_received;
         self.frontier = g.frontier;
@@ -462,16 +440,16 @@ impl Committer {
             let indexed = *self.shared.indexed.lock();
             self.heads.retain(|_, (_, seq)| *seq > indexed);
         }
+        let (segment_first, file_len) = self.segment();
         g.batch.marker(Marker {
             size: self.size,
-            segment: self.segment_first,
-            offset: self.file_len,
+            segment: segment_first,
+            offset: file_len,
             last_received: self.last_received,
         });
         let group = Group {
             seq: self.seq,
-            file: self.file.clone(),
-            path,
+            file,
             batch: g.batch,
             size: self.size,
             root: self.frontier.root(),
@@ -531,7 +509,7 @@ impl Pending {
 struct Syncer {
     shared: Arc<Shared>,
     indexer: Sender<IndexMsg>,
-    fault: Option<Arc<dyn Fn(super::Fault) -> Option<std::io::Error> + Send + Sync>>,
+    fault: Option<crate::storage::FaultHook>,
 }
 
 enum IndexMsg {
@@ -568,18 +546,12 @@ impl Syncer {
         let poisoned = self.shared.poisoned.read().clone();
         let failed = match poisoned {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
-            None => {
-                let injected = self.fault.as_ref().and_then(|f| f(super::Fault::Fsync));
-                match injected {
-                    Some(e) => Err(e),
-                    None => g.file.sync_data(),
-                }
+            None => SegmentWriter::sync_file(&*g.file, self.fault.as_ref())
                 .err()
-                .map(|e| {
-                    let e = StorageError::io(&g.path, e);
-                    poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &e))
-                })
-            }
+                .map(|e| match e {
+                    StorageError::Poisoned(p) => poison(&self.shared, p),
+                    other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
+                }),
         };
         if let Some(err) = failed {
             for (reply, _) in g.replies {

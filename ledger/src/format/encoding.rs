@@ -12,6 +12,10 @@ use bincode::error::DecodeError;
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 /// The largest entry: the event plus position, received time and the event's length prefix.
 pub const MAX_ENTRY_BYTES: usize = MAX_EVENT_BYTES + 24;
+/// The largest event a ledger appends now: its entry (the event and 24 bytes) must fit a
+/// tlog-tiles bundle's 16-bit length (`tiles/`). Logs written under the 1 MiB limit above
+/// still decode and verify; only `publish` refuses them, naming the entry.
+pub const MAX_APPEND_EVENT_BYTES: usize = 65_511;
 /// Limits on the body's text fields, so that a name cannot be the bulk of an event.
 pub const MAX_ORIGIN_BYTES: usize = 256;
 pub const MAX_STREAM_BYTES: usize = 256;

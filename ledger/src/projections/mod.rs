@@ -14,9 +14,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{self, Payload};
-use crate::engine::Ledger;
 use crate::format::{Entry, Hash};
 use crate::storage::StorageError;
+use crate::storage::{EntrySource, SavedState};
 use complaints::Case;
 use congress::{Act, Congress, Recorded};
 
@@ -351,7 +351,7 @@ impl Projections {
 
     /// Brings the projections up to the ledger's current size; returns how many entries were
     /// applied. Decoding runs on both cores; applying is in log order.
-    pub fn catch_up(&mut self, ledger: &Ledger) -> Result<u64, StorageError> {
+    pub fn catch_up(&mut self, ledger: &dyn EntrySource) -> Result<u64, StorageError> {
         let start = self.position;
         let end = ledger.size();
         let lookup = |h: &Hash| {
@@ -380,7 +380,7 @@ impl Projections {
                     Ok(d) => self.apply(d, &lookup),
                     Err(e) => {
                         failed = Some(StorageError::Corrupt {
-                            file: ledger.dir().join("log"),
+                            file: ledger.name(),
                             offset: 0,
                             position: Some(self.position),
                             reason: e,
@@ -398,7 +398,7 @@ impl Projections {
     }
 
     /// Rebuilds from the first entry.
-    pub fn rebuild(ledger: &Ledger) -> Result<Projections, StorageError> {
+    pub fn rebuild(ledger: &dyn EntrySource) -> Result<Projections, StorageError> {
         let mut p = Projections::default();
         p.catch_up(ledger)?;
         Ok(p)
@@ -413,10 +413,10 @@ impl Projections {
         serde_json::from_slice(bytes)
     }
 
-    /// Loads the projections checkpointed in the ledger's index and catches up; rebuilds if
-    /// there is none (or it does not parse).
-    pub fn load(ledger: &Ledger) -> Result<Projections, StorageError> {
-        let mut p = match ledger.projection_checkpoint()? {
+    /// Loads the projections checkpointed beside the log (the ledger's index) and catches up;
+    /// rebuilds if there is none (or it does not parse).
+    pub fn load<L: EntrySource + SavedState>(ledger: &L) -> Result<Projections, StorageError> {
+        let mut p = match ledger.saved_state()? {
             Some(bytes) => Projections::from_bytes(&bytes).unwrap_or_default(),
             None => Projections::default(),
         };
@@ -427,9 +427,9 @@ impl Projections {
         Ok(p)
     }
 
-    /// Checkpoints the state in the ledger's index.
-    pub fn save(&self, ledger: &Ledger) -> Result<(), StorageError> {
-        ledger.save_projection_checkpoint(&self.to_bytes())
+    /// Checkpoints the state beside the log (the ledger's index).
+    pub fn save(&self, ledger: &dyn SavedState) -> Result<(), StorageError> {
+        ledger.save_state(&self.to_bytes())
     }
 
     pub fn progress(&self, org: &str, term: Option<&str>, as_of: Option<&str>) -> orgs::Progress {

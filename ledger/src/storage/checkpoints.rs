@@ -3,13 +3,11 @@
 //! It is not derivable from the log (which sizes were signed is history), so it is durable
 //! like the segments: a checkpoint is fsynced here before anyone is shown it.
 
-use std::path::Path;
-
 use crate::format::checkpoint::MAX_NOTE_BYTES;
 use crate::format::SignedNote;
 
 use super::history::History;
-use super::StorageError;
+use super::{Histories, StorageError};
 
 const MAGIC: &[u8; 16] = b"CLCKP\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00";
 
@@ -34,12 +32,12 @@ impl CheckpointFile {
     /// Opens (or creates) the file and returns the checkpoints stored from `from_offset` on. A
     /// torn last frame — a checkpoint whose write never finished, so never served — is cut off.
     pub fn open(
-        dir: &Path,
+        store: &dyn Histories,
         from_offset: u64,
     ) -> Result<(CheckpointFile, Vec<Stored>), StorageError> {
         let mut found = Vec::new();
         let history = History::open(
-            dir,
+            store,
             "checkpoints.log",
             MAGIC,
             "a checkpoint file",
@@ -65,6 +63,11 @@ impl CheckpointFile {
         Ok((offset, text.len() as u32))
     }
 
+    /// What to call the file in messages.
+    pub fn name(&self) -> std::path::PathBuf {
+        self.history.path()
+    }
+
     pub fn next_offset(&self) -> u64 {
         self.history.len()
     }
@@ -72,7 +75,7 @@ impl CheckpointFile {
     pub fn read(&self, offset: u64, len: u32) -> Result<SignedNote, StorageError> {
         let payload = self.history.read(offset, len)?;
         note(&payload).ok_or_else(|| StorageError::Corrupt {
-            file: self.history.path().to_path_buf(),
+            file: self.history.path(),
             offset,
             position: None,
             reason: "stored checkpoint is not a signed note".into(),

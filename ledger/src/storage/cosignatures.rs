@@ -7,12 +7,11 @@
 //! check them again with the witness keys they trust.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::format::checkpoint::{NoteSignature, MAX_SIGNATURES};
 
 use super::history::History;
-use super::StorageError;
+use super::{Histories, StorageError};
 
 const MAGIC: &[u8; 16] = b"CLCOS\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00";
 /// A record is a size and one signature line: far below this.
@@ -29,10 +28,10 @@ pub struct CosignatureFile {
 impl CosignatureFile {
     /// Opens (or creates) the file and loads it. A torn last record — one whose write never
     /// finished, so never acknowledged — is cut off; damage elsewhere refuses to open.
-    pub fn open(dir: &Path) -> Result<CosignatureFile, StorageError> {
+    pub fn open(store: &dyn Histories) -> Result<CosignatureFile, StorageError> {
         let mut by_size: BTreeMap<u64, Vec<NoteSignature>> = BTreeMap::new();
         let history = History::open(
-            dir,
+            store,
             "cosignatures.log",
             MAGIC,
             "a cosignature file",
@@ -66,7 +65,7 @@ impl CosignatureFile {
         }
         if held.len() >= MAX_PER_CHECKPOINT {
             return Err(StorageError::Io {
-                path: self.history.path().to_path_buf(),
+                path: self.history.path(),
                 kind: std::io::ErrorKind::StorageFull,
                 message: format!(
                     "the checkpoint of size {size} already carries {MAX_PER_CHECKPOINT} cosignatures, the most a note can hold"

@@ -94,6 +94,45 @@ pub fn read(data: &[u8], offset: usize, max_len: usize) -> Found {
     }
 }
 
+/// Why [`walk`] stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The end of the data, at a frame boundary.
+    End,
+    /// An incomplete frame running to the end of the data.
+    Torn,
+    /// A damaged frame.
+    Corrupt(String),
+    /// The callback asked to stop.
+    Halted,
+}
+
+/// The one frame-reading loop: reads the frames of `data` from `offset` on, handing `each`
+/// every frame's offset and payload, until the end of the data, a torn or damaged frame, or
+/// `each` returning false. Returns the offset it stopped at (the frame it could not read, or
+/// the one after the last frame handed out) and why.
+pub fn walk<'a, E>(
+    data: &'a [u8],
+    mut offset: usize,
+    max_len: usize,
+    mut each: impl FnMut(usize, &'a [u8]) -> Result<bool, E>,
+) -> Result<(usize, Stop), E> {
+    loop {
+        match read(data, offset, max_len) {
+            Found::Frame { start, end } => {
+                let go_on = each(offset, &data[start..end])?;
+                offset = end;
+                if !go_on {
+                    return Ok((offset, Stop::Halted));
+                }
+            }
+            Found::End => return Ok((offset, Stop::End)),
+            Found::Torn => return Ok((offset, Stop::Torn)),
+            Found::Corrupt(reason) => return Ok((offset, Stop::Corrupt(reason))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +156,32 @@ mod tests {
         };
         assert_eq!(&data[start..e2], b"second");
         assert_eq!(read(&data, e2, 1024), Found::End);
+    }
+
+    #[test]
+    fn walking_hands_out_every_frame_then_says_why_it_stopped() {
+        let data = two_frames();
+        let mut seen = Vec::new();
+        let walked = walk(&data, 0, 1024, |at, payload| {
+            seen.push((at, payload.to_vec()));
+            Ok::<_, ()>(true)
+        });
+        let second = HEADER_LEN + b"first payload".len();
+        assert_eq!(walked, Ok((data.len(), Stop::End)));
+        assert_eq!(
+            seen,
+            vec![(0, b"first payload".to_vec()), (second, b"second".to_vec())]
+        );
+        let torn = walk(&data[..data.len() - 1], 0, 1024, |_, _| Ok::<_, ()>(true));
+        assert_eq!(torn, Ok((second, Stop::Torn)));
+        let halted = walk(&data, 0, 1024, |_, _| Ok::<_, ()>(false));
+        assert_eq!(halted, Ok((second, Stop::Halted)));
+        let mut damaged = data.clone();
+        damaged[HEADER_LEN] ^= 1;
+        assert!(matches!(
+            walk(&damaged, 0, 1024, |_, _| Ok::<_, ()>(true)),
+            Ok((0, Stop::Corrupt(_)))
+        ));
     }
 
     #[test]

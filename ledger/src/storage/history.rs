@@ -4,28 +4,24 @@
 //! write never finished (a torn last frame) was never acknowledged and is cut off on open;
 //! damage anywhere else refuses to open.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::frame::{self, Found};
-use super::{Poison, PoisonCause, StorageError};
+use super::frame::{self, Found, Stop};
+use super::{AppendFile, Histories, Poison, PoisonCause, StorageError};
 
 pub const HEADER_LEN: u64 = 16;
 
 pub struct History {
-    path: PathBuf,
-    file: File,
+    file: Box<dyn AppendFile>,
     len: u64,
 }
 
 impl History {
-    /// Opens (or creates) `dir/name`, whose header must be `magic` (else it is not a `what`),
-    /// and hands `each` the records from `from_offset` on, with their offsets. `each` refuses
-    /// a record it cannot read by saying why.
+    /// Opens (or creates) the history file `name` of `store`, whose header must be `magic`
+    /// (else it is not a `what`), and hands `each` the records from `from_offset` on, with
+    /// their offsets. `each` refuses a record it cannot read by saying why.
     pub fn open(
-        dir: &Path,
+        store: &dyn Histories,
         name: &str,
         magic: &[u8; HEADER_LEN as usize],
         what: &str,
@@ -33,23 +29,14 @@ impl History {
         from_offset: u64,
         mut each: impl FnMut(u64, &[u8]) -> Result<(), String>,
     ) -> Result<History, StorageError> {
-        let path = dir.join(name);
-        let fresh = !path.exists();
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| StorageError::io(&path, e))?;
-        if fresh {
-            file.write_all(magic)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| StorageError::io(&path, e))?;
-            super::segment::sync_dir(dir)?;
+        let file = store.open(name)?;
+        if file.is_empty()? {
+            file.append(magic)?;
+            file.sync()?;
         }
-        let data = std::fs::read(&path).map_err(|e| StorageError::io(&path, e))?;
+        let data = file.read_all()?;
         let corrupt = |offset: usize, reason: String| StorageError::Corrupt {
-            file: path.clone(),
+            file: file.name(),
             offset: offset as u64,
             position: None,
             reason,
@@ -69,42 +56,34 @@ impl History {
                 ),
             ));
         }
-        let mut offset = HEADER_LEN as usize;
-        loop {
-            match frame::read(&data, offset, max_record) {
-                Found::Frame { start, end } => {
-                    if offset as u64 >= from_offset {
-                        each(offset as u64, &data[start..end])
-                            .map_err(|why| corrupt(offset, why))?;
-                    }
-                    offset = end;
+        let (offset, stop) =
+            frame::walk(&data, HEADER_LEN as usize, max_record, |offset, payload| {
+                if offset as u64 >= from_offset {
+                    each(offset as u64, payload).map_err(|why| corrupt(offset, why))?;
                 }
-                Found::End => break,
-                Found::Torn if (offset as u64) < from_offset => {
-                    return Err(corrupt(
-                        offset,
-                        "an acknowledged record is cut short or fails its checksum".into(),
-                    ))
-                }
-                Found::Torn if frame::is_whole(&data, offset, max_record) => {
-                    // Every byte of the record is there: it was written whole, so a bad
-                    // checksum is damage, not a write that never finished.
-                    return Err(corrupt(
-                        offset,
-                        "a whole record fails its checksum: the file is damaged".into(),
-                    ));
-                }
-                Found::Torn => {
-                    file.set_len(offset as u64)
-                        .and_then(|()| file.sync_all())
-                        .map_err(|e| StorageError::io(&path, e))?;
-                    break;
-                }
-                Found::Corrupt(reason) => return Err(corrupt(offset, reason)),
+                Ok::<_, StorageError>(true)
+            })?;
+        match stop {
+            Stop::End | Stop::Halted => {}
+            Stop::Torn if (offset as u64) < from_offset => {
+                return Err(corrupt(
+                    offset,
+                    "an acknowledged record is cut short or fails its checksum".into(),
+                ))
             }
+            // Every byte of the record is there: it was written whole, so a bad checksum is
+            // damage, not a write that never finished.
+            Stop::Torn if frame::is_whole(&data, offset, max_record) => {
+                return Err(corrupt(
+                    offset,
+                    "a whole record fails its checksum: the file is damaged".into(),
+                ))
+            }
+            // A record whose write never finished: never acknowledged, cut off.
+            Stop::Torn => file.truncate(offset as u64)?,
+            Stop::Corrupt(reason) => return Err(corrupt(offset, reason)),
         }
         Ok(History {
-            path,
             file,
             len: offset as u64,
         })
@@ -115,10 +94,9 @@ impl History {
         let mut buf = Vec::with_capacity(payload.len() + frame::HEADER_LEN);
         frame::encode(payload, &mut buf);
         let offset = self.len;
-        if let Err(e) = self.file.write_all(&buf) {
+        if let Err(err) = self.file.append(&buf) {
             // No half-written record left behind: the next one starts at a clean boundary.
-            let err = StorageError::io(&self.path, e);
-            if let Err(cut) = self.file.set_len(offset) {
+            if let Err(cut) = self.file.truncate(offset) {
                 return Err(StorageError::Poisoned(Poison {
                     cause: PoisonCause::CutBack,
                     disk_full: err.is_disk_full(),
@@ -127,9 +105,8 @@ impl History {
             }
             return Err(err);
         }
-        if let Err(e) = self.file.sync_data() {
+        if let Err(err) = self.file.sync() {
             // After a failed fsync nothing can be known about what reached the disk.
-            let err = StorageError::io(&self.path, e);
             return Err(StorageError::Poisoned(Poison::from_error(
                 PoisonCause::Fsync,
                 &err,
@@ -148,18 +125,22 @@ impl History {
         self.len == HEADER_LEN
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn path(&self) -> PathBuf {
+        self.file.name()
     }
 
     /// The record of `len` payload bytes at `offset`, its checksum checked.
     pub fn read(&self, offset: u64, len: u32) -> Result<Vec<u8>, StorageError> {
         let mut buf = vec![0u8; frame::HEADER_LEN + len as usize];
-        if let Err(e) = self.file.read_exact_at(&mut buf, offset) {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                let size = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+        if let Err(e) = self.file.read_at(offset, &mut buf) {
+            if let StorageError::Io {
+                kind: std::io::ErrorKind::UnexpectedEof,
+                ..
+            } = e
+            {
+                let size = self.file.len().unwrap_or(0);
                 return Err(StorageError::Corrupt {
-                    file: self.path.clone(),
+                    file: self.file.name(),
                     offset,
                     position: None,
                     reason: format!(
@@ -168,12 +149,12 @@ impl History {
                     ),
                 });
             }
-            return Err(StorageError::io(&self.path, e));
+            return Err(e);
         }
         match frame::read(&buf, 0, len as usize) {
             Found::Frame { start, end } => Ok(buf[start..end].to_vec()),
             _ => Err(StorageError::Corrupt {
-                file: self.path.clone(),
+                file: self.file.name(),
                 offset,
                 position: None,
                 reason: "the stored record fails its checksum".into(),

@@ -4,14 +4,16 @@
 //! import and the monitor write mirrors this way; opening the directory as a ledger then
 //! indexes whatever the index lacks, as after a crash.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::checkpoints::CheckpointFile;
-use super::{frame, segment, StorageError};
-use crate::engine::MIRROR_MARKER;
+use super::segment::SegmentWriter;
+use super::{frame, segment, Storage, StorageError};
 use crate::format::SignedNote;
+
+/// The file that marks a ledger directory as a read-only mirror (it holds no log key).
+pub const MIRROR_MARKER: &str = "MIRROR";
 
 /// Marks `dir` as a read-only mirror (it holds no log key), saying what it mirrors.
 pub fn mark_read_only(dir: &Path, description: &str) -> Result<(), StorageError> {
@@ -22,10 +24,7 @@ pub fn mark_read_only(dir: &Path, description: &str) -> Result<(), StorageError>
 
 pub struct MirrorLog {
     dir: PathBuf,
-    log_dir: PathBuf,
-    segment_bytes: u64,
-    /// The segment being written: its first position, file and length.
-    current: Option<(u64, File, u64)>,
+    writer: SegmentWriter,
     size: u64,
     checkpoints: CheckpointFile,
     /// Bytes framed but not yet written.
@@ -36,44 +35,21 @@ impl MirrorLog {
     /// Starts writing a log in `dir` (new or empty). Mark it with [`mark_read_only`] unless
     /// the ledger's signing key will be put beside it.
     pub fn create(dir: &Path, segment_bytes: u64) -> Result<MirrorLog, StorageError> {
-        let log_dir = dir.join("log");
-        fs::create_dir_all(&log_dir).map_err(|e| StorageError::io(&log_dir, e))?;
-        let (checkpoints, _) = CheckpointFile::open(dir, 0)?;
+        fs::create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
+        let log = MirrorLog::resume(dir, 0, segment_bytes)?;
         segment::sync_dir(dir)?;
-        Ok(MirrorLog {
-            dir: dir.to_path_buf(),
-            log_dir,
-            segment_bytes,
-            current: None,
-            size: 0,
-            checkpoints,
-            buf: Vec::new(),
-        })
+        Ok(log)
     }
 
     /// Goes on writing a mirror that holds `size` entries (as opening it as a ledger found,
     /// which also cut off any torn tail).
     pub fn resume(dir: &Path, size: u64, segment_bytes: u64) -> Result<MirrorLog, StorageError> {
-        let log_dir = dir.join("log");
-        let last = segment::list(&log_dir)?.last().copied();
-        let current = match last {
-            Some(first) => {
-                let file = segment::open_append(&log_dir, first)?;
-                let path = segment::segment_path(&log_dir, first);
-                let len = file
-                    .metadata()
-                    .map_err(|e| StorageError::io(&path, e))?
-                    .len();
-                Some((first, file, len))
-            }
-            None => None,
-        };
-        let (checkpoints, _) = CheckpointFile::open(dir, 0)?;
+        let storage = Storage::files(dir);
+        let writer = SegmentWriter::resume(storage.segments.clone(), segment_bytes)?;
+        let (checkpoints, _) = CheckpointFile::open(&*storage.histories, 0)?;
         Ok(MirrorLog {
             dir: dir.to_path_buf(),
-            log_dir,
-            segment_bytes,
-            current,
+            writer,
             size,
             checkpoints,
             buf: Vec::new(),
@@ -86,34 +62,22 @@ impl MirrorLog {
 
     /// Adds the entry at the next position (its bytes as the ledger stored them).
     pub fn push(&mut self, entry: &[u8]) -> Result<(), StorageError> {
-        let full = self
-            .current
-            .as_ref()
-            .is_none_or(|(_, _, len)| *len >= self.segment_bytes);
-        if full {
+        if self.writer.is_full(self.buf.len() as u64) {
             self.sync()?;
-            let file = segment::create(&self.log_dir, self.size)?;
-            self.current = Some((self.size, file, segment::HEADER_LEN));
+            self.writer.roll_if_full(self.size)?;
         }
-        let before = self.buf.len();
         frame::encode(entry, &mut self.buf);
-        if let Some((_, _, len)) = self.current.as_mut() {
-            *len += (self.buf.len() - before) as u64;
-        }
         self.size += 1;
         Ok(())
     }
 
     /// Makes every entry pushed durable.
     pub fn sync(&mut self) -> Result<(), StorageError> {
-        if let Some((first, file, _)) = self.current.as_mut() {
-            let path = segment::segment_path(&self.log_dir, *first);
-            file.write_all(&self.buf)
-                .and_then(|()| file.sync_data())
-                .map_err(|e| StorageError::io(&path, e))?;
+        if !self.buf.is_empty() {
+            self.writer.write(&self.buf)?;
             self.buf.clear();
         }
-        segment::sync_dir(&self.log_dir)
+        self.writer.sync()
     }
 
     /// Keeps a checkpoint verified against the entries (all of them durable first).

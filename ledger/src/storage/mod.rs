@@ -1,5 +1,7 @@
 //! Storage: segment files (the source of truth), the checkpoint file, and the sled index
-//! derived from them.
+//! derived from them. The seam: [`Segments`], [`Histories`] and [`Blobs`] are what the engine
+//! writes through ([`Storage::files`] is today's directory, `files.rs`); [`EntrySource`] is
+//! what folds (projections, verification) read from.
 
 pub mod checkpoints;
 pub mod cosignatures;
@@ -114,4 +116,135 @@ impl From<sled::Error> for StorageError {
     fn from(e: sled::Error) -> Self {
         StorageError::Index(e.to_string())
     }
+}
+
+pub mod blobs;
+pub mod files;
+
+use std::sync::Arc;
+
+/// The append path's I/O calls on the segment that a test can make fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Writing a group's frames.
+    Write,
+    /// Cutting a failed group's bytes back off.
+    CutBack,
+    /// Making a written group durable.
+    Fsync,
+}
+
+/// Asked before each such call; an error it returns is taken as that call's.
+pub type FaultHook = Arc<dyn Fn(Fault) -> Option<io::Error> + Send + Sync>;
+
+/// One append-only file of the store: a segment of the log or a history file. Written only at
+/// its end; a write that fails is cut back with [`AppendFile::truncate`] by the writer.
+pub trait AppendFile: Send + Sync {
+    /// Appends `bytes` at the end (not yet durable).
+    fn append(&self, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Makes everything appended durable.
+    fn sync(&self) -> Result<(), StorageError>;
+    /// Cuts the file back to `len` bytes, durably.
+    fn truncate(&self, len: u64) -> Result<(), StorageError>;
+    fn len(&self) -> Result<u64, StorageError>;
+    fn is_empty(&self) -> Result<bool, StorageError> {
+        Ok(self.len()? == 0)
+    }
+    /// Reads exactly `buf.len()` bytes at `offset`.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), StorageError>;
+    /// Every byte of the file.
+    fn read_all(&self) -> Result<Vec<u8>, StorageError>;
+    /// What to call the file in messages (its path, for the files store).
+    fn name(&self) -> PathBuf;
+}
+
+/// The log's segments, each named by the position of its first entry (`storage/segment.rs`
+/// has their header and the one writer that appends to them).
+pub trait Segments: Send + Sync {
+    /// The segments held, ascending by first position, each with a header matching its name.
+    fn list(&self) -> Result<Vec<u64>, StorageError>;
+    /// Creates segment `first` holding only its header, durably (its name too).
+    fn create(&self, first: u64) -> Result<Arc<dyn AppendFile>, StorageError>;
+    /// Opens segment `first` for reading and appending.
+    fn open(&self, first: u64) -> Result<Arc<dyn AppendFile>, StorageError>;
+    /// What to call segment `first` in messages.
+    fn name(&self, first: u64) -> PathBuf;
+}
+
+/// The durable history files beside the log (`checkpoints.log`, `cosignatures.log`): history
+/// that cannot be derived from the log, each an append-only file opened by name.
+pub trait Histories: Send + Sync {
+    /// Opens the history file `name`, creating it empty (durably) if there is none.
+    fn open(&self, name: &str) -> Result<Box<dyn AppendFile>, StorageError>;
+}
+
+/// Attached documents, stored and named by the SHA-256 of their content.
+pub trait Blobs: Send + Sync {
+    /// Stores `bytes` (whole or not at all) and returns their hash in hex; storing the same
+    /// bytes twice is harmless.
+    fn put(&self, bytes: &[u8]) -> Result<String, StorageError>;
+    /// The document whose SHA-256 is `hex`, if held.
+    fn get(&self, hex: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// The hashes of every document held, in hex, ascending.
+    fn list(&self) -> Result<Vec<String>, StorageError>;
+}
+
+/// A ledger's storage: its segments, its history files and its documents. The index (derived,
+/// deletable) stays in files of its own.
+#[derive(Clone)]
+pub struct Storage {
+    pub segments: Arc<dyn Segments>,
+    pub histories: Arc<dyn Histories>,
+    pub blobs: Arc<dyn Blobs>,
+}
+
+impl Storage {
+    /// Today's files: `<dir>/log/*.seg`, `<dir>/<name>.log`, `<dir>/blobs/sha256/<hex>`.
+    pub fn files(dir: &Path) -> Storage {
+        Storage {
+            segments: Arc::new(files::FileSegments::new(&dir.join("log"))),
+            histories: Arc::new(files::FileHistories::new(dir)),
+            blobs: Arc::new(blobs::FileBlobs::new(dir)),
+        }
+    }
+}
+
+/// Where entries come from, for whatever folds over a log (projections, verification, export)
+/// without knowing what holds it: a live ledger, a mirror, tiles.
+pub trait EntrySource {
+    /// How many entries the source holds.
+    fn size(&self) -> u64;
+    /// Reads entries `[from, to)` in order, a stretch at a time: `f` gets the position of the
+    /// stretch's first entry and the entries' bytes, and returns false to stop.
+    fn scan_chunks(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(u64, &[&[u8]]) -> bool,
+    ) -> Result<(), StorageError>;
+    /// The entry whose event has this hash, if the source holds one.
+    fn entry_by_hash(
+        &self,
+        hash: &crate::format::Hash,
+    ) -> Result<Option<crate::format::Entry>, StorageError>;
+    /// What to call the source in messages about its entries.
+    fn name(&self) -> PathBuf;
+}
+
+/// A signed log to verify: its entries, every checkpoint signed over them, and the
+/// witnesses' cosignatures on those.
+pub trait SignedLog: EntrySource {
+    fn origin(&self) -> &str;
+    /// The log's verifier key (the one its genesis names).
+    fn log_key(&self) -> &crate::format::VerifierKey;
+    /// Every checkpoint signed over the log, ascending by size.
+    fn checkpoints(&self) -> Result<Vec<crate::format::SignedNote>, StorageError>;
+    /// The checkpoints of these sizes, in the same order, each with its cosignatures.
+    fn cosigned(&self, sizes: &[u64]) -> Result<Vec<crate::format::SignedNote>, StorageError>;
+}
+
+/// Where folded state (the projections) is checkpointed between runs.
+pub trait SavedState {
+    fn saved_state(&self) -> Result<Option<Vec<u8>>, StorageError>;
+    fn save_state(&self, bytes: &[u8]) -> Result<(), StorageError>;
 }

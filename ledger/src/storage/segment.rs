@@ -1,124 +1,56 @@
-//! Segment files: the append-only log on disk, the ledger's only source of truth.
+//! Segments: the append-only log, the ledger's only source of truth.
 //!
-//! `log/<first position, 20 digits>.seg`, each starting with a 16-byte header (magic and the
-//! position of its first entry) followed by frames, one entry per frame. A segment is closed
-//! once it reaches the configured size; only the last one is ever written to.
+//! `log/<first position, 20 digits>.seg` in the files store, each starting with a 16-byte
+//! header (magic and the position of its first entry) followed by frames, one entry per frame.
+//! A segment is closed once it reaches the configured size; only the last one is ever written
+//! to, by the one [`SegmentWriter`] (the ledger's and every mirror's).
 
-use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use super::{frame, AppendFile, Fault, FaultHook, Poison, PoisonCause, Segments, StorageError};
 
-use super::StorageError;
+pub use super::files::sync_dir;
 
 pub const MAGIC: &[u8; 8] = b"CLSEG\x00\x01\x00";
 pub const HEADER_LEN: u64 = 16;
-/// Open read handles kept at once; older ones are closed and reopened on demand.
-const READ_HANDLES: usize = 64;
 
 pub fn segment_path(dir: &Path, first: u64) -> PathBuf {
     dir.join(format!("{first:020}.seg"))
 }
 
-fn header(first: u64) -> [u8; 16] {
+pub fn header(first: u64) -> [u8; 16] {
     let mut h = [0u8; 16];
     h[..8].copy_from_slice(MAGIC);
     h[8..].copy_from_slice(&first.to_le_bytes());
     h
 }
 
-/// The segments in `dir`, ordered by their first position. Names and headers must agree.
-pub fn list(dir: &Path) -> Result<Vec<u64>, StorageError> {
-    let mut firsts = Vec::new();
-    for item in fs::read_dir(dir).map_err(|e| StorageError::io(dir, e))? {
-        let item = item.map_err(|e| StorageError::io(dir, e))?;
-        let name = item.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(stem) = name.strip_suffix(".seg") else {
-            continue;
-        };
-        let first: u64 = match stem.parse() {
-            Ok(n) if stem.len() == 20 => n,
-            _ => {
-                return Err(StorageError::Corrupt {
-                    file: item.path(),
-                    offset: 0,
-                    position: None,
-                    reason: "segment file name is not 20 digits".into(),
-                })
-            }
-        };
-        firsts.push(first);
+/// Refuses a segment whose header is missing or names another first position.
+pub fn check_header(file: &dyn AppendFile, first: u64) -> Result<(), StorageError> {
+    let mut h = [0u8; 16];
+    if file.len()? < HEADER_LEN || file.read_at(0, &mut h).is_err() || h != header(first) {
+        return Err(StorageError::Corrupt {
+            file: file.name(),
+            offset: 0,
+            position: Some(first),
+            reason: "segment header is missing or does not match its name".into(),
+        });
     }
-    firsts.sort_unstable();
-    for &first in &firsts {
-        let path = segment_path(dir, first);
-        let file = File::open(&path).map_err(|e| StorageError::io(&path, e))?;
-        let mut h = [0u8; 16];
-        let len = file
-            .metadata()
-            .map_err(|e| StorageError::io(&path, e))?
-            .len();
-        if len < HEADER_LEN || file.read_exact_at(&mut h, 0).is_err() || h != header(first) {
-            return Err(StorageError::Corrupt {
-                file: path,
-                offset: 0,
-                position: Some(first),
-                reason: "segment header is missing or does not match its name".into(),
-            });
-        }
-    }
-    Ok(firsts)
+    Ok(())
 }
 
-/// Creates a new empty segment and makes its directory entry durable.
-pub fn create(dir: &Path, first: u64) -> Result<File, StorageError> {
-    let path = segment_path(dir, first);
-    let mut file = OpenOptions::new()
-        .create_new(true)
-        .read(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| StorageError::io(&path, e))?;
-    file.write_all(&header(first))
-        .map_err(|e| StorageError::io(&path, e))?;
-    file.sync_all().map_err(|e| StorageError::io(&path, e))?;
-    sync_dir(dir)?;
-    Ok(file)
-}
-
-pub fn open_append(dir: &Path, first: u64) -> Result<File, StorageError> {
-    let path = segment_path(dir, first);
-    OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| StorageError::io(&path, e))
-}
-
-pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| StorageError::io(dir, e))
-}
-
-/// Positional reads from any segment, with a bounded set of open handles.
+/// Positional reads from any segment.
 pub struct Reader {
-    dir: PathBuf,
-    handles: Mutex<HashMap<u64, Arc<File>>>,
+    store: Arc<dyn Segments>,
     /// First positions of the segments, ascending.
     segments: parking_lot::RwLock<Vec<u64>>,
 }
 
 impl Reader {
-    pub fn new(dir: &Path, segments: Vec<u64>) -> Reader {
+    pub fn new(store: Arc<dyn Segments>, segments: Vec<u64>) -> Reader {
         Reader {
-            dir: dir.to_path_buf(),
-            handles: Mutex::new(HashMap::new()),
+            store,
             segments: parking_lot::RwLock::new(segments),
         }
     }
@@ -141,34 +73,22 @@ impl Reader {
         self.segments.read().clone()
     }
 
-    fn handle(&self, first: u64) -> Result<Arc<File>, StorageError> {
-        let mut handles = self.handles.lock();
-        if let Some(file) = handles.get(&first) {
-            return Ok(file.clone());
-        }
-        if handles.len() >= READ_HANDLES {
-            handles.clear();
-        }
-        let path = segment_path(&self.dir, first);
-        let file = Arc::new(File::open(&path).map_err(|e| StorageError::io(&path, e))?);
-        handles.insert(first, file.clone());
-        Ok(file)
+    pub fn name(&self, first: u64) -> PathBuf {
+        self.store.name(first)
     }
 
     /// Reads `len` payload bytes of the frame at `offset`, checking its checksum.
     pub fn read_frame(&self, first: u64, offset: u64, len: u32) -> Result<Vec<u8>, StorageError> {
-        let file = self.handle(first)?;
-        let mut buf = vec![0u8; super::frame::HEADER_LEN + len as usize];
-        let path = || segment_path(&self.dir, first);
-        file.read_exact_at(&mut buf, offset)
-            .map_err(|e| StorageError::io(&path(), e))?;
-        match super::frame::read(&buf, 0, len as usize) {
-            super::frame::Found::Frame { start, end } if end - start == len as usize => {
+        let file = self.store.open(first)?;
+        let mut buf = vec![0u8; frame::HEADER_LEN + len as usize];
+        file.read_at(offset, &mut buf)?;
+        match frame::read(&buf, 0, len as usize) {
+            frame::Found::Frame { start, end } if end - start == len as usize => {
                 buf.drain(..start);
                 Ok(buf)
             }
             _ => Err(StorageError::Corrupt {
-                file: path(),
+                file: self.store.name(first),
                 offset,
                 position: None,
                 reason: "stored frame fails its checksum".into(),
@@ -177,11 +97,136 @@ impl Reader {
     }
 
     pub fn read_all(&self, first: u64) -> Result<Vec<u8>, StorageError> {
-        let path = segment_path(&self.dir, first);
-        fs::read(&path).map_err(|e| StorageError::io(&path, e))
+        self.store.open(first)?.read_all()
+    }
+}
+
+/// The one writer of segments: the ledger's committer and every mirror append frames through
+/// it. It starts a new segment when the last one is full, and cuts a failed write back to
+/// where it started, so a segment only ever holds whole writes.
+pub struct SegmentWriter {
+    store: Arc<dyn Segments>,
+    segment_bytes: u64,
+    /// The segment being written: its first position, file and length.
+    current: Option<(u64, Arc<dyn AppendFile>, u64)>,
+    /// Fault injection for tests (`Options::fault`).
+    fault: Option<FaultHook>,
+}
+
+impl SegmentWriter {
+    /// Goes on writing the last segment of `store` (none yet in a new log).
+    pub fn resume(
+        store: Arc<dyn Segments>,
+        segment_bytes: u64,
+    ) -> Result<SegmentWriter, StorageError> {
+        let current = match store.list()?.last().copied() {
+            Some(first) => {
+                let file = store.open(first)?;
+                let len = file.len()?;
+                Some((first, file, len))
+            }
+            None => None,
+        };
+        Ok(SegmentWriter {
+            store,
+            segment_bytes,
+            current,
+            fault: None,
+        })
     }
 
-    pub fn forget(&self, first: u64) {
-        self.handles.lock().remove(&first);
+    /// Makes the calls [`Fault`] names fail when `fault` says so (tests).
+    pub fn with_fault(mut self, fault: Option<FaultHook>) -> SegmentWriter {
+        self.fault = fault;
+        self
+    }
+
+    fn injected(&self, at: Fault, name: &dyn Fn() -> std::path::PathBuf) -> Option<StorageError> {
+        let e = self.fault.as_ref().and_then(|f| f(at))?;
+        Some(StorageError::io(&name(), e))
+    }
+
+    /// Whether the next write goes to a new segment: there is none yet, or the current one,
+    /// with `pending` bytes more, holds at least one frame and reaches the segment size.
+    pub fn is_full(&self, pending: u64) -> bool {
+        self.current.as_ref().is_none_or(|(_, _, len)| {
+            let len = *len + pending;
+            len > HEADER_LEN && len >= self.segment_bytes
+        })
+    }
+
+    /// Starts a new segment whose first entry is `position` when [`SegmentWriter::is_full`]
+    /// says so; returns its first position if it did. The segment left behind must already be
+    /// durable (or be synced through the file handed out before).
+    pub fn roll_if_full(&mut self, position: u64) -> Result<Option<u64>, StorageError> {
+        if !self.is_full(0) {
+            return Ok(None);
+        }
+        let file = self.store.create(position)?;
+        self.current = Some((position, file, HEADER_LEN));
+        Ok(Some(position))
+    }
+
+    /// Appends framed bytes to the current segment; on failure, whatever part of them reached
+    /// it is cut off and the error returned. When the cut-back fails too, what the segment
+    /// holds past its last whole write is unknown: the error is then [`StorageError::Poisoned`].
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+        let Some((_, file, len)) = self.current.clone() else {
+            return Err(StorageError::Lost(
+                "no segment to write to: the log has not been started".into(),
+            ));
+        };
+        let name = || file.name();
+        let written = match self.injected(Fault::Write, &name) {
+            Some(e) => Err(e),
+            None => file.append(bytes),
+        };
+        if let Err(failed) = written {
+            let cut = match self.injected(Fault::CutBack, &name) {
+                Some(e) => Err(e),
+                None => file.truncate(len),
+            };
+            return Err(match cut {
+                Ok(()) => failed,
+                Err(e) => StorageError::Poisoned(Poison {
+                    cause: PoisonCause::CutBack,
+                    disk_full: failed.is_disk_full(),
+                    detail: format!("{failed}; cutting it back to byte {len}: {e}"),
+                }),
+            });
+        }
+        if let Some((_, _, len)) = self.current.as_mut() {
+            *len += bytes.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Makes a write durable through `file` (handed out by [`SegmentWriter::file`], perhaps
+    /// to another thread); a failure (or an injected one) poisons: after a failed fsync
+    /// nothing can be known about what reached the disk.
+    pub fn sync_file(file: &dyn AppendFile, fault: Option<&FaultHook>) -> Result<(), StorageError> {
+        let synced = match fault.and_then(|f| f(Fault::Fsync)) {
+            Some(e) => Err(StorageError::io(&file.name(), e)),
+            None => file.sync(),
+        };
+        synced.map_err(|e| StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &e)))
+    }
+
+    /// The current segment's file (to make a write durable from another thread).
+    pub fn file(&self) -> Option<Arc<dyn AppendFile>> {
+        self.current.as_ref().map(|(_, f, _)| f.clone())
+    }
+
+    /// The current segment's first position and length.
+    pub fn current(&self) -> Option<(u64, u64)> {
+        self.current.as_ref().map(|(first, _, len)| (*first, *len))
+    }
+
+    /// Makes everything written durable.
+    pub fn sync(&self) -> Result<(), StorageError> {
+        match &self.current {
+            Some((_, file, _)) => file.sync(),
+            None => Ok(()),
+        }
     }
 }

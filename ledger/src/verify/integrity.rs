@@ -36,6 +36,8 @@ pub enum FailureKind {
     StreamChain,
     Authority,
     Checkpoint,
+    /// Published hash tiles that are not those of the entries (`tiles/`).
+    Tiles,
 }
 
 impl FailureKind {
@@ -50,6 +52,7 @@ impl FailureKind {
             FailureKind::StreamChain => "stream chain",
             FailureKind::Authority => "authority",
             FailureKind::Checkpoint => "checkpoint",
+            FailureKind::Tiles => "tiles",
         }
     }
 }
@@ -115,6 +118,9 @@ pub struct IntegrityReport {
     /// The projections of the entries checked, when asked for (`with_projections`).
     #[serde(skip)]
     pub projections: Option<Projections>,
+    /// The rulebook the genesis event names (None when the genesis did not verify).
+    #[serde(skip)]
+    pub default_rulebook: Option<String>,
 }
 
 /// At most this many unauthorized acts are listed (the count goes on).
@@ -610,7 +616,9 @@ impl Verifier {
                 detail_vi: detail.vi,
             });
         }
+        let default_rulebook = self.default_rulebook().map(str::to_string);
         IntegrityReport {
+            default_rulebook,
             origin: self.origin,
             entries: self.position,
             streams: self.heads.len(),

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ConfidentialError, Openings};
 use crate::act_proof::{self, ActProof, ActProofError, VerifiedAct};
+use crate::confidential::{ConfidentialError, Openings};
 use crate::format::VerifierKey;
 use crate::verify::witnessed::WitnessPolicy;
 
@@ -86,7 +86,7 @@ pub fn verify(
     }
     let act = act_proof::verify_witnessed(&d.proof, log_key, policy)?;
     let schema = act_schema(&d.proof)?;
-    super::check(&act.kind, schema, &act.payload, &d.disclosed)
+    crate::confidential::check(&act.kind, schema, &act.payload, &d.disclosed)
         .map_err(|e| ActProofError::Invalid(e.to_string()))?;
     let disclosed = d
         .disclosed

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# What the tests need besides the Rust toolchain: s3s-fs, a real S3-compatible server that
+# tests/tests/tiles.rs starts on loopback to publish tiles into. Pinned; built from crates.io
+# (about 2 minutes; later versions need a newer compiler). Skipped when already installed.
+set -euo pipefail
+
+S3S_FS_VERSION=0.14.1
+installed=""
+if command -v s3s-fs >/dev/null 2>&1; then
+    installed=$(s3s-fs --version 2>/dev/null | awk '{print $2}')
+fi
+if [ "${installed}" != "${S3S_FS_VERSION}" ]; then
+    echo "== installing s3s-fs ${S3S_FS_VERSION}"
+    cargo install s3s-fs --version "${S3S_FS_VERSION}" --locked --features binary
+fi
