@@ -77,6 +77,7 @@ fn open_route(path: &str) -> bool {
         || path.starts_with("/v1/checkpoint/")
         || path.starts_with("/v1/checkpoints/")
         || path.starts_with("/v1/proofs/")
+        || crate::explorer::open_route(path)
 }
 
 /// The middleware: authenticates the bearer token if one is sent (an unknown or revoked one is

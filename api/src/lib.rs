@@ -5,6 +5,7 @@
 pub mod auth;
 mod confidential;
 mod events;
+pub mod explorer;
 mod feed;
 mod problem;
 mod projections;
@@ -12,6 +13,7 @@ mod proofs;
 pub mod push;
 pub mod serving;
 pub mod tlog;
+pub mod tls;
 pub mod witness_service;
 
 use std::net::SocketAddr;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub witnesses: Vec<WitnessKey>,
     pub access: Arc<Access>,
+    /// The explorer's search index, rebuilt when the projections moved.
+    pub search: Mutex<explorer::search::Index>,
     /// What clients may hold open.
     pub limits: serving::Limits,
     /// The log followed once for every subscriber.
@@ -112,6 +116,7 @@ impl AppState {
                 store: ledger::confidential::store::Store::beside(&dir),
                 log: ledger::access::log::AccessLog::beside(&dir),
             }),
+            search: Mutex::new(explorer::search::Index::default()),
         }))
     }
 }
@@ -190,6 +195,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(follow)
         .merge(bounded)
+        .merge(explorer::routes())
         .fallback(|| async {
             Problem::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -260,6 +266,21 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
     serving::serve_router(router(state), addr, limits, bound, shutdown).await
+}
+
+/// [`serve`] over HTTPS: the same API and explorer, with TLS ended by this process.
+pub async fn serve_tls(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let tcp = tokio::net::TcpListener::bind(addr).await?;
+    bound(tcp.local_addr()?);
+    axum::serve(tls::TlsListener { tcp, acceptor }, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves `app` on `addr` with the default limits (the witness service).

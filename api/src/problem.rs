@@ -132,7 +132,12 @@ pub(crate) async fn as_problem(response: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v == "application/problem+json");
-    if !status.is_client_error() || is_problem {
+    // The explorer's pages answer errors as pages, in the reader's language.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !status.is_client_error() || is_problem || is_page {
         return response;
     }
     let allow = response.headers().get(header::ALLOW).cloned();

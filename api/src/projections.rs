@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::{AppState, Problem};
 
 /// Brings the projections up to the log and runs the rules; `f` reads the result.
-async fn with_projections<T: Send + 'static>(
+pub(crate) async fn with_projections<T: Send + 'static>(
     state: Arc<AppState>,
     f: impl FnOnce(&ledger::projections::Projections, &[Finding]) -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {

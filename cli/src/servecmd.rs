@@ -35,6 +35,13 @@ pub struct ServeArgs {
     /// confidential values; the confidential store still needs the commission's token.
     #[arg(long)]
     public: bool,
+    /// Serve HTTPS with this certificate chain (PEM), so that browsers reaching the server by
+    /// name get a secure context for the explorer's in-browser verification. Needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    tls_key: Option<PathBuf>,
     /// Subscriptions (`/v1/subscribe`) open at once; one more is answered 503 with Retry-After.
     #[arg(long, default_value_t = 1000)]
     max_subscribers: usize,
@@ -119,6 +126,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let state = api::AppState::with_limits(ledger, witnesses, args.public, limits)
         .with_context(|| crate::text::both("nạp các phép chiếu", "loading the projections"))?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(api::tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let runtime = runtime()?;
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());
@@ -132,22 +143,33 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )?),
         None => None,
     };
-    runtime
-        .block_on(api::serve(
+    let bound = |scheme: &'static str| {
+        move |addr| {
+            crate::say!("listening on {scheme}://{addr}");
+            let _ = std::io::stdout().flush();
+        }
+    };
+    match tls {
+        Some(acceptor) => runtime.block_on(api::serve_tls(
             state.clone(),
             args.addr,
-            |addr| {
-                crate::say!("listening on http://{addr}");
-                let _ = std::io::stdout().flush();
-            },
+            acceptor,
+            bound("https"),
             shutdown_signal(),
-        ))
-        .with_context(|| {
-            crate::text::both(
-                &format!("phục vụ tại {}", args.addr),
-                &format!("serving on {}", args.addr),
-            )
-        })?;
+        )),
+        None => runtime.block_on(api::serve(
+            state.clone(),
+            args.addr,
+            bound("http"),
+            shutdown_signal(),
+        )),
+    }
+    .with_context(|| {
+        crate::text::both(
+            &format!("phục vụ tại {}", args.addr),
+            &format!("serving on {}", args.addr),
+        )
+    })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     stop.store(true, std::sync::atomic::Ordering::Release);
     if let Some(publisher) = publisher {

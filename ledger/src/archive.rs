@@ -25,6 +25,10 @@ use crate::verify::report::Report;
 
 /// The format's description, carried by every bag.
 const FORMAT_MD: &str = include_str!("../../docs/FORMAT.md");
+/// The explorer's offline verifier (one self-contained HTML file, its SHA-256 in the README),
+/// carried by every bag so that an inspector can check an act's proof with a browser alone.
+/// The API generates it; a test keeps this copy the same.
+const VERIFY_HTML: &str = include_str!("../../docs/verify.html");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -188,6 +192,7 @@ pub fn export(
         }
     }
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
+    put("verify.html", VERIFY_HTML.as_bytes())?;
     let blobs = ledger.blobs();
     // A case's confidential attachment never leaves with a bag, even if a copy was placed
     // among the public blobs.

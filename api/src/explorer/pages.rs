@@ -1,0 +1,900 @@
+//! The explorer's pages. Each reads the projections (kept up to date on demand) or a bounded
+//! part of the log (one stream, one entry); none reads the whole log.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ledger::projections::views;
+use serde::Deserialize;
+
+use super::{error_page, esc, page, Lang, LangQuery};
+use crate::projections::with_projections;
+use crate::AppState;
+
+/// How a `Problem` from the projections or storage is shown as a page.
+fn failed(lang: Lang, e: crate::Problem) -> Response {
+    error_page(
+        lang,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &format!("Không đọc được sổ cái: {}", e.detail),
+        &format!("The ledger could not be read: {}", e.detail),
+    )
+}
+
+/// A time (ms since the epoch) as a local date and time in Asia/Ho_Chi_Minh (UTC+7, no
+/// daylight saving): `26/04/2020 08:00`.
+pub fn local_time(ms: i64) -> String {
+    let local = ms + 7 * 3_600_000;
+    let days = local.div_euclid(86_400_000);
+    let in_day = local.rem_euclid(86_400_000) / 60_000;
+    let (y, m, d) = ledger::calendar::civil_from_days(days);
+    format!("{d:02}/{m:02}/{y} {:02}:{:02}", in_day / 60, in_day % 60)
+}
+
+fn short(hex: &str) -> &str {
+    hex.get(..12).unwrap_or(hex)
+}
+
+fn act_link(lang: Lang, hash: &str) -> String {
+    format!(
+        "<a class=\"hash\" href=\"/acts/{h}{s}\" title=\"{h}\">{}</a>",
+        short(hash),
+        h = esc(hash),
+        s = lang.suffix()
+    )
+}
+
+pub async fn home(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(q.lang.as_deref(), &headers);
+    let st = state.clone();
+    let summary = with_projections(state.clone(), move |p, findings| {
+        let registry = st.ledger.registry()?;
+        let genesis = registry.genesis_payload();
+        let today = ledger::calendar::date_of(ledger::engine::now_ms());
+        let register = views::register(p, &today, None);
+        let cosigned = st.ledger.latest_cosigned()?;
+        Ok((
+            genesis.title.clone(),
+            p.congresses
+                .values()
+                .map(|c| views::congress(c, findings))
+                .collect::<Vec<_>>(),
+            register,
+            findings.len(),
+            p.ignored_count,
+            p.orgs.keys().cloned().collect::<Vec<_>>(),
+            cosigned.map(|n| n.checkpoint.size),
+        ))
+    })
+    .await;
+    let (title, congresses, register, findings, ignored, orgs, cosigned) = match summary {
+        Ok(s) => s,
+        Err(e) => return failed(lang, e),
+    };
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<dl class=\"facts\"><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>",
+        lang.t("Nguồn (origin)", "Origin"),
+        esc(state.ledger.origin()),
+        lang.t("Số mục trong sổ", "Entries"),
+        state.ledger.size()
+    );
+    match state.ledger.checkpoint() {
+        Some(n) => {
+            let _ = write!(
+                b,
+                "<dt>{}</dt><dd data-checkpoint-size=\"{}\">{} {}, {} <code>{}</code></dd>",
+                lang.t("Điểm kiểm (checkpoint) mới nhất", "Latest checkpoint"),
+                n.checkpoint.size,
+                lang.t("kích thước", "size"),
+                n.checkpoint.size,
+                lang.t("gốc", "root"),
+                n.checkpoint.root.to_hex()
+            );
+        }
+        None => {
+            let _ = write!(
+                b,
+                "<dt>{}</dt><dd>{}</dd>",
+                lang.t("Điểm kiểm (checkpoint)", "Checkpoint"),
+                lang.t("chưa ký", "none signed yet")
+            );
+        }
+    }
+    let _ = write!(
+        b,
+        "<dt>{}</dt><dd><code>{}</code></dd>",
+        lang.t(
+            "Khóa nhật ký (so với khóa bạn đã ghim)",
+            "Log key (compare with the key you pinned)"
+        ),
+        esc(&state.ledger.log_key().to_string())
+    );
+    if state.witnesses.is_empty() {
+        let _ = write!(
+            b,
+            "<dt>{}</dt><dd>{}</dd>",
+            lang.t("Nhân chứng", "Witnesses"),
+            lang.t("không có", "none")
+        );
+    } else {
+        let names: Vec<String> = state.witnesses.iter().map(|w| esc(&w.name)).collect();
+        let _ = write!(
+            b,
+            "<dt>{}</dt><dd>{}; {}: {}</dd>",
+            lang.t("Nhân chứng", "Witnesses"),
+            names.join(", "),
+            lang.t("đã đồng ký đến kích thước", "cosigned up to size"),
+            cosigned.map_or_else(|| "—".to_string(), |s| s.to_string())
+        );
+    }
+    b.push_str("</dl>");
+    let _ = write!(
+        b,
+        "<h2>{}</h2><ul class=\"levels\"><li>{}: {} {}</li><li>{}: {} {}</li><li>{}: {} {}</li></ul>",
+        lang.t("Ba cấp kiểm tra", "The three levels"),
+        lang.t("Toàn vẹn (chữ ký, chuỗi, cây Merkle)", "Integrity (signatures, chains, Merkle tree)"),
+        state.ledger.size(),
+        lang.t("mục đã ghi và kiểm khi ghi", "entries, checked when written"),
+        lang.t("Thẩm quyền", "Authority"),
+        ignored,
+        lang.t("hành vi không được tính (người ký không có thẩm quyền)", "acts not counted (signer not allowed)"),
+        lang.t("Thủ tục (quy chế)", "Procedure (rulebook)"),
+        findings,
+        lang.t("phát hiện", "findings"),
+    );
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Các đại hội", "Congresses"),
+        lang.t("Đại hội", "Congress"),
+        lang.t("Thời gian", "Dates"),
+        lang.t("Trạng thái", "State"),
+        lang.t("Phát hiện", "Findings"),
+    );
+    for c in &congresses {
+        let _ = write!(
+            b,
+            "<tr><td><a href=\"/congresses/{}/{}{}\">{}</a> {}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.org),
+            esc(&c.term),
+            lang.suffix(),
+            esc(&c.org),
+            esc(&c.term),
+            esc(&c.opens),
+            esc(&c.closes),
+            esc(state_words(lang, c.state.words())),
+            c.findings.len()
+        );
+    }
+    b.push_str("</tbody></table>");
+    let overdue = register.iter().filter(|r| r.overdue).count();
+    let _ = write!(
+        b,
+        "<h2>{}</h2><p><a href=\"/complaints{}\">{} {}</a>, {} {}</p>",
+        lang.t("Sổ đơn thư", "Complaint register"),
+        lang.t("", "?lang=en"),
+        register.len(),
+        lang.t("hồ sơ", "cases"),
+        overdue,
+        lang.t("quá hạn", "overdue")
+    );
+    if !orgs.is_empty() {
+        let _ = write!(
+            b,
+            "<h2>{}</h2><ul>",
+            lang.t("Tiến độ theo tổ chức", "Progress by organization")
+        );
+        for o in orgs.iter().take(50) {
+            let _ = write!(
+                b,
+                "<li><a href=\"/progress/{o}{}\">{o}</a></li>",
+                lang.suffix(),
+                o = esc(o)
+            );
+        }
+        b.push_str("</ul>");
+    }
+    page(
+        lang,
+        if title.is_empty() {
+            state.ledger.origin()
+        } else {
+            &title
+        },
+        &b,
+    )
+    .into_response()
+}
+
+/// One half of a `"vi / en"` pair.
+fn state_words(lang: Lang, both: &str) -> &str {
+    match both.split_once(" / ") {
+        Some((vi, en)) => lang.t(vi, en),
+        None => both,
+    }
+}
+
+fn share(lang: Lang, s: &ledger::projections::figures::Share) -> String {
+    format!("{}/{} ({}%)", s.count, s.of, lang.decimal(&s.percent_1dp()))
+}
+
+pub async fn congress(
+    State(state): State<Arc<AppState>>,
+    Path((org, term)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(q.lang.as_deref(), &headers);
+    let stream = format!("congress/{org}/{term}");
+    let name = stream.clone();
+    let st = state.clone();
+    let found = with_projections(state, move |p, findings| {
+        let Some(c) = p.congresses.get(&name) else {
+            return Ok(None);
+        };
+        let mut view = views::congress(c, findings);
+        view.check_roots(&views::inspected_roots(p, |size| {
+            st.ledger.root_at(size).map(Result::ok)
+        })?);
+        let acts = st.ledger.stream(&name, 0, 10_000)?;
+        Ok(Some((view, acts, st.ledger.checkpoint())))
+    })
+    .await;
+    let (v, acts, checkpoint) = match found {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            return error_page(
+                lang,
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "Không có đại hội `{stream}` trong sổ cái này. Xem danh sách ở trang chủ."
+                ),
+                &format!("No congress `{stream}` in this ledger. See the list on the home page."),
+            )
+        }
+        Err(e) => return failed(lang, e),
+    };
+    let mut b = String::new();
+    if let Some(n) = &checkpoint {
+        let _ = write!(
+            b,
+            "<p class=\"checkpoint\">{}: {} {}, {} <code>{}</code></p>",
+            lang.t("Theo điểm kiểm của sổ cái", "As of the ledger's checkpoint"),
+            lang.t("kích thước", "size"),
+            n.checkpoint.size,
+            lang.t("gốc", "root"),
+            n.checkpoint.root.to_hex()
+        );
+    }
+    let _ = write!(
+        b,
+        "<dl class=\"facts\"><dt>{}</dt><dd>{} → {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>",
+        lang.t("Thời gian", "Dates"),
+        esc(&v.opens),
+        esc(&v.closes),
+        lang.t("Trạng thái", "State"),
+        esc(state_words(lang, v.state.words())),
+        lang.t("Quy chế", "Rulebook"),
+        esc(&v.rulebook)
+    );
+    if let Some(a) = &v.attendance {
+        let _ = write!(
+            b,
+            "<dt>{}</dt><dd class=\"attendance\">{}/{} ({}%){}</dd>",
+            lang.t("Có mặt", "Present"),
+            a.count,
+            a.of,
+            lang.decimal(&a.percent),
+            match v.quorum_met {
+                Some(true) => format!(", {}", lang.t("đủ túc số", "quorum met")),
+                Some(false) => format!(
+                    ", <strong>{}</strong>",
+                    lang.t("KHÔNG đủ túc số", "NO quorum")
+                ),
+                None => String::new(),
+            }
+        );
+    }
+    if let Some(base) = v.base {
+        let _ = write!(
+            b,
+            "<dt>{}</dt><dd>{base}</dd>",
+            lang.t("Cơ sở tính trúng cử", "Threshold base")
+        );
+    }
+    b.push_str("</dl>");
+    let c = &v.composition;
+    if c.committee_size > 0 {
+        let _ = write!(
+            b,
+            "<h2>{}</h2><dl class=\"facts composition\"><dt>{}</dt><dd class=\"committee\">{}</dd><dt>{}</dt><dd class=\"incumbents\">{}</dd><dt>{}</dt><dd class=\"women\">{}</dd><dt>{}</dt><dd class=\"young\">{}</dd>",
+            lang.t("Ban Chấp hành", "Committee"),
+            lang.t("Số ủy viên", "Members"),
+            c.committee_size,
+            lang.t("Tái cử", "Incumbents re-elected"),
+            share(lang, &c.incumbents_reelected),
+            lang.t("Nữ", "Women"),
+            share(lang, &c.women),
+            lang.t("Trẻ", "Young"),
+            share(lang, &c.young),
+        );
+        if let Some(s) = &c.secretary {
+            let _ = write!(
+                b,
+                "<dt>{}</dt><dd class=\"secretary\">{}, {} {} ({}% / {})</dd>",
+                lang.t("Bí thư", "Secretary"),
+                esc(s.name.as_deref().unwrap_or(&s.person)),
+                s.votes,
+                lang.t("phiếu", "votes"),
+                lang.decimal(&s.of_base.percent_1dp()),
+                s.of_base.of
+            );
+        }
+        if let Some((officials, alternates)) = c.delegation {
+            let _ = write!(
+                b,
+                "<dt>{}</dt><dd class=\"delegation\">{officials} + {alternates}</dd>",
+                lang.t(
+                    "Đoàn đại biểu dự đại hội cấp trên",
+                    "Delegation to the higher congress"
+                ),
+            );
+        }
+        b.push_str("</dl>");
+    }
+    for r in &v.rounds {
+        let _ = write!(
+            b,
+            "<h2>{} {} ({}), {} {}: {} {}</h2><table class=\"round\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            lang.t("Cuộc bầu", "Election"),
+            esc(&r.election),
+            esc(&r.body),
+            lang.t("vòng", "round"),
+            r.round,
+            r.seats,
+            lang.t("chỗ", "seats"),
+            lang.t("Ứng cử viên", "Candidate"),
+            lang.t("Số phiếu", "Votes"),
+            lang.t("Tỷ lệ trên cơ sở", "Share of the base"),
+            lang.t("Kết quả", "Result"),
+        );
+        for t in &r.tallies {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(t.name.as_deref().unwrap_or(&t.person)),
+                t.votes,
+                share(lang, &t.of_base),
+                if t.elected {
+                    lang.t("trúng cử", "elected")
+                } else {
+                    lang.t("không trúng cử", "not elected")
+                }
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    for n in &v.not_members {
+        let _ = write!(
+            b,
+            "<p class=\"not-member\">{} ({}): {}</p>",
+            esc(n.name.as_deref().unwrap_or(&n.person)),
+            esc(&n.election),
+            if n.why == "refused" {
+                lang.t("không được chuẩn y", "refused approval")
+            } else {
+                lang.t(
+                    "đã công bố nhưng không trúng cử hợp lệ",
+                    "declared, not validly elected",
+                )
+            }
+        );
+    }
+    if !v.approvals.is_empty() {
+        let _ = write!(b, "<h2>{}</h2><ul>", lang.t("Chuẩn y", "Approval"));
+        for a in &v.approvals {
+            let event = a.get("event").and_then(|e| e.as_str()).unwrap_or("");
+            let _ = write!(b, "<li>{}</li>", act_link(lang, event));
+        }
+        b.push_str("</ul>");
+    }
+    let _ = write!(
+        b,
+        "<h2>{} ({})</h2><table class=\"findings\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Phát hiện", "Findings"),
+        v.findings.len(),
+        lang.t("Quy tắc", "Rule"),
+        lang.t("Mức độ", "Severity"),
+        lang.t("Nội dung", "What"),
+        lang.t("Căn cứ", "Citation"),
+        lang.t("Hành vi", "Acts"),
+    );
+    for f in &v.findings {
+        let acts: Vec<String> = f.events.iter().map(|e| act_link(lang, e)).collect();
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&f.rule),
+            esc(&format!("{:?}", f.severity).to_lowercase()),
+            esc(lang.t(&f.message_vi, &f.message_en)),
+            esc(&f.citation),
+            acts.join(" ")
+        );
+    }
+    b.push_str("</tbody></table>");
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table class=\"timeline\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Diễn biến (giờ Việt Nam)", "Timeline (Vietnam time)"),
+        lang.t("Thời điểm", "When"),
+        lang.t("Hành vi", "Act"),
+        lang.t("Vị trí", "Position"),
+        lang.t("Mã băm", "Hash"),
+    );
+    for e in &acts {
+        let body = e.event.body();
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            local_time(body.time),
+            esc(&body.kind),
+            e.position,
+            act_link(lang, &e.event.hash().to_hex())
+        );
+    }
+    b.push_str("</tbody></table>");
+    let title = format!("{} {} {}", lang.t("Đại hội", "Congress"), v.org, v.term);
+    page(lang, &title, &b).into_response()
+}
+
+pub async fn act_at(
+    State(state): State<Arc<AppState>>,
+    Path(position): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(q.lang.as_deref(), &headers);
+    let Ok(position) = position.parse::<u64>() else {
+        return error_page(
+            lang,
+            StatusCode::BAD_REQUEST,
+            &format!("`{position}` không phải vị trí (một số nguyên không âm)."),
+            &format!("`{position}` is not a position (a whole number)."),
+        );
+    };
+    let st = state.clone();
+    match crate::events::blocking(move || st.ledger.entry(position).map_err(crate::Problem::from))
+        .await
+    {
+        Ok(Some(e)) => act_page(state, lang, e).await,
+        Ok(None) => error_page(
+            lang,
+            StatusCode::NOT_FOUND,
+            &format!(
+                "Không có mục ở vị trí {position}; sổ cái có {} mục.",
+                state.ledger.size()
+            ),
+            &format!(
+                "No entry at position {position}; the ledger has {} entries.",
+                state.ledger.size()
+            ),
+        ),
+        Err(e) => failed(lang, e),
+    }
+}
+
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    Path(hash): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(q.lang.as_deref(), &headers);
+    let Ok(h) = hash.parse::<ledger::Hash>() else {
+        return error_page(
+            lang,
+            StatusCode::BAD_REQUEST,
+            &format!("`{hash}` không phải mã băm của hành vi (64 chữ số hex thường)."),
+            &format!("`{hash}` is not an event hash (64 lower-case hex digits)."),
+        );
+    };
+    let st = state.clone();
+    match crate::events::blocking(move || st.ledger.entry_by_hash(&h).map_err(crate::Problem::from))
+        .await
+    {
+        Ok(Some(e)) => act_page(state, lang, e).await,
+        Ok(None) => error_page(
+            lang,
+            StatusCode::NOT_FOUND,
+            &format!("Không có hành vi mang mã băm {hash} trong sổ cái này."),
+            &format!("No event with hash {hash} in this ledger."),
+        ),
+        Err(e) => failed(lang, e),
+    }
+}
+
+/// Labels of the payload fields the acts use most, in Vietnamese.
+fn field_label(lang: Lang, key: &str) -> String {
+    let vi = match key {
+        "org" => "Tổ chức",
+        "term" => "Nhiệm kỳ",
+        "name" => "Họ và tên",
+        "person" => "Mã người",
+        "votes" => "Số phiếu",
+        "seats" => "Số chỗ",
+        "round" => "Vòng",
+        "election" => "Cuộc bầu",
+        "body" => "Cơ quan",
+        "present" => "Có mặt",
+        "convened" => "Được triệu tập",
+        "opens" => "Khai mạc",
+        "closes" => "Bế mạc",
+        "reason" => "Lý do",
+        "case" => "Hồ sơ",
+        "kind" => "Loại",
+        "subject" => "Nội dung",
+        "members" => "Thành viên",
+        "adopted" => "Thông qua",
+        "number" => "Số",
+        "rulebook" => "Quy chế",
+        "birth_year" => "Năm sinh",
+        "gender" => "Giới tính",
+        "summary" => "Tóm tắt",
+        _ => return esc(key),
+    };
+    match lang {
+        Lang::Vi => esc(vi),
+        Lang::En => esc(key),
+    }
+}
+
+fn value_html(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => esc(s),
+        serde_json::Value::Null => "—".into(),
+        other => format!("<code>{}</code>", esc(&other.to_string())),
+    }
+}
+
+async fn act_page(state: Arc<AppState>, lang: Lang, entry: ledger::format::Entry) -> Response {
+    let body = entry.event.body();
+    let hash = entry.event.hash().to_hex();
+    let signer = hex::encode(body.signer);
+    let st = state.clone();
+    let corrected_stream = body.stream.clone();
+    let this = entry.event.hash();
+    let context = with_projections(state.clone(), move |p, _| {
+        let holder = st
+            .ledger
+            .registry()?
+            .holder(&hex_key(&signer))
+            .map(str::to_string);
+        let corrections: Vec<(String, String, i64)> = p
+            .corrections
+            .get(&corrected_stream)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.corrected == this)
+            .map(|c| (c.correction.to_hex(), c.reason.clone(), c.time))
+            .collect();
+        let persons: std::collections::BTreeMap<String, String> = p
+            .congresses
+            .get(&corrected_stream)
+            .map(|c| {
+                c.persons
+                    .iter()
+                    .map(|(k, r)| (k.to_string(), r.value.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((holder, corrections, persons))
+    })
+    .await;
+    let (holder, corrections, persons) = match context {
+        Ok(c) => c,
+        Err(e) => return failed(lang, e),
+    };
+    let payload: serde_json::Value = serde_json::from_slice(&body.payload).unwrap_or_default();
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<dl class=\"facts\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd><dt>{}</dt><dd>{}{}</dd></dl>",
+        lang.t("Loại hành vi", "Kind"),
+        esc(&body.kind),
+        lang.t("Luồng", "Stream"),
+        esc(&body.stream),
+        body.version,
+        lang.t("Thời điểm (người ký ghi)", "Time (as the signer claims)"),
+        local_time(body.time),
+        lang.t("Vị trí trong sổ", "Position in the log"),
+        entry.position,
+        lang.t("Mã băm", "Event hash"),
+        hash,
+        lang.t("Người ký", "Signed by"),
+        holder.as_deref().map(esc).unwrap_or_default(),
+        format_args!(" <code>{}</code>", short(&hex::encode(body.signer))),
+    );
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table class=\"payload\"><tbody>",
+        lang.t("Nội dung", "Contents")
+    );
+    if let Some(fields) = payload.as_object() {
+        for (k, v) in fields {
+            let shown = match (k.as_str(), v.as_str()) {
+                ("person", Some(p)) => match persons.get(p) {
+                    Some(name) => format!("{} ({})", esc(name), esc(p)),
+                    None => esc(p),
+                },
+                _ => value_html(v),
+            };
+            let _ = write!(
+                b,
+                "<tr><th>{}</th><td>{shown}</td></tr>",
+                field_label(lang, k)
+            );
+        }
+    }
+    b.push_str("</tbody></table>");
+    if !corrections.is_empty() {
+        let _ = write!(
+            b,
+            "<h2>{}</h2><ul class=\"corrections\">",
+            lang.t("Đã đính chính", "Corrected")
+        );
+        for (h, reason, time) in &corrections {
+            let _ = write!(
+                b,
+                "<li>{} {}: {}</li>",
+                local_time(*time),
+                act_link(lang, h),
+                esc(reason)
+            );
+        }
+        b.push_str("</ul>");
+    }
+    let _ = write!(
+        b,
+        "<section id=\"verify\" class=\"verify\" data-hash=\"{hash}\" data-lang=\"{code}\">\
+<h2>{title}</h2><noscript><p>{noscript}</p></noscript>\
+<p><a href=\"/v1/proofs/act/{hash}\" download=\"proof-{short}.json\">{download}</a></p></section>\
+<script src=\"/explorer/noble.js\"></script><script type=\"module\" src=\"/explorer/verify.js\"></script>",
+        code = lang.code(),
+        title = lang.t("Xác minh trong trình duyệt", "Verify in this browser"),
+        noscript = lang.t(
+            "Cần JavaScript để xác minh trong trình duyệt; bạn vẫn có thể tải tệp chứng minh và kiểm bằng `congress-ledger proof verify`.",
+            "Verifying in the browser needs JavaScript; you can still download the proof file and check it with `congress-ledger proof verify`."
+        ),
+        short = short(&hash),
+        download = lang.t("Tải tệp chứng minh (JSON)", "Download the proof file (JSON)"),
+    );
+    let title = format!("{} {}", lang.t("Hành vi", "Act"), body.kind);
+    page(lang, &title, &b).into_response()
+}
+
+fn hex_key(hex: &str) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    let _ = hex::decode_to_slice(hex, &mut key);
+    key
+}
+
+#[derive(Deserialize)]
+pub struct ComplaintsQuery {
+    lang: Option<String>,
+}
+
+pub async fn complaints(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ComplaintsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(q.lang.as_deref(), &headers);
+    let today = ledger::calendar::date_of(ledger::engine::now_ms());
+    let day = today.clone();
+    let rows = match with_projections(state, move |p, _| Ok(views::register(p, &day, None))).await {
+        Ok(r) => r,
+        Err(e) => return failed(lang, e),
+    };
+    let mut b = format!(
+        "<p>{} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Tính đến ngày", "As of"),
+        esc(&today),
+        lang.t("Hồ sơ", "Case"),
+        lang.t("Loại", "Kind"),
+        lang.t("Ngày nhận", "Received"),
+        lang.t("Trạng thái", "State"),
+        lang.t("Hạn giải quyết", "Due"),
+        lang.t("Liên quan", "Concerns"),
+    );
+    for r in &rows {
+        let concerns = r
+            .congress
+            .as_deref()
+            .and_then(|c| c.strip_prefix("congress/"))
+            .map(|c| {
+                format!(
+                    "<a href=\"/congresses/{}{}\">{}</a>",
+                    esc(c),
+                    lang.suffix(),
+                    esc(c)
+                )
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            b,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
+            if r.overdue { "overdue" } else { "" },
+            esc(&r.case),
+            esc(&r.kind),
+            esc(&r.received),
+            esc(&r.state),
+            esc(r.due.as_deref().unwrap_or("—")),
+            if r.overdue { format!(" <strong>{}</strong>", lang.t("quá hạn", "overdue")) } else { String::new() },
+            concerns
+        );
+    }
+    b.push_str("</tbody></table>");
+    page(lang, lang.t("Sổ đơn thư", "Complaint register"), &b).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ProgressQuery {
+    lang: Option<String>,
+    term: Option<String>,
+    as_of: Option<String>,
+}
+
+pub async fn progress(
+    State(state): State<Arc<AppState>>,
+    Path(org): Path<String>,
+    Query(q): Query<ProgressQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(q.lang.as_deref(), &headers);
+    if let Some(d) = q
+        .as_of
+        .as_deref()
+        .filter(|d| ledger::calendar::parse_date(d).is_none())
+    {
+        return error_page(
+            lang,
+            StatusCode::BAD_REQUEST,
+            &format!("`{d}` không phải ngày; hãy viết YYYY-MM-DD."),
+            &format!("`{d}` is not a date; write YYYY-MM-DD."),
+        );
+    }
+    let name = org.clone();
+    let found = with_projections(state, move |p, _| {
+        Ok(p.orgs
+            .contains_key(&name)
+            .then(|| p.progress(&name, q.term.as_deref(), q.as_of.as_deref())))
+    })
+    .await;
+    let p = match found {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return error_page(
+                lang,
+                StatusCode::NOT_FOUND,
+                &format!("Không có tổ chức `{org}` trong sổ cái này."),
+                &format!("No organization `{org}` in this ledger."),
+            )
+        }
+        Err(e) => return failed(lang, e),
+    };
+    let mut b = format!(
+        "<p class=\"progress\">{}: {}/{} ({}%){}</p>",
+        lang.t("Đã tổ chức đại hội", "Congresses held"),
+        p.held,
+        p.units,
+        lang.decimal(&p.held_percent),
+        p.as_of
+            .as_deref()
+            .map(|d| format!(" {} {}", lang.t("tính đến", "by"), esc(d)))
+            .unwrap_or_default()
+    );
+    let _ = write!(
+        b,
+        "<p>{}: {}; {}: {}</p>",
+        lang.t("Đã bế mạc", "Closed"),
+        p.closed,
+        lang.t("Đã chuẩn y", "Approved"),
+        p.approved
+    );
+    if !p.pending.is_empty() {
+        let _ = write!(b, "<h2>{}</h2><ul>", lang.t("Chưa tổ chức", "Not held yet"));
+        for u in &p.pending {
+            let _ = write!(b, "<li>{}</li>", esc(u));
+        }
+        b.push_str("</ul>");
+    }
+    let title = format!("{} {}", lang.t("Tiến độ", "Progress"), org);
+    page(lang, &title, &b).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    lang: Option<String>,
+    q: Option<String>,
+}
+
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<SearchQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(query.lang.as_deref(), &headers);
+    let text = query.q.unwrap_or_default();
+    let mut b = format!(
+        "<form action=\"/search\" method=\"get\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\">{}<button>{}</button></form>",
+        esc(&text),
+        lang.t("họ tên, mã băm hoặc vị trí", "name, hash or position"),
+        if lang == Lang::En { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" },
+        lang.t("Tìm", "Search"),
+    );
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return page(lang, lang.t("Tìm kiếm", "Search"), &b).into_response();
+    }
+    // A position or a whole hash goes straight to the act.
+    if trimmed.parse::<u64>().is_ok() {
+        let _ = write!(
+            b,
+            "<p><a href=\"/acts/at/{t}{}\">{} {t}</a></p>",
+            lang.suffix(),
+            lang.t("Hành vi ở vị trí", "The act at position"),
+            t = esc(trimmed)
+        );
+    } else if trimmed.parse::<ledger::Hash>().is_ok() {
+        let _ = write!(b, "<p>{}</p>", act_link(lang, trimmed));
+    }
+    let st = state.clone();
+    let q = trimmed.to_string();
+    let hits = with_projections(state, move |p, _| {
+        let mut index = st.search.lock();
+        if index.position != p.position || p.position == 0 {
+            *index = super::search::Index::build(p);
+        }
+        Ok(index
+            .persons(&q, 200)
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>())
+    })
+    .await;
+    let hits = match hits {
+        Ok(h) => h,
+        Err(e) => return failed(lang, e),
+    };
+    let _ = write!(
+        b,
+        "<h2>{} ({})</h2><table class=\"people\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Người", "People"),
+        hits.len(),
+        lang.t("Họ và tên", "Name"),
+        lang.t("Đại hội", "Congress"),
+        lang.t("Đăng ký", "Registered"),
+    );
+    for h in &hits {
+        let congress = h.congress.strip_prefix("congress/").unwrap_or(&h.congress);
+        let _ = write!(
+            b,
+            "<tr><td class=\"name\">{}</td><td><a href=\"/congresses/{c}{}\">{c}</a></td><td>{}</td></tr>",
+            esc(&h.name),
+            lang.suffix(),
+            act_link(lang, &h.event),
+            c = esc(congress),
+        );
+    }
+    b.push_str("</tbody></table>");
+    page(lang, lang.t("Tìm kiếm", "Search"), &b).into_response()
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The explorer's figures for BENCHMARKS.md (issue 14): a ledger of about 1,000,000 entries
+# (the demo, then the load generator's appends), served by the release binary; the server's
+# time for `/`, a congress page, an act page and a search (p50, p99 over N requests each, after
+# one warm-up request that brings the projections up to the log), and the in-browser
+# verification of one act in headless Chromium (the verifier's own measure, `data-ms`, in real
+# time: --timeout, not --virtual-time-budget, under which performance.now() does not advance).
+#
+#   scripts/explorer-bench.sh [DIR]      (DIR: where the ledger goes; removed at the end)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${ENTRIES:=1000000}" "${N:=200}"
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+bin=target/release/congress-ledger
+cargo build --release --quiet -p cli -p e2e --bin congress-ledger --bin load
+.ci/install-chromium
+clients=64
+per_client=$(( (ENTRIES + clients - 1) / clients ))
+echo "== building a ledger of about $ENTRIES entries in $work" >&2
+target/release/load --server-bin "$bin" --dir "$work/ledger" --clients "$clients" --events "$per_client" --seconds 600 --json > "$work/load.json"
+"$bin" serve --ledger "$work/ledger" --addr 127.0.0.1:0 --public > "$work/serve.out" 2> "$work/serve.err" &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
+base=$(sed -n 's/.*listening on //p' "$work/serve.out" | head -1)
+size=$(curl -sf "$base/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')
+act=$(curl -sf "$base/v1/events/$(( size / 2 ))" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_hash"])')
+key=$(curl -sf "$base/v1/events/0" | python3 -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["payload"]["log_key"], safe=""))')
+congress=/congresses/hd.tp-haiduong/2020-2025
+time_route() { # name path
+    curl -sf -o /dev/null "$base$2" # warm-up: projections caught up, caches filled
+    for _ in $(seq "$N"); do curl -sf -o /dev/null -w '%{time_total}\n' "$base$2"; done |
+        python3 -c "
+import sys
+t = sorted(float(x) * 1000 for x in sys.stdin)
+p = lambda q: t[min(len(t) - 1, int(q * len(t)))]
+print(f'| $1 | \`$2\` | {p(0.5):.1f} ms | {p(0.99):.1f} ms |')"
+}
+echo "Entries: $size. Server: release build, one process, $N sequential requests per route after a warm-up."
+echo
+echo "| page | route | p50 | p99 |"
+echo "| --- | --- | ---: | ---: |"
+time_route "home" "/"
+time_route "congress" "$congress"
+time_route "act (middle of the log)" "/acts/$act"
+time_route "search" "/search?q=le%20dinh%20long"
+profile=$(mktemp -d)
+ms=()
+for i in 1 2 3 4 5; do
+    page=$(chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+        --disable-sync --no-first-run --accept-lang=vi --user-data-dir="$profile" --timeout=6000 \
+        --dump-dom "$base/acts/$act?key=$key")
+    ms+=("$(grep -o 'data-verdict="valid" data-ms="[0-9.]*"' <<<"$page" | sed 's/.*data-ms="//; s/"//')")
+done
+rm -rf "$profile"
+echo
+echo "In-browser verification of that act (headless Chromium, WebCrypto: the seven steps, the download of the proof not counted): ${ms[*]} ms (5 page loads)."

@@ -1,0 +1,815 @@
+//! The inspector's web explorer in a real browser (issue 14): headless Chromium from Debian's
+//! packages (`.ci/install-chromium`), driven with `--dump-dom` against `congress-ledger serve`
+//! on loopback, sometimes through a proxy that changes one byte or rolls the log back.
+//! With `UPDATE_SCREENSHOTS=1` the pages are also photographed into `docs/`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use common::{run, stderr, Server};
+use serde_json::Value;
+use sha2::Digest;
+
+const CONGRESS: &str = "/congresses/hd.tp-haiduong/2020-2025";
+
+/// Chromium, which `.ci/run` installs (`.ci/install-chromium`); its absence fails the test.
+fn chromium() -> &'static str {
+    for candidate in ["chromium", "chromium-browser"] {
+        if Command::new(candidate)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return candidate;
+        }
+    }
+    panic!("Chromium is not installed: run .ci/install-chromium (apt-get install chromium)")
+}
+
+fn browser_args(profile: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--virtual-time-budget=20000",
+        // A Vietnamese reader: the pages' default language, whatever the machine's locale.
+        "--accept-lang=vi",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect()
+}
+
+/// The page's DOM once its scripts have run, in a browser profile kept in `profile` (so that
+/// what one visit stored, the next one finds).
+fn dom(profile: &Path, url: &str) -> String {
+    dom_with(profile, url, &[])
+}
+
+fn dom_with(profile: &Path, url: &str, extra: &[&str]) -> String {
+    let out = Command::new(chromium())
+        .args(browser_args(profile))
+        .args(extra)
+        .args(["--dump-dom", url])
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed on {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// With `UPDATE_SCREENSHOTS=1`, a PNG of `url` in `docs/`.
+fn screenshot(url: &str, name: &str) {
+    if std::env::var("UPDATE_SCREENSHOTS").as_deref() != Ok("1") {
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("docs")
+        .join(name);
+    let out = Command::new(chromium())
+        .args(browser_args(profile.path()))
+        .args(["--window-size=1100,1400", "--hide-scrollbars"])
+        .arg(format!("--screenshot={}", docs.display()))
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn verdict(dom: &str) -> Option<&str> {
+    let mark = "<p class=\"verdict\" data-verdict=\"";
+    let at = dom.find(mark)? + mark.len();
+    dom[at..].split('"').next()
+}
+
+/// The first step that did not pass, by its id.
+fn first_failed_step(dom: &str) -> Option<String> {
+    let mark = "<li data-step=\"invalid\" data-step-id=\"";
+    let at = dom.find(mark)? + mark.len();
+    dom[at..].split('"').next().map(str::to_string)
+}
+
+fn get_json(base: &str, path: &str) -> Value {
+    ureq::get(&format!("{base}{path}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap()
+}
+
+/// A demo ledger (with its bodies' keys); `Server::start` serves it publicly (`--public`).
+struct Demo {
+    dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(&[
+            "demo",
+            "--ledger",
+            dir.path().join("demo").to_str().unwrap(),
+            "--keys-out",
+            dir.path().join("keys").to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        Demo { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn serve(&self, ledger: &str) -> Server {
+        Server::start(&self.path(ledger))
+    }
+
+    /// A copy of the demo ledger one registry entry longer: the same history, grown.
+    fn grown(&self) -> PathBuf {
+        let to = self.path("grown");
+        let status = Command::new("cp")
+            .args([
+                "-r",
+                self.path("demo").to_str().unwrap(),
+                to.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let key = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+        std::fs::write(
+            self.path("enrolled.json"),
+            serde_json::json!({
+                "key": hex::encode(key.verifying_key().to_bytes()), "holder": "Văn phòng Tỉnh ủy",
+                "roles": ["secretariat"], "scope": "congress/hd.tp-haiduong/", "valid_from": 0, "valid_until": null,
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let out = run(&[
+            "append",
+            "--ledger",
+            to.to_str().unwrap(),
+            "--key",
+            self.path("keys/authority.key").to_str().unwrap(),
+            "--stream",
+            "ledger",
+            "--kind",
+            "key.enrolled",
+            "--payload",
+            self.path("enrolled.json").to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        to
+    }
+}
+
+/// The log key as the genesis event names it (the test made this ledger, so it trusts it).
+fn log_key(base: &str) -> String {
+    get_json(base, "/v1/events/0")["payload"]["log_key"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The hash of the secretary's election result (an act with a registry behind it).
+fn an_act(base: &str) -> String {
+    let congress = get_json(base, &format!("/v1{CONGRESS}"));
+    congress["findings"][0]["events"][0]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            get_json(base, "/v1/events/100")["event_hash"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tamper {
+    None,
+    /// One byte of the act's entry (the last byte of its signature).
+    Act,
+    /// One byte of the first hash of the act's inclusion proof.
+    Proof,
+    /// One byte of the log's signature on the checkpoint.
+    Checkpoint,
+}
+
+/// A loopback HTTP proxy in front of a server, which can change one byte of every act proof
+/// it passes and be pointed at another server (same port: the browser's storage goes on).
+struct Proxy {
+    base: String,
+    backend: Arc<Mutex<String>>,
+    tamper: Arc<Mutex<Tamper>>,
+}
+
+impl Proxy {
+    fn start(backend: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let backend = Arc::new(Mutex::new(backend.to_string()));
+        let tamper = Arc::new(Mutex::new(Tamper::None));
+        let (b, t) = (backend.clone(), tamper.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (b, t) = (b.clone(), t.clone());
+                std::thread::spawn(move || {
+                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap())
+                });
+            }
+        });
+        Proxy {
+            base,
+            backend,
+            tamper,
+        }
+    }
+
+    fn set(&self, backend: &str, tamper: Tamper) {
+        *self.backend.lock().unwrap() = backend.to_string();
+        *self.tamper.lock().unwrap() = tamper;
+    }
+}
+
+fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match conn.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+    let (status, kind, mut body) = match ureq::get(&format!("{backend}{path}")).call() {
+        Ok(r) => (
+            r.status(),
+            r.content_type().to_string(),
+            r.into_string().unwrap_or_default(),
+        ),
+        Err(ureq::Error::Status(code, r)) => (
+            code,
+            r.content_type().to_string(),
+            r.into_string().unwrap_or_default(),
+        ),
+        Err(e) => (502, "text/plain".into(), e.to_string()),
+    };
+    if path.starts_with("/v1/proofs/act/") && status == 200 && tamper != Tamper::None {
+        let mut proof: Value = serde_json::from_str(&body).unwrap();
+        match tamper {
+            Tamper::Act => flip_last_hex(&mut proof["act"]["entry"]),
+            Tamper::Proof => flip_first_hex(&mut proof["act"]["inclusion"][0]),
+            Tamper::Checkpoint => {
+                let note = proof["checkpoint"].as_str().unwrap().to_string();
+                let (body_part, sigs) = note.split_once("\n\n").unwrap();
+                let mut lines: Vec<String> = sigs.lines().map(str::to_string).collect();
+                // A character of the signature itself (past the key id), another base64 digit.
+                let line = &mut lines[0];
+                let at = line.len() - 20;
+                let c = line.as_bytes()[at];
+                line.replace_range(at..at + 1, if c == b'A' { "B" } else { "A" });
+                proof["checkpoint"] =
+                    Value::String(format!("{body_part}\n\n{}\n", lines.join("\n")));
+            }
+            Tamper::None => {}
+        }
+        body = proof.to_string();
+    }
+    let reply = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = conn.write_all(reply.as_bytes());
+    let _ = conn.write_all(body.as_bytes());
+}
+
+fn flip(text: &str, at: usize) -> String {
+    let mut s = text.to_string();
+    let c = s.as_bytes()[at];
+    s.replace_range(at..at + 1, if c == b'0' { "1" } else { "0" });
+    s
+}
+fn flip_last_hex(v: &mut Value) {
+    let s = v.as_str().unwrap();
+    *v = Value::String(flip(s, s.len() - 1));
+}
+fn flip_first_hex(v: &mut Value) {
+    *v = Value::String(flip(v.as_str().unwrap(), 0));
+}
+
+#[test]
+fn the_congress_page_shows_the_demo_figures_and_search_folds_diacritics() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(profile.path(), &format!("{}{CONGRESS}", server.base));
+    for figure in [
+        "Lê Đình Long",
+        "98,7%",
+        "32/32",
+        "8/41",
+        "37 + 2",
+        "<dd class=\"committee\">41</dd>",
+    ] {
+        assert!(
+            page.contains(figure),
+            "{figure} missing from the congress page:\n{page}"
+        );
+    }
+    assert!(page.contains("<html lang=\"vi\""));
+    let english = dom(
+        profile.path(),
+        &format!("{}{CONGRESS}?lang=en", server.base),
+    );
+    assert!(
+        english.contains("<html lang=\"en\"")
+            && english.contains("Secretary")
+            && english.contains("98.7%")
+    );
+    screenshot(
+        &format!("{}{CONGRESS}", server.base),
+        "explorer-congress.png",
+    );
+
+    let found = dom(
+        profile.path(),
+        &format!("{}/search?q=le%20dinh%20long", server.base),
+    );
+    assert!(
+        found.contains("<td class=\"name\">Lê Đình Long</td>"),
+        "{found}"
+    );
+    let none = dom(
+        profile.path(),
+        &format!("{}/search?q=le%20dinh%20lang", server.base),
+    );
+    assert!(!none.contains("<td class=\"name\">"), "{none}");
+
+    let home = dom(profile.path(), &format!("{}/", server.base));
+    assert!(
+        home.contains("hd.tp-haiduong") && home.contains(&log_key(&server.base)),
+        "{home}"
+    );
+    screenshot(&format!("{}/", server.base), "explorer-home.png");
+}
+
+#[test]
+fn an_act_verifies_in_the_browser_and_one_changed_byte_fails_at_its_step() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let proxy = Proxy::start(&server.base);
+    let hash = an_act(&server.base);
+    let key = log_key(&server.base);
+    let url = format!("{}/acts/{hash}?key={}", proxy.base, url_encode(&key));
+
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(profile.path(), &url);
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+    assert_eq!(page.matches("data-step=\"valid\"").count(), 6, "{page}");
+    assert!(page.contains("data-key-source=\"link\""), "{page}");
+    assert!(page.contains("WebCrypto"), "{page}");
+    screenshot(&url, "explorer-act.png");
+
+    for (tamper, step) in [
+        (Tamper::Act, "hash"),
+        (Tamper::Proof, "inclusion"),
+        (Tamper::Checkpoint, "checkpoint"),
+    ] {
+        proxy.set(&server.base, tamper);
+        let fresh = tempfile::tempdir().unwrap();
+        let page = dom(fresh.path(), &url);
+        assert_eq!(verdict(&page), Some("invalid"), "{tamper:?}: {page}");
+        assert_eq!(
+            first_failed_step(&page).as_deref(),
+            Some(step),
+            "{tamper:?}: {page}"
+        );
+    }
+
+    // Another pinned key: the checkpoint does not verify with it.
+    proxy.set(&server.base, Tamper::None);
+    let other = other_log_key(&key);
+    let fresh = tempfile::tempdir().unwrap();
+    let page = dom(
+        fresh.path(),
+        &format!("{}/acts/{hash}?key={}", proxy.base, url_encode(&other)),
+    );
+    assert_eq!(verdict(&page), Some("invalid"), "{page}");
+    assert_eq!(
+        first_failed_step(&page).as_deref(),
+        Some("checkpoint"),
+        "{page}"
+    );
+
+    // Unpinned: verified against the server's own key, and said so.
+    let fresh = tempfile::tempdir().unwrap();
+    let page = dom(fresh.path(), &format!("{}/acts/{hash}", proxy.base));
+    assert!(page.contains("data-key-source=\"server\""), "{page}");
+    assert!(page.contains("class=\"warning\""), "{page}");
+}
+
+/// A well-formed verifier key of the same name, for another Ed25519 key.
+fn other_log_key(key: &str) -> String {
+    let name = key.split('+').next().unwrap();
+    let public = ed25519_dalek::SigningKey::from_bytes(&[77; 32])
+        .verifying_key()
+        .to_bytes();
+    let mut h = sha2::Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0x0a, 0x01]);
+    h.update(public);
+    let id = hex::encode(&h.finalize()[..4]);
+    let mut raw = vec![0x01];
+    raw.extend_from_slice(&public);
+    format!(
+        "{name}+{id}+{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+#[test]
+fn a_server_that_rolls_back_below_what_the_browser_saw_is_caught() {
+    let demo = Demo::new();
+    let grown = demo.grown();
+    let small = demo.serve("demo");
+    let large = Server::start(&grown);
+    let proxy = Proxy::start(&large.base);
+    let hash = an_act(&small.base);
+    let key = log_key(&small.base);
+    let url = format!("{}/acts/{hash}?key={}", proxy.base, url_encode(&key));
+    let profile = tempfile::tempdir().unwrap();
+
+    let page = dom(profile.path(), &url);
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+    // The same browser, the same origin, now backed by the log as it was one entry earlier.
+    proxy.set(&small.base, Tamper::None);
+    let page = dom(profile.path(), &url);
+    assert_eq!(verdict(&page), Some("invalid"), "{page}");
+    assert_eq!(
+        first_failed_step(&page).as_deref(),
+        Some("consistency"),
+        "{page}"
+    );
+
+    // A browser that saw only the smaller log, then the grown one: consistent, valid.
+    let fresh = tempfile::tempdir().unwrap();
+    assert_eq!(verdict(&dom(fresh.path(), &url)), Some("valid"));
+    proxy.set(&large.base, Tamper::None);
+    let page = dom(fresh.path(), &url);
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+    assert!(page.contains("data-step-id=\"consistency\""), "{page}");
+}
+
+/// `verify.html` as the server hands it out, opened from a file with a script that pins the
+/// key and pastes `proof`: what an inspector does offline.
+fn offline_page(dir: &Path, html: &str, key: &str, proof: &str, name: &str) -> String {
+    let script = format!(
+        "<script type=\"module\">globalThis.CongressLedgerVerify.pin({{logKey: {key}, source: \"pasted\"}});\
+setTimeout(() => {{ document.getElementById('proof-text').value = {proof}; document.getElementById('verify-button').click(); }}, 100);</script>",
+        key = serde_json::to_string(key).unwrap(),
+        proof = serde_json::to_string(proof).unwrap(),
+    );
+    let file = dir.join(name);
+    std::fs::write(&file, html.replace("</body>", &format!("{script}</body>"))).unwrap();
+    format!("file://{}", file.display())
+}
+
+#[test]
+fn verify_html_checks_an_exported_proof_file_offline_and_refuses_it_changed() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let hash = an_act(&server.base);
+    let key = log_key(&server.base);
+    let html = ureq::get(&format!("{}/verify.html", server.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        !html.contains("src=\"") && !html.contains("href=\"http"),
+        "verify.html must be self-contained"
+    );
+    keep_verify_html(&html);
+    server.stop();
+    let out = run(&[
+        "proof",
+        "export",
+        "--ledger",
+        demo.path("demo").to_str().unwrap(),
+        "--event",
+        &hash,
+        "--out",
+        demo.path("proof.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let proof = std::fs::read_to_string(demo.path("proof.json")).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(
+        profile.path(),
+        &offline_page(demo.dir.path(), &html, &key, &proof, "good.html"),
+    );
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+
+    let mut changed: Value = serde_json::from_str(&proof).unwrap();
+    flip_first_hex(&mut changed["act"]["inclusion"][0]);
+    let fresh = tempfile::tempdir().unwrap();
+    let page = dom(
+        fresh.path(),
+        &offline_page(
+            demo.dir.path(),
+            &html,
+            &key,
+            &changed.to_string(),
+            "changed.html",
+        ),
+    );
+    assert_eq!(verdict(&page), Some("invalid"), "{page}");
+    assert_eq!(
+        first_failed_step(&page).as_deref(),
+        Some("inclusion"),
+        "{page}"
+    );
+}
+
+/// The spec's vectors, must-fail logs included, and the signature edge cases of the library's
+/// `crypto.rs`, decided in the browser exactly as `verify_strict` decides them.
+#[test]
+fn the_browser_verifier_decides_the_spec_vectors_and_signature_edge_cases_like_the_library() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let html = ureq::get(&format!("{}/verify.html", server.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ledger/tests/data/vectors");
+    let load = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(vectors.join(name)).unwrap()).unwrap()
+    };
+    let events = load("events.json");
+    let must_fail = load("must-fail.json");
+    let mut good = Vec::new();
+    for e in events["events"].as_array().unwrap() {
+        let entry = hex::decode(e["entry_hex"].as_str().unwrap()).unwrap();
+        good.extend_from_slice(&(entry.len() as u64).to_le_bytes());
+        good.extend_from_slice(&entry);
+    }
+    let mut logs =
+        vec![serde_json::json!({"name": "good", "hex": hex::encode(&good), "expect": null})];
+    for c in must_fail["cases"].as_array().unwrap() {
+        logs.push(serde_json::json!({"name": c["name"], "hex": c["entries_bin_hex"], "expect": c["first_bad_position"]}));
+    }
+    let signatures: Vec<Value> = edge_cases()
+        .into_iter()
+        .map(|(public, message, signature, strict)| {
+            serde_json::json!({"public": hex::encode(public), "message": hex::encode(message), "signature": hex::encode(signature), "strict": strict})
+        })
+        .collect();
+    let script = format!(
+        "<script type=\"module\">\
+const V = globalThis.CongressLedgerVerify; const h = (x) => Uint8Array.from(x.match(/../g) || [], (b) => parseInt(b, 16));\
+const out = {{logs: [], signatures: []}};\
+for (const l of {logs}) {{ const r = await V.verifyLog(h(l.hex), {origin}); out.logs.push({{name: l.name, got: r && r.position, expect: l.expect, why: r && r.why}}); }}\
+for (const s of {sigs}) {{ out.signatures.push({{got: await V.ed25519Verify(h(s.public), h(s.message), h(s.signature)), strict: s.strict}}); }}\
+const pre = document.createElement('pre'); pre.id = 'selftest'; pre.textContent = JSON.stringify(out); document.body.append(pre);\
+</script>",
+        logs = Value::Array(logs),
+        origin = events["origin"],
+        sigs = Value::Array(signatures.clone()),
+    );
+    let file = demo.path("selftest.html");
+    std::fs::write(&file, html.replace("</body>", &format!("{script}</body>"))).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(profile.path(), &format!("file://{}", file.display()));
+    let start = page
+        .find("<pre id=\"selftest\">")
+        .expect("the self-test ran")
+        + "<pre id=\"selftest\">".len();
+    let json = page[start..]
+        .split("</pre>")
+        .next()
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let out: Value = serde_json::from_str(&json).unwrap();
+    let logs = out["logs"].as_array().unwrap();
+    assert_eq!(logs.len(), 1 + must_fail["cases"].as_array().unwrap().len());
+    for l in logs {
+        assert_eq!(l["got"], l["expect"], "log {}: {l}", l["name"]);
+    }
+    let sigs = out["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), signatures.len());
+    assert!(sigs.iter().filter(|s| s["strict"] == true).count() >= 2);
+    for (i, s) in sigs.iter().enumerate() {
+        assert_eq!(s["got"], s["strict"], "signature case {i}");
+    }
+}
+
+/// A key, a message, a signature, and whether `verify_strict` accepts it.
+type EdgeCase = ([u8; 32], Vec<u8>, [u8; 64], bool);
+
+/// Signatures `verify_strict` accepts and refuses: the good one, every small-order R, an
+/// unreduced R, S + ℓ, edge values of S, and small-order keys with a matching equation.
+fn edge_cases() -> Vec<EdgeCase> {
+    use curve25519_dalek::constants::EIGHT_TORSION;
+    use curve25519_dalek::scalar::Scalar;
+    use ed25519_dalek::{Signer, VerifyingKey};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let public = key.verifying_key().to_bytes();
+    let msg = b"an act of the congress".to_vec();
+    let good = key.sign(&msg).to_bytes();
+    let mut sigs = vec![good];
+    for p in EIGHT_TORSION {
+        for flip in [0u8, 0x80] {
+            let mut sig = good;
+            sig[..32].copy_from_slice(&p.compress().0);
+            sig[31] ^= flip;
+            sigs.push(sig);
+        }
+    }
+    let mut unreduced = good;
+    unreduced[..32].copy_from_slice(&[0xff; 32]);
+    unreduced[31] = 0x7f;
+    sigs.push(unreduced);
+    let s = Scalar::from_bytes_mod_order(good[32..].try_into().unwrap());
+    let l_minus_1 = -Scalar::ONE;
+    let mut s_plus_l = good;
+    // S + ℓ = (S + ℓ − 1) + 1 as integers, written out by hand: add ℓ byte by byte.
+    let ell: [u8; 32] = {
+        let mut l = (l_minus_1).to_bytes();
+        l[0] += 1;
+        l
+    };
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(good[32 + i]) + u16::from(ell[i]) + carry;
+        s_plus_l[32 + i] = v as u8;
+        carry = v >> 8;
+    }
+    sigs.push(s_plus_l);
+    for edge in [Scalar::ZERO, Scalar::ONE, l_minus_1, -Scalar::from(2u8), s] {
+        let mut sig = good;
+        sig[32..].copy_from_slice(edge.as_bytes());
+        sigs.push(sig);
+    }
+    let vk = VerifyingKey::from_bytes(&public).unwrap();
+    let mut cases: Vec<_> = sigs
+        .into_iter()
+        .map(|sig| {
+            let strict = vk
+                .verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
+                .is_ok();
+            (public, msg.clone(), sig, strict)
+        })
+        .collect();
+    // A small-order key with R = identity and S = 0: [0]B = R + [k]A holds for any A of
+    // small order when k·A is the identity; verify_strict refuses the weak key regardless.
+    for p in EIGHT_TORSION {
+        let a = p.compress().0;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&EIGHT_TORSION[0].compress().0);
+        let strict = VerifyingKey::from_bytes(&a)
+            .map(|k| {
+                k.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        cases.push((a, msg.clone(), sig, strict));
+    }
+    cases
+}
+
+/// `docs/verify.html` is the verifier the server hands out, and the README prints its SHA-256
+/// (`UPDATE_SCREENSHOTS=1` rewrites both, with the screenshots).
+fn keep_verify_html(html: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let sha = hex::encode(sha2::Sha256::digest(html.as_bytes()));
+    let readme_path = root.join("README.md");
+    if std::env::var("UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        std::fs::write(root.join("docs/verify.html"), html).unwrap();
+        let readme = std::fs::read_to_string(&readme_path).unwrap();
+        let marker = "Check its SHA-256 before use:\n\n```\n";
+        let at = readme
+            .find(marker)
+            .expect("the README's verify.html paragraph")
+            + marker.len();
+        let end = at + readme[at..].find('\n').unwrap();
+        std::fs::write(
+            &readme_path,
+            format!("{}{sha}{}", &readme[..at], &readme[end..]),
+        )
+        .unwrap();
+    }
+    let kept = std::fs::read_to_string(root.join("docs/verify.html")).unwrap();
+    assert!(kept == html, "docs/verify.html is not the verifier the server serves: run the test with UPDATE_SCREENSHOTS=1");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    assert!(
+        readme.contains(&format!("\n{sha}\n")),
+        "the README does not print verify.html's SHA-256 {sha}"
+    );
+}
+
+#[test]
+fn over_tls_and_on_a_non_secure_origin_the_act_still_verifies_and_says_how() {
+    let demo = Demo::new();
+    let plain = demo.serve("demo");
+    let hash = an_act(&plain.base);
+    let key = url_encode(&log_key(&plain.base));
+    // Not a secure context (a name, plain HTTP): no WebCrypto; the vendored library decides.
+    let port = plain.base.rsplit(':').next().unwrap().to_string();
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom_with(
+        profile.path(),
+        &format!("http://so-cai.test:{port}/acts/{hash}?key={key}"),
+        &["--host-resolver-rules=MAP so-cai.test 127.0.0.1"],
+    );
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+    assert!(page.contains("@noble/ed25519"), "{page}");
+    plain.stop();
+
+    let cert = demo.path("cert.pem");
+    let key_file = demo.path("key.pem");
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=so-cai.test",
+        ])
+        .arg("-keyout")
+        .arg(&key_file)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tls = Server::start_with(
+        &demo.path("demo"),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    assert!(tls.base.starts_with("https://"), "{}", tls.base);
+    let port = tls.base.rsplit(':').next().unwrap().to_string();
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom_with(
+        profile.path(),
+        &format!("https://so-cai.test:{port}/acts/{hash}?key={key}"),
+        &[
+            "--host-resolver-rules=MAP so-cai.test 127.0.0.1",
+            "--ignore-certificate-errors",
+        ],
+    );
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+    assert!(page.contains("WebCrypto"), "{page}");
+}
