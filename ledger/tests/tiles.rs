@@ -249,3 +249,41 @@ fn new_events_are_limited_to_what_a_bundle_frames() {
     );
     assert_eq!(ledger.size(), size);
 }
+
+/// A log written under the old 1 MiB limit may hold an entry that tlog-tiles cannot frame:
+/// `publish` refuses it, naming the entry, and writes nothing.
+#[test]
+fn publishing_refuses_a_log_holding_an_entry_over_what_a_bundle_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = common::fixture::keys();
+    // The genesis is written by `create` itself, not appended: an old ledger's long title.
+    let genesis = ledger::compose::genesis(
+        common::fixture::ORIGIN,
+        &"Sổ cái ".repeat(12_000),
+        &k.authority,
+        &[],
+        &log_vkey(&k),
+        "qd244-2014",
+        common::fixture::T0,
+    )
+    .unwrap();
+    let ledger = Ledger::create(
+        &dir.path().join("l"),
+        genesis,
+        k.log.clone(),
+        Options::default(),
+    )
+    .unwrap();
+    let note = ledger.sign_checkpoint().unwrap();
+    let out = dir.path().join("tiles");
+    let err = publish(&ledger, &DirStore::new(&out), &note).unwrap_err();
+    assert!(
+        matches!(err, TileError::TooLarge { position: 0, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("entry 0"), "{err}");
+    assert!(
+        !out.join("checkpoint").exists(),
+        "no checkpoint published for a log that cannot be"
+    );
+}
