@@ -13,3 +13,6 @@ if [ "${installed}" != "${S3S_FS_VERSION}" ]; then
     echo "== installing s3s-fs ${S3S_FS_VERSION}"
     cargo install s3s-fs --version "${S3S_FS_VERSION}" --locked --features binary
 fi
+
+# The explorer's browser tests drive Debian's headless Chromium.
+bash "$(dirname "$0")/../.ci/install-chromium"
