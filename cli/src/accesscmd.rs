@@ -57,8 +57,17 @@ pub enum AccessAction {
 fn check_dir(ledger: &std::path::Path) -> anyhow::Result<()> {
     if !ledger.join("log").is_dir() {
         anyhow::bail!(
-            "{} is not a ledger directory (no log/): give the directory `init` or `demo` created",
-            ledger.display()
+            "{}",
+            crate::text::both(
+                &format!(
+                    "{} không phải thư mục sổ cái (không có log/): hãy đưa thư mục mà `init` hay `demo` đã tạo",
+                    ledger.display()
+                ),
+                &format!(
+                    "{} is not a ledger directory (no log/): give the directory `init` or `demo` created",
+                    ledger.display()
+                )
+            )
         );
     }
     Ok(())
@@ -73,7 +82,12 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
             json,
         } => {
             check_dir(&ledger)?;
-            let role = Role::parse(&role).context("unknown role")?;
+            let role = Role::parse(&role).with_context(|| {
+                crate::text::both(
+                    &format!("không có vai trò `{role}`; xem `congress-ledger roles`"),
+                    &format!("unknown role `{role}`; see `congress-ledger roles`"),
+                )
+            })?;
             let (grant, token) = Readers::beside(&ledger).grant(&holder, role)?;
             if json {
                 return print_json(&serde_json::json!({"grant": grant, "token": token}));
@@ -127,10 +141,7 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
                         Ok(r) => r.into_json()?,
                         Err(ureq::Error::Status(code, r)) => {
                             let v: serde_json::Value = r.into_json().unwrap_or_default();
-                            anyhow::bail!(
-                                "{url}: HTTP {code}: {}",
-                                v["detail"].as_str().unwrap_or("")
-                            )
+                            anyhow::bail!("{url}: HTTP {code}: {}", crate::text::problem_detail(&v))
                         }
                         Err(e) => {
                             return Err(e).with_context(|| {
@@ -141,8 +152,12 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
                             })
                         }
                     };
-                    serde_json::from_value(v["records"].clone())
-                        .with_context(|| format!("{url} did not answer access records"))?
+                    serde_json::from_value(v["records"].clone()).with_context(|| {
+                        crate::text::both(
+                            &format!("{url} không trả lời bằng các bản ghi truy cập"),
+                            &format!("{url} did not answer access records"),
+                        )
+                    })?
                 }
                 (Some(ledger), None) => {
                     check_dir(ledger)?;

@@ -46,16 +46,17 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         return crate::text::print_json(&summary);
     }
     crate::say!(
-        "{}: {} ({} {}, {} {}, {} bytes)",
+        "{}: {} ({} {}, {} {}, {} {})",
         both("Đã xuất hồ sơ lưu trữ", "archive bag written"),
         summary.bag.display(),
         summary.size,
         both("mục", "entries"),
         summary.files,
         both("tệp", "files"),
-        summary.bytes
+        summary.bytes,
+        both("byte", "bytes")
     );
-    crate::say!("root     {}", summary.root);
+    crate::say!("{}: {}", both("gốc", "root"), summary.root);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -88,8 +89,17 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         (Some(k), _) => (k.clone(), true),
         (None, Some(k)) => (k, false),
         (None, None) => anyhow::bail!(
-            "{} has no data/ledger.json naming its log key; pass --log-key",
-            args.archive.display()
+            "{}",
+            both(
+                &format!(
+                    "{} không có data/ledger.json ghi khóa của sổ; hãy đưa --log-key",
+                    args.archive.display()
+                ),
+                &format!(
+                    "{} has no data/ledger.json naming its log key; pass --log-key",
+                    args.archive.display()
+                )
+            )
         ),
     };
     let key = crate::text::log_key(&text)?;
@@ -129,11 +139,12 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::say!(
-        "{}: {} ({} {}, root {}){}",
+        "{}: {} ({} {}, {} {}){}",
         both("Đã nhập sổ cái", "ledger imported"),
         args.ledger.display(),
         size,
         both("mục", "entries"),
+        both("gốc", "root"),
         root,
         if mirror {
             format!(" — {}", both("bản sao chỉ đọc", "a read-only mirror"))

@@ -244,7 +244,12 @@ fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+        .with_context(|| {
+            both(
+                &format!("tạo {} (tệp này phải chưa có)", path.display()),
+                &format!("creating {} (it must not exist yet)", path.display()),
+            )
+        })?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
     Ok(())
@@ -263,7 +268,13 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
         }
         ConfidentialAction::Init { ledger, recipients } => {
             if !ledger.join("log").is_dir() {
-                bail!("{} is not a ledger directory", ledger.display());
+                bail!(
+                    "{}",
+                    both(
+                        &format!("{} không phải thư mục sổ cái", ledger.display()),
+                        &format!("{} is not a ledger directory", ledger.display())
+                    )
+                );
             }
             Store::beside(&ledger).set_recipients(&recipients)?;
             crate::say!(
@@ -372,21 +383,35 @@ fn receive(
 ) -> anyhow::Result<ExitCode> {
     if openings_out.exists() {
         bail!(
-            "{} already exists; choose a new file",
-            openings_out.display()
+            "{}",
+            both(
+                &format!("{} đã có; hãy chọn một tệp mới", openings_out.display()),
+                &format!(
+                    "{} already exists; choose a new file",
+                    openings_out.display()
+                )
+            )
         );
     }
     let key = ledger::keys::read(key)?;
-    let text = std::fs::read_to_string(payload)
-        .with_context(|| format!("reading {}", payload.display()))?;
-    let mut plain: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", payload.display()))?;
+    let text = std::fs::read_to_string(payload).with_context(|| crate::text::reading(payload))?;
+    let mut plain: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        both(
+            &format!("{} không phải JSON", payload.display()),
+            &format!("{} is not JSON", payload.display()),
+        )
+    })?;
     let case = plain["case"]
         .as_str()
-        .with_context(|| format!("{} names no `case`", payload.display()))?
+        .with_context(|| {
+            both(
+                &format!("{} không ghi `case` (mã vụ việc)", payload.display()),
+                &format!("{} names no `case`", payload.display()),
+            )
+        })?
         .to_string();
     let letter = letter
-        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .map(|p| std::fs::read(p).with_context(|| crate::text::reading(p)))
         .transpose()?;
     if let Some(bytes) = &letter {
         plain["document_sha256"] = ledger::Hash::of(bytes).to_hex().into();
@@ -455,7 +480,10 @@ fn deposit(target: &Target, case: &str, openings: &Openings) -> anyhow::Result<(
             target
                 .post(&format!("/v1/confidential/{case}"), "application/json", &body)
                 .with_context(|| {
-                    format!("the act is recorded; deposit the values again with `confidential deposit --case {case} --openings …`")
+                    both(
+                        &format!("văn bản đã được ghi; hãy gửi lại các giá trị bằng `confidential deposit --case {case} --openings …`"),
+                        &format!("the act is recorded; deposit the values again with `confidential deposit --case {case} --openings …`"),
+                    )
                 })?;
         }
     }
@@ -469,8 +497,7 @@ fn show(
     why: Option<String>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(identity)
-        .with_context(|| format!("reading {}", identity.display()))?;
+    let text = std::fs::read_to_string(identity).with_context(|| crate::text::reading(identity))?;
     let identity = store::parse_identity(&text)?;
     let target = Target::connect(target)?;
     let sealed: SealedCase = match &target {

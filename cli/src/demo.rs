@@ -242,11 +242,20 @@ fn print_other_scenarios(dir: &std::path::Path) -> anyhow::Result<()> {
 fn write_keys(out: &std::path::Path) -> anyhow::Result<()> {
     if out.exists() {
         anyhow::bail!(
-            "{} already exists; choose a new directory for the keys",
-            out.display()
+            "{}",
+            crate::text::both(
+                &format!(
+                    "{} đã có; hãy chọn một thư mục mới cho các khóa",
+                    out.display()
+                ),
+                &format!(
+                    "{} already exists; choose a new directory for the keys",
+                    out.display()
+                )
+            )
         );
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| crate::text::creating(out))?;
     let k = hai_duong_2020::keys();
     for (name, key) in [
         ("authority", &k.authority),

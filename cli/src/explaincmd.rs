@@ -91,7 +91,7 @@ pub fn kinds(json: bool) -> anyhow::Result<ExitCode> {
     crate::say!(
         "{:<24} {:<7} {:<24} {}",
         both("loại", "kind"),
-        "schema",
+        both("lược đồ", "schema"),
         both("luồng", "stream"),
         both("ai được ký", "signed by")
     );

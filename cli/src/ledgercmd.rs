@@ -36,8 +36,16 @@ pub struct InitArgs {
 pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     let authority = ledger::keys::read(&args.authority_key)?;
     let log_key = ledger::keys::read(&args.log_key)?;
-    let vkey = VerifierKey::new(&args.origin, log_key.verifying_key().to_bytes())
-        .with_context(|| format!("origin `{}` cannot name the log key", args.origin))?;
+    let vkey =
+        VerifierKey::new(&args.origin, log_key.verifying_key().to_bytes()).with_context(|| {
+            both(
+                &format!(
+                    "nguồn `{}` không dùng được làm tên khóa của sổ",
+                    args.origin
+                ),
+                &format!("origin `{}` cannot name the log key", args.origin),
+            )
+        })?;
     let genesis = compose::genesis(
         &args.origin,
         &args.title,
@@ -59,9 +67,9 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         }));
     }
     crate::say!("{}", both("Đã tạo sổ cái", "ledger created"));
-    crate::say!("origin   {}", args.origin);
-    crate::say!("genesis  {hash}");
-    crate::say!("log key  {vkey}");
+    crate::say!("{}: {}", both("nguồn (origin)", "origin"), args.origin);
+    crate::say!("{}: {hash}", both("sự kiện khởi tạo", "genesis"));
+    crate::say!("{}: {vkey}", both("khóa của sổ", "log key"));
     crate::say!(
         "{}",
         both(
@@ -120,7 +128,10 @@ pub struct AppendArgs {
 pub fn parse_time(text: &str) -> anyhow::Result<i64> {
     let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .with_context(|| {
-            format!("`{text}` is not an RFC 3339 time; write e.g. 2020-06-05T08:00:00+07:00")
+            both(
+                &format!("`{text}` không phải thời điểm RFC 3339; hãy viết ví dụ 2020-06-05T08:00:00+07:00"),
+                &format!("`{text}` is not an RFC 3339 time; write e.g. 2020-06-05T08:00:00+07:00"),
+            )
         })?;
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
@@ -143,8 +154,12 @@ fn read_payload(source: &str) -> anyhow::Result<serde_json::Value> {
             )
         })?
     };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("the payload in {source} is not valid JSON"))?;
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        both(
+            &format!("nội dung trong {source} không phải JSON hợp lệ"),
+            &format!("the payload in {source} is not valid JSON"),
+        )
+    })?;
     if !value.is_object() {
         bail!(
             "{}",
@@ -398,8 +413,7 @@ pub fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let text =
-        std::fs::read_to_string(batch).with_context(|| format!("reading {}", batch.display()))?;
+    let text = std::fs::read_to_string(batch).with_context(|| crate::text::reading(batch))?;
     let base = batch.parent().unwrap_or(Path::new("."));
     let mut keys: std::collections::HashMap<String, ed25519_dalek::SigningKey> =
         std::collections::HashMap::new();
@@ -517,8 +531,7 @@ fn media_type_of(path: &Path) -> &'static str {
 
 pub fn attach(args: AttachArgs) -> anyhow::Result<ExitCode> {
     let key = ledger::keys::read(&args.key)?;
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes = std::fs::read(&args.file).with_context(|| crate::text::reading(&args.file))?;
     let time = match &args.time {
         Some(t) => parse_time(t)?,
         None => ledger::engine::now_ms(),
@@ -846,8 +859,7 @@ fn proof_export_remote(
 
 /// A case's openings (values and salts) from a JSON file.
 pub fn read_openings(path: &Path) -> anyhow::Result<ledger::confidential::Openings> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| crate::text::reading(path))?;
     serde_json::from_str(&text).with_context(|| {
         format!(
             "{} does not hold openings ({{\"field\": {{\"value\": …, \"salt\": …}}}})",
@@ -879,7 +891,7 @@ fn write_disclosure(
     let payload: serde_json::Value = serde_json::from_slice(&body.payload)?;
     ledger::confidential::check(&body.kind, body.schema, &payload, &d.disclosed)?;
     std::fs::write(out, serde_json::to_string_pretty(&d)? + "\n")
-        .with_context(|| format!("writing {}", out.display()))?;
+        .with_context(|| crate::text::writing(out))?;
     crate::say!(
         "{}: {} ({}: {})",
         both(
@@ -895,7 +907,7 @@ fn write_disclosure(
 
 fn write_proof(out: &Path, proof: &ledger::act_proof::ActProof) -> anyhow::Result<ExitCode> {
     std::fs::write(out, serde_json::to_string_pretty(proof)? + "\n")
-        .with_context(|| format!("writing {}", out.display()))?;
+        .with_context(|| crate::text::writing(out))?;
     crate::say!(
         "{}: {} ({} {}, {} {})",
         both("Đã xuất chứng minh", "proof written"),
@@ -975,8 +987,7 @@ fn proof_verify(
 ) -> anyhow::Result<ExitCode> {
     let key = crate::text::log_key(log_key)?;
     let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = std::fs::read_to_string(file).with_context(|| crate::text::reading(file))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
     let checked = if value["format"] == ledger::cases::disclosure::FORMAT {

@@ -185,8 +185,9 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
                 failures += 1;
                 // Following goes on through outages; a one-shot check reports one instead.
                 if args.once && failures >= ONCE_ATTEMPTS {
-                    return Err(e.context(format!(
-                        "{ONCE_ATTEMPTS} attempts in a row failed; is the server running?"
+                    return Err(e.context(crate::text::both(
+                        &format!("{ONCE_ATTEMPTS} lần thử liền nhau đều hỏng; máy chủ có đang chạy không?"),
+                        &format!("{ONCE_ATTEMPTS} attempts in a row failed; is the server running?"),
                     )));
                 }
                 out.lost(&format!("{e:#}"));
@@ -288,8 +289,9 @@ fn follow_tiles(
                     None => {
                         failures += 1;
                         if args.once && failures >= ONCE_ATTEMPTS {
-                            return Err(e.context(format!(
-                                "{ONCE_ATTEMPTS} attempts in a row failed; is {url} reachable?"
+                            return Err(e.context(crate::text::both(
+                                &format!("{ONCE_ATTEMPTS} lần thử liền nhau đều hỏng; có tới được {url} không?"),
+                                &format!("{ONCE_ATTEMPTS} attempts in a row failed; is {url} reachable?"),
                             )));
                         }
                         out.lost(&format!("{e:#}"));

@@ -100,7 +100,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|w| {
             ledger::format::WitnessKey::parse(w).map_err(|e| {
-                anyhow::anyhow!("--witness {w}: {e}; give the key `witness key` prints")
+                anyhow::anyhow!(
+                    "--witness {w}: {}; {}",
+                    crate::text::render(&e),
+                    crate::text::both(
+                        "hãy đưa khóa mà `witness key` in ra",
+                        "give the key `witness key` prints"
+                    )
+                )
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -109,7 +116,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ..ledger::Options::default()
     };
     let ledger = ledger::Ledger::open(&args.ledger, options)
-        .with_context(|| format!("opening ledger {}", args.ledger.display()))?;
+        .with_context(|| crate::text::opening_ledger(&args.ledger))?;
     let mut limits = api::serving::Limits::with_subscribers(args.max_subscribers);
     if let Some(n) = args.max_connections {
         limits.max_connections = n;
@@ -145,7 +152,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let bound = |scheme: &'static str| {
         move |addr| {
-            crate::say!("listening on {scheme}://{addr}");
+            crate::say!(
+                "{}",
+                crate::text::both(
+                    &format!("đang nghe tại {scheme}://{addr}"),
+                    &format!("listening on {scheme}://{addr}")
+                )
+            );
             let _ = std::io::stdout().flush();
         }
     };

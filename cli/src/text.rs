@@ -47,6 +47,60 @@ pub fn both(vi: &str, en: &str) -> String {
     lang().pick(vi, en)
 }
 
+/// The context of a failed read of `path`: "đọc … / reading …".
+pub fn reading(path: &std::path::Path) -> String {
+    both(
+        &format!("đọc {}", path.display()),
+        &format!("reading {}", path.display()),
+    )
+}
+
+/// The context of a failed write of `path`.
+pub fn writing(path: &std::path::Path) -> String {
+    both(
+        &format!("ghi {}", path.display()),
+        &format!("writing {}", path.display()),
+    )
+}
+
+/// The context of a failed creation of the directory or file `path`.
+pub fn creating(path: &std::path::Path) -> String {
+    both(
+        &format!("tạo {}", path.display()),
+        &format!("creating {}", path.display()),
+    )
+}
+
+/// The context of a ledger directory that did not open.
+pub fn opening_ledger(path: &std::path::Path) -> String {
+    both(
+        &format!("mở sổ cái {}", path.display()),
+        &format!("opening ledger {}", path.display()),
+    )
+}
+
+/// An operating system's error in the chosen language(s): what kind of failure it is in
+/// Vietnamese, the system's own words in English.
+fn io_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let vi = match e.kind() {
+        K::NotFound => "không có tệp hay thư mục này",
+        K::PermissionDenied => "không có quyền truy cập",
+        K::AlreadyExists => "đã có rồi",
+        K::ConnectionRefused => "máy chủ từ chối kết nối (chưa chạy?)",
+        K::ConnectionReset | K::ConnectionAborted => "kết nối bị cắt",
+        K::TimedOut => "quá thời gian chờ",
+        K::StorageFull => "đĩa đã đầy",
+        K::InvalidData => "dữ liệu không hợp lệ",
+        K::UnexpectedEof => "tệp kết thúc sớm hơn dự kiến",
+        K::IsADirectory => "đây là một thư mục, không phải tệp",
+        K::NotADirectory => "đây không phải thư mục",
+        K::AddrInUse => "địa chỉ đang được dùng",
+        _ => "lỗi của hệ điều hành",
+    };
+    both(vi, &e.to_string())
+}
+
 /// A library message in the chosen language(s).
 pub fn render(message: &(impl Localized + ?Sized)) -> String {
     lang().render(message)
@@ -75,6 +129,9 @@ fn localized(e: &(dyn std::error::Error + 'static)) -> Option<String> {
                 return Some(render(e));
             })*
         };
+    }
+    if let Some(e) = e.downcast_ref::<std::io::Error>() {
+        return Some(io_text(e));
     }
     use ledger::archive::{ArchiveError, ImportError};
     use ledger::authority::AuthorityError;
@@ -134,7 +191,11 @@ pub fn server_base(server: &str) -> anyhow::Result<String> {
     let base = server.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         anyhow::bail!(
-            "--server `{server}` is not a URL: write it with its scheme, e.g. http://{server}"
+            "--server `{server}`: {}",
+            both(
+                &format!("không phải địa chỉ URL: hãy viết cả giao thức, ví dụ http://{server}"),
+                &format!("not a URL: write it with its scheme, e.g. http://{server}")
+            )
         );
     }
     Ok(base.to_string())

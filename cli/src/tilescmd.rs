@@ -40,7 +40,13 @@ impl Bucket {
         let rest = url.strip_prefix("s3://").unwrap_or(url);
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
-            anyhow::bail!("`{url}`: thiếu tên bucket / no bucket name; write s3://bucket/prefix");
+            anyhow::bail!(
+                "`{url}`: {}",
+                both(
+                    "thiếu tên bucket; hãy viết s3://bucket/tiền-tố",
+                    "no bucket name; write s3://bucket/prefix"
+                )
+            );
         }
         let mut builder = object_store::aws::AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
@@ -51,13 +57,21 @@ impl Bucket {
         if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
             builder = builder.with_region("us-east-1");
         }
-        let store = builder
-            .build()
-            .with_context(|| format!("configuring the bucket of {url}"))?;
+        let store = builder.build().with_context(|| {
+            both(
+                &format!("cấu hình bucket của {url}"),
+                &format!("configuring the bucket of {url}"),
+            )
+        })?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .context("starting the bucket client's runtime")?;
+            .with_context(|| {
+                both(
+                    "khởi động trình khách của bucket",
+                    "starting the bucket client's runtime",
+                )
+            })?;
         Ok(Bucket {
             url: url.to_string(),
             store,
@@ -184,8 +198,7 @@ pub fn open_tiles(
     cache_dir: Option<&Path>,
     log_key: &str,
 ) -> anyhow::Result<ledger::tiles::read::TileLog> {
-    let key = ledger::VerifierKey::parse(log_key)
-        .map_err(|e| anyhow::anyhow!("--log-key: {e}; give the key as name+keyid+base64"))?;
+    let key = crate::text::log_key(log_key)?;
     Ok(ledger::tiles::read::TileLog::open(
         store(url)?,
         Some(cache(url, cache_dir)),
@@ -195,9 +208,16 @@ pub fn open_tiles(
 
 pub fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
     let ledger = crate::ledgercmd::open(&args.ledger)?;
-    let note = ledger
-        .sign_checkpoint()
-        .map_err(|e| anyhow::anyhow!("signing a checkpoint to publish: {e}"))?;
+    let note = ledger.sign_checkpoint().map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {}",
+            both(
+                "ký một điểm kiểm tra để công bố",
+                "signing a checkpoint to publish"
+            ),
+            crate::text::render(&e)
+        )
+    })?;
     let note = ledger.with_cosignatures(note);
     let to = store(&args.to)?;
     let done = ledger::tiles::publish::publish(&ledger, &*to, &note)?;
@@ -206,7 +226,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
         crate::text::print_json(&done)?;
     } else {
         crate::say!(
-            "{} {} → {}: {} {}..{}, {} bundles, {} tiles, {} blobs, {} bytes",
+            "{} {} → {}: {} {}..{}, {} {}, {} {}, {} {}, {} {}",
             both("Đã công bố", "Published"),
             args.ledger.display(),
             args.to,
@@ -214,9 +234,13 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
             done.from,
             done.size,
             done.bundles,
+            both("gói", "bundles"),
             done.tiles,
+            both("ô", "tiles"),
             done.blobs,
-            done.bytes
+            both("tệp đính kèm", "blobs"),
+            done.bytes,
+            both("byte", "bytes")
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -257,5 +281,5 @@ pub fn follow(
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
         })
-        .context("starting the publisher")
+        .with_context(|| both("khởi động bộ công bố", "starting the publisher"))
 }

@@ -97,8 +97,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         let key = crate::text::log_key(text)?;
         if !bag.is_dir() {
             anyhow::bail!(
-                "{} is not a directory; give the path of an archive bag",
-                bag.display()
+                "{}",
+                crate::text::both(
+                    &format!(
+                        "{} không phải thư mục; hãy đưa đường dẫn của một hồ sơ lưu trữ (bag)",
+                        bag.display()
+                    ),
+                    &format!(
+                        "{} is not a directory; give the path of an archive bag",
+                        bag.display()
+                    )
+                )
             );
         }
         let bar = crate::archivecmd::progress_bar(crate::archivecmd::named_size(bag), "verify");
@@ -180,9 +189,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::from(1));
         }
-        Err(e) => {
-            return Err(anyhow::Error::new(e).context(format!("opening ledger {}", dir.display())))
-        }
+        Err(e) => return Err(anyhow::Error::new(e).context(crate::text::opening_ledger(&dir))),
     };
     let bar = crate::archivecmd::progress_bar(ledger.size(), "verify");
     let options = VerifyOptions {

@@ -145,7 +145,13 @@ fn serve(
             service,
             addr,
             |bound| {
-                crate::say!("witness {witness} listening on http://{bound}");
+                crate::say!(
+                    "{}",
+                    crate::text::both(
+                        &format!("nhân chứng {witness} đang nghe tại http://{bound}"),
+                        &format!("witness {witness} listening on http://{bound}")
+                    )
+                );
                 let _ = std::io::stdout().flush();
             },
             crate::servecmd::shutdown_signal(),
@@ -205,7 +211,7 @@ impl Source {
                     .with_context(|| crate::text::both("đọc điểm kiểm", "reading the checkpoint"))
             }
             Source::Files { checkpoint, .. } => std::fs::read_to_string(checkpoint)
-                .with_context(|| format!("reading {}", checkpoint.display())),
+                .with_context(|| crate::text::reading(checkpoint)),
         }
     }
 
@@ -270,8 +276,7 @@ fn proof_hashes(
 /// The proof's hashes, from `proof consistency --json` (whose sizes must be the ones at stake)
 /// or its plain output (one hash per line).
 fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| crate::text::reading(path))?;
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
         return proof_hashes(&v, &path.display().to_string(), old, new);
     }
@@ -359,8 +364,9 @@ fn cosign(
     match ledger::witness::cosign(&state, &note_text, &log_key, &proof, name, &key, now) {
         Ok((note, _)) => {
             match out {
-                Some(out) => std::fs::write(out, note.encode())
-                    .with_context(|| format!("writing {}", out.display()))?,
+                Some(out) => {
+                    std::fs::write(out, note.encode()).with_context(|| crate::text::writing(out))?
+                }
                 None => print!("{}", note.encode()),
             }
             eprintln!(

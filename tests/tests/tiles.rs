@@ -343,11 +343,8 @@ fn serve_serves_tlog_and_keeps_a_bucket_published() {
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        line.trim()
-            .split_once("listening on ")
-            .unwrap()
-            .1
-            .to_string()
+        assert!(line.contains("listening on "), "{line}");
+        line.split_whitespace().last().unwrap().to_string()
     };
     struct Kill(Child);
     impl Drop for Kill {

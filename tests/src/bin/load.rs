@@ -246,9 +246,11 @@ impl Server {
         let mut line = String::new();
         let stdout = child.stdout.take().context("the server's stdout")?;
         std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+        // "đang nghe tại URL / listening on URL": the URL is the last word.
         let base = line
-            .trim()
-            .strip_prefix("listening on ")
+            .contains("listening on ")
+            .then(|| line.split_whitespace().last())
+            .flatten()
             .with_context(|| format!("the server said `{}`", line.trim()))?
             .to_string();
         let pid = child.id();

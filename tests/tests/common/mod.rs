@@ -190,7 +190,12 @@ impl Server {
         if let Some(out) = self.stdout.take() {
             let mut line = String::new();
             std::io::BufReader::new(out).read_line(&mut line).ok()?;
-            self.base = line.trim().split_once("listening on ")?.1.to_string();
+            // "đang nghe tại URL / listening on URL" (or one of them, by --lang): the URL is
+            // the last word.
+            if !line.contains("listening on ") && !line.contains("đang nghe tại ") {
+                return None;
+            }
+            self.base = line.split_whitespace().last()?.to_string();
         }
         Some(self.base.clone()).filter(|b| !b.is_empty())
     }
