@@ -179,6 +179,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         let note = match fetch_checkpoint(&base) {
             Ok(n) => {
                 failures = 0;
+                out.settled();
                 n
             }
             Err(e) => {
@@ -434,8 +435,10 @@ fn entry_from_json(data: &str) -> anyhow::Result<Entry> {
 struct Output {
     json: bool,
     quiet: bool,
-    /// The last connection failure printed, and how many times it came again since.
-    retries: std::cell::RefCell<(String, u32)>,
+    /// The connection failures printed since the server was last reached (the checkpoint
+    /// fetch and the subscription fail side by side, each its own way), and how many times
+    /// each came again since.
+    retries: std::cell::RefCell<Vec<(String, u32)>>,
 }
 
 impl Output {
@@ -541,16 +544,19 @@ impl Output {
     }
 
     /// A lost connection: printed the first time; the same failure again is only counted,
-    /// and the count printed once something else happens (`settled`).
+    /// and the count printed once the server is reached again (`settled`).
     fn lost(&self, why: &str) {
         let mut retries = self.retries.borrow_mut();
-        if retries.0 == why {
-            retries.1 += 1;
+        if let Some(seen) = retries.iter_mut().find(|(w, _)| w == why) {
+            seen.1 += 1;
             return;
         }
+        // A bound on what a flapping server can make this remember.
+        if retries.len() >= 16 {
+            retries.remove(0);
+        }
+        retries.push((why.to_string(), 0));
         drop(retries);
-        self.settled();
-        *self.retries.borrow_mut() = (why.to_string(), 0);
         if self.json {
             crate::say!("{}", serde_json::json!({ "connection": why }));
         } else {
@@ -561,12 +567,16 @@ impl Output {
         }
     }
 
-    /// Prints how many times the last connection failure repeated, if it did.
+    /// The server was reached: prints how many times each connection failure repeated, if
+    /// it did.
     fn settled(&self) {
-        let (why, repeated) = std::mem::take(&mut *self.retries.borrow_mut());
-        if repeated == 0 {
-            return;
+        let retries = std::mem::take(&mut *self.retries.borrow_mut());
+        for (why, repeated) in retries.into_iter().filter(|(_, n)| *n > 0) {
+            self.repeated(&why, repeated);
         }
+    }
+
+    fn repeated(&self, why: &str, repeated: u32) {
         if self.json {
             crate::say!(
                 "{}",
@@ -576,8 +586,8 @@ impl Output {
             eprintln!(
                 "{}",
                 both(
-                    &format!("(lỗi kết nối trên lặp lại {repeated} lần nữa)"),
-                    &format!("(the connection failure above repeated {repeated} more times)")
+                    &format!("(lỗi kết nối lặp lại {repeated} lần nữa: {why})"),
+                    &format!("(the connection failure repeated {repeated} more times: {why})")
                 )
             );
         }

@@ -382,7 +382,7 @@ pub fn print_congress(v: &CongressView, locate: &dyn Fn(&str) -> Option<u64>, ta
         v.opens,
         v.closes,
         both("trạng thái", "state"),
-        v.state.words(),
+        crate::text::render(&v.state),
         both("quy chế", "rulebook"),
         v.rulebook
     );
@@ -481,9 +481,16 @@ pub fn print_congress(v: &CongressView, locate: &dyn Fn(&str) -> Option<u64>, ta
             both("vòng", "round"),
             r.round,
             r.seats,
-            both("chỗ", "seats"),
+            both("chỗ", if r.seats == 1 { "seat" } else { "seats" }),
             r.candidates,
-            both("ứng cử viên", "candidates"),
+            both(
+                "ứng cử viên",
+                if r.candidates == 1 {
+                    "candidate"
+                } else {
+                    "candidates"
+                }
+            ),
             elected,
             both("trúng cử", "elected"),
         );

@@ -138,7 +138,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
         );
         for p in &archive.bag.problems {
-            crate::say!("  {p}");
+            crate::say!("  {}", crate::text::render(p));
         }
         if let Some(r) = &archive.report {
             print_report(r);

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::Ledger;
 use crate::format::encoding::MAX_ENTRY_BYTES;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
-use crate::messages::Text;
+use crate::messages::{Localized, Text};
 use crate::storage::cosignatures::CosignatureFile;
 use crate::storage::mirror::{mark_read_only, MirrorLog};
 use crate::storage::{Blobs, StorageError};
@@ -256,7 +256,7 @@ pub fn export(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BagCheck {
     pub ok: bool,
-    pub problems: Vec<String>,
+    pub problems: Vec<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -306,43 +306,61 @@ fn payload_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Res
 
 /// Checks a manifest file: every line's checksum, and (for the payload manifest) that every
 /// file under `data/` is listed.
-fn check_manifest(bag: &Path, name: &str, payload: bool, problems: &mut Vec<String>) {
+fn check_manifest(bag: &Path, name: &str, payload: bool, problems: &mut Vec<Text>) {
     let path = bag.join(name);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            problems.push(format!("{name}: cannot be read ({e})"));
+            problems.push(Text::new(
+                format!("{name}: không đọc được ({e})"),
+                format!("{name}: cannot be read ({e})"),
+            ));
             return;
         }
     };
     let mut listed = BTreeSet::new();
     for (n, line) in text.lines().enumerate() {
         let Some((sum, file)) = line.split_once(char::is_whitespace) else {
-            problems.push(format!("{name} line {}: not `checksum  path`", n + 1));
+            problems.push(Text::new(
+                format!("{name} dòng {}: không ở dạng `checksum  path`", n + 1),
+                format!("{name} line {}: not `checksum  path`", n + 1),
+            ));
             continue;
         };
         let file = file.trim_start();
         if file.contains("..") || file.starts_with('/') {
-            problems.push(format!(
-                "{name} line {}: path `{file}` leaves the bag",
-                n + 1
+            problems.push(Text::new(
+                format!("{name} dòng {}: đường dẫn `{file}` ra ngoài hồ sơ", n + 1),
+                format!("{name} line {}: path `{file}` leaves the bag", n + 1),
             ));
             continue;
         }
         listed.insert(file.to_string());
         match sha256_file(&bag.join(file)) {
             Ok(actual) if actual == sum.to_ascii_lowercase() => {}
-            Ok(_) => problems.push(format!("{file}: checksum does not match {name}")),
-            Err(e) => problems.push(format!("{file}: listed in {name} but cannot be read ({e})")),
+            Ok(_) => problems.push(Text::new(
+                format!("{file}: mã băm không khớp với {name}"),
+                format!("{file}: checksum does not match {name}"),
+            )),
+            Err(e) => problems.push(Text::new(
+                format!("{file}: có trong {name} nhưng không đọc được ({e})"),
+                format!("{file}: listed in {name} but cannot be read ({e})"),
+            )),
         }
     }
     if payload {
         let mut present = Vec::new();
         if let Err(e) = payload_files(&bag.join("data"), bag, &mut present) {
-            problems.push(format!("data/: cannot be listed ({e})"));
+            problems.push(Text::new(
+                format!("data/: không liệt kê được ({e})"),
+                format!("data/: cannot be listed ({e})"),
+            ));
         }
         for file in present.into_iter().filter(|f| !listed.contains(f)) {
-            problems.push(format!("{file}: present but not in {name}"));
+            problems.push(Text::new(
+                format!("{file}: có trong hồ sơ nhưng không có trong {name}"),
+                format!("{file}: present but not in {name}"),
+            ));
         }
     }
 }
@@ -357,10 +375,16 @@ pub fn verify(
     let mut problems = Vec::new();
     match fs::read_to_string(bag.join("bagit.txt")) {
         Ok(t) if t.lines().any(|l| l.trim() == "BagIt-Version: 1.0") => {}
-        Ok(_) => problems.push("bagit.txt: does not declare BagIt-Version: 1.0".into()),
-        Err(e) => problems.push(format!(
-            "bagit.txt: missing ({e}); is {} a bag?",
-            bag.display()
+        Ok(_) => problems.push(Text::new(
+            "bagit.txt: không khai báo BagIt-Version: 1.0",
+            "bagit.txt: does not declare BagIt-Version: 1.0",
+        )),
+        Err(e) => problems.push(Text::new(
+            format!(
+                "bagit.txt: không có ({e}); {} có phải một hồ sơ lưu trữ (bag) không?",
+                bag.display()
+            ),
+            format!("bagit.txt: missing ({e}); is {} a bag?", bag.display()),
         )),
     }
     check_manifest(bag, "manifest-sha256.txt", true, &mut problems);
@@ -373,8 +397,9 @@ pub fn verify(
         for item in items.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
             if sha256_file(&item.path()).map_or(true, |sum| sum != name) {
-                problems.push(format!(
-                    "data/blobs/sha256/{name}: content does not hash to its name"
+                problems.push(Text::new(
+                    format!("data/blobs/sha256/{name}: nội dung không băm ra đúng tên tệp"),
+                    format!("data/blobs/sha256/{name}: content does not hash to its name"),
                 ));
             }
         }
@@ -384,7 +409,10 @@ pub fn verify(
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     let Some(ledger_json) = ledger_json else {
-        problems.push("data/ledger.json: missing or not JSON".into());
+        problems.push(Text::new(
+            "data/ledger.json: không có hoặc không phải JSON",
+            "data/ledger.json: missing or not JSON",
+        ));
         return Ok(ArchiveReport {
             bag: BagCheck {
                 ok: false,
@@ -398,13 +426,19 @@ pub fn verify(
     let origin = ledger_json["origin"].as_str().map(str::to_string);
     let size = ledger_json["size"].as_u64();
     if ledger_json["format"].as_u64() != Some(1) {
-        problems.push("data/ledger.json: format is not 1".into());
+        problems.push(Text::new(
+            "data/ledger.json: định dạng (format) không phải 1",
+            "data/ledger.json: format is not 1",
+        ));
     }
     let note = fs::read_to_string(bag.join("data/checkpoint.note"))
         .ok()
         .and_then(|t| SignedNote::parse(&t).ok());
     let Some(note) = note else {
-        problems.push("data/checkpoint.note: missing or not a signed note".into());
+        problems.push(Text::new(
+            "data/checkpoint.note: không có hoặc không phải một ghi chú đã ký",
+            "data/checkpoint.note: missing or not a signed note",
+        ));
         return Ok(ArchiveReport {
             bag: BagCheck {
                 ok: false,
@@ -418,18 +452,32 @@ pub fn verify(
     if Some(note.checkpoint.size) != size
         || origin.as_deref() != Some(note.checkpoint.origin.as_str())
     {
-        problems.push("data/ledger.json: origin or size differs from data/checkpoint.note".into());
+        problems.push(Text::new(
+            "data/ledger.json: nguồn (origin) hoặc cỡ khác với data/checkpoint.note",
+            "data/ledger.json: origin or size differs from data/checkpoint.note",
+        ));
     }
     if ledger_json["root"].as_str() != Some(B64.encode(note.checkpoint.root.0).as_str()) {
-        problems.push("data/ledger.json: root differs from data/checkpoint.note".into());
+        problems.push(Text::new(
+            "data/ledger.json: gốc khác với data/checkpoint.note",
+            "data/ledger.json: root differs from data/checkpoint.note",
+        ));
     }
     // The key the verifier brought must be the one that signed the bag's checkpoint; if not,
     // nothing in the bag can be checked against it: say so, rather than fail at some entry.
     if let Err(e) = note.verify(trusted) {
-        problems.push(format!(
-            "the log key given (`{}`) does not match this bag's checkpoint, which the log `{}` signed: {e}; obtain the log key from a source you trust and give it with --log-key (khóa sổ cái đã cho không khớp với điểm kiểm của hồ sơ: hãy lấy khóa sổ cái từ nguồn tin cậy)",
-            trusted.encode(),
-            note.checkpoint.origin
+        problems.push(Text::new(
+            format!(
+                "khóa sổ cái đã cho (`{}`) không khớp với điểm kiểm tra của hồ sơ, do sổ `{}` ký: {}; hãy lấy khóa sổ cái từ một nguồn tin cậy và đưa bằng --log-key",
+                trusted.encode(),
+                note.checkpoint.origin,
+                e.vi()
+            ),
+            format!(
+                "the log key given (`{}`) does not match this bag's checkpoint, which the log `{}` signed: {e}; obtain the log key from a source you trust and give it with --log-key",
+                trusted.encode(),
+                note.checkpoint.origin
+            ),
         ));
         return Ok(ArchiveReport {
             bag: BagCheck {
@@ -452,7 +500,13 @@ pub fn verify(
     if let Ok(text) = fs::read_to_string(bag.join("data/witnessed.note")) {
         match SignedNote::parse(&text) {
             Ok(w) => notes.insert(0, w),
-            Err(e) => problems.push(format!("data/witnessed.note: not a signed note: {e}")),
+            Err(e) => problems.push(Text::new(
+                format!(
+                    "data/witnessed.note: không phải một ghi chú đã ký: {}",
+                    e.vi()
+                ),
+                format!("data/witnessed.note: not a signed note: {e}"),
+            )),
         }
     }
     let sizes: Vec<u64> = notes.iter().map(|n| n.checkpoint.size).collect();
@@ -512,10 +566,17 @@ pub fn verify(
     }
     let mut integrity = verifier.finish(&notes, Some(trusted));
     if integrity.failure.is_none() && Some(integrity.entries) != size {
-        problems.push(format!(
-            "data/entries.bin: holds {} entries, data/ledger.json says {}",
-            integrity.entries,
-            size.unwrap_or(0)
+        problems.push(Text::new(
+            format!(
+                "data/entries.bin: có {} mục, data/ledger.json ghi {}",
+                integrity.entries,
+                size.unwrap_or(0)
+            ),
+            format!(
+                "data/entries.bin: holds {} entries, data/ledger.json says {}",
+                integrity.entries,
+                size.unwrap_or(0)
+            ),
         ));
     }
     let projections = integrity.projections.take();
@@ -573,7 +634,7 @@ pub enum ImportError {
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error("the bag does not verify, so it is not imported: {0}")]
-    Refused(String),
+    Refused(Text),
     #[error("{0} already holds files; import into a new or empty directory")]
     NotEmpty(PathBuf),
     #[error("the signing key given is not the log key the bag's ledger names")]
@@ -607,10 +668,15 @@ pub fn import(
                         .failure
                         .as_ref()
                         .or(r.authority.unauthorized.first())
-                        .map(|f| format!("entry {}: {}", f.position, f.detail))
+                        .map(|f| {
+                            Text::new(
+                                format!("mục {}: {}", f.position, f.detail_vi),
+                                format!("entry {}: {}", f.position, f.detail),
+                            )
+                        })
                 })
             })
-            .unwrap_or_else(|| "it does not verify".into());
+            .unwrap_or_else(|| Text::new("hồ sơ không kiểm tra đạt", "it does not verify"));
         return Err(ImportError::Refused(why));
     }
     if let Some(k) = &signing_key {
@@ -626,7 +692,7 @@ pub fn import(
     let path = bag.join("data/entries.bin");
     let data = fs::read(&path).map_err(|e| io(&path, e))?;
     for bytes in crate::format::entry::split_entries_bin(&data) {
-        let bytes = bytes.map_err(|e| ImportError::Refused(e.to_string()))?;
+        let bytes = bytes.map_err(|e| ImportError::Refused(Text::of(&e)))?;
         log.push(bytes).map_err(ArchiveError::from)?;
     }
     // The checkpoints, the log's signature kept with each and the witnesses' cosignatures
@@ -639,8 +705,12 @@ pub fn import(
             continue;
         }
         let text = fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-        let mut note =
-            SignedNote::parse(&text).map_err(|e| ImportError::Refused(format!("{name}: {e}")))?;
+        let mut note = SignedNote::parse(&text).map_err(|e| {
+            ImportError::Refused(Text::new(
+                format!("{name}: {}", e.vi()),
+                format!("{name}: {e}"),
+            ))
+        })?;
         let (own, others): (Vec<_>, Vec<_>) = note
             .signatures
             .drain(..)

@@ -360,7 +360,10 @@ impl Vietnamese for ImportError {
         match self {
             ImportError::Archive(e) => e.vi(),
             ImportError::Refused(e) => {
-                format!("hồ sơ lưu trữ không kiểm tra đạt nên không được nhập: {e}")
+                format!(
+                    "hồ sơ lưu trữ không kiểm tra đạt nên không được nhập: {}",
+                    e.vi
+                )
             }
             ImportError::NotEmpty(path) => format!(
                 "{} đã có tệp; hãy nhập vào một thư mục mới hoặc trống",

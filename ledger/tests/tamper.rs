@@ -354,7 +354,13 @@ fn verify_bag(bag: &Path, key: &ledger::VerifierKey) -> Option<Detection> {
         position: failure.map(|f| f.position),
         text: format!(
             "{} | {}",
-            report.bag.problems.join("; "),
+            report
+                .bag
+                .problems
+                .iter()
+                .map(|p| p.en.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
             failure.map_or(String::new(), |f| format!(
                 "{} at entry {}: {}",
                 f.kind.label(),

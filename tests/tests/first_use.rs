@@ -390,3 +390,72 @@ fn the_text_report_names_candidates_and_locates_each_finding_s_acts() {
     let act = format!("hành vi / acts: mục / entry {position} ({})", &hash[..8]);
     assert!(text.contains(&act), "no `{act}` in:\n{text}");
 }
+
+/// Issue 13 §6: a monitor that loses its server says so once, counts the same failure again
+/// instead of printing it a dozen times, and prints the count when the server is back.
+#[test]
+fn the_monitor_summarises_its_retries_while_the_server_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = demo(dir.path());
+    let key = log_key(&ledger);
+    let server = Server::start(Path::new(&ledger));
+    let addr = server.addr();
+    let mirror = dir.path().join("mirror");
+    let err_path = dir.path().join("monitor.err");
+    let mut monitor = std::process::Command::new(common::bin())
+        .args([
+            "monitor",
+            "--server",
+            &format!("http://{addr}"),
+            "--log-key",
+            &key,
+            "--mirror",
+            mirror.to_str().unwrap(),
+            "--interval",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    // Caught up, then the server goes away for several retry intervals.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    server.stop();
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    let back = Server::command(&["serve", "--ledger", &ledger, "--addr", &addr, "--public"]);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    back.stop();
+    let err = std::fs::read_to_string(&err_path).unwrap();
+    let lost: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("connection lost, retrying"))
+        .collect();
+    // The stream that broke, then the checkpoint fetch and the resubscription failing side
+    // by side while the server is down: each says what failed once, however many retries.
+    let distinct: std::collections::BTreeSet<&str> = lost.iter().copied().collect();
+    assert!(
+        !lost.is_empty() && lost.len() <= 3 && distinct.len() == lost.len(),
+        "each different failure once:\n{err}"
+    );
+    let repeated: Vec<u32> = err
+        .lines()
+        .filter_map(|l| {
+            l.split("(the connection failure repeated ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(
+        repeated.iter().any(|n| *n >= 2),
+        "the repeats are summed up in one line once the server is back:\n{err}"
+    );
+    assert!(
+        err.contains("(lỗi kết nối lặp lại "),
+        "…in Vietnamese too:\n{err}"
+    );
+}

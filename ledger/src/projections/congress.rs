@@ -18,8 +18,26 @@ pub enum State {
     Approved,
 }
 
+impl crate::messages::Localized for State {
+    fn vi(&self) -> String {
+        self.words()
+            .split(" / ")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+    fn en(&self) -> String {
+        self.words()
+            .split(" / ")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
 impl State {
-    /// The state in Vietnamese and English.
+    /// The state in Vietnamese and English ("vi / en"); one language through
+    /// [`crate::messages::Localized`].
     pub fn words(self) -> &'static str {
         match self {
             State::Convened => "đã triệu tập / convened",

@@ -71,6 +71,15 @@ pub const CASE_RULES: &[(&str, CaseRule)] = &[
     ("K-06", complaints::k06_due_date),
 ];
 
+/// A finding's message read as a sentence: its first letter a capital.
+fn sentence(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => message,
+    }
+}
+
 /// Builds a finding with the severity and citation the rulebook gives the rule.
 pub fn finding(
     rulebook: &Rulebook,
@@ -87,8 +96,8 @@ pub fn finding(
         severity: meta.map_or(Severity::Warning, |m| m.severity),
         stream: stream.to_string(),
         events: events.iter().map(Hash::to_hex).collect(),
-        message_vi,
-        message_en,
+        message_vi: sentence(message_vi),
+        message_en: sentence(message_en),
         citation: meta.map(|m| m.citation.clone()).unwrap_or_default(),
         rulebook: rulebook.id.clone(),
         parameters: parameters
