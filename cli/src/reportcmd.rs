@@ -366,7 +366,7 @@ fn print_not_counted(p: &Projections) {
             both("mục", "entry"),
             i.position,
             &i.event[..12.min(i.event.len())],
-            i.why
+            crate::text::render(&i.why)
         );
     }
 }

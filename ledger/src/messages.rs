@@ -77,7 +77,7 @@ impl Lang {
 }
 
 /// A message given in both languages where it is made.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub vi: String,
     pub en: String,

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::messages::Text;
+
 use crate::domain::{self, Payload};
 use crate::format::{Entry, Hash};
 use crate::storage::StorageError;
@@ -26,7 +28,7 @@ use congress::{Act, Congress, Recorded};
 pub struct Unplaced {
     pub position: u64,
     pub event: String,
-    pub why: String,
+    pub why: Text,
 }
 
 /// At most this many unplaced acts are kept (a bound on memory; the count goes on).
@@ -83,7 +85,7 @@ pub struct Decoded {
     pub schema: u16,
     pub time: i64,
     pub signer: [u8; 32],
-    pub payload: Result<Payload, String>,
+    pub payload: Result<Payload, Text>,
 }
 
 impl Decoded {
@@ -102,9 +104,9 @@ impl Decoded {
     }
 
     /// The typed payload of an entry (the part of decoding that can run in parallel).
-    pub fn payload_of(entry: &Entry) -> Result<Payload, String> {
+    pub fn payload_of(entry: &Entry) -> Result<Payload, Text> {
         let body = entry.event.body();
-        domain::decode(&body.kind, body.schema, &body.payload).map_err(|e| e.to_string())
+        domain::decode(&body.kind, body.schema, &body.payload).map_err(|e| Text::of(&e))
     }
 
     pub fn from_bytes(position: u64, bytes: &[u8]) -> Result<Decoded, String> {
@@ -149,7 +151,7 @@ impl Target {
 }
 
 impl Projections {
-    fn unplaced(&mut self, place: &Place, why: String) {
+    fn unplaced(&mut self, place: &Place, why: Text) {
         self.unplaced_count += 1;
         if self.unplaced.len() < UNPLACED_LIMIT {
             self.unplaced.push(Unplaced {
@@ -162,7 +164,7 @@ impl Projections {
 
     /// Passes over the next entry of the log: an act whose signer was not allowed to sign it
     /// counts for nothing, and is listed as such.
-    pub fn ignore(&mut self, d: &Decoded, why: String) {
+    pub fn ignore(&mut self, d: &Decoded, why: Text) {
         debug_assert_eq!(
             d.position, self.position,
             "entries are applied in log order"
@@ -279,9 +281,9 @@ impl Projections {
                 } else if !is_document {
                     self.unplaced(
                         place,
-                        format!(
-                            "`{}` in `{stream}` before the stream was opened",
-                            place.kind
+                        Text::new(
+                            format!("`{}` trong `{stream}` trước khi luồng được mở", place.kind),
+                            format!("`{}` in `{stream}` before the stream was opened", place.kind),
                         ),
                     );
                 }
@@ -302,28 +304,40 @@ impl Projections {
         let Some(target) = corrected.and_then(|h| lookup(&h)) else {
             return self.unplaced(
                 place,
-                format!("correction of {} which is not in the log", c.corrects),
+                Text::new(
+                    format!("đính chính {} là văn bản không có trong sổ", c.corrects),
+                    format!("correction of {} which is not in the log", c.corrects),
+                ),
             );
         };
         if target.stream != stream {
             return self.unplaced(
                 place,
-                format!(
-                    "correction written in `{}` of an act in `{}`: a correction stands only in the stream of the act it corrects",
-                    stream, target.stream
+                Text::new(
+                    format!(
+                        "đính chính ghi trong `{}` cho một văn bản của `{}`: đính chính chỉ có hiệu lực trong luồng của văn bản được đính chính",
+                        stream, target.stream
+                    ),
+                    format!(
+                        "correction written in `{}` of an act in `{}`: a correction stands only in the stream of the act it corrects",
+                        stream, target.stream
+                    ),
                 ),
             );
         }
         let replacement = match serde_json::to_vec(&c.replacement)
-            .map_err(|e| e.to_string())
+            .map_err(|e| Text::new(e.to_string(), e.to_string()))
             .and_then(|bytes| {
-                domain::decode(&target.kind, target.schema, &bytes).map_err(|e| e.to_string())
+                domain::decode(&target.kind, target.schema, &bytes).map_err(|e| Text::of(&e))
             }) {
             Ok(p) => p,
             Err(why) => {
                 return self.unplaced(
                     place,
-                    format!("replacement is not a valid `{}`: {why}", target.kind),
+                    Text::new(
+                        format!("nội dung thay thế không phải một `{}` hợp lệ: {}", target.kind, why.vi),
+                        format!("replacement is not a valid `{}`: {}", target.kind, why.en),
+                    ),
                 )
             }
         };

@@ -172,7 +172,7 @@ struct Decoded {
     /// The payload rule (a JSON object), checked in parallel and reported after the signature.
     payload_ok: Result<(), FormatError>,
     /// The typed payload, when projections are folded in the same pass.
-    payload: Option<Result<crate::domain::Payload, String>>,
+    payload: Option<Result<crate::domain::Payload, crate::messages::Text>>,
     /// The free-text rule (§4): reported as a finding, not an integrity failure, since logs
     /// written before the rule existed may break it.
     text: Option<crate::format::json::TextProblem>,
@@ -502,7 +502,7 @@ impl Verifier {
             };
             match authority {
                 // An act its signer was not allowed to sign counts for nothing (§4).
-                Err(why) => p.ignore(&decoded, why.en),
+                Err(why) => p.ignore(&decoded, why),
                 Ok(()) => {
                     let (acts, names, roots) =
                         (&self.acts, &self.stream_names, &self.correction_roots);
