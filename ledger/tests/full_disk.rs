@@ -10,10 +10,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use common::fixture::{create, log_bytes, next, CONGRESS};
-use ledger::engine::{AppendError, Fault};
-use ledger::storage::StorageError;
+use ledger::engine::AppendError;
+use ledger::storage::faults::{Action, Call, Faults, Op};
+use ledger::storage::{Storage, StorageError};
 use ledger::verify::integrity::VerifyOptions;
 use ledger::{Ledger, Options};
+
+/// The files store, each call asked of `plan` first.
+fn faulty(plan: impl Fn(&Call) -> Action + Send + Sync + 'static) -> Options {
+    let faults = Faults::new(plan);
+    Options {
+        storage: Some(Arc::new(move |dir: &Path| faults.wrap(Storage::files(dir)))),
+        ..Options::default()
+    }
+}
 
 fn disk_full(e: &AppendError) -> bool {
     matches!(e, AppendError::Storage(s) if s.is_disk_full())
@@ -25,17 +35,13 @@ fn a_failed_write_is_refused_and_appending_resumes_without_reopening() {
     let path = dir.path().join("l");
     let full = Arc::new(AtomicBool::new(false));
     let fault = full.clone();
-    let options = Options {
-        fault: Some(Arc::new(move |at| {
-            (at == Fault::Write && fault.load(Ordering::SeqCst)).then(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::StorageFull,
-                    "No space left on device (injected)",
-                )
-            })
-        })),
-        ..Options::default()
-    };
+    let options = faulty(move |call| {
+        if call.op == Op::Write && fault.load(Ordering::SeqCst) {
+            Action::Fail(std::io::ErrorKind::StorageFull)
+        } else {
+            Action::Pass
+        }
+    });
     let (ledger, k) = create(&path, options.clone());
     for i in 0..3 {
         ledger
@@ -50,7 +56,7 @@ fn a_failed_write_is_refused_and_appending_resumes_without_reopening() {
             .append(next(&ledger, &k, CONGRESS, 3).into_bytes())
             .unwrap_err();
         assert!(disk_full(&err), "{err}");
-        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(err.to_string().contains("no storage space"), "{err}");
     }
     assert_eq!(
         (ledger.size(), log_bytes(&path)),
@@ -186,24 +192,23 @@ fn a_real_full_filesystem_refuses_appends_and_loses_nothing() {
 /// everything acknowledged (issue 16, item 4).
 #[test]
 fn a_failed_cut_back_or_fsync_poisons_the_ledger_with_its_cause() {
-    use ledger::engine::Fault;
     use ledger::storage::PoisonCause;
     for (failing, cause) in [
-        (&[Fault::Write, Fault::CutBack][..], PoisonCause::CutBack),
-        (&[Fault::Fsync][..], PoisonCause::Fsync),
+        (&[Op::Write, Op::Truncate][..], PoisonCause::CutBack),
+        (&[Op::Sync][..], PoisonCause::Fsync),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l");
         let armed = Arc::new(AtomicBool::new(false));
         let trigger = armed.clone();
         let failing = failing.to_vec();
-        let options = Options {
-            fault: Some(Arc::new(move |at| {
-                (trigger.load(Ordering::SeqCst) && failing.contains(&at))
-                    .then(|| std::io::Error::other("injected I/O error"))
-            })),
-            ..Options::default()
-        };
+        let options = faulty(move |call| {
+            if trigger.load(Ordering::SeqCst) && failing.contains(&call.op) {
+                Action::Fail(std::io::ErrorKind::Other)
+            } else {
+                Action::Pass
+            }
+        });
         let (ledger, k) = create(&path, options);
         let first = next(&ledger, &k, CONGRESS, 0);
         ledger.append(first.bytes().to_vec()).unwrap();
