@@ -36,7 +36,7 @@ use ledger::{Ledger, Options};
 use parking_lot::Mutex;
 
 /// Schedules run in CI: about a minute in a debug build on a loaded 2-core machine.
-const CI_SCHEDULES: u64 = 1500;
+const CI_SCHEDULES: u64 = 1000;
 
 /// Seeds that once found a bug, replayed by `replay` when no `SIM_SEED` is given.
 const REGRESSIONS: &[u64] = &[];
@@ -472,7 +472,7 @@ fn env(name: &str) -> Option<u64> {
 
 #[test]
 fn schedules() {
-    let stats = run_many(0, env("SIM_SCHEDULES").unwrap_or(CI_SCHEDULES), 2);
+    let stats = run_many(0, env("SIM_SCHEDULES").unwrap_or(CI_SCHEDULES), 4);
     // The schedules did what they are for: faults of every kind, crashes, acknowledgements
     // and answers of unknown outcome.
     for op in Op::ALL {
