@@ -250,3 +250,46 @@ fn a_failed_cut_back_or_fsync_poisons_the_ledger_with_its_cause() {
         );
     }
 }
+
+/// A new segment whose create failed after it happened (its rename or directory fsync
+/// reported an error) does not stop appends: the next roll takes the segment, which holds
+/// only its header. Without it, every append after was refused ("file exists") until a
+/// restart.
+#[test]
+fn a_segment_create_that_failed_after_it_happened_does_not_stop_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let torn = Arc::new(AtomicBool::new(false));
+    let trigger = torn.clone();
+    let options = Options {
+        segment_bytes: 600,
+        ..faulty(move |call| {
+            if call.op == Op::Create && call.file.ends_with(".seg") && trigger.swap(false, Ordering::SeqCst) {
+                Action::Tear(0)
+            } else {
+                Action::Pass
+            }
+        })
+    };
+    let (ledger, k) = create(&path, options.clone());
+    let mut refused = 0;
+    for i in 0..12 {
+        if i == 4 {
+            // The next segment created fails after it happened.
+            torn.store(true, Ordering::SeqCst);
+        }
+        let e = next(&ledger, &k, CONGRESS, i);
+        if let Err(err) = ledger.append(e.into_bytes()) {
+            refused += 1;
+            assert!(!disk_full(&err), "{err}");
+            let again = next(&ledger, &k, CONGRESS, i);
+            ledger
+                .append(again.into_bytes())
+                .expect("the append after a failed segment create");
+        }
+    }
+    assert_eq!(refused, 1, "the torn create refused one append");
+    assert!(common::fixture::segment_files(&path).len() > 2);
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+}

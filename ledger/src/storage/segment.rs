@@ -40,6 +40,22 @@ pub fn check_header(file: &dyn AppendFile, first: u64) -> Result<(), StorageErro
     Ok(())
 }
 
+/// Accepts segment `first` found where a new one is to be created only if it holds its header
+/// and nothing else (left by a create that failed after it happened); else it is in the way.
+pub fn check_unwritten(file: &dyn AppendFile, first: u64) -> Result<(), StorageError> {
+    check_header(file, first)?;
+    if file.len()? != HEADER_LEN {
+        return Err(StorageError::io(
+            &file.name(),
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a segment of this name already holds entries",
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Positional reads from any segment.
 pub struct Reader {
     store: Arc<dyn Segments>,

@@ -188,7 +188,13 @@ impl Segments for SimDisk {
         Ok(firsts)
     }
 
+    /// As the files store: whole and durable or not at all; one left by a create that failed
+    /// after it happened, holding only its header, is taken as it is.
     fn create(&self, first: u64) -> Result<Arc<dyn AppendFile>, StorageError> {
+        if let Some(file) = self.file(&segment_name(first)) {
+            segment::check_unwritten(&*file, first)?;
+            return Ok(file);
+        }
         let file = SimDisk::create(self, &segment_name(first), segment::header(first).to_vec())?;
         Ok(file)
     }
