@@ -21,8 +21,7 @@ fn a_slow_read_does_not_stop_healthz_on_a_single_worker() {
     let armed = slow.clone();
     // Reads of checkpoints.log take 3 s once armed.
     let faults = Faults::new(move |call| {
-        if armed.load(Ordering::SeqCst) && call.op == Op::Read && call.file == "checkpoints.log"
-        {
+        if armed.load(Ordering::SeqCst) && call.op == Op::Read && call.file == "checkpoints.log" {
             Action::Delay(SLOW)
         } else {
             Action::Pass
@@ -91,7 +90,10 @@ fn a_slow_read_does_not_stop_healthz_on_a_single_worker() {
     );
     let (status, took) = reader.join().unwrap();
     assert_eq!(status, 200);
-    assert!(took >= SLOW, "the read was not slowed ({took:?}): the test proves nothing");
+    assert!(
+        took >= SLOW,
+        "the read was not slowed ({took:?}): the test proves nothing"
+    );
 
     slow.store(false, Ordering::SeqCst);
     let _ = stop.send(());

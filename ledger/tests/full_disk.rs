@@ -264,7 +264,10 @@ fn a_segment_create_that_failed_after_it_happened_does_not_stop_appends() {
     let options = Options {
         segment_bytes: 600,
         ..faulty(move |call| {
-            if call.op == Op::Create && call.file.ends_with(".seg") && trigger.swap(false, Ordering::SeqCst) {
+            if call.op == Op::Create
+                && call.file.ends_with(".seg")
+                && trigger.swap(false, Ordering::SeqCst)
+            {
                 Action::Tear(0)
             } else {
                 Action::Pass

@@ -211,7 +211,9 @@ fn check_refusal(e: &OpenError) -> Result<(), String> {
         OpenError::Storage(StorageError::Io { message, .. }) if message.contains("injected") => {
             Ok(())
         }
-        other => Err(format!("refused to open for another cause than a fault: {other}")),
+        other => Err(format!(
+            "refused to open for another cause than a fault: {other}"
+        )),
     }
 }
 
@@ -360,7 +362,8 @@ fn creation(rng: &mut Rng) -> Result<Stats, String> {
         T0,
     )
     .map_err(|e| e.to_string())?;
-    if let Ok(ledger) = Ledger::create(&path, genesis, k.log, options(faults.wrap(disk.storage()))) {
+    if let Ok(ledger) = Ledger::create(&path, genesis, k.log, options(faults.wrap(disk.storage())))
+    {
         let _ = ledger.close();
     }
     let crashed = image.lock().take();
@@ -415,7 +418,11 @@ fn step(ledger: &Ledger, k: &Keys, rng: &mut Rng, model: &mut Model) -> Result<(
         }
         6 => {
             // An idempotent retry of an acknowledged event: the same position, not a new one.
-            let Some((&p, bytes)) = model.bytes.iter().nth(rng.below(model.bytes.len() as u64) as usize) else {
+            let Some((&p, bytes)) = model
+                .bytes
+                .iter()
+                .nth(rng.below(model.bytes.len() as u64) as usize)
+            else {
                 return Ok(());
             };
             if let Ok(a) = ledger.append(bytes.clone()) {
@@ -430,7 +437,11 @@ fn step(ledger: &Ledger, k: &Keys, rng: &mut Rng, model: &mut Model) -> Result<(
             }
         }
         _ => {
-            let Some((&p, bytes)) = model.bytes.iter().nth(rng.below(model.bytes.len() as u64) as usize) else {
+            let Some((&p, bytes)) = model
+                .bytes
+                .iter()
+                .nth(rng.below(model.bytes.len() as u64) as usize)
+            else {
                 return Ok(());
             };
             if let Ok(Some(entry)) = ledger.entry(p) {
@@ -450,7 +461,11 @@ fn check(ledger: &Ledger, t: &Template, model: &Model) -> Result<(), String> {
         match ledger.entry(p) {
             Ok(Some(e)) if e.event.bytes() == bytes.as_slice() => {}
             Ok(Some(_)) => return Err(format!("LOST: acknowledged entry {p} holds other bytes")),
-            Ok(None) => return Err(format!("LOST: acknowledged entry {p} is gone (size {size})")),
+            Ok(None) => {
+                return Err(format!(
+                    "LOST: acknowledged entry {p} is gone (size {size})"
+                ))
+            }
             Err(e) => return Err(format!("reading acknowledged entry {p}: {e}")),
         }
     }
@@ -485,14 +500,13 @@ fn check(ledger: &Ledger, t: &Template, model: &Model) -> Result<(), String> {
 
 /// Runs a schedule, turning a panic into its message.
 fn run(seed: u64, lie: bool) -> Result<Stats, String> {
-    std::panic::catch_unwind(|| schedule(seed, lie))
-        .unwrap_or_else(|p| {
-            Err(p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panicked".into()))
-        })
+    std::panic::catch_unwind(|| schedule(seed, lie)).unwrap_or_else(|p| {
+        Err(p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panicked".into()))
+    })
 }
 
 fn replay_command(seed: u64) -> String {
@@ -521,7 +535,10 @@ fn run_many(first: u64, count: u64, threads: u64) -> Stats {
                         }
                     }
                     Err(why) => {
-                        eprintln!("schedule {seed} failed: {why}\n  replay: {}", replay_command(seed));
+                        eprintln!(
+                            "schedule {seed} failed: {why}\n  replay: {}",
+                            replay_command(seed)
+                        );
                         failures.lock().push(seed);
                     }
                 }
@@ -553,10 +570,20 @@ fn schedules() {
     // The schedules did what they are for: faults of every kind, crashes, acknowledgements
     // and answers of unknown outcome.
     for op in Op::ALL {
-        assert!(stats.faults.get(op.name()).copied().unwrap_or(0) > 0, "no {} fault: {stats:?}", op.name());
+        assert!(
+            stats.faults.get(op.name()).copied().unwrap_or(0) > 0,
+            "no {} fault: {stats:?}",
+            op.name()
+        );
     }
-    assert!(stats.crashes > 0 && stats.acknowledged > 0 && stats.unknown > 0, "{stats:?}");
-    assert!(stats.refused_opens > 0 && stats.index_deleted > 0, "{stats:?}");
+    assert!(
+        stats.crashes > 0 && stats.acknowledged > 0 && stats.unknown > 0,
+        "{stats:?}"
+    );
+    assert!(
+        stats.refused_opens > 0 && stats.index_deleted > 0,
+        "{stats:?}"
+    );
 }
 
 /// `SIM_SEED=n` replays one schedule; without it, the seeds that once found bugs.
@@ -581,7 +608,10 @@ fn a_disk_that_lies_about_fsync_is_caught() {
     let why = lost.expect("no schedule noticed a lying fsync");
     // Caught by the checks (LOST), or by the ledger itself refusing to open without entries
     // or checkpoints it had acknowledged.
-    assert!(why.contains("LOST") || why.contains("acknowledged"), "{why}");
+    assert!(
+        why.contains("LOST") || why.contains("acknowledged"),
+        "{why}"
+    );
 }
 
 /// The long run: `SIM_SCHEDULES` (1,000,000 unless given) from `SIM_FIRST` (0), on

@@ -544,12 +544,10 @@ impl Syncer {
         let poisoned = self.shared.poisoned.read().clone();
         let failed = match poisoned {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
-            None => SegmentWriter::sync_file(&*g.file)
-                .err()
-                .map(|e| match e {
-                    StorageError::Poisoned(p) => poison(&self.shared, p),
-                    other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
-                }),
+            None => SegmentWriter::sync_file(&*g.file).err().map(|e| match e {
+                StorageError::Poisoned(p) => poison(&self.shared, p),
+                other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
+            }),
         };
         if let Some(err) = failed {
             for (reply, _) in g.replies {

@@ -163,7 +163,10 @@ impl Faults {
         part: impl FnOnce(usize) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
         let file = name();
-        let short = file.file_name().unwrap_or(file.as_os_str()).to_string_lossy();
+        let short = file
+            .file_name()
+            .unwrap_or(file.as_os_str())
+            .to_string_lossy();
         let action = self.decide(op, &short, len);
         let injected = |kind: io::ErrorKind, what: &str| {
             let what = match kind {
@@ -184,7 +187,10 @@ impl Faults {
             }
             Action::Tear(_) => {
                 call()?;
-                Err(injected(io::ErrorKind::Other, "done, then reported as failed"))
+                Err(injected(
+                    io::ErrorKind::Other,
+                    "done, then reported as failed",
+                ))
             }
             Action::Crash => Err(injected(io::ErrorKind::Other, "the machine stopped")),
             Action::Lie if matches!(op, Op::Write | Op::Sync) => part(0),
@@ -195,7 +201,9 @@ impl Faults {
 
 /// The `part` of a call that is never done in part.
 fn whole<T>(_: usize) -> Result<T, StorageError> {
-    Err(StorageError::Lost("a call done in part that cannot be".into()))
+    Err(StorageError::Lost(
+        "a call done in part that cannot be".into(),
+    ))
 }
 
 struct Faulty {
@@ -221,7 +229,13 @@ impl<F: std::ops::Deref<Target = dyn AppendFile> + Send + Sync> AppendFile for F
 
     fn sync(&self) -> Result<(), StorageError> {
         let f = &self.faults;
-        f.run(Op::Sync, &|| self.inner.name(), 0, || self.inner.sync(), |_| Ok(()))
+        f.run(
+            Op::Sync,
+            &|| self.inner.name(),
+            0,
+            || self.inner.sync(),
+            |_| Ok(()),
+        )
     }
 
     fn truncate(&self, len: u64) -> Result<(), StorageError> {
@@ -232,7 +246,13 @@ impl<F: std::ops::Deref<Target = dyn AppendFile> + Send + Sync> AppendFile for F
 
     fn len(&self) -> Result<u64, StorageError> {
         let f = &self.faults;
-        f.run(Op::Read, &|| self.inner.name(), 0, || self.inner.len(), whole)
+        f.run(
+            Op::Read,
+            &|| self.inner.name(),
+            0,
+            || self.inner.len(),
+            whole,
+        )
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), StorageError> {

@@ -198,7 +198,8 @@ impl SegmentWriter {
     /// to another thread); a failure poisons: after a failed fsync nothing can be known about
     /// what reached the disk.
     pub fn sync_file(file: &dyn AppendFile) -> Result<(), StorageError> {
-        file.sync().map_err(|e| StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &e)))
+        file.sync()
+            .map_err(|e| StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &e)))
     }
 
     /// The current segment's file (to make a write durable from another thread).

@@ -171,7 +171,10 @@ impl Segments for SimDisk {
         let names: Vec<String> = self.files.lock().keys().cloned().collect();
         let mut firsts = Vec::new();
         for name in names {
-            let Some(stem) = name.strip_prefix("log/").and_then(|n| n.strip_suffix(".seg")) else {
+            let Some(stem) = name
+                .strip_prefix("log/")
+                .and_then(|n| n.strip_suffix(".seg"))
+            else {
                 continue;
             };
             let first = stem.parse().map_err(|_| StorageError::Corrupt {
