@@ -513,8 +513,9 @@ fn replay_command(seed: u64) -> String {
     format!("SIM_SEED={seed} cargo test -p ledger --test simulation replay -- --nocapture")
 }
 
-/// Runs `count` schedules from `first` on `threads` threads; panics naming every failing seed.
-fn run_many(first: u64, count: u64, threads: u64) -> Stats {
+/// Runs `count` schedules from `first` on `threads` threads, or as many as start within
+/// `budget`; panics naming every failing seed.
+fn run_many(first: u64, count: u64, threads: u64, budget: Option<std::time::Duration>) -> Stats {
     let next = std::sync::atomic::AtomicU64::new(first);
     let total = Mutex::new(Stats::default());
     let failures = Mutex::new(Vec::new());
@@ -523,7 +524,7 @@ fn run_many(first: u64, count: u64, threads: u64) -> Stats {
         for _ in 0..threads.max(1) {
             s.spawn(|| loop {
                 let seed = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if seed >= first + count {
+                if seed >= first + count || budget.is_some_and(|b| started.elapsed() >= b) {
                     return;
                 }
                 match run(seed, false) {
@@ -566,7 +567,7 @@ fn env(name: &str) -> Option<u64> {
 
 #[test]
 fn schedules() {
-    let stats = run_many(0, env("SIM_SCHEDULES").unwrap_or(CI_SCHEDULES), 4);
+    let stats = run_many(0, env("SIM_SCHEDULES").unwrap_or(CI_SCHEDULES), 4, None);
     // The schedules did what they are for: faults of every kind, crashes, acknowledgements
     // and answers of unknown outcome.
     for op in Op::ALL {
@@ -615,7 +616,8 @@ fn a_disk_that_lies_about_fsync_is_caught() {
 }
 
 /// The long run: `SIM_SCHEDULES` (1,000,000 unless given) from `SIM_FIRST` (0), on
-/// `SIM_THREADS` threads (2); `scripts/simulate.sh N` runs it in a release build.
+/// `SIM_THREADS` threads (2), stopping early after `SIM_SECONDS` if given;
+/// `scripts/simulate.sh N` runs it in a release build.
 #[test]
 #[ignore]
 fn long() {
@@ -623,6 +625,7 @@ fn long() {
         env("SIM_FIRST").unwrap_or(0),
         env("SIM_SCHEDULES").unwrap_or(1_000_000),
         env("SIM_THREADS").unwrap_or(2),
+        env("SIM_SECONDS").map(std::time::Duration::from_secs),
     );
     println!("{stats:#?}");
 }
