@@ -112,17 +112,25 @@ pub async fn append(
             "the body is empty: send the signed event's bytes (application/octet-stream)",
         )));
     }
-    // Decoding and the signature check run here, briefly; the wait for durability holds no
-    // thread: the ledger calls back when the group is on disk.
+    // Decoding, the signature and schema checks (a correction's looks up the acts it
+    // corrects, which may wait for the index) run on a blocking thread; the wait for
+    // durability holds no thread: the ledger calls back when the group is on disk.
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let result = match state.ledger.submit_then(bytes, move |answer| {
-        let _ = tx.send(answer);
-    }) {
+    let ledger = state.ledger.clone();
+    let queued = blocking(move || {
+        ledger
+            .submit_then(bytes, move |answer| {
+                let _ = tx.send(answer);
+            })
+            .map_err(Problem::from)
+    })
+    .await;
+    let result = match queued {
         Ok(()) => match rx.await {
             Ok(answer) => answer.map_err(Problem::from),
             Err(_) => Err(Problem::from(ledger::AppendError::Closed)),
         },
-        Err(e) => Err(Problem::from(e)),
+        Err(p) => Err(p),
     };
     let m = &state.metrics;
     match result {

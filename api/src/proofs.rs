@@ -32,25 +32,26 @@ pub async fn checkpoint(
     State(state): State<Arc<AppState>>,
     Query(q): Query<CheckpointQuery>,
 ) -> Result<impl IntoResponse, Problem> {
-    let note = if q.witnessed.unwrap_or(false) {
-        crate::events::blocking(move || {
-            state.ledger.latest_cosigned()?.ok_or_else(|| {
+    // Cosignatures are read under the lock that storing new ones holds through its fsync:
+    // off the async workers, as every read of the ledger (issue 16, item 8).
+    let note = crate::events::blocking(move || {
+        if q.witnessed.unwrap_or(false) {
+            return state.ledger.latest_cosigned()?.ok_or_else(|| {
                 Problem::not_found(Text::new(
                     "chưa nhân chứng nào đồng ký một điểm kiểm của sổ cái này",
                     "no witness has cosigned a checkpoint of this ledger yet",
                 ))
-            })
-        })
-        .await?
-    } else {
+            });
+        }
         let note = state.ledger.checkpoint().ok_or_else(|| {
             Problem::not_found(Text::new(
                 "chưa ký điểm kiểm nào",
                 "no checkpoint has been signed yet",
             ))
         })?;
-        state.ledger.with_cosignatures(note)
-    };
+        Ok(state.ledger.with_cosignatures(note))
+    })
+    .await?;
     Ok(note_text(note))
 }
 
@@ -67,13 +68,17 @@ pub async fn checkpoint_at(
             format!("`{size}` is not a size (a whole number)"),
         ))
     })?;
-    let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
-        Problem::not_found(Text::new(
-            format!("không có điểm kiểm nào được ký ở cỡ {size}"),
-            format!("no checkpoint was signed at size {size}"),
-        ))
-    })?;
-    Ok(note_text(state.ledger.with_cosignatures(note)))
+    let note = crate::events::blocking(move || {
+        let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
+            Problem::not_found(Text::new(
+                format!("không có điểm kiểm nào được ký ở cỡ {size}"),
+                format!("no checkpoint was signed at size {size}"),
+            ))
+        })?;
+        Ok(state.ledger.with_cosignatures(note))
+    })
+    .await?;
+    Ok(note_text(note))
 }
 
 /// `POST /v1/checkpoint/cosignatures`: a witness hands back a checkpoint it cosigned (the note
@@ -161,14 +166,19 @@ pub async fn inclusion(
     Query(q): Query<InclusionQuery>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let size = q.size.unwrap_or_else(|| state.ledger.size());
-    let proof = state
-        .ledger
-        .inclusion_proof(q.position, size)?
-        .map_err(|e| Problem::bad_request(Text::of(&e)))?;
-    let root = state
-        .ledger
-        .root_at(size)?
-        .map_err(|e| Problem::bad_request(Text::of(&e)))?;
+    // Nodes are read from the index, and a size not yet indexed is waited for.
+    let (proof, root) = crate::events::blocking(move || {
+        let proof = state
+            .ledger
+            .inclusion_proof(q.position, size)?
+            .map_err(|e| Problem::bad_request(Text::of(&e)))?;
+        let root = state
+            .ledger
+            .root_at(size)?
+            .map_err(|e| Problem::bad_request(Text::of(&e)))?;
+        Ok((proof, root))
+    })
+    .await?;
     Ok(Json(
         serde_json::json!({"position": q.position, "size": size, "root": root, "proof": proof}),
     ))
@@ -186,10 +196,14 @@ pub async fn consistency(
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let new = q.new.unwrap_or_else(|| state.ledger.size());
-    let proof = state
-        .ledger
-        .consistency_proof(q.old, new)?
-        .map_err(|e| Problem::bad_request(Text::of(&e)))?;
+    let old = q.old;
+    let proof = crate::events::blocking(move || {
+        state
+            .ledger
+            .consistency_proof(old, new)?
+            .map_err(|e| Problem::bad_request(Text::of(&e)))
+    })
+    .await?;
     Ok(Json(
         serde_json::json!({"old": q.old, "new": new, "proof": proof}),
     ))

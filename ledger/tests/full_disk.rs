@@ -10,10 +10,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use common::fixture::{create, log_bytes, next, CONGRESS};
-use ledger::engine::{AppendError, Fault};
-use ledger::storage::StorageError;
+use ledger::engine::AppendError;
+use ledger::storage::faults::{Action, Call, Faults, Op};
+use ledger::storage::{Storage, StorageError};
 use ledger::verify::integrity::VerifyOptions;
 use ledger::{Ledger, Options};
+
+/// The files store, each call asked of `plan` first.
+fn faulty(plan: impl Fn(&Call) -> Action + Send + Sync + 'static) -> Options {
+    let faults = Faults::new(plan);
+    Options {
+        storage: Some(Arc::new(move |dir: &Path| faults.wrap(Storage::files(dir)))),
+        ..Options::default()
+    }
+}
 
 fn disk_full(e: &AppendError) -> bool {
     matches!(e, AppendError::Storage(s) if s.is_disk_full())
@@ -25,17 +35,13 @@ fn a_failed_write_is_refused_and_appending_resumes_without_reopening() {
     let path = dir.path().join("l");
     let full = Arc::new(AtomicBool::new(false));
     let fault = full.clone();
-    let options = Options {
-        fault: Some(Arc::new(move |at| {
-            (at == Fault::Write && fault.load(Ordering::SeqCst)).then(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::StorageFull,
-                    "No space left on device (injected)",
-                )
-            })
-        })),
-        ..Options::default()
-    };
+    let options = faulty(move |call| {
+        if call.op == Op::Write && fault.load(Ordering::SeqCst) {
+            Action::Fail(std::io::ErrorKind::StorageFull)
+        } else {
+            Action::Pass
+        }
+    });
     let (ledger, k) = create(&path, options.clone());
     for i in 0..3 {
         ledger
@@ -50,7 +56,7 @@ fn a_failed_write_is_refused_and_appending_resumes_without_reopening() {
             .append(next(&ledger, &k, CONGRESS, 3).into_bytes())
             .unwrap_err();
         assert!(disk_full(&err), "{err}");
-        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(err.to_string().contains("no storage space"), "{err}");
     }
     assert_eq!(
         (ledger.size(), log_bytes(&path)),
@@ -186,24 +192,23 @@ fn a_real_full_filesystem_refuses_appends_and_loses_nothing() {
 /// everything acknowledged (issue 16, item 4).
 #[test]
 fn a_failed_cut_back_or_fsync_poisons_the_ledger_with_its_cause() {
-    use ledger::engine::Fault;
     use ledger::storage::PoisonCause;
     for (failing, cause) in [
-        (&[Fault::Write, Fault::CutBack][..], PoisonCause::CutBack),
-        (&[Fault::Fsync][..], PoisonCause::Fsync),
+        (&[Op::Write, Op::Truncate][..], PoisonCause::CutBack),
+        (&[Op::Sync][..], PoisonCause::Fsync),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l");
         let armed = Arc::new(AtomicBool::new(false));
         let trigger = armed.clone();
         let failing = failing.to_vec();
-        let options = Options {
-            fault: Some(Arc::new(move |at| {
-                (trigger.load(Ordering::SeqCst) && failing.contains(&at))
-                    .then(|| std::io::Error::other("injected I/O error"))
-            })),
-            ..Options::default()
-        };
+        let options = faulty(move |call| {
+            if trigger.load(Ordering::SeqCst) && failing.contains(&call.op) {
+                Action::Fail(std::io::ErrorKind::Other)
+            } else {
+                Action::Pass
+            }
+        });
         let (ledger, k) = create(&path, options);
         let first = next(&ledger, &k, CONGRESS, 0);
         ledger.append(first.bytes().to_vec()).unwrap();
@@ -244,4 +249,50 @@ fn a_failed_cut_back_or_fsync_poisons_the_ledger_with_its_cause() {
                 .ok()
         );
     }
+}
+
+/// A new segment whose create failed after it happened (its rename or directory fsync
+/// reported an error) does not stop appends: the next roll takes the segment, which holds
+/// only its header. Without it, every append after was refused ("file exists") until a
+/// restart.
+#[test]
+fn a_segment_create_that_failed_after_it_happened_does_not_stop_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let torn = Arc::new(AtomicBool::new(false));
+    let trigger = torn.clone();
+    let options = Options {
+        segment_bytes: 600,
+        ..faulty(move |call| {
+            if call.op == Op::Create
+                && call.file.ends_with(".seg")
+                && trigger.swap(false, Ordering::SeqCst)
+            {
+                Action::Tear(0)
+            } else {
+                Action::Pass
+            }
+        })
+    };
+    let (ledger, k) = create(&path, options.clone());
+    let mut refused = 0;
+    for i in 0..12 {
+        if i == 4 {
+            // The next segment created fails after it happened.
+            torn.store(true, Ordering::SeqCst);
+        }
+        let e = next(&ledger, &k, CONGRESS, i);
+        if let Err(err) = ledger.append(e.into_bytes()) {
+            refused += 1;
+            assert!(!disk_full(&err), "{err}");
+            let again = next(&ledger, &k, CONGRESS, i);
+            ledger
+                .append(again.into_bytes())
+                .expect("the append after a failed segment create");
+        }
+    }
+    assert_eq!(refused, 1, "the torn create refused one append");
+    assert!(common::fixture::segment_files(&path).len() > 2);
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
 }

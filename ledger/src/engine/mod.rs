@@ -60,16 +60,10 @@ pub struct Options {
     /// Told how many entries have been indexed while opening replays the log into the index
     /// (after a crash, or when the index was deleted); not called when nothing is replayed.
     pub replay_progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
-    /// Fault injection for tests: asked before each of the append path's I/O calls on the
-    /// segment ([`Fault`]); an error it returns is taken as that call's (a full disk where no
-    /// small filesystem can be mounted, a failed fsync, a cut-back that fails).
-    pub fault: Option<FaultHook>,
     /// The storage a ledger directory is opened with: [`Storage::files`] unless given (a
-    /// store that injects faults, for tests).
+    /// store that injects faults, `storage::faults`, or a simulated disk, `storage::sim`).
     pub storage: Option<StorageFor>,
 }
-
-pub use crate::storage::{Fault, FaultHook};
 
 /// Makes the storage of a ledger directory.
 pub type StorageFor = Arc<dyn Fn(&Path) -> Storage + Send + Sync>;
@@ -94,7 +88,6 @@ impl Default for Options {
             index_run_span: crate::storage::index::RUN_SPAN,
             clock: Arc::new(now_ms),
             replay_progress: None,
-            fault: None,
             storage: None,
         }
     }

@@ -177,8 +177,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         ));
     }
 
-    let writer = SegmentWriter::resume(storage.segments.clone(), options.segment_bytes)?
-        .with_fault(options.fault.clone());
+    let writer = SegmentWriter::resume(storage.segments.clone(), options.segment_bytes)?;
     let root = frontier.root();
     let cosignatures = CosignatureFile::open(&*storage.histories)?;
     let shared = Arc::new(Shared {

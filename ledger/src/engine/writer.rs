@@ -122,7 +122,6 @@ pub(super) fn start(
     let syncer = Syncer {
         shared: shared.clone(),
         indexer: index_tx,
-        fault: options.fault.clone(),
     };
     let committer = Committer {
         shared,
@@ -509,7 +508,6 @@ impl Pending {
 struct Syncer {
     shared: Arc<Shared>,
     indexer: Sender<IndexMsg>,
-    fault: Option<crate::storage::FaultHook>,
 }
 
 enum IndexMsg {
@@ -546,12 +544,10 @@ impl Syncer {
         let poisoned = self.shared.poisoned.read().clone();
         let failed = match poisoned {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
-            None => SegmentWriter::sync_file(&*g.file, self.fault.as_ref())
-                .err()
-                .map(|e| match e {
-                    StorageError::Poisoned(p) => poison(&self.shared, p),
-                    other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
-                }),
+            None => SegmentWriter::sync_file(&*g.file).err().map(|e| match e {
+                StorageError::Poisoned(p) => poison(&self.shared, p),
+                other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
+            }),
         };
         if let Some(err) = failed {
             for (reply, _) in g.replies {

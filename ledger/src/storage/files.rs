@@ -141,21 +141,31 @@ impl Segments for FileSegments {
         Ok(firsts)
     }
 
+    /// The header is written to a temporary name, synced, and renamed into place: a crash
+    /// while rolling over leaves a whole segment or none, never one with a missing header
+    /// (which would refuse to open). A temporary file left by such a crash is overwritten; a
+    /// segment left by a create that failed after it happened, holding only its header, is
+    /// taken as it is.
     fn create(&self, first: u64) -> Result<Arc<dyn AppendFile>, StorageError> {
         fs::create_dir_all(&self.dir).map_err(|e| StorageError::io(&self.dir, e))?;
         let path = segment_path(&self.dir, first);
-        let file = OpenOptions::new()
-            .create_new(true)
-            .read(true)
-            .append(true)
-            .open(&path)
+        if path.exists() {
+            let file = DiskFile::open(&path, false)?;
+            segment::check_unwritten(&file, first)?;
+            file.sync()?;
+            sync_dir(&self.dir)?;
+            return Ok(self.keep(first, Arc::new(file)));
+        }
+        let tmp = path.with_extension("seg.partial");
+        let written = File::create(&tmp).and_then(|mut f| {
+            f.write_all(&segment::header(first))?;
+            f.sync_all()
+        });
+        written
+            .and_then(|()| fs::rename(&tmp, &path))
             .map_err(|e| StorageError::io(&path, e))?;
-        let file = DiskFile { path, file };
-        file.append(&segment::header(first))?;
-        file.file
-            .sync_all()
-            .map_err(|e| StorageError::io(&file.path, e))?;
         sync_dir(&self.dir)?;
+        let file = DiskFile::open(&path, false)?;
         Ok(self.keep(first, Arc::new(file)))
     }
 

@@ -30,11 +30,17 @@ impl History {
         mut each: impl FnMut(u64, &[u8]) -> Result<(), String>,
     ) -> Result<History, StorageError> {
         let file = store.open(name)?;
-        if file.is_empty()? {
+        let mut data = file.read_all()?;
+        // Empty, or a header whose write never finished (the machine stopped as the file was
+        // made; nothing can follow it): the header is written again.
+        if data.len() < HEADER_LEN as usize && magic.starts_with(&data) {
+            if !data.is_empty() {
+                file.truncate(0)?;
+            }
             file.append(magic)?;
             file.sync()?;
+            data = magic.to_vec();
         }
-        let data = file.read_all()?;
         let corrupt = |offset: usize, reason: String| StorageError::Corrupt {
             file: file.name(),
             offset: offset as u64,

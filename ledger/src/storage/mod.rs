@@ -119,23 +119,11 @@ impl From<sled::Error> for StorageError {
 }
 
 pub mod blobs;
+pub mod faults;
 pub mod files;
+pub mod sim;
 
 use std::sync::Arc;
-
-/// The append path's I/O calls on the segment that a test can make fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Writing a group's frames.
-    Write,
-    /// Cutting a failed group's bytes back off.
-    CutBack,
-    /// Making a written group durable.
-    Fsync,
-}
-
-/// Asked before each such call; an error it returns is taken as that call's.
-pub type FaultHook = Arc<dyn Fn(Fault) -> Option<io::Error> + Send + Sync>;
 
 /// One append-only file of the store: a segment of the log or a history file. Written only at
 /// its end; a write that fails is cut back with [`AppendFile::truncate`] by the writer.

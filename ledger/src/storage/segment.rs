@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{frame, AppendFile, Fault, FaultHook, Poison, PoisonCause, Segments, StorageError};
+use super::{frame, AppendFile, Poison, PoisonCause, Segments, StorageError};
 
 pub use super::files::sync_dir;
 
@@ -36,6 +36,22 @@ pub fn check_header(file: &dyn AppendFile, first: u64) -> Result<(), StorageErro
             position: Some(first),
             reason: "segment header is missing or does not match its name".into(),
         });
+    }
+    Ok(())
+}
+
+/// Accepts segment `first` found where a new one is to be created only if it holds its header
+/// and nothing else (left by a create that failed after it happened); else it is in the way.
+pub fn check_unwritten(file: &dyn AppendFile, first: u64) -> Result<(), StorageError> {
+    check_header(file, first)?;
+    if file.len()? != HEADER_LEN {
+        return Err(StorageError::io(
+            &file.name(),
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a segment of this name already holds entries",
+            ),
+        ));
     }
     Ok(())
 }
@@ -109,8 +125,6 @@ pub struct SegmentWriter {
     segment_bytes: u64,
     /// The segment being written: its first position, file and length.
     current: Option<(u64, Arc<dyn AppendFile>, u64)>,
-    /// Fault injection for tests (`Options::fault`).
-    fault: Option<FaultHook>,
 }
 
 impl SegmentWriter {
@@ -131,19 +145,7 @@ impl SegmentWriter {
             store,
             segment_bytes,
             current,
-            fault: None,
         })
-    }
-
-    /// Makes the calls [`Fault`] names fail when `fault` says so (tests).
-    pub fn with_fault(mut self, fault: Option<FaultHook>) -> SegmentWriter {
-        self.fault = fault;
-        self
-    }
-
-    fn injected(&self, at: Fault, name: &dyn Fn() -> std::path::PathBuf) -> Option<StorageError> {
-        let e = self.fault.as_ref().and_then(|f| f(at))?;
-        Some(StorageError::io(&name(), e))
     }
 
     /// Whether the next write goes to a new segment: there is none yet, or the current one,
@@ -176,17 +178,8 @@ impl SegmentWriter {
                 "no segment to write to: the log has not been started".into(),
             ));
         };
-        let name = || file.name();
-        let written = match self.injected(Fault::Write, &name) {
-            Some(e) => Err(e),
-            None => file.append(bytes),
-        };
-        if let Err(failed) = written {
-            let cut = match self.injected(Fault::CutBack, &name) {
-                Some(e) => Err(e),
-                None => file.truncate(len),
-            };
-            return Err(match cut {
+        if let Err(failed) = file.append(bytes) {
+            return Err(match file.truncate(len) {
                 Ok(()) => failed,
                 Err(e) => StorageError::Poisoned(Poison {
                     cause: PoisonCause::CutBack,
@@ -202,14 +195,11 @@ impl SegmentWriter {
     }
 
     /// Makes a write durable through `file` (handed out by [`SegmentWriter::file`], perhaps
-    /// to another thread); a failure (or an injected one) poisons: after a failed fsync
-    /// nothing can be known about what reached the disk.
-    pub fn sync_file(file: &dyn AppendFile, fault: Option<&FaultHook>) -> Result<(), StorageError> {
-        let synced = match fault.and_then(|f| f(Fault::Fsync)) {
-            Some(e) => Err(StorageError::io(&file.name(), e)),
-            None => file.sync(),
-        };
-        synced.map_err(|e| StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &e)))
+    /// to another thread); a failure poisons: after a failed fsync nothing can be known about
+    /// what reached the disk.
+    pub fn sync_file(file: &dyn AppendFile) -> Result<(), StorageError> {
+        file.sync()
+            .map_err(|e| StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &e)))
     }
 
     /// The current segment's file (to make a write durable from another thread).
