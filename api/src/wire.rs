@@ -55,7 +55,7 @@ pub struct Health {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Appended {
     pub position: u64,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub event_hash: Hash,
     pub stream: String,
     pub version: u64,
@@ -85,7 +85,7 @@ pub struct EventView {
     pub position: u64,
     /// ms since the Unix epoch, the ledger's clock.
     pub received: i64,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub event_hash: Hash,
     pub stream: String,
     pub version: u64,
@@ -129,7 +129,7 @@ pub struct StreamPage {
     /// The version a new event of this stream takes.
     pub next_version: u64,
     /// The stream's last event hash: a new event's `prev` (zeros for a new stream).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub head: Hash,
     pub events: Vec<EventView>,
 }
@@ -191,7 +191,7 @@ pub struct InclusionQuery {
 pub struct InclusionProof {
     pub position: u64,
     pub size: u64,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub root: Hash,
     #[schema(value_type = Vec<String>)]
     pub proof: Vec<Hash>,
@@ -267,7 +267,7 @@ pub struct Deposit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Deposited {
     /// The act whose commitments the values open.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub act: Hash,
 }
 
@@ -290,7 +290,7 @@ pub struct SealedRead {
 /// `POST /v1/confidential/{case}/documents`: the attachment's SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DocumentAdded {
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub sha256: Hash,
 }
 

@@ -40,7 +40,7 @@ pub struct ProvedEntry {
 pub struct ActProof {
     pub format: String,
     pub origin: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     pub event_hash: Hash,
     /// The signed checkpoint (C2SP note) everything is proved against.
     pub checkpoint: String,
