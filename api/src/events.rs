@@ -372,11 +372,7 @@ impl Follow {
         let to = ledger.size().min(from + CATCH_UP_BATCH);
         let read = tokio::task::spawn_blocking(move || {
             (from..to)
-                .map(|p| {
-                    ledger
-                        .entry(p)
-                        .map(|e| e.map(|e| (p, event_json(&e))))
-                })
+                .map(|p| ledger.entry(p).map(|e| e.map(|e| (p, event_json(&e)))))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await;

@@ -190,7 +190,9 @@ fn api() -> (
     describe(&mut spec);
     let bounded = by_hand()
         .into_iter()
-        .fold(bounded, |router, (path, handler)| router.route(path, handler));
+        .fold(bounded, |router, (path, handler)| {
+            router.route(path, handler)
+        });
     (bounded, follow, spec)
 }
 

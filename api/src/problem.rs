@@ -141,8 +141,7 @@ impl RequestId {
             .and_then(|v| v.to_str().ok())
             .filter(|v| {
                 (1..=64).contains(&v.len())
-                    && v
-                        .bytes()
+                    && v.bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             });
         RequestId(match given {

@@ -104,7 +104,11 @@ pub async fn progress(
                 format!("no organization `{org}` in this ledger"),
             )));
         }
-        Ok(Json(p.progress(&org, q.term.as_deref(), q.as_of.as_deref())))
+        Ok(Json(p.progress(
+            &org,
+            q.term.as_deref(),
+            q.as_of.as_deref(),
+        )))
     })
     .await
 }
@@ -113,7 +117,11 @@ pub async fn progress(
 pub async fn report(State(state): State<Arc<AppState>>) -> Result<Json<Report>, Problem> {
     let today = as_of(None)?;
     with_projections(state, move |p, findings| {
-        let congresses: Vec<views::CongressView> = p.congresses.values().map(|c| views::congress(c, findings)).collect();
+        let congresses: Vec<views::CongressView> = p
+            .congresses
+            .values()
+            .map(|c| views::congress(c, findings))
+            .collect();
         Ok(Json(Report {
             congresses,
             complaints: views::register(p, &today, None),

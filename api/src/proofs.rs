@@ -204,20 +204,21 @@ pub async fn act(
         // A checkpoint of everything so far, so that the newest act can be proved too; a
         // mirror cannot sign and serves the checkpoint it holds.
         let _ = state.ledger.sign_checkpoint();
-        ledger::act_proof::export(&*state.ledger, &h).map_err(|e| match e {
-            ActProofError::NotFound(_) => Problem::not_found(Text::of(&e)),
-            ActProofError::NoCheckpoint(_) => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Text::new("chưa có điểm kiểm", "no checkpoint yet"),
-                Text::new(
-                    format!("{}; hãy thử lại sau vài giây", e.vi()),
-                    format!("{e}; try again in a few seconds"),
+        ledger::act_proof::export(&*state.ledger, &h)
+            .map_err(|e| match e {
+                ActProofError::NotFound(_) => Problem::not_found(Text::of(&e)),
+                ActProofError::NoCheckpoint(_) => Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Text::new("chưa có điểm kiểm", "no checkpoint yet"),
+                    Text::new(
+                        format!("{}; hãy thử lại sau vài giây", e.vi()),
+                        format!("{e}; try again in a few seconds"),
+                    ),
                 ),
-            ),
-            ActProofError::Storage(s) => Problem::from(s),
-            ActProofError::Invalid(_) => Problem::internal(e),
-        })
-        .map(Json)
+                ActProofError::Storage(s) => Problem::from(s),
+                ActProofError::Invalid(_) => Problem::internal(e),
+            })
+            .map(Json)
     })
     .await
 }

@@ -42,9 +42,7 @@ fn faults(spec: &Value, method: &str, path: &str) -> Vec<String> {
         if status.as_str() >= "400" {
             let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
             if problem != "#/components/schemas/ProblemDocument" {
-                faults.push(format!(
-                    "{method} {path} {status}: not a problem document"
-                ));
+                faults.push(format!("{method} {path} {status}: not a problem document"));
             }
         }
     }
@@ -57,7 +55,9 @@ fn faults(spec: &Value, method: &str, path: &str) -> Vec<String> {
             .as_array()
             .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
         if !declared {
-            faults.push(format!("{method} {path}: path parameter `{name}` undeclared"));
+            faults.push(format!(
+                "{method} {path}: path parameter `{name}` undeclared"
+            ));
         }
     }
     // A request with a body says what the body is.

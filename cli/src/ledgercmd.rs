@@ -776,11 +776,11 @@ fn proof_export_remote(
             .parse::<ledger::Hash>()
             .map_err(|e| anyhow::anyhow!("--event: {e}"))?
             .to_hex(),
-        (None, Some(p)) => crate::client::get::<api::wire::EventView>(&format!(
-            "{base}/v1/events/{p}"
-        ))?
-        .event_hash
-        .to_hex(),
+        (None, Some(p)) => {
+            crate::client::get::<api::wire::EventView>(&format!("{base}/v1/events/{p}"))?
+                .event_hash
+                .to_hex()
+        }
         (None, None) => bail!(
             "{}",
             crate::text::both(

@@ -139,10 +139,19 @@ fn failures_name_no_file_and_their_request_id_leads_to_the_cause_in_the_log() {
         if answer.content_type == "application/problem+json" {
             let problem: Value = serde_json::from_str(&answer.body).unwrap();
             assert_eq!(problem["request_id"], id.as_str(), "{path}");
-            assert!(problem["detail_en"].as_str().unwrap().contains("request_id"));
+            assert!(problem["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("request_id"));
             if path.starts_with("/v1/") {
                 contract
-                    .check("get", path, answer.status, &answer.content_type, &answer.body)
+                    .check(
+                        "get",
+                        path,
+                        answer.status,
+                        &answer.content_type,
+                        &answer.body,
+                    )
                     .unwrap();
             }
         }
@@ -169,7 +178,13 @@ fn every_answer_carries_a_request_id_and_a_client_s_is_kept_only_if_safe() {
     let base = &server.base;
 
     let mut ids = std::collections::BTreeSet::new();
-    for path in ["/healthz", "/v1/events/0", "/v1/events/999999", "/no/such", "/"] {
+    for path in [
+        "/healthz",
+        "/v1/events/0",
+        "/v1/events/999999",
+        "/no/such",
+        "/",
+    ] {
         let answer = get(base, path);
         let id = answer
             .request_id
@@ -183,7 +198,8 @@ fn every_answer_carries_a_request_id_and_a_client_s_is_kept_only_if_safe() {
     }
 
     // A client's own id, short and safe, is kept, also in the problem document.
-    let answer = send(ureq::get(&format!("{base}/v1/events/999999")).set("x-request-id", "inspector-7.a_1"));
+    let answer =
+        send(ureq::get(&format!("{base}/v1/events/999999")).set("x-request-id", "inspector-7.a_1"));
     assert_eq!(answer.status, 404);
     assert_eq!(answer.request_id.as_deref(), Some("inspector-7.a_1"));
     let problem: Value = serde_json::from_str(&answer.body).unwrap();

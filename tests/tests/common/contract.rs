@@ -57,8 +57,8 @@ impl Contract {
         let template = self
             .template(path)
             .ok_or_else(|| format!("{what}: no such route in /openapi.json"))?;
-        let response = &self.spec["paths"][&template][method.to_lowercase()]["responses"]
-            [status.to_string()];
+        let response =
+            &self.spec["paths"][&template][method.to_lowercase()]["responses"][status.to_string()];
         let media = content_type.split(';').next().unwrap_or_default().trim();
         let schema = &response["content"][media]["schema"];
         if !schema.is_object() {
