@@ -278,6 +278,20 @@ impl From<StorageError> for Problem {
                     "The server's disk is full: the ledger cannot write more and has lost nothing; the operator frees space and restarts the server.",
                 ),
             )
+        } else if let StorageError::Poisoned(p) = &e {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Text::new(
+                    format!(
+                        "Sổ cái ngừng nhận ghi sau {}; người vận hành khởi động lại máy chủ để phục hồi, không mất gì đã được xác nhận.",
+                        ledger::localized::poison_cause(p.cause)
+                    ),
+                    format!(
+                        "The ledger stopped accepting writes after {}; the operator restarts the server to recover, losing nothing acknowledged.",
+                        p.cause.words()
+                    ),
+                ),
+            )
         } else {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -369,6 +383,46 @@ impl From<AppendError> for Problem {
                 title("đang dừng", "shutting down"),
                 detail,
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger::storage::{Poison, PoisonCause};
+
+    /// Every kind of storage failure answers a fixed text and keeps its cause, which names the
+    /// file, for the log.
+    #[test]
+    fn a_storage_failure_answers_no_path_and_keeps_its_cause() {
+        let file = std::path::PathBuf::from("/srv/so-cai/log/00000000000000000000.seg");
+        let io = StorageError::Io {
+            path: file.clone(),
+            kind: std::io::ErrorKind::PermissionDenied,
+            message: "Permission denied (os error 13)".into(),
+        };
+        let failures = [
+            io.clone(),
+            StorageError::Corrupt {
+                file: file.clone(),
+                offset: 7,
+                position: Some(3),
+                reason: "stored frame fails its checksum".into(),
+            },
+            StorageError::Index(format!("{}: broken", file.display())),
+            StorageError::Lost(format!("entry 3 of {}", file.display())),
+            StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &io)),
+        ];
+        for e in failures {
+            let problem = Problem::from(e.clone());
+            let answer = serde_json::to_string(&problem.document(Lang::En, "r-1")).unwrap();
+            assert!(!answer.contains("/srv/so-cai"), "{e}: {answer}");
+            assert!(!answer.contains(".seg"), "{e}: {answer}");
+            assert!(!answer.contains("os error"), "{e}: {answer}");
+            assert!(answer.contains("\"request_id\":\"r-1\""), "{answer}");
+            assert_eq!(problem.cause, Some(e.to_string()));
+            assert!(problem.cause.unwrap().contains("/srv/so-cai"));
         }
     }
 }
