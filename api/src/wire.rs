@@ -96,7 +96,7 @@ pub struct EventView {
     /// The signer's Ed25519 public key, hex.
     pub signer: String,
     /// The payload, as JSON (`null` if it is not JSON: read `signed_hex`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub payload: serde_json::Value,
     /// The signed event's bytes (spec §2), hex.
     pub signed_hex: String,
@@ -260,6 +260,8 @@ pub struct Report {
 /// `POST /v1/confidential/{case}`: a case's values and salts, by field path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Deposit {
+    /// An opening (`{"value", "salt"}`) by field path.
+    #[schema(inline)]
     pub values: ledger::confidential::Openings,
 }
 
