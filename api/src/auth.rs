@@ -111,10 +111,14 @@ pub async fn authenticate(
                     .into_response()
                 }
                 Ok(Err(e)) => {
-                    return Problem::new(
+                    return Problem::failure(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         Text::new("không đọc được các quyền đọc", "reader grants unreadable"),
-                        Text::of(&e),
+                        Text::new(
+                            "Máy chủ không đọc được danh sách quyền đọc; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                            "The server could not read its reader grants; give the operator the request_id to find the cause in its log.",
+                        ),
+                        e,
                     )
                     .into_response()
                 }

@@ -15,12 +15,13 @@ use ledger::access::log::ConfidentialRead;
 use ledger::access::Role;
 use ledger::cases::CaseError;
 use ledger::confidential::store::StoreError;
-use ledger::confidential::Openings;
 use ledger::Hash;
-use serde::Deserialize;
 
 use crate::auth::Reader;
 use crate::events::blocking;
+use crate::wire::{
+    AccessLog, Appended, Deposit, Deposited, DocumentAdded, SealedRead, WhyQuery as Why,
+};
 use crate::{AppState, Problem};
 
 impl From<StoreError> for Problem {
@@ -43,18 +44,26 @@ impl From<StoreError> for Problem {
                 detail,
             ),
             StoreError::BadCase(_) => Problem::bad_request(detail),
-            StoreError::NoRecipients(_) => Problem::new(
+            StoreError::NoRecipients(_) => Problem::failure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Text::new(
                     "chưa có khóa nhận của ủy ban kiểm tra",
                     "no commission recipients",
                 ),
-                detail,
+                Text::new(
+                    "Kho bảo mật chưa có khóa nhận của ủy ban kiểm tra: người vận hành chạy `congress-ledger confidential init --recipient age1…`.",
+                    "The confidential store has no inspection commission recipients: the operator runs `congress-ledger confidential init --recipient age1…`.",
+                ),
+                e,
             ),
-            _ => Problem::new(
+            _ => Problem::failure(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Text::new("lỗi kho bảo mật", "confidential store error"),
-                detail,
+                Text::new(
+                    "Máy chủ không đọc hoặc ghi được kho bảo mật; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                    "The server could not read or write the confidential store; give the operator the request_id to find the cause in its log.",
+                ),
+                e,
             ),
         }
     }
@@ -83,18 +92,8 @@ impl From<CaseError> for Problem {
     }
 }
 
-#[derive(Deserialize)]
-pub struct Deposit {
-    values: Openings,
-}
-
-#[derive(Deserialize)]
-pub struct Why {
-    why: Option<String>,
-}
-
 /// `POST /v1/confidential/{case}`: a registrar deposits the case's values and salts.
-#[utoipa::path(post, path = "/v1/confidential/{case}", summary = "Deposit a case's confidential values and salts (`{\"values\": {field: {value, salt}}}`), checked against the commitments of its `complaint.received` (registrar or inspection)", responses((status = 201, description = "stored"), (status = 401, description = "no reader"), (status = 403, description = "not a registrar"), (status = 404, description = "no such case"), (status = 409, description = "already stored"), (status = 422, description = "does not open the act's commitments")))]
+#[utoipa::path(post, path = "/v1/confidential/{case}", summary = "Deposit a case's confidential values and salts (`{\"values\": {field: {value, salt}}}`), checked against the commitments of its `complaint.received` (registrar or inspection)", params(("case" = String, Path, description = "the case id")), request_body = Deposit, responses((status = 201, description = "stored", body = Deposited), (status = 401, description = "no reader"), (status = 403, description = "not a registrar"), (status = 404, description = "no such case"), (status = 409, description = "already stored"), (status = 422, description = "does not open the act's commitments")))]
 pub async fn deposit(
     State(state): State<Arc<AppState>>,
     Extension(reader): Extension<Reader>,
@@ -110,14 +109,11 @@ pub async fn deposit(
             .map_err(Problem::from)
     })
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"act": act.to_hex()})),
-    ))
+    Ok((StatusCode::CREATED, Json(Deposited { act })))
 }
 
 /// `GET /v1/confidential/{case}?why=…`: the case's ciphertexts, for the inspection commission.
-#[utoipa::path(get, path = "/v1/confidential/{case}", summary = "A case's confidential values as ciphertexts to open with a commission key; the read is recorded in the access log first (inspection only)", responses((status = 200, description = "{case, act, key, values, documents}"), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 404, description = "no such case")))]
+#[utoipa::path(get, path = "/v1/confidential/{case}", summary = "A case's confidential values as ciphertexts to open with a commission key; the read is recorded in the access log first (inspection only)", params(("case" = String, Path, description = "the case id"), Why), responses((status = 200, description = "the ciphertexts", body = SealedRead), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 404, description = "no such case")))]
 pub async fn read(
     State(state): State<Arc<AppState>>,
     Extension(reader): Extension<Reader>,
@@ -128,10 +124,7 @@ pub async fn read(
     blocking(move || {
         let sealed = state.access.store.sealed(&case)?;
         let act = record(&state, &reader, &case, "values".into(), why.why)?;
-        Ok(Json(serde_json::json!({
-            "case": sealed.case, "act": act, "key": sealed.key, "values": sealed.values,
-            "documents": sealed.documents,
-        })))
+        Ok(Json(SealedRead { act, sealed }))
     })
     .await
 }
@@ -168,17 +161,21 @@ pub(crate) fn record(
             why,
         })
         .map_err(|e| {
-            Problem::new(
+            Problem::failure(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Text::new("lỗi nhật ký truy cập", "access log error"),
-                Text::of(&e),
+                Text::new(
+                    "Không ghi được lượt đọc vào nhật ký truy cập nên không trả dữ liệu; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                    "The read could not be recorded in the access log, so nothing is served; give the operator the request_id to find the cause in its log.",
+                ),
+                e,
             )
         })?;
     Ok(act)
 }
 
 /// `POST /v1/confidential/{case}/documents`: a registrar deposits a letter (its bytes).
-#[utoipa::path(post, path = "/v1/confidential/{case}/documents", summary = "Deposit a confidential attachment of a case (its bytes); never served at /v1/blobs or published (registrar or inspection)", responses((status = 201, description = "{sha256}"), (status = 401, description = "no reader"), (status = 403, description = "not a registrar"), (status = 404, description = "no such case")))]
+#[utoipa::path(post, path = "/v1/confidential/{case}/documents", summary = "Deposit a confidential attachment of a case (its bytes); never served at /v1/blobs or published (registrar or inspection)", params(("case" = String, Path, description = "the case id")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the letter's bytes"), responses((status = 201, description = "stored", body = DocumentAdded), (status = 401, description = "no reader"), (status = 403, description = "not a registrar"), (status = 404, description = "no such case")))]
 pub async fn add_document(
     State(state): State<Arc<AppState>>,
     Extension(reader): Extension<Reader>,
@@ -194,15 +191,12 @@ pub async fn add_document(
         Ok(state.access.store.add_document(&case, &body)?)
     })
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"sha256": hash.to_hex()})),
-    ))
+    Ok((StatusCode::CREATED, Json(DocumentAdded { sha256: hash })))
 }
 
 /// `GET /v1/confidential/{case}/documents/{sha256}?why=…`: a confidential attachment's
 /// ciphertext, for the inspection commission.
-#[utoipa::path(get, path = "/v1/confidential/{case}/documents/{sha256}", summary = "A confidential attachment, encrypted to the case's key; the read is recorded first (inspection only)", responses((status = 200, description = "age ciphertext"), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 404, description = "no such document")))]
+#[utoipa::path(get, path = "/v1/confidential/{case}/documents/{sha256}", summary = "A confidential attachment, encrypted to the case's key; the read is recorded first (inspection only)", params(("case" = String, Path, description = "the case id"), ("sha256" = String, Path, description = "the attachment's SHA-256"), Why), responses((status = 200, description = "age ciphertext", body = Vec<u8>, content_type = "application/octet-stream"), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 404, description = "no such document")))]
 pub async fn document(
     State(state): State<Arc<AppState>>,
     Extension(reader): Extension<Reader>,
@@ -232,7 +226,7 @@ pub async fn document(
 
 /// `POST /v1/confidential/{case}/shred`: the signed `complaint.shredded` act; appended, then
 /// the case's key destroyed.
-#[utoipa::path(post, path = "/v1/confidential/{case}/shred", summary = "Crypto-shred a case at the end of its retention period: the body is the signed `complaint.shredded` act (inspection only)", responses((status = 201, description = "recorded and destroyed"), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission, or the act is refused"), (status = 404, description = "no such case")))]
+#[utoipa::path(post, path = "/v1/confidential/{case}/shred", summary = "Crypto-shred a case at the end of its retention period: the body is the signed `complaint.shredded` act (inspection only)", params(("case" = String, Path, description = "the case id")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the signed `complaint.shredded` event's bytes"), responses((status = 201, description = "recorded and destroyed", body = Appended), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission, or the act is refused"), (status = 404, description = "no such case")))]
 pub async fn shred(
     State(state): State<Arc<AppState>>,
     Extension(reader): Extension<Reader>,
@@ -262,15 +256,12 @@ pub async fn shred(
             .map_err(Problem::from)
     })
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"position": a.position, "event_hash": a.event_hash.to_hex()})),
-    ))
+    Ok((StatusCode::CREATED, Json(Appended::from(&a))))
 }
 
 /// `GET /v1/access-log`: every confidential read, for the commission to review (and verify
 /// again on its side: `congress-ledger access log --server`).
-#[utoipa::path(get, path = "/v1/access-log", summary = "The access log of confidential reads, each record hash-chained to the one before (inspection only)", responses((status = 200, description = "{records, last_hash}"), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 500, description = "the access log is broken")))]
+#[utoipa::path(get, path = "/v1/access-log", summary = "The access log of confidential reads, each record hash-chained to the one before (inspection only)", responses((status = 200, description = "the records", body = AccessLog), (status = 401, description = "no reader"), (status = 403, description = "not the inspection commission"), (status = 500, description = "the access log is broken")))]
 pub async fn access_log(
     State(state): State<Arc<AppState>>,
     Extension(reader): Extension<Reader>,
@@ -281,16 +272,21 @@ pub async fn access_log(
     )?;
     blocking(move || {
         let records = state.access.log.verify().map_err(|e| {
-            Problem::new(
+            Problem::failure(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Text::new("nhật ký truy cập bị hỏng", "access log broken"),
-                Text::of(&e),
+                Text::new(
+                    "Nhật ký truy cập không đọc được hoặc chuỗi băm của nó bị đứt; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                    "The access log is unreadable or its hash chain is broken; give the operator the request_id to find the cause in its log.",
+                ),
+                e,
             )
         })?;
         let last = records.last().map(|r| r.hash.clone());
-        Ok(Json(
-            serde_json::json!({"records": records, "last_hash": last}),
-        ))
+        Ok(Json(AccessLog {
+            records,
+            last_hash: last,
+        }))
     })
     .await
 }

@@ -14,28 +14,13 @@ use axum::Json;
 use futures_util::StreamExt;
 use ledger::format::encoding::MAX_EVENT_BYTES;
 use ledger::{Entry, Hash};
-use serde::Deserialize;
 
+use crate::wire::{self, EventView, StreamPage, StreamQuery, SubscribeQuery};
 use crate::{AppState, Problem};
 
-/// An event as the API shows it.
-pub fn event_json(entry: &Entry) -> serde_json::Value {
-    let body = entry.event.body();
-    let payload: serde_json::Value =
-        serde_json::from_slice(&body.payload).unwrap_or(serde_json::Value::Null);
-    serde_json::json!({
-        "position": entry.position,
-        "received": entry.received,
-        "event_hash": entry.event.hash().to_hex(),
-        "stream": body.stream,
-        "version": body.version,
-        "kind": body.kind,
-        "schema": body.schema,
-        "time": body.time,
-        "signer": hex::encode(body.signer),
-        "payload": payload,
-        "signed_hex": hex::encode(entry.event.bytes()),
-    })
+/// An event as the API shows it ([`EventView`]), as JSON text.
+pub fn event_json(entry: &Entry) -> String {
+    serde_json::to_string(&EventView::from(entry)).unwrap_or_default()
 }
 
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -99,7 +84,7 @@ async fn read_event_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Pro
 
 /// `POST /v1/events`: the signed event's bytes. 201 when appended, 200 for a retry of an
 /// event already stored.
-#[utoipa::path(post, path = "/v1/events", summary = "Append a signed event (its bytes, application/octet-stream)", responses((status = 201, description = "appended"), (status = 200, description = "already stored (an idempotent retry)"), (status = 400, description = "malformed"), (status = 403, description = "signature or authority refused"), (status = 409, description = "stale version: the body gives the current version and head"), (status = 413, description = "too large"), (status = 422, description = "payload does not match its schema")))]
+#[utoipa::path(post, path = "/v1/events", summary = "Append a signed event (its bytes, application/octet-stream)", request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the signed event's bytes (spec §2)"), responses((status = 201, description = "appended", body = wire::Appended), (status = 200, description = "already stored (an idempotent retry)", body = wire::Appended), (status = 400, description = "malformed"), (status = 403, description = "signature or authority refused"), (status = 409, description = "stale version: the body gives the current version and head"), (status = 413, description = "too large"), (status = 422, description = "payload does not match its schema")))]
 pub async fn append(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -142,13 +127,7 @@ pub async fn append(
                 m.retried.fetch_add(1, Ordering::Relaxed);
                 StatusCode::OK
             };
-            Ok((
-                status,
-                Json(serde_json::json!({
-                    "position": a.position, "event_hash": a.event_hash.to_hex(), "stream": a.stream,
-                    "version": a.version, "received": a.received,
-                })),
-            ))
+            Ok((status, Json(wire::Appended::from(&a))))
         }
         Err(p) => {
             m.refused.fetch_add(1, Ordering::Relaxed);
@@ -157,11 +136,11 @@ pub async fn append(
     }
 }
 
-#[utoipa::path(get, path = "/v1/events/{position}", summary = "An entry by position", responses((status = 200, description = "the event"), (status = 400, description = "not a position"), (status = 404, description = "no such entry")))]
+#[utoipa::path(get, path = "/v1/events/{position}", summary = "An entry by position", params(("position" = u64, Path, description = "the entry's position")), responses((status = 200, description = "the event", body = EventView), (status = 400, description = "not a position"), (status = 404, description = "no such entry")))]
 pub async fn by_position(
     State(state): State<Arc<AppState>>,
     Path(position): Path<String>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<EventView>, Problem> {
     let position: u64 = position.parse().map_err(|_| {
         Problem::bad_request(Text::new(
             format!("`{position}` không phải một vị trí (số nguyên không âm)"),
@@ -169,7 +148,7 @@ pub async fn by_position(
         ))
     })?;
     let entry = blocking(move || state.ledger.entry(position).map_err(Problem::from)).await?;
-    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+    entry.map(|e| Json(EventView::from(&e))).ok_or_else(|| {
         Problem::not_found(Text::new(
             format!("không có mục ở vị trí {position}"),
             format!("no entry at position {position}"),
@@ -177,11 +156,11 @@ pub async fn by_position(
     })
 }
 
-#[utoipa::path(get, path = "/v1/events/by-hash/{hash}", summary = "An entry by event hash", responses((status = 200, description = "the event"), (status = 400, description = "not a hash"), (status = 404, description = "no such event")))]
+#[utoipa::path(get, path = "/v1/events/by-hash/{hash}", summary = "An entry by event hash", params(("hash" = String, Path, description = "the event hash, 64 lower-case hex digits")), responses((status = 200, description = "the event", body = EventView), (status = 400, description = "not a hash"), (status = 404, description = "no such event")))]
 pub async fn by_hash(
     State(state): State<Arc<AppState>>,
     Path(hash): Path<String>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<EventView>, Problem> {
     let h: Hash = hash.parse().map_err(|_| {
         Problem::bad_request(Text::new(
             format!("`{hash}` không phải mã băm sự kiện (64 chữ số thập lục phân viết thường)"),
@@ -189,7 +168,7 @@ pub async fn by_hash(
         ))
     })?;
     let entry = blocking(move || state.ledger.entry_by_hash(&h).map_err(Problem::from)).await?;
-    entry.map(|e| Json(event_json(&e))).ok_or_else(|| {
+    entry.map(|e| Json(EventView::from(&e))).ok_or_else(|| {
         Problem::not_found(Text::new(
             format!("không có sự kiện mã băm {hash}"),
             format!("no event with hash {hash}"),
@@ -197,18 +176,14 @@ pub async fn by_hash(
     })
 }
 
-#[derive(Deserialize)]
-pub struct Page {
-    from: Option<u64>,
-    limit: Option<usize>,
-}
-
 /// `GET /v1/streams/{stream}?from=&limit=`: a stream's events from a version (at most 1000).
+/// Stream names contain `/`: the route takes the rest of the path (`/v1/streams/{*stream}`).
+#[utoipa::path(get, path = "/v1/streams/{stream}", summary = "A stream's events from version `from` (at most `limit`, ≤ 1000), with its next version and head", params(("stream" = String, Path, description = "the stream's name, slashes included (`congress/hd.tinh-haiduong/2020-2025`)"), StreamQuery), responses((status = 200, description = "the events", body = StreamPage), (status = 400, description = "a query that does not parse")))]
 pub async fn stream(
     State(state): State<Arc<AppState>>,
     Path(stream): Path<String>,
-    Query(page): Query<Page>,
-) -> Result<Json<serde_json::Value>, Problem> {
+    Query(page): Query<StreamQuery>,
+) -> Result<Json<StreamPage>, Problem> {
     let limit = page.limit.unwrap_or(100).min(1000);
     let from = page.from.unwrap_or(0);
     let name = stream.clone();
@@ -218,17 +193,18 @@ pub async fn stream(
         Ok((entries, head))
     })
     .await?;
-    Ok(Json(serde_json::json!({
-        "stream": stream, "from": from,
+    Ok(Json(StreamPage {
+        stream,
+        from,
         // Where a new event of this stream goes: its version and its `prev`.
-        "next_version": head.map_or(0, |h| h.next_version),
-        "head": head.map_or(Hash::ZERO, |h| h.hash).to_hex(),
-        "events": entries.iter().map(event_json).collect::<Vec<_>>(),
-    })))
+        next_version: head.map_or(0, |h| h.next_version),
+        head: head.map_or(Hash::ZERO, |h| h.hash),
+        events: entries.iter().map(EventView::from).collect(),
+    }))
 }
 
 /// `GET /v1/blobs/{sha256}`: an attached document.
-#[utoipa::path(get, path = "/v1/blobs/{sha256}", summary = "An attached document", responses((status = 200, description = "its bytes"), (status = 400, description = "not a SHA-256"), (status = 404, description = "no such document")))]
+#[utoipa::path(get, path = "/v1/blobs/{sha256}", summary = "An attached document", params(("sha256" = String, Path, description = "the document's SHA-256, 64 lower-case hex digits")), responses((status = 200, description = "its bytes", body = Vec<u8>, content_type = "application/octet-stream"), (status = 400, description = "not a SHA-256"), (status = 404, description = "no such document")))]
 pub async fn blob(
     State(state): State<Arc<AppState>>,
     axum::Extension(reader): axum::Extension<crate::auth::Reader>,
@@ -268,20 +244,15 @@ pub async fn blob(
     }
 }
 
-#[derive(Deserialize)]
-pub struct From {
-    from: Option<u64>,
-}
-
 /// `GET /v1/subscribe?from=N`: Server-Sent Events, one per entry from position N, then each new
 /// entry as it is appended. The event's `id` is its position, to resume from. At most
 /// `serve --max-subscribers` are open at once (503 with `Retry-After` past it); a subscriber
 /// that falls behind the live log by more than the feed holds gets a last `lagged` event
 /// naming the position to resume from, and is closed.
-#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", responses((status = 200, description = "text/event-stream, one `entry` event per entry, `id` its position; a last `lagged` event when the subscriber fell behind"), (status = 503, description = "as many subscribers as the server allows: retry after `Retry-After` seconds")))]
+#[utoipa::path(get, path = "/v1/subscribe", summary = "Server-Sent Events: every entry from `from`, then new ones", params(SubscribeQuery), responses((status = 200, description = "text/event-stream: one `entry` event per entry (its data an `EventView`, `id` its position); a last `lagged` event (its data a `Lagged`) when the subscriber fell behind", body = String, content_type = "text/event-stream"), (status = 503, description = "as many subscribers as the server allows: retry after `Retry-After` seconds")))]
 pub async fn subscribe(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<From>,
+    Query(q): Query<SubscribeQuery>,
 ) -> axum::response::Response {
     let Some(slot) = Slot::take(&state) else {
         let max = state.limits.max_subscribers;
@@ -394,7 +365,10 @@ impl Follow {
 
     /// Ends the subscription with a `lagged` event naming where to resume.
     fn lagged(&mut self) {
-        let data = serde_json::json!({"resume_from": self.next}).to_string();
+        let data = serde_json::to_string(&wire::Lagged {
+            resume_from: self.next,
+        })
+        .unwrap_or_default();
         self.pending
             .push_back(Event::default().event("lagged").data(data));
         self.done = true;
@@ -406,11 +380,7 @@ impl Follow {
         let to = ledger.size().min(from + CATCH_UP_BATCH);
         let read = tokio::task::spawn_blocking(move || {
             (from..to)
-                .map(|p| {
-                    ledger
-                        .entry(p)
-                        .map(|e| e.map(|e| (p, event_json(&e).to_string())))
-                })
+                .map(|p| ledger.entry(p).map(|e| e.map(|e| (p, event_json(&e)))))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await;

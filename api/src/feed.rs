@@ -55,7 +55,7 @@ fn follow(ledger: Weak<Ledger>, mut next: u64, tx: broadcast::Sender<Arc<Item>>)
         while next < size {
             match ledger.entry(next) {
                 Ok(Some(entry)) => {
-                    let json = crate::events::event_json(&entry).to_string();
+                    let json = crate::events::event_json(&entry);
                     // No receiver is not an error: nobody is subscribed right now.
                     let _ = tx.send(Arc::new(Item {
                         position: next,

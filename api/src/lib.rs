@@ -14,6 +14,7 @@ pub mod push;
 pub mod serving;
 pub mod tlog;
 pub mod tls;
+pub mod wire;
 pub mod witness_service;
 
 use std::net::SocketAddr;
@@ -31,7 +32,7 @@ use ledger::projections::Projections;
 use ledger::Ledger;
 use parking_lot::Mutex;
 
-pub use problem::Problem;
+pub use problem::{Problem, RequestId, REQUEST_ID};
 
 /// Counters for `/metrics`.
 #[derive(Default)]
@@ -121,9 +122,32 @@ impl AppState {
     }
 }
 
-/// The whole API, and its OpenAPI description collected from the handlers' annotations.
-/// Requests other than the subscription are bounded in time.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The routes added by hand rather than through `routes!`, all `GET`: their paths take the
+/// rest of the URL (stream names contain `/`), which the generator cannot express; the
+/// streams' handler is annotated and described like the others ([`Described`]).
+fn by_hand() -> Vec<(&'static str, axum::routing::MethodRouter<Arc<AppState>>)> {
+    vec![
+        ("/v1/streams/{*stream}", get(events::stream)),
+        ("/tlog/{*path}", get(tlog::object)),
+    ]
+}
+
+/// What the annotations do not collect: the route added by hand, and the types only found in
+/// a subscription's events.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(events::stream),
+    components(schemas(wire::ProblemDocument, wire::EventView, wire::Lagged))
+)]
+struct Described;
+
+/// The API's routes, bounded in time and not, and its OpenAPI description.
+fn api() -> (
+    Router<Arc<AppState>>,
+    Router<Arc<AppState>>,
+    utoipa::openapi::OpenApi,
+) {
+    use utoipa::OpenApi;
     use utoipa_axum::router::OpenApiRouter;
     use utoipa_axum::routes;
     let (bounded, mut spec) = OpenApiRouter::new()
@@ -154,21 +178,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(events::subscribe))
         .split_for_parts();
     spec.merge(follow_spec);
-    spec.info.title = "Congress Ledger API".into();
-    spec.info.description = Some(
-        "Append signed congress acts, read them back, prove them, follow the log. See docs/FORMAT.md for the bytes.".into(),
-    );
-    // Stream names contain `/`: this route takes the rest of the path, which the generator
-    // cannot express, so it is described by hand next to it.
-    let streams = utoipa::openapi::path::PathItem::new(
-        utoipa::openapi::HttpMethod::Get,
-        utoipa::openapi::path::OperationBuilder::new()
-            .summary(Some("A stream's events from version `from` (at most `limit`, ≤ 1000), with its next version and head"))
-            .response("200", utoipa::openapi::Response::new("the events")),
-    );
-    spec.paths
-        .paths
-        .insert("/v1/streams/{stream}".into(), streams);
+    spec.merge(Described::openapi());
     let tiles = utoipa::openapi::path::PathItem::new(
         utoipa::openapi::HttpMethod::Get,
         utoipa::openapi::path::OperationBuilder::new()
@@ -177,10 +187,119 @@ pub fn router(state: Arc<AppState>) -> Router {
             .response("404", utoipa::openapi::Response::new("not a tiles path, or beyond the log")),
     );
     spec.paths.paths.insert("/tlog/{path}".into(), tiles);
+    describe(&mut spec);
+    let bounded = by_hand()
+        .into_iter()
+        .fold(bounded, |router, (path, handler)| {
+            router.route(path, handler)
+        });
+    (bounded, follow, spec)
+}
+
+/// The description's own parts: who and what it is, and every refusal's problem document.
+fn describe(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContactBuilder, Content, InfoBuilder, LicenseBuilder, Ref};
+    spec.info = InfoBuilder::new()
+        .title("Congress Ledger API — Sổ cái đại hội")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(
+            "Ghi các văn bản đã ký của đại hội đảng, đọc lại, chứng minh và theo dõi sổ cái; \
+             mọi lỗi là một tài liệu vấn đề RFC 9457 mang mã yêu cầu (`request_id`, tiêu đề \
+             `x-request-id`). Các byte được đặc tả trong docs/FORMAT.md.\n\n\
+             Append signed congress acts, read them back, prove them, follow the log; every \
+             refusal is an RFC 9457 problem document carrying the request's id (`request_id`, \
+             header `x-request-id`). docs/FORMAT.md specifies the bytes.",
+        ))
+        .license(Some(
+            LicenseBuilder::new()
+                .name(env!("CARGO_PKG_LICENSE"))
+                .identifier(Some(env!("CARGO_PKG_LICENSE")))
+                .build(),
+        ))
+        .contact(Some(
+            ContactBuilder::new()
+                .name(Some(
+                    "Congress Ledger — Sổ cái đại hội (người vận hành máy chủ này / this server's operator)",
+                ))
+                .build(),
+        ))
+        .build();
+    let problem = Content::new(Some(Ref::from_schema_name("ProblemDocument")));
+    for item in spec.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut operation.responses.responses;
+            responses.entry("500".into()).or_insert_with(|| {
+                utoipa::openapi::Response::new(
+                    "the server failed: its log holds the cause under the `request_id`",
+                )
+                .into()
+            });
+            for (status, response) in responses.iter_mut() {
+                let utoipa::openapi::RefOr::T(response) = response else {
+                    continue;
+                };
+                if status.as_str() >= "400" && response.content.is_empty() {
+                    response
+                        .content
+                        .insert("application/problem+json".into(), problem.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The OpenAPI description `/openapi.json` serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().2
+}
+
+/// Every route of the API the router serves, as `(method, path)` with the path written as
+/// the description writes it (`{stream}` for axum's `{*stream}`): the annotated handlers'
+/// routes are registered from their description, the others are [`by_hand`]. The explorer's
+/// pages (HTML, outside `/v1`) are not among them.
+pub fn served_routes() -> Vec<(String, String)> {
+    let (_, _, spec) = api();
+    let mut routes: Vec<(String, String)> = by_hand()
+        .into_iter()
+        .map(|(path, _)| ("get".to_string(), path.replace("{*", "{")))
+        .collect();
+    for (path, item) in &spec.paths.paths {
+        if by_hand()
+            .iter()
+            .any(|(hand, _)| hand.replace("{*", "{") == *path)
+        {
+            continue;
+        }
+        for (method, operation) in [
+            ("get", &item.get),
+            ("post", &item.post),
+            ("put", &item.put),
+            ("delete", &item.delete),
+            ("patch", &item.patch),
+        ] {
+            if operation.is_some() {
+                routes.push((method.to_string(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+/// The whole API, and its OpenAPI description. Requests other than the subscription are
+/// bounded in time. Every answer carries the request's id (`x-request-id`).
+pub fn router(state: Arc<AppState>) -> Router {
+    let (bounded, follow, spec) = api();
     let spec = Arc::new(spec);
     let bounded = bounded
-        .route("/v1/streams/{*stream}", get(events::stream))
-        .route("/tlog/{*path}", get(tlog::object))
         .route(
             "/openapi.json",
             get(move || {
@@ -217,6 +336,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             count_requests,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(problem::request_id))
         .with_state(state)
 }
 
@@ -229,15 +349,17 @@ async fn count_requests(
     next.run(request).await
 }
 
-#[utoipa::path(get, path = "/healthz", summary = "Liveness and the log size", responses((status = 200, description = "ok")))]
-async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    Json(serde_json::json!({
-        "status": "ok", "origin": state.ledger.origin(), "size": state.ledger.size(),
-        "mirror": state.ledger.is_mirror(),
-    }))
+#[utoipa::path(get, path = "/healthz", summary = "Liveness and the log size", responses((status = 200, description = "ok", body = wire::Health)))]
+async fn healthz(State(state): State<Arc<AppState>>) -> Json<wire::Health> {
+    Json(wire::Health {
+        status: "ok".into(),
+        origin: state.ledger.origin().to_string(),
+        size: state.ledger.size(),
+        mirror: state.ledger.is_mirror(),
+    })
 }
 
-#[utoipa::path(get, path = "/metrics", summary = "Prometheus metrics", responses((status = 200, description = "text/plain; version=0.0.4")))]
+#[utoipa::path(get, path = "/metrics", summary = "Prometheus metrics", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let m = &state.metrics;
     let text = format!(

@@ -1,4 +1,7 @@
-//! RFC 9457 problem documents: every error the API returns says what was wrong and what to do.
+//! RFC 9457 problem documents: every error the API returns says what was wrong and what to do,
+//! and carries the request's id (`x-request-id`, [`request_id`]). What went wrong inside the
+//! server (a path, an I/O error) is never in an answer: it is the problem's `cause`, logged
+//! under the request's id when the answer goes out ([`localize`]).
 
 use std::sync::Arc;
 
@@ -11,6 +14,8 @@ use ledger::engine::AppendError;
 use ledger::messages::{Lang, Text};
 use ledger::storage::StorageError;
 
+use crate::wire::ProblemDocument;
+
 /// A problem: its title and detail in Vietnamese and English. The body is written in the
 /// language the request asks for ([`localize`]: `Accept-Language`, Vietnamese by default) and
 /// carries both languages as `detail_vi` and `detail_en`, for clients that show both.
@@ -21,6 +26,8 @@ pub struct Problem {
     pub title: Box<Text>,
     pub detail: Box<Text>,
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// What went wrong inside the server, for its log only: never sent.
+    pub cause: Option<String>,
 }
 
 impl Problem {
@@ -30,6 +37,21 @@ impl Problem {
             title: Box::new(title),
             detail: Box::new(detail),
             extra: serde_json::Map::new(),
+            cause: None,
+        }
+    }
+
+    /// A failure of the server whose `cause` (which may name files) goes to its log under the
+    /// request's id, while the answer says only `detail`.
+    pub fn failure(
+        status: StatusCode,
+        title: Text,
+        detail: Text,
+        cause: impl std::fmt::Display,
+    ) -> Problem {
+        Problem {
+            cause: Some(cause.to_string()),
+            ..Problem::new(status, title, detail)
         }
     }
 
@@ -56,25 +78,94 @@ impl Problem {
 
     /// A failure of the server itself (a task that did not finish, an encoding that failed).
     pub fn internal(e: impl std::fmt::Display) -> Problem {
-        Problem::new(
+        Problem::failure(
             StatusCode::INTERNAL_SERVER_ERROR,
             Text::new("lỗi nội bộ", "internal error"),
-            Text::new(format!("lỗi nội bộ của máy chủ: {e}"), e.to_string()),
+            Text::new(
+                "Máy chủ gặp lỗi nội bộ; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                "The server failed internally; give the operator the request_id to find it in the log.",
+            ),
+            e,
         )
     }
 
-    /// The document in one language.
-    fn body(&self, lang: Lang) -> serde_json::Value {
-        let mut body = serde_json::Map::new();
-        body.insert("type".into(), "about:blank".into());
-        body.insert("title".into(), lang.render(self.title.as_ref()).into());
-        body.insert("status".into(), self.status.as_u16().into());
-        body.insert("detail".into(), lang.render(self.detail.as_ref()).into());
-        body.insert("detail_vi".into(), self.detail.vi.clone().into());
-        body.insert("detail_en".into(), self.detail.en.clone().into());
-        body.extend(self.extra.clone());
-        serde_json::Value::Object(body)
+    /// The document in one language, for the request `request_id`.
+    fn document(&self, lang: Lang, request_id: &str) -> ProblemDocument {
+        ProblemDocument {
+            kind: "about:blank".into(),
+            title: lang.render(self.title.as_ref()),
+            status: self.status.as_u16(),
+            detail: lang.render(self.detail.as_ref()),
+            detail_vi: self.detail.vi.clone(),
+            detail_en: self.detail.en.clone(),
+            request_id: request_id.into(),
+            extra: self.extra.clone().into_iter().collect(),
+        }
     }
+
+    /// Logs a failure, with its cause, in the request's span (which names its id).
+    pub(crate) fn log(&self) {
+        match &self.cause {
+            Some(cause) => tracing::error!(
+                status = self.status.as_u16(),
+                cause = %cause,
+                "{}",
+                self.title.en
+            ),
+            None if self.status.is_server_error() => {
+                tracing::warn!(status = self.status.as_u16(), "{}", self.detail.en)
+            }
+            None => {}
+        }
+    }
+
+    fn body(&self, lang: Lang, request_id: &str) -> String {
+        serde_json::to_string(&self.document(lang, request_id)).unwrap_or_default()
+    }
+}
+
+/// The id of a request: the client's `x-request-id` if it is short and safe, else a new one.
+/// Every answer carries it in `x-request-id`, a problem document as `request_id`, and the
+/// server's log lines about the request name it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub Arc<str>);
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+impl RequestId {
+    /// A client's id is kept if it is 1 to 64 letters, digits, `-`, `_` or `.`.
+    fn of(request: &Request) -> RequestId {
+        let given = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                (1..=64).contains(&v.len())
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            });
+        RequestId(match given {
+            Some(id) => id.into(),
+            None => {
+                let bytes: [u8; 12] = rand::random();
+                hex::encode(bytes).into()
+            }
+        })
+    }
+}
+
+/// The outermost middleware: names the request, logs within a span carrying its id, and puts
+/// the id on the answer.
+pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let id = RequestId::of(&request);
+    request.extensions_mut().insert(id.clone());
+    let span = tracing::info_span!("request", request_id = %id.0);
+    let mut response = next.run(request).instrument(span).await;
+    if let Ok(value) = header::HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
 }
 
 /// Both languages of a problem, kept with its response until [`localize`] writes its body.
@@ -83,7 +174,7 @@ struct Bilingual(Arc<Problem>);
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = self.body(Lang::Vi).to_string();
+        let body = self.body(Lang::Vi, "");
         let mut response = (
             self.status,
             [
@@ -99,7 +190,8 @@ impl IntoResponse for Problem {
 }
 
 /// Writes every problem document in the language the request asks for (`Accept-Language`:
-/// English when it ranks `en` above `vi`, else Vietnamese), with `Content-Language`.
+/// English when it ranks `en` above `vi`, else Vietnamese), with `Content-Language` and the
+/// request's id, and logs a failure's cause under that id.
 pub(crate) async fn localize(request: Request, next: Next) -> Response {
     let lang = Lang::from_accept_language(
         request
@@ -107,20 +199,22 @@ pub(crate) async fn localize(request: Request, next: Next) -> Response {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(|| Arc::from(""), |id| id.0.clone());
     let mut response = next.run(request).await;
-    if lang == Lang::Vi {
-        return response;
-    }
     let Some(Bilingual(problem)) = response.extensions_mut().remove::<Bilingual>() else {
         return response;
     };
+    problem.log();
     let (mut parts, _) = response.into_parts();
     parts.headers.insert(
         header::CONTENT_LANGUAGE,
         header::HeaderValue::from_static(lang.tag()),
     );
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(problem.body(lang).to_string()))
+    Response::from_parts(parts, Body::from(problem.body(lang, &id)))
 }
 
 /// Errors that the framework answers itself (a query or path parameter that does not parse, a
@@ -176,16 +270,38 @@ pub(crate) async fn as_problem(response: Response) -> Response {
 
 impl From<StorageError> for Problem {
     fn from(e: StorageError) -> Problem {
-        let status = if e.is_disk_full() {
-            StatusCode::INSUFFICIENT_STORAGE
+        let (status, detail) = if e.is_disk_full() {
+            (
+                StatusCode::INSUFFICIENT_STORAGE,
+                Text::new(
+                    "Ổ đĩa của máy chủ đã đầy: sổ cái không ghi thêm được và không mất gì; người vận hành giải phóng chỗ trống rồi khởi động lại máy chủ.",
+                    "The server's disk is full: the ledger cannot write more and has lost nothing; the operator frees space and restarts the server.",
+                ),
+            )
+        } else if let StorageError::Poisoned(p) = &e {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Text::new(
+                    format!(
+                        "Sổ cái ngừng nhận ghi sau {}; người vận hành khởi động lại máy chủ để phục hồi, không mất gì đã được xác nhận.",
+                        ledger::localized::poison_cause(p.cause)
+                    ),
+                    format!(
+                        "The ledger stopped accepting writes after {}; the operator restarts the server to recover, losing nothing acknowledged.",
+                        p.cause.words()
+                    ),
+                ),
+            )
         } else {
-            StatusCode::INTERNAL_SERVER_ERROR
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Text::new(
+                    "Máy chủ không đọc hoặc ghi được kho dữ liệu của mình; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                    "The server could not read or write its storage; give the operator the request_id to find the cause in its log.",
+                ),
+            )
         };
-        Problem::new(
-            status,
-            Text::new("lỗi lưu trữ", "storage error"),
-            Text::of(&e),
-        )
+        Problem::failure(status, Text::new("lỗi lưu trữ", "storage error"), detail, e)
     }
 }
 
@@ -267,6 +383,46 @@ impl From<AppendError> for Problem {
                 title("đang dừng", "shutting down"),
                 detail,
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger::storage::{Poison, PoisonCause};
+
+    /// Every kind of storage failure answers a fixed text and keeps its cause, which names the
+    /// file, for the log.
+    #[test]
+    fn a_storage_failure_answers_no_path_and_keeps_its_cause() {
+        let file = std::path::PathBuf::from("/srv/so-cai/log/00000000000000000000.seg");
+        let io = StorageError::Io {
+            path: file.clone(),
+            kind: std::io::ErrorKind::PermissionDenied,
+            message: "Permission denied (os error 13)".into(),
+        };
+        let failures = [
+            io.clone(),
+            StorageError::Corrupt {
+                file: file.clone(),
+                offset: 7,
+                position: Some(3),
+                reason: "stored frame fails its checksum".into(),
+            },
+            StorageError::Index(format!("{}: broken", file.display())),
+            StorageError::Lost(format!("entry 3 of {}", file.display())),
+            StorageError::Poisoned(Poison::from_error(PoisonCause::Fsync, &io)),
+        ];
+        for e in failures {
+            let problem = Problem::from(e.clone());
+            let answer = serde_json::to_string(&problem.document(Lang::En, "r-1")).unwrap();
+            assert!(!answer.contains("/srv/so-cai"), "{e}: {answer}");
+            assert!(!answer.contains(".seg"), "{e}: {answer}");
+            assert!(!answer.contains("os error"), "{e}: {answer}");
+            assert!(answer.contains("\"request_id\":\"r-1\""), "{answer}");
+            assert_eq!(problem.cause, Some(e.to_string()));
+            assert!(problem.cause.unwrap().contains("/srv/so-cai"));
         }
     }
 }

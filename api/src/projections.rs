@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use ledger::projections::views;
 use ledger::rulebook::Finding;
-use serde::Deserialize;
 
+use crate::wire::{Complaints, ComplaintsQuery, ProgressDocument, ProgressQuery, Report};
 use crate::{AppState, Problem};
 
 /// Brings the projections up to the log and runs the rules; `f` reads the result.
@@ -27,7 +27,7 @@ pub(crate) async fn with_projections<T: Send + 'static>(
     .map_err(Problem::internal)?
 }
 
-#[utoipa::path(get, path = "/v1/congresses/{org}/{term}", summary = "A congress: figures, elections, composition, findings", responses((status = 200, description = "the congress"), (status = 404, description = "no such congress")))]
+#[utoipa::path(get, path = "/v1/congresses/{org}/{term}", summary = "A congress: figures, elections, composition, findings", params(("org" = String, Path, description = "the organization's id"), ("term" = String, Path, description = "the term, e.g. 2020-2025")), responses((status = 200, description = "the congress", body = crate::wire::Congress), (status = 404, description = "no such congress")))]
 pub async fn congress(
     State(state): State<Arc<AppState>>,
     Path((org, term)): Path<(String, String)>,
@@ -47,17 +47,11 @@ pub async fn congress(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct StateQuery {
-    state: Option<String>,
-    as_of: Option<String>,
-}
-
-#[utoipa::path(get, path = "/v1/complaints", summary = "The complaint register (`state` = open, received, assigned, dismissed, concluded, reopened)", responses((status = 200, description = "the cases"), (status = 400, description = "bad state or date")))]
+#[utoipa::path(get, path = "/v1/complaints", summary = "The complaint register (`state` = open, received, assigned, dismissed, concluded, reopened)", params(ComplaintsQuery), responses((status = 200, description = "the cases", body = Complaints), (status = 400, description = "bad state or date")))]
 pub async fn complaints(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<StateQuery>,
-) -> Result<Json<serde_json::Value>, Problem> {
+    Query(q): Query<ComplaintsQuery>,
+) -> Result<Json<Complaints>, Problem> {
     const STATES: &[&str] = &[
         "open",
         "received",
@@ -74,9 +68,9 @@ pub async fn complaints(
     }
     let today = as_of(q.as_of)?;
     with_projections(state, move |p, _| {
-        Ok(Json(
-            serde_json::json!({"complaints": views::register(p, &today, q.state.as_deref())}),
-        ))
+        Ok(Json(Complaints {
+            complaints: views::register(p, &today, q.state.as_deref()),
+        }))
     })
     .await
 }
@@ -94,18 +88,12 @@ fn as_of(date: Option<String>) -> Result<String, Problem> {
     }
 }
 
-#[derive(Deserialize)]
-pub struct ProgressQuery {
-    term: Option<String>,
-    as_of: Option<String>,
-}
-
-#[utoipa::path(get, path = "/v1/progress/{org}", summary = "Progress of the units under an organization", responses((status = 200, description = "counts and percentage"), (status = 404, description = "no such organization")))]
+#[utoipa::path(get, path = "/v1/progress/{org}", summary = "Progress of the units under an organization", params(("org" = String, Path, description = "the organization's id"), ProgressQuery), responses((status = 200, description = "counts and percentage", body = ProgressDocument), (status = 400, description = "bad date"), (status = 404, description = "no such organization")))]
 pub async fn progress(
     State(state): State<Arc<AppState>>,
     Path(org): Path<String>,
     Query(q): Query<ProgressQuery>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<ProgressDocument>, Problem> {
     if let Some(d) = &q.as_of {
         as_of(Some(d.clone()))?;
     }
@@ -116,22 +104,29 @@ pub async fn progress(
                 format!("no organization `{org}` in this ledger"),
             )));
         }
-        let progress = p.progress(&org, q.term.as_deref(), q.as_of.as_deref());
-        Ok(Json(serde_json::to_value(progress).unwrap_or_default()))
+        Ok(Json(p.progress(
+            &org,
+            q.term.as_deref(),
+            q.as_of.as_deref(),
+        )))
     })
     .await
 }
 
-#[utoipa::path(get, path = "/v1/report", summary = "Every congress, the register and every finding", responses((status = 200, description = "the report")))]
-pub async fn report(
-    State(state): State<Arc<AppState>>,
-) -> Result<Json<serde_json::Value>, Problem> {
+#[utoipa::path(get, path = "/v1/report", summary = "Every congress, the register and every finding", responses((status = 200, description = "the report", body = Report)))]
+pub async fn report(State(state): State<Arc<AppState>>) -> Result<Json<Report>, Problem> {
     let today = as_of(None)?;
     with_projections(state, move |p, findings| {
-        let congresses: Vec<views::CongressView> = p.congresses.values().map(|c| views::congress(c, findings)).collect();
-        Ok(Json(serde_json::json!({
-            "congresses": congresses, "complaints": views::register(p, &today, None), "findings": findings,
-        })))
+        let congresses: Vec<views::CongressView> = p
+            .congresses
+            .values()
+            .map(|c| views::congress(c, findings))
+            .collect();
+        Ok(Json(Report {
+            congresses,
+            complaints: views::register(p, &today, None),
+            findings: findings.to_vec(),
+        }))
     })
     .await
 }

@@ -8,15 +8,12 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use ledger::act_proof::ActProofError;
-use serde::Deserialize;
 
+use crate::wire::{
+    ActProofDocument, CheckpointQuery, ConsistencyProof, ConsistencyQuery, CosignaturesAdded,
+    InclusionProof, InclusionQuery,
+};
 use crate::{AppState, Problem};
-
-#[derive(Deserialize)]
-pub struct CheckpointQuery {
-    /// `true`: the latest checkpoint that witnesses cosigned, rather than the latest one.
-    witnessed: Option<bool>,
-}
 
 fn note_text(note: ledger::SignedNote) -> impl IntoResponse {
     (
@@ -27,7 +24,7 @@ fn note_text(note: ledger::SignedNote) -> impl IntoResponse {
 
 /// `GET /v1/checkpoint`: the latest signed note, as text, with the witnesses' cosignatures
 /// held for it.
-#[utoipa::path(get, path = "/v1/checkpoint", summary = "The latest signed checkpoint (C2SP signed note) with its cosignatures; `?witnessed=true`: the latest one witnesses cosigned", responses((status = 200, description = "text/plain"), (status = 404, description = "none signed (or cosigned) yet")))]
+#[utoipa::path(get, path = "/v1/checkpoint", summary = "The latest signed checkpoint (C2SP signed note) with its cosignatures; `?witnessed=true`: the latest one witnesses cosigned", params(CheckpointQuery), responses((status = 200, description = "the signed note", body = String, content_type = "text/plain"), (status = 404, description = "none signed (or cosigned) yet")))]
 pub async fn checkpoint(
     State(state): State<Arc<AppState>>,
     Query(q): Query<CheckpointQuery>,
@@ -57,7 +54,7 @@ pub async fn checkpoint(
 
 /// `GET /v1/checkpoints/{size}`: the checkpoint signed at exactly that size, with its
 /// cosignatures.
-#[utoipa::path(get, path = "/v1/checkpoints/{size}", summary = "The checkpoint signed at exactly this size, with its cosignatures", responses((status = 200, description = "text/plain"), (status = 404, description = "none at this size")))]
+#[utoipa::path(get, path = "/v1/checkpoints/{size}", summary = "The checkpoint signed at exactly this size, with its cosignatures", params(("size" = u64, Path, description = "the log's size when it was signed")), responses((status = 200, description = "the signed note", body = String, content_type = "text/plain"), (status = 400, description = "not a size"), (status = 404, description = "none at this size")))]
 pub async fn checkpoint_at(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
@@ -84,11 +81,11 @@ pub async fn checkpoint_at(
 /// `POST /v1/checkpoint/cosignatures`: a witness hands back a checkpoint it cosigned (the note
 /// as `witness cosign` writes it). Cosignatures by the witnesses this server accepts are
 /// checked and kept; they are served with the checkpoint from then on.
-#[utoipa::path(post, path = "/v1/checkpoint/cosignatures", summary = "Hand in a cosigned checkpoint (text/plain signed note); its cosignatures by accepted witnesses are kept", responses((status = 200, description = "{\"size\", \"added\": [names], \"cosignatures\": n}"), (status = 400, description = "not a signed note"), (status = 403, description = "no cosignature by a witness this server accepts"), (status = 404, description = "no checkpoint of that size"), (status = 409, description = "not this ledger's checkpoint of that size"), (status = 422, description = "a cosignature does not verify")))]
+#[utoipa::path(post, path = "/v1/checkpoint/cosignatures", summary = "Hand in a cosigned checkpoint (text/plain signed note); its cosignatures by accepted witnesses are kept", request_body(content = String, content_type = "text/plain", description = "the checkpoint as `witness cosign` writes it"), responses((status = 200, description = "what was kept", body = CosignaturesAdded), (status = 400, description = "not a signed note"), (status = 403, description = "no cosignature by a witness this server accepts"), (status = 404, description = "no checkpoint of that size"), (status = 409, description = "not this ledger's checkpoint of that size"), (status = 422, description = "a cosignature does not verify")))]
 pub async fn add_cosignatures(
     State(state): State<Arc<AppState>>,
     body: String,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<CosignaturesAdded>, Problem> {
     crate::events::blocking(move || {
         let size = ledger::SignedNote::parse(&body)
             .map(|n| n.checkpoint.size)
@@ -114,9 +111,11 @@ pub async fn add_cosignatures(
                     .saturating_sub(1)
             })
             .unwrap_or(0);
-        Ok(Json(
-            serde_json::json!({"size": size, "added": added, "cosignatures": held}),
-        ))
+        Ok(Json(CosignaturesAdded {
+            size,
+            added,
+            cosignatures: held,
+        }))
     })
     .await
 }
@@ -154,17 +153,11 @@ pub(crate) fn cosign_problem(e: ledger::CosignError) -> Problem {
     Problem::new(status, Text::new(vi, en), Text::of(&e))
 }
 
-#[derive(Deserialize)]
-pub struct InclusionQuery {
-    position: u64,
-    size: Option<u64>,
-}
-
-#[utoipa::path(get, path = "/v1/proofs/inclusion", summary = "Inclusion proof of `position` in the tree of `size` entries", responses((status = 200, description = "{\"proof\": [hex, …]}"), (status = 400, description = "out of range")))]
+#[utoipa::path(get, path = "/v1/proofs/inclusion", summary = "Inclusion proof of `position` in the tree of `size` entries", params(InclusionQuery), responses((status = 200, description = "the proof and the root it reaches", body = InclusionProof), (status = 400, description = "out of range")))]
 pub async fn inclusion(
     State(state): State<Arc<AppState>>,
     Query(q): Query<InclusionQuery>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<InclusionProof>, Problem> {
     let size = q.size.unwrap_or_else(|| state.ledger.size());
     // Nodes are read from the index, and a size not yet indexed is waited for.
     let (proof, root) = crate::events::blocking(move || {
@@ -179,22 +172,19 @@ pub async fn inclusion(
         Ok((proof, root))
     })
     .await?;
-    Ok(Json(
-        serde_json::json!({"position": q.position, "size": size, "root": root, "proof": proof}),
-    ))
+    Ok(Json(InclusionProof {
+        position: q.position,
+        size,
+        root,
+        proof,
+    }))
 }
 
-#[derive(Deserialize)]
-pub struct ConsistencyQuery {
-    old: u64,
-    new: Option<u64>,
-}
-
-#[utoipa::path(get, path = "/v1/proofs/consistency", summary = "Consistency proof from `old` to `new` entries", responses((status = 200, description = "{\"proof\": [hex, …]}"), (status = 400, description = "out of range")))]
+#[utoipa::path(get, path = "/v1/proofs/consistency", summary = "Consistency proof from `old` to `new` entries", params(ConsistencyQuery), responses((status = 200, description = "the proof", body = ConsistencyProof), (status = 400, description = "out of range")))]
 pub async fn consistency(
     State(state): State<Arc<AppState>>,
     Query(q): Query<ConsistencyQuery>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<ConsistencyProof>, Problem> {
     let new = q.new.unwrap_or_else(|| state.ledger.size());
     let old = q.old;
     let proof = crate::events::blocking(move || {
@@ -204,44 +194,41 @@ pub async fn consistency(
             .map_err(|e| Problem::bad_request(Text::of(&e)))
     })
     .await?;
-    Ok(Json(
-        serde_json::json!({"old": q.old, "new": new, "proof": proof}),
-    ))
+    Ok(Json(ConsistencyProof { old, new, proof }))
 }
 
 /// `GET /v1/proofs/act/{hash}`: the self-contained proof of one act, as `proof export` writes
 /// it: the entry, its inclusion proof, the signed checkpoint and the authority registry.
-#[utoipa::path(get, path = "/v1/proofs/act/{hash}", summary = "The self-contained proof of one act (verify it with `congress-ledger proof verify`)", responses((status = 200, description = "the proof (JSON)"), (status = 400, description = "not a hash"), (status = 404, description = "no such event"), (status = 503, description = "no checkpoint covers it yet")))]
+#[utoipa::path(get, path = "/v1/proofs/act/{hash}", summary = "The self-contained proof of one act (verify it with `congress-ledger proof verify`)", params(("hash" = String, Path, description = "the act's event hash, 64 lower-case hex digits")), responses((status = 200, description = "the proof", body = ActProofDocument), (status = 400, description = "not a hash"), (status = 404, description = "no such event"), (status = 503, description = "no checkpoint covers it yet")))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
     Path(hash): Path<String>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<ActProofDocument>, Problem> {
     let h: ledger::Hash = hash.parse().map_err(|_| {
         Problem::bad_request(Text::new(
             format!("`{hash}` không phải mã băm sự kiện (64 chữ số thập lục phân viết thường)"),
             format!("`{hash}` is not an event hash (64 lower-case hex digits)"),
         ))
     })?;
-    let proof = crate::events::blocking(move || {
+    crate::events::blocking(move || {
         // A checkpoint of everything so far, so that the newest act can be proved too; a
         // mirror cannot sign and serves the checkpoint it holds.
         let _ = state.ledger.sign_checkpoint();
-        ledger::act_proof::export(&*state.ledger, &h).map_err(|e| match e {
-            ActProofError::NotFound(_) => Problem::not_found(Text::of(&e)),
-            ActProofError::NoCheckpoint(_) => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Text::new("chưa có điểm kiểm", "no checkpoint yet"),
-                Text::new(
-                    format!("{}; hãy thử lại sau vài giây", e.vi()),
-                    format!("{e}; try again in a few seconds"),
+        ledger::act_proof::export(&*state.ledger, &h)
+            .map_err(|e| match e {
+                ActProofError::NotFound(_) => Problem::not_found(Text::of(&e)),
+                ActProofError::NoCheckpoint(_) => Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Text::new("chưa có điểm kiểm", "no checkpoint yet"),
+                    Text::new(
+                        format!("{}; hãy thử lại sau vài giây", e.vi()),
+                        format!("{e}; try again in a few seconds"),
+                    ),
                 ),
-            ),
-            ActProofError::Storage(s) => Problem::from(s),
-            ActProofError::Invalid(_) => Problem::internal(e),
-        })
+                ActProofError::Storage(s) => Problem::from(s),
+                ActProofError::Invalid(_) => Problem::internal(e),
+            })
+            .map(Json)
     })
-    .await?;
-    serde_json::to_value(&proof)
-        .map(Json)
-        .map_err(Problem::internal)
+    .await
 }

@@ -22,10 +22,14 @@ pub async fn object(
     let wanted = path.clone();
     let found = blocking(move || {
         ledger::tiles::publish::serve(&state.ledger, &wanted).map_err(|e| {
-            Problem::new(
+            Problem::failure(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Text::new("lỗi đọc ô dữ liệu", "tiles"),
-                Text::new(e.to_string(), e.to_string()),
+                Text::new("lỗi đọc ô dữ liệu", "tiles unreadable"),
+                Text::new(
+                    "Máy chủ không dựng được ô dữ liệu này từ sổ cái; hãy báo người vận hành kèm mã yêu cầu (request_id) để tra nhật ký.",
+                    "The server could not make this tile from the ledger; give the operator the request_id to find the cause in its log.",
+                ),
+                e,
             )
         })
     })

@@ -137,27 +137,7 @@ pub fn run(action: AccessAction) -> anyhow::Result<ExitCode> {
             let records: Vec<AccessRecord> = match (&ledger, &server) {
                 (_, Some(server)) => {
                     let url = format!("{}/v1/access-log", crate::text::server_base(server)?);
-                    let v: serde_json::Value = match crate::text::authed(ureq::get(&url)).call() {
-                        Ok(r) => r.into_json()?,
-                        Err(ureq::Error::Status(code, r)) => {
-                            let v: serde_json::Value = r.into_json().unwrap_or_default();
-                            anyhow::bail!("{url}: HTTP {code}: {}", crate::text::problem_detail(&v))
-                        }
-                        Err(e) => {
-                            return Err(e).with_context(|| {
-                                crate::text::both(
-                                    &format!("kết nối tới {url}"),
-                                    &format!("reaching {url}"),
-                                )
-                            })
-                        }
-                    };
-                    serde_json::from_value(v["records"].clone()).with_context(|| {
-                        crate::text::both(
-                            &format!("{url} không trả lời bằng các bản ghi truy cập"),
-                            &format!("{url} did not answer access records"),
-                        )
-                    })?
+                    crate::client::get::<api::wire::AccessLog>(&url)?.records
                 }
                 (Some(ledger), None) => {
                     check_dir(ledger)?;

@@ -13,7 +13,7 @@ use ledger::confidential::store::{self, SealedCase, Store};
 use ledger::confidential::Openings;
 use ledger::Ledger;
 
-use crate::text::{authed, both, print_json, server_base};
+use crate::text::{both, print_json, server_base};
 
 #[derive(Subcommand)]
 pub enum ConfidentialAction {
@@ -136,18 +136,12 @@ impl Target {
         }
     }
 
-    fn get_json(base: &str, path: &str) -> anyhow::Result<serde_json::Value> {
-        let url = format!("{base}{path}");
-        answer(&url, authed(ureq::get(&url)).call())
-    }
-
     fn origin(&self) -> anyhow::Result<String> {
         match self {
             Target::Local(l) => Ok(l.origin().to_string()),
-            Target::Server(base) => Target::get_json(base, "/healthz")?["origin"]
-                .as_str()
-                .map(str::to_string)
-                .context("the server's /healthz names no origin"),
+            Target::Server(base) => {
+                Ok(crate::client::get::<api::wire::Health>(&format!("{base}/healthz"))?.origin)
+            }
         }
     }
 
@@ -157,9 +151,9 @@ impl Target {
                 .head(stream)?
                 .map_or((0, ledger::Hash::ZERO), |h| (h.next_version, h.hash))),
             Target::Server(base) => {
-                let v = Target::get_json(base, &format!("/v1/streams/{stream}?limit=0"))?;
-                let head = v["head"].as_str().unwrap_or_default().parse()?;
-                Ok((v["next_version"].as_u64().unwrap_or(0), head))
+                let page: api::wire::StreamPage =
+                    crate::client::get(&format!("{base}/v1/streams/{stream}?limit=0"))?;
+                Ok((page.next_version, page.head))
             }
         }
     }
@@ -188,43 +182,16 @@ impl Target {
         )?)
     }
 
-    fn post(
+    fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         content_type: &str,
         body: &[u8],
-    ) -> anyhow::Result<serde_json::Value> {
+    ) -> anyhow::Result<T> {
         let Target::Server(base) = self else {
             bail!("not a server")
         };
-        let url = format!("{base}{path}");
-        answer(
-            &url,
-            authed(ureq::post(&url))
-                .set("content-type", content_type)
-                .send_bytes(body),
-        )
-    }
-}
-
-fn answer(url: &str, r: Result<ureq::Response, ureq::Error>) -> anyhow::Result<serde_json::Value> {
-    match r {
-        Ok(r) => r.into_json().with_context(|| {
-            crate::text::both(
-                &format!("{url} không trả lời bằng JSON"),
-                &format!("{url} did not answer JSON"),
-            )
-        }),
-        Err(ureq::Error::Status(code, r)) => {
-            let v: serde_json::Value = r.into_json().unwrap_or_default();
-            bail!(
-                "{url}: HTTP {code}: {}",
-                v["detail"].as_str().unwrap_or("refused")
-            )
-        }
-        Err(e) => Err(e).with_context(|| {
-            crate::text::both(&format!("kết nối tới {url}"), &format!("reaching {url}"))
-        }),
+        crate::client::post(&format!("{base}{path}"), content_type, body)
     }
 }
 
@@ -350,13 +317,15 @@ pub fn run(action: ConfidentialAction) -> anyhow::Result<ExitCode> {
                     let dir = l.dir().to_path_buf();
                     ledger::cases::shred(l, &Store::beside(&dir), event.bytes().to_vec())?.position
                 }
-                Target::Server(_) => target.post(
-                    &format!("/v1/confidential/{case}/shred"),
-                    "application/octet-stream",
-                    event.bytes(),
-                )?["position"]
-                    .as_u64()
-                    .unwrap_or_default(),
+                Target::Server(_) => {
+                    target
+                        .post::<api::wire::Appended>(
+                            &format!("/v1/confidential/{case}/shred"),
+                            "application/octet-stream",
+                            event.bytes(),
+                        )?
+                        .position
+                }
             };
             if let Target::Local(l) = target {
                 l.close()?;
@@ -444,10 +413,14 @@ fn receive(
             }
         }
         Target::Server(_) => {
-            target.post("/v1/events", "application/octet-stream", event.bytes())?;
+            target.post::<api::wire::Appended>(
+                "/v1/events",
+                "application/octet-stream",
+                event.bytes(),
+            )?;
             deposit(&target, &case, &openings)?;
             if let Some(bytes) = &letter {
-                target.post(
+                target.post::<api::wire::DocumentAdded>(
                     &format!("/v1/confidential/{case}/documents"),
                     "application/octet-stream",
                     bytes,
@@ -476,9 +449,15 @@ fn deposit(target: &Target, case: &str, openings: &Openings) -> anyhow::Result<(
             ledger::cases::deposit(l, &Store::beside(l.dir()), case, openings)?;
         }
         Target::Server(_) => {
-            let body = serde_json::to_vec(&serde_json::json!({"values": openings}))?;
+            let body = serde_json::to_vec(&api::wire::Deposit {
+                values: openings.clone(),
+            })?;
             target
-                .post(&format!("/v1/confidential/{case}"), "application/json", &body)
+                .post::<api::wire::Deposited>(
+                    &format!("/v1/confidential/{case}"),
+                    "application/json",
+                    &body,
+                )
                 .with_context(|| {
                     both(
                         &format!("văn bản đã được ghi; hãy gửi lại các giá trị bằng `confidential deposit --case {case} --openings …`"),
@@ -521,8 +500,7 @@ fn show(
             if let Some(why) = &why {
                 path = format!("{path}?why={}", url_encode(why));
             }
-            serde_json::from_value(Target::get_json(base, &path)?)
-                .context("the server's answer is not a sealed case")?
+            crate::client::get::<api::wire::SealedRead>(&format!("{base}{path}"))?.sealed
         }
     };
     if let Target::Local(l) = target {

@@ -188,33 +188,17 @@ enum Target {
 }
 
 /// What the ledger answered, or why it refused.
-type Answer = Result<serde_json::Value, String>;
+type Answer = Result<api::wire::Appended, String>;
 
 impl Target {
     fn connect(args: &AppendArgs) -> anyhow::Result<Target> {
         if let Some(server) = &args.server {
             let base = crate::text::server_base(server)?;
-            let health: serde_json::Value =
-                crate::text::authed(ureq::get(&format!("{base}/healthz")))
-                    .call()
-                    .with_context(|| {
-                        crate::text::both(
-                            &format!("kết nối tới {base}"),
-                            &format!("reaching {base}"),
-                        )
-                    })?
-                    .into_json()
-                    .with_context(|| {
-                        crate::text::both(
-                            "/healthz của máy chủ không phải JSON",
-                            "the server's /healthz is not JSON",
-                        )
-                    })?;
-            let origin = health["origin"]
-                .as_str()
-                .with_context(|| format!("{base}/healthz names no origin"))?
-                .to_string();
-            return Ok(Target::Server { base, origin });
+            let health: api::wire::Health = crate::client::get(&format!("{base}/healthz"))?;
+            return Ok(Target::Server {
+                base,
+                origin: health.origin,
+            });
         }
         let dir = args.ledger.clone().unwrap_or_default();
         Ok(Target::Local(open(&dir)?))
@@ -234,22 +218,15 @@ impl Target {
                 .head(stream)?
                 .map_or((0, ledger::Hash::ZERO), |h| (h.next_version, h.hash))),
             Target::Server { base, .. } => {
-                let v: serde_json::Value =
-                    crate::text::authed(ureq::get(&format!("{base}/v1/streams/{stream}?limit=0")))
-                        .call()
+                let page: api::wire::StreamPage =
+                    crate::client::get(&format!("{base}/v1/streams/{stream}?limit=0"))
                         .with_context(|| {
                             crate::text::both(
                                 &format!("đọc đầu luồng {stream}"),
                                 &format!("reading the head of {stream}"),
                             )
-                        })?
-                        .into_json()?;
-                let hash = v["head"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .parse()
-                    .context("the server's head")?;
-                Ok((v["next_version"].as_u64().unwrap_or(0), hash))
+                        })?;
+                Ok((page.next_version, page.head))
             }
         }
     }
@@ -258,22 +235,19 @@ impl Target {
         match self {
             Target::Local(l) => l
                 .append(bytes)
-                .map(|a| serde_json::to_value(&a).unwrap_or_default())
+                .map(|a| api::wire::Appended::from(&a))
                 .map_err(|e| crate::text::render(&e)),
             Target::Server { base, .. } => {
-                let r = crate::text::authed(ureq::post(&format!("{base}/v1/events")))
+                let url = format!("{base}/v1/events");
+                let r = crate::text::authed(ureq::post(&url))
                     .set("content-type", "application/octet-stream")
                     .send_bytes(&bytes);
                 match r {
-                    Ok(resp) => resp.into_json().map_err(|e| e.to_string()),
-                    Err(ureq::Error::Status(code, resp)) => {
-                        let body: serde_json::Value = resp.into_json().unwrap_or_default();
-                        Err(format!(
-                            "HTTP {code}: {}",
-                            crate::text::problem_detail(&body)
-                        ))
-                    }
-                    Err(e) => Err(e.to_string()),
+                    Err(ureq::Error::Status(code, resp)) => Err(format!(
+                        "HTTP {code}: {}",
+                        crate::client::refused(&url, code, resp).detail()
+                    )),
+                    r => crate::client::decode(&url, r).map_err(|e| format!("{e:#}")),
                 }
             }
         }
@@ -346,15 +320,11 @@ impl Appender {
     }
 }
 
-fn print_appended(v: &serde_json::Value, json: bool) {
+fn print_appended(a: &api::wire::Appended, json: bool) {
     if json {
-        crate::say!("{v}");
+        crate::say!("{}", serde_json::to_string(a).unwrap_or_default());
     } else {
-        crate::say!(
-            "{}\t{}",
-            v["position"],
-            v["event_hash"].as_str().unwrap_or_default()
-        );
+        crate::say!("{}\t{}", a.position, a.event_hash);
     }
 }
 
@@ -814,36 +784,16 @@ fn proof_export_remote(
 ) -> anyhow::Result<ledger::act_proof::ActProof> {
     let base = crate::text::server_base(server)?;
     let base = base.as_str();
-    let get = |url: String| -> anyhow::Result<serde_json::Value> {
-        match crate::text::authed(ureq::get(&url)).call() {
-            Ok(r) => r.into_json().with_context(|| {
-                crate::text::both(
-                    &format!("{url} không trả lời bằng JSON"),
-                    &format!("{url} did not answer JSON"),
-                )
-            }),
-            Err(ureq::Error::Status(code, r)) => {
-                let detail = r
-                    .into_json::<serde_json::Value>()
-                    .ok()
-                    .and_then(|v| v["detail"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                bail!("{url}: {code} {detail}")
-            }
-            Err(e) => Err(e).with_context(|| {
-                crate::text::both(&format!("kết nối tới {url}"), &format!("reaching {url}"))
-            }),
-        }
-    };
     let hash = match (event, position) {
         (Some(e), _) => e
             .parse::<ledger::Hash>()
             .map_err(|e| anyhow::anyhow!("--event: {e}"))?
             .to_hex(),
-        (None, Some(p)) => get(format!("{base}/v1/events/{p}"))?["event_hash"]
-            .as_str()
-            .with_context(|| format!("{base}/v1/events/{p} names no event hash"))?
-            .to_string(),
+        (None, Some(p)) => {
+            crate::client::get::<api::wire::EventView>(&format!("{base}/v1/events/{p}"))?
+                .event_hash
+                .to_hex()
+        }
         (None, None) => bail!(
             "{}",
             crate::text::both(
@@ -852,9 +802,7 @@ fn proof_export_remote(
             )
         ),
     };
-    let value = get(format!("{base}/v1/proofs/act/{hash}"))?;
-    serde_json::from_value(value)
-        .with_context(|| format!("{base} answered something that is not an act proof"))
+    crate::client::get::<api::wire::ActProofDocument>(&format!("{base}/v1/proofs/act/{hash}"))
 }
 
 /// A case's openings (values and salts) from a JSON file.

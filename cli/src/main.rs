@@ -3,6 +3,7 @@
 
 mod accesscmd;
 mod archivecmd;
+mod client;
 mod confidentialcmd;
 mod demo;
 mod explaincmd;

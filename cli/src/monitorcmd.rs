@@ -391,11 +391,20 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
         })?;
     let reader = BufReader::new(response.into_reader());
     let mut data = String::new();
+    let mut kind = String::new();
     for line in reader.lines() {
         let line = line
             .with_context(|| crate::text::both(&format!("đọc {url}"), &format!("reading {url}")))?;
         if let Some(d) = line.strip_prefix("data:") {
             data.push_str(d.trim_start());
+        } else if let Some(k) = line.strip_prefix("event:") {
+            kind = k.trim().to_string();
+        } else if line.is_empty() && kind == "lagged" {
+            // The server dropped this subscription for falling behind: resume where it says.
+            if let Ok(lagged) = serde_json::from_str::<api::wire::Lagged>(&data) {
+                *next = lagged.resume_from;
+            }
+            return Ok(());
         } else if line.is_empty() && !data.is_empty() {
             let entry = match entry_from_json(&data) {
                 Ok(e) => e,
@@ -407,6 +416,7 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
                 }
             };
             data.clear();
+            kind.clear();
             *next = entry.position + 1;
             if tx.send(Fed::Entry(Box::new(entry))).is_err() {
                 return Ok(());
@@ -416,18 +426,17 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
     Ok(())
 }
 
-/// The entry as the server stored it, from the subscription's JSON (`position`, `received`
-/// and the signed event's bytes). Its hash and signature are checked by the monitor.
+/// The entry as the server stored it, from the subscription's event (`position`, `received`
+/// and the signed event's bytes; the rest of the view is derived from them and not trusted).
+/// Its hash and signature are checked by the monitor.
 fn entry_from_json(data: &str) -> anyhow::Result<Entry> {
-    let v: serde_json::Value = serde_json::from_str(data).context("not JSON")?;
-    let position = v["position"].as_u64().context("no `position`")?;
-    let received = v["received"].as_i64().context("no `received`")?;
-    let bytes = hex::decode(v["signed_hex"].as_str().context("no `signed_hex`")?)
-        .context("`signed_hex` is not hex")?;
+    let view: api::wire::EventView =
+        serde_json::from_str(data).context("not an entry as the API shows one")?;
+    let bytes = hex::decode(&view.signed_hex).context("`signed_hex` is not hex")?;
     let event = SignedEvent::decode_structure(bytes).context("not a signed event")?;
     Ok(Entry {
-        position,
-        received,
+        position: view.position,
+        received: view.received,
         event,
     })
 }

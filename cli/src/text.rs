@@ -201,18 +201,6 @@ pub fn server_base(server: &str) -> anyhow::Result<String> {
     Ok(base.to_string())
 }
 
-/// A problem document's detail in the chosen language(s): the server gives both languages
-/// (`detail_vi`, `detail_en`) beside the `detail` of the one the request asked for.
-pub fn problem_detail(problem: &serde_json::Value) -> String {
-    match (problem["detail_vi"].as_str(), problem["detail_en"].as_str()) {
-        (Some(vi), Some(en)) => both(vi, en),
-        _ => problem["detail"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| both("bị từ chối", "refused")),
-    }
-}
-
 static TOKEN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// The reader token for servers (`--token`, or `CONGRESS_LEDGER_TOKEN`).

@@ -233,52 +233,46 @@ impl Source {
 /// The consistency proof from `old` to `new` entries, from the server at `base`.
 pub fn fetch_consistency(base: &str, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
     let url = format!("{base}/v1/proofs/consistency?old={old}&new={new}");
-    let v: serde_json::Value = crate::text::authed(ureq::get(&url))
-        .call()
-        .with_context(|| crate::text::both(&format!("tải {url}"), &format!("fetching {url}")))?
-        .into_json()
-        .with_context(|| {
-            crate::text::both(
-                &format!("{url} không phải JSON"),
-                &format!("{url} is not JSON"),
-            )
-        })?;
-    proof_hashes(&v, &url, old, new)
+    let proof = crate::client::get(&url)
+        .with_context(|| crate::text::both(&format!("tải {url}"), &format!("fetching {url}")))?;
+    proof_hashes(proof, &url, old, new)
 }
 
-/// The hashes of a `{"old", "new", "proof"}` answer, whose sizes must be the ones at stake.
+/// The hashes of a consistency proof (the server's answer, or what `proof consistency
+/// --json` writes), whose sizes must be the ones at stake.
 fn proof_hashes(
-    v: &serde_json::Value,
+    proof: api::wire::ConsistencyProof,
     from: &str,
     old: u64,
     new: u64,
 ) -> anyhow::Result<Vec<Hash>> {
-    let (o, n) = (v["old"].as_u64(), v["new"].as_u64());
-    if o != Some(old) || n != Some(new) {
+    let (o, n) = (proof.old, proof.new);
+    if o != old || n != new {
         bail!(
-            "{from} proves sizes {o:?} to {n:?}, but this witness holds {old} and the checkpoint is of {new}; make it with `proof consistency --old {old} --new {new}`"
+            "{from} proves sizes {o} to {n}, but this witness holds {old} and the checkpoint is of {new}; make it with `proof consistency --old {old} --new {new}`"
         );
     }
-    let Some(items) = v["proof"].as_array() else {
-        bail!("{from} has no `proof` list");
-    };
-    items
-        .iter()
-        .map(|h| {
-            h.as_str()
-                .unwrap_or_default()
-                .parse()
-                .map_err(|e| anyhow::anyhow!("{from}: `{h}`: {e}"))
-        })
-        .collect()
+    Ok(proof.proof)
 }
 
 /// The proof's hashes, from `proof consistency --json` (whose sizes must be the ones at stake)
 /// or its plain output (one hash per line).
 fn read_consistency(path: &Path, old: u64, new: u64) -> anyhow::Result<Vec<Hash>> {
     let text = std::fs::read_to_string(path).with_context(|| crate::text::reading(path))?;
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-        return proof_hashes(&v, &path.display().to_string(), old, new);
+    if text.trim_start().starts_with('{') {
+        let proof = serde_json::from_str(&text).with_context(|| {
+            crate::text::both(
+                &format!(
+                    "{} không phải một bằng chứng nhất quán ({{\"old\", \"new\", \"proof\"}})",
+                    path.display()
+                ),
+                &format!(
+                    "{} is not a consistency proof ({{\"old\", \"new\", \"proof\"}})",
+                    path.display()
+                ),
+            )
+        })?;
+        return proof_hashes(proof, &path.display().to_string(), old, new);
     }
     text.lines()
         .map(str::trim)
@@ -305,10 +299,9 @@ fn hand_back(base: &str, note: &str) -> anyhow::Result<()> {
             Ok(())
         }
         Err(ureq::Error::Status(code, response)) => {
-            let detail: serde_json::Value = response.into_json().unwrap_or_default();
             bail!(
                 "the cosignature is made and the state saved, but {url} refused it ({code}): {}; the server must be started with --witness and this witness's key, then run this command again",
-                detail["detail"].as_str().unwrap_or("no detail")
+                crate::client::refused(&url, code, response).detail()
             )
         }
         Err(e) => bail!(

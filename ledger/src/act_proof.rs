@@ -24,18 +24,23 @@ pub const FORMAT: &str = "congress-ledger-act-proof/v1";
 
 /// One entry and its inclusion proof in the checkpoint's tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProvedEntry {
     pub position: u64,
     /// The entry's bytes (§3), hex.
     pub entry: String,
+    /// The hashes of the inclusion proof, hex.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub inclusion: Vec<Hash>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActProof {
     pub format: String,
     pub origin: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     pub event_hash: Hash,
     /// The signed checkpoint (C2SP note) everything is proved against.
     pub checkpoint: String,

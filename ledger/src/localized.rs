@@ -230,7 +230,8 @@ impl Vietnamese for SignatureError {
     }
 }
 
-fn poison_cause(cause: PoisonCause) -> &'static str {
+/// Why a ledger stopped accepting writes, in Vietnamese (`PoisonCause::words` in English).
+pub fn poison_cause(cause: PoisonCause) -> &'static str {
     match cause {
         PoisonCause::Fsync => "một lần fsync thất bại",
         PoisonCause::CutBack => "một lần ghi thất bại mà không cắt bỏ được",

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
+use common::contract::Contract;
 use common::{run, stderr, Server};
 use serde_json::Value;
 use sha2::Digest;
@@ -232,10 +233,28 @@ enum Tamper {
 
 /// A loopback HTTP proxy in front of a server, which can change one byte of every act proof
 /// it passes and be pointed at another server (same port: the browser's storage goes on).
+/// It keeps every `/v1` answer the page fetched, as the server sent it.
 struct Proxy {
     base: String,
     backend: Arc<Mutex<String>>,
     tamper: Arc<Mutex<Tamper>>,
+    seen: Seen,
+}
+
+/// `/v1` answers as the server sent them: path, status, content type, body.
+type Seen = Arc<Mutex<Vec<(String, u16, String, String)>>>;
+
+/// The explorer's contract (issue 14): every `/v1` answer the in-browser verifier read
+/// conforms to the schema `/openapi.json` gives for it. Returns how many were checked.
+fn check_contract(proxy: &Proxy, server: &str) -> usize {
+    let contract = Contract::of(server);
+    let seen = proxy.seen.lock().unwrap().clone();
+    for (path, status, kind, body) in &seen {
+        if let Err(e) = contract.check("get", path, *status, kind, body) {
+            panic!("the explorer read an answer that breaks the API's contract: {e}");
+        }
+    }
+    seen.len()
 }
 
 impl Proxy {
@@ -244,12 +263,13 @@ impl Proxy {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let backend = Arc::new(Mutex::new(backend.to_string()));
         let tamper = Arc::new(Mutex::new(Tamper::None));
-        let (b, t) = (backend.clone(), tamper.clone());
+        let seen = Seen::default();
+        let (b, t, s) = (backend.clone(), tamper.clone(), seen.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (b, t) = (b.clone(), t.clone());
+                let (b, t, s) = (b.clone(), t.clone(), s.clone());
                 std::thread::spawn(move || {
-                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap())
+                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap(), &s)
                 });
             }
         });
@@ -257,6 +277,7 @@ impl Proxy {
             base,
             backend,
             tamper,
+            seen,
         }
     }
 
@@ -266,7 +287,7 @@ impl Proxy {
     }
 }
 
-fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper) {
+fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -290,6 +311,10 @@ fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper) {
         ),
         Err(e) => (502, "text/plain".into(), e.to_string()),
     };
+    if path.starts_with("/v1/") {
+        let answer = (path.clone(), status, kind.clone(), body.clone());
+        seen.lock().unwrap().push(answer);
+    }
     if path.starts_with("/v1/proofs/act/") && status == 200 && tamper != Tamper::None {
         let mut proof: Value = serde_json::from_str(&body).unwrap();
         match tamper {
@@ -442,6 +467,35 @@ fn an_act_verifies_in_the_browser_and_one_changed_byte_fails_at_its_step() {
     let page = dom(fresh.path(), &format!("{}/acts/{hash}", proxy.base));
     assert!(page.contains("data-key-source=\"server\""), "{page}");
     assert!(page.contains("class=\"warning\""), "{page}");
+    assert!(check_contract(&proxy, &server.base) > 0);
+}
+
+/// The contract check is not a formality: an act proof missing a member, or with a member
+/// of another type, is refused, while the one served conforms.
+#[test]
+fn an_answer_that_breaks_the_contract_is_caught() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let contract = Contract::of(&server.base);
+    let path = format!("/v1/proofs/act/{}", an_act(&server.base));
+    let proof = get_json(&server.base, &path);
+    let check = |v: &Value| contract.check("get", &path, 200, "application/json", &v.to_string());
+    assert_eq!(check(&proof), Ok(()));
+    let mut missing = proof.clone();
+    missing.as_object_mut().unwrap().remove("checkpoint");
+    assert!(check(&missing).unwrap_err().contains("checkpoint"));
+    let mut retyped = proof.clone();
+    retyped["act"]["position"] = Value::String("7".into());
+    assert!(check(&retyped).is_err());
+    let mut extra = proof.clone();
+    extra["trust_me"] = Value::Bool(true);
+    assert!(check(&extra).is_err());
+    // A problem document without its request id breaks the contract too.
+    let refusal = r#"{"type":"about:blank","title":"t","status":404,"detail":"d","detail_vi":"d","detail_en":"d"}"#;
+    assert!(contract
+        .check("get", &path, 404, "application/problem+json", refusal)
+        .unwrap_err()
+        .contains("request_id"));
 }
 
 /// A well-formed verifier key of the same name, for another Ed25519 key.
@@ -494,6 +548,14 @@ fn a_server_that_rolls_back_below_what_the_browser_saw_is_caught() {
     let page = dom(fresh.path(), &url);
     assert_eq!(verdict(&page), Some("valid"), "{page}");
     assert!(page.contains("data-step-id=\"consistency\""), "{page}");
+    // The consistency proofs the page read conform too.
+    assert!(proxy
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(p, ..)| p.starts_with("/v1/proofs/consistency")));
+    assert!(check_contract(&proxy, &large.base) > 0);
 }
 
 /// `verify.html` as the server hands it out, opened from a file with a script that pins the

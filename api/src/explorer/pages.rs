@@ -16,6 +16,7 @@ use crate::AppState;
 
 /// How a `Problem` from the projections or storage is shown as a page.
 fn failed(lang: Lang, e: crate::Problem) -> Response {
+    e.log();
     error_page(
         lang,
         StatusCode::INTERNAL_SERVER_ERROR,

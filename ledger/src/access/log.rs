@@ -18,6 +18,7 @@ pub const DOMAIN: &[u8] = b"congress-ledger/access/v1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessRecord {
     /// 0 for the first record.
     pub seq: u64,

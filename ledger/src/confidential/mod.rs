@@ -122,7 +122,9 @@ pub fn commit(salt: &[u8; 32], value: &Value) -> Hash {
 /// A confidential value and its salt: what opens one commitment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Opening {
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub value: Value,
     /// 32 bytes, 64 lower-case hex digits.
     pub salt: String,

@@ -133,6 +133,7 @@ fn check_case(case: &str) -> Result<(), StoreError> {
 
 /// One case's ciphertexts, as a reader receives them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SealedCase {
     pub case: String,
     /// The case's secret key encrypted to the commission (base64); absent once shredded.

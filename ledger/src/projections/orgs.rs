@@ -12,6 +12,7 @@ use crate::domain::payloads::OrgRegistered;
 
 /// How far the units below an organization are with their congresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
     pub org: String,
     pub term: Option<String>,
@@ -25,6 +26,7 @@ pub struct Progress {
     /// Units with no congress held yet.
     pub pending: Vec<String>,
     /// What the congresses held elected, added up over the units.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub elected: Elected,
 }
 

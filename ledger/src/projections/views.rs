@@ -10,12 +10,14 @@ use super::Projections;
 use crate::rulebook::{Finding, Fraction, Rulebook};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub person: String,
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Body {
     pub subject: String,
     pub members: Vec<Person>,
@@ -23,31 +25,40 @@ pub struct Body {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CongressView {
     pub stream: String,
     pub org: String,
     pub term: String,
     pub number: Option<String>,
+    /// Where the congress stands (convened, open, closed, approved, …).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub state: State,
     pub rulebook: String,
     pub opens: String,
     pub closes: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attendance: Option<Share>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub quorum: Option<Fraction>,
     pub quorum_met: Option<bool>,
     /// The base that elected candidates must win more than half of.
     pub base: Option<u64>,
     /// Bodies the congress elected by motion (presidium, secretariat, committees).
     pub bodies: Vec<Body>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub rounds: Vec<RoundFigures>,
     /// Declared elected but not members: not validly elected (P-04) or refused approval (V-04).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub not_members: Vec<NotMember>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub composition: Composition,
     pub approvals: Vec<serde_json::Value>,
     pub appointments: Vec<serde_json::Value>,
     pub complaints: Vec<String>,
     pub findings: Vec<Finding>,
     /// The inspection commission's conclusions on the congress (`inspection.concluded`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub inspections: Vec<InspectionView>,
 }
 
@@ -165,6 +176,7 @@ pub fn congress(c: &Congress, findings: &[Finding]) -> CongressView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRow {
     pub stream: String,
     pub case: String,

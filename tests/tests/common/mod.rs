@@ -1,6 +1,8 @@
 //! Running the built `congress-ledger` binary.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
