@@ -17,6 +17,7 @@ pub mod compose;
 pub mod confidential;
 pub mod crypto;
 pub mod domain;
+pub mod evidence;
 pub mod engine;
 pub mod format;
 pub mod keys;
@@ -29,6 +30,7 @@ pub mod rules;
 pub mod scenarios;
 pub mod storage;
 pub mod tiles;
+pub mod timestamp;
 pub mod verify;
 pub mod witness;
 

@@ -181,6 +181,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         .with_fault(options.fault.clone());
     let root = frontier.root();
     let cosignatures = CosignatureFile::open(&*storage.histories)?;
+    let timestamps = crate::storage::timestamps::TimestampFile::open(&*storage.histories)?;
     let shared = Arc::new(Shared {
         dir: dir.to_path_buf(),
         storage,
@@ -195,6 +196,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         }),
         checkpoints: Mutex::new(checkpoints),
         cosignatures: Mutex::new(cosignatures),
+        timestamps: Mutex::new(timestamps),
         acked: std::sync::atomic::AtomicU64::new(end.size),
         indexed: Mutex::new(0),
         indexed_changed: Condvar::new(),

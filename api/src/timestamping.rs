@@ -1,0 +1,201 @@
+//! Trusted timestamps on checkpoints (RFC 3161), off the append path: one thread per TSA
+//! (`serve --tsa URL`) asks for a token on each new checkpoint and keeps it beside the
+//! checkpoints; a TSA that is down is retried with a growing pause, logged, and shown in
+//! `/healthz`. Appends never wait on a TSA. Also the RFC 3161 HTTP transport (§3.4) the
+//! CLI uses, and `GET /v1/checkpoints/{size}/timestamps`.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::Json;
+use base64::Engine;
+use ledger::messages::Text;
+use ledger::timestamp::{Stamper, MAX_RESPONSE_BYTES};
+use parking_lot::Mutex;
+use serde::Serialize;
+
+use crate::{AppState, Problem};
+
+/// How often a TSA thread looks for a new checkpoint.
+const POLL: Duration = Duration::from_millis(500);
+/// The first pause after a failure, doubled after each further one up to [`MAX_BACKOFF`].
+const BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// A TSA reached over HTTP: `POST` of a DER TimeStampReq as `application/timestamp-query`,
+/// answered by a DER TimeStampResp as `application/timestamp-reply` (RFC 3161 §3.4).
+pub struct HttpTsa {
+    url: String,
+    agent: ureq::Agent,
+}
+
+impl HttpTsa {
+    pub fn new(url: &str) -> HttpTsa {
+        HttpTsa {
+            url: url.to_string(),
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(20))
+                .build(),
+        }
+    }
+}
+
+impl Stamper for HttpTsa {
+    fn name(&self) -> String {
+        self.url.clone()
+    }
+
+    fn query(&self, request: &[u8]) -> Result<Vec<u8>, String> {
+        let resp = self
+            .agent
+            .post(&self.url)
+            .set("Content-Type", "application/timestamp-query")
+            .send_bytes(request)
+            .map_err(|e| e.to_string())?;
+        if resp.content_type() != "application/timestamp-reply" {
+            return Err(format!(
+                "the answer is `{}`, not application/timestamp-reply",
+                resp.content_type()
+            ));
+        }
+        let mut body = Vec::new();
+        resp.into_reader()
+            .take(MAX_RESPONSE_BYTES as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| e.to_string())?;
+        if body.len() > MAX_RESPONSE_BYTES {
+            return Err(format!("the answer is over {MAX_RESPONSE_BYTES} bytes"));
+        }
+        Ok(body)
+    }
+}
+
+/// How each TSA is doing, for `/healthz`.
+#[derive(Default)]
+pub struct Status {
+    by_tsa: Mutex<BTreeMap<String, TsaState>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TsaState {
+    /// The size of the last checkpoint this TSA timestamped.
+    pub timestamped: Option<u64>,
+    /// Failures in a row (0 when the last attempt succeeded).
+    pub failures: u32,
+    /// The last failure, while it lasts.
+    pub error: Option<String>,
+}
+
+impl Status {
+    pub fn snapshot(&self) -> BTreeMap<String, TsaState> {
+        self.by_tsa.lock().clone()
+    }
+
+    fn set(&self, url: &str, f: impl FnOnce(&mut TsaState)) {
+        f(self.by_tsa.lock().entry(url.to_string()).or_default());
+    }
+}
+
+/// Starts one thread per TSA URL, for as long as the process runs.
+pub fn start(state: Arc<AppState>, urls: Vec<String>) {
+    for url in urls {
+        let state = state.clone();
+        state.timestamps.set(&url, |_| {});
+        let spawned = std::thread::Builder::new()
+            .name("tsa".into())
+            .spawn(move || run(state, HttpTsa::new(&url)));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a TSA thread");
+        }
+    }
+}
+
+/// Timestamps the newest checkpoint this TSA has not yet timestamped; the ones signed while
+/// it answered are covered by that later one (each checkpoint is consistent with the next).
+fn run(state: Arc<AppState>, tsa: HttpTsa) {
+    let url = tsa.name();
+    let mut backoff = BACKOFF;
+    loop {
+        let wait = match state.ledger.checkpoint() {
+            Some(note) => match state.ledger.timestamp(&note, &tsa) {
+                Ok(added) => {
+                    if added {
+                        tracing::info!(tsa = %url, size = note.checkpoint.size, "checkpoint timestamped");
+                    }
+                    state.timestamps.set(&url, |s| {
+                        s.timestamped = Some(note.checkpoint.size);
+                        s.failures = 0;
+                        s.error = None;
+                    });
+                    backoff = BACKOFF;
+                    POLL
+                }
+                Err(e) => {
+                    tracing::warn!(tsa = %url, size = note.checkpoint.size, error = %e, retry_in = ?backoff, "checkpoint not timestamped");
+                    state.timestamps.set(&url, |s| {
+                        s.failures += 1;
+                        s.error = Some(e.to_string());
+                    });
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    wait
+                }
+            },
+            None => POLL,
+        };
+        std::thread::sleep(wait);
+    }
+}
+
+#[derive(Serialize)]
+struct Tokens {
+    size: u64,
+    /// The exact bytes the tokens cover (the note's body and the log's own signature).
+    note: String,
+    tokens: Vec<Token>,
+}
+
+#[derive(Serialize)]
+struct Token {
+    tsa: String,
+    /// The DER TimeStampResp, base64.
+    response: String,
+}
+
+/// `GET /v1/checkpoints/{size}/timestamps`: the RFC 3161 tokens held on that checkpoint.
+#[utoipa::path(get, path = "/v1/checkpoints/{size}/timestamps", summary = "The RFC 3161 time-stamp tokens held on the checkpoint of this size: the exact bytes they cover and each TSA's DER TimeStampResp (base64)", responses((status = 200, description = "{\"size\", \"note\", \"tokens\": [{\"tsa\", \"response\"}]}"), (status = 404, description = "no checkpoint at this size")))]
+pub async fn tokens(
+    State(state): State<Arc<AppState>>,
+    Path(size): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    let size: u64 = size.parse().map_err(|_| {
+        Problem::bad_request(Text::new(
+            format!("`{size}` không phải một cỡ (số nguyên không âm)"),
+            format!("`{size}` is not a size (a whole number)"),
+        ))
+    })?;
+    let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
+        Problem::not_found(Text::new(
+            format!("không có điểm kiểm nào được ký ở cỡ {size}"),
+            format!("no checkpoint was signed at size {size}"),
+        ))
+    })?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    Ok(Json(Tokens {
+        size,
+        note: String::from_utf8_lossy(&state.ledger.timestamped_bytes(&note)).into_owned(),
+        tokens: state
+            .ledger
+            .timestamps_at(size)
+            .into_iter()
+            .map(|t| Token {
+                tsa: t.tsa,
+                response: b64.encode(&t.response),
+            })
+            .collect(),
+    }))
+}
