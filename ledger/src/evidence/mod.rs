@@ -333,6 +333,25 @@ fn verify_record(
             format!("version {} is not 1", record.version),
         ));
     }
+    // The order first: each link must come after the one it renews, whatever else is wrong.
+    let mut before: Option<(u64, String)> = None;
+    for (ci, chain) in record.archive_time_stamp_sequence.iter().enumerate() {
+        for (ai, ats) in chain.iter().enumerate() {
+            let Some((unix, time)) = timestamp::claimed_time(&ats.time_stamp) else {
+                continue;
+            };
+            if let Some((b_unix, b_time)) = &before {
+                if unix < *b_unix {
+                    return Err(bad(
+                        &format!("{FILE} chain {} timestamp {}", ci + 1, ai + 1),
+                        format!("gia hạn sai thứ tự: dấu thời gian ({time}) sớm hơn mắt xích nó gia hạn ({b_time})"),
+                        format!("renewal out of order: its timestamp ({time}) is earlier than the link it renews ({b_time})"),
+                    ));
+                }
+            }
+            before = Some((unix, time));
+        }
+    }
     let mut links: Vec<Link> = Vec::new();
     let mut prev: Option<(Verified, HashAlg)> = None;
     for (ci, chain) in record.archive_time_stamp_sequence.iter().enumerate() {
@@ -436,8 +455,8 @@ fn tree_root(ats: &ArchiveTimeStamp, alg: HashAlg, expected: &[Vec<u8>], link: &
     Ok(root)
 }
 
-/// A renewal must come after the link it renews, before that link's TSA certificate expired
-/// and while that link's hash algorithm was still trusted.
+/// A renewal must come before the TSA certificate of the link it renews expired and while
+/// that link's hash algorithm was still trusted (its order is checked first, for all links).
 fn renewed_in_time(
     before: &Verified,
     before_alg: HashAlg,
@@ -445,13 +464,6 @@ fn renewed_in_time(
     table: &Algorithms,
     link: &str,
 ) -> Result<(), LongTermError> {
-    if after.unix < before.unix {
-        return Err(bad(
-            link,
-            format!("gia hạn sai thứ tự: dấu thời gian ({}) sớm hơn mắt xích nó gia hạn ({})", after.time, before.time),
-            format!("renewal out of order: its timestamp ({}) is earlier than the link it renews ({})", after.time, before.time),
-        ));
-    }
     if after.unix > before.cert_not_after {
         return Err(bad(
             link,

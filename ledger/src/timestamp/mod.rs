@@ -309,6 +309,15 @@ pub fn verify_token(
     verify_parsed(&parsed, alg, digest, roots, link)
 }
 
+/// A token's genTime as it claims it (Unix seconds, RFC 3339), before any check.
+pub fn claimed_time(token: &ContentInfo) -> Option<(u64, String)> {
+    let (_, tst) = token_parts(token).ok()?;
+    Some((
+        tst.gen_time.to_unix_duration().as_secs(),
+        tst.gen_time.to_date_time().to_string(),
+    ))
+}
+
 /// The bare token of a response (what an evidence record stores).
 pub fn token_of(resp: &[u8], link: &str) -> Result<ContentInfo, LongTermError> {
     Ok(parse(resp, link)?.token)
