@@ -48,7 +48,11 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     ledger.close()?;
     if !args.tsas.is_empty() {
         let tsas = http_tsas(&args.tsas);
-        ledger::evidence::seal(&summary.bag, &stampers(&tsas), ledger::timestamp::HashAlg::Sha256)?;
+        ledger::evidence::seal(
+            &summary.bag,
+            &stampers(&tsas),
+            ledger::timestamp::HashAlg::Sha256,
+        )?;
     }
     if args.json {
         return crate::text::print_json(&summary);
@@ -173,7 +177,9 @@ pub fn verify_progress(bar: &indicatif::ProgressBar) -> ledger::verify::integrit
 }
 
 fn http_tsas(urls: &[String]) -> Vec<api::timestamping::HttpTsa> {
-    urls.iter().map(|u| api::timestamping::HttpTsa::new(u)).collect()
+    urls.iter()
+        .map(|u| api::timestamping::HttpTsa::new(u))
+        .collect()
 }
 
 fn stampers(tsas: &[api::timestamping::HttpTsa]) -> Vec<&dyn ledger::timestamp::Stamper> {
@@ -188,6 +194,15 @@ pub enum ArchiveAction {
     /// certificate expires), or with --hash a new hash tree (before the hash algorithm stops
     /// being trusted). Only data/evidence.ers and the tag files change.
     Renew(RenewArgs),
+    /// Seal a bag that has no evidence record yet (as `export --tsa` does): a hash tree of its
+    /// payload files with SHA-256, timestamped by the TSA.
+    Seal {
+        /// The archive bag.
+        bag: PathBuf,
+        /// The Time-Stamp Authority's URL (RFC 3161); repeat for fallbacks, asked in turn.
+        #[arg(long = "tsa", required = true, value_name = "URL")]
+        tsas: Vec<String>,
+    },
 }
 
 #[derive(Args)]
@@ -215,6 +230,31 @@ pub struct RenewArgs {
 pub fn archive(action: ArchiveAction) -> anyhow::Result<ExitCode> {
     match action {
         ArchiveAction::Renew(args) => renew(args),
+        ArchiveAction::Seal { bag, tsas } => {
+            if bag.join(ledger::evidence::FILE).exists() {
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        &format!(
+                            "{} đã có bản ghi chứng cứ: hãy gia hạn nó (archive renew)",
+                            bag.display()
+                        ),
+                        &format!(
+                            "{} already has an evidence record: renew it (archive renew)",
+                            bag.display()
+                        )
+                    )
+                );
+            }
+            let tsas = http_tsas(&tsas);
+            ledger::evidence::seal(&bag, &stampers(&tsas), ledger::timestamp::HashAlg::Sha256)?;
+            crate::say!(
+                "{}: {}",
+                both("Đã niêm phong", "sealed"),
+                bag.join(ledger::evidence::FILE).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -240,7 +280,8 @@ fn renew(args: RenewArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .and_then(ledger::timestamp::HashAlg::from_name);
     let tsas = http_tsas(&args.tsas);
-    let link = ledger::evidence::renew(&args.bag, &stampers(&tsas), alg, &roots, &table, now_unix())?;
+    let link =
+        ledger::evidence::renew(&args.bag, &stampers(&tsas), alg, &roots, &table, now_unix())?;
     if args.json {
         return crate::text::print_json(&link);
     }

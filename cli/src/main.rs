@@ -12,8 +12,8 @@ mod monitorcmd;
 mod reportcmd;
 mod servecmd;
 mod text;
-mod timestampcmd;
 mod tilescmd;
+mod timestampcmd;
 mod verifycmd;
 mod witnesscmd;
 

@@ -42,7 +42,10 @@ pub fn run(args: TimestampArgs) -> anyhow::Result<ExitCode> {
         for (url, added) in &done {
             crate::say!(
                 "{} {size}: {url}{}",
-                both("Đã đóng dấu thời gian điểm kiểm cỡ", "checkpoint timestamped at size"),
+                both(
+                    "Đã đóng dấu thời gian điểm kiểm cỡ",
+                    "checkpoint timestamped at size"
+                ),
                 if *added {
                     String::new()
                 } else {

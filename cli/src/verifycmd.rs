@@ -156,7 +156,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         match &long_term {
             Some(l) => print_long_term(l),
-            None if bag.join("data/timestamps").exists() || bag.join(ledger::evidence::FILE).exists() => {
+            None if bag.join("data/timestamps").exists()
+                || bag.join(ledger::evidence::FILE).exists() =>
+            {
                 crate::say!(
                     "{}",
                     both(
@@ -425,7 +427,11 @@ fn print_long_term(l: &ledger::evidence::LongTermReport) {
     crate::say!(
         "{}: {}",
         both("Bằng chứng dài hạn", "Long-term proof"),
-        if l.ok { both("ĐẠT", "OK") } else { both("KHÔNG ĐẠT", "FAILED") }
+        if l.ok {
+            both("ĐẠT", "OK")
+        } else {
+            both("KHÔNG ĐẠT", "FAILED")
+        }
     );
     for t in &l.timestamps {
         crate::say!(

@@ -194,7 +194,11 @@ pub fn export(
     // RFC 3161 tokens on the checkpoints of this log: the exact bytes each covers, each TSA's
     // response, and the certificates they carry (`openssl ts -verify` needs nothing else).
     let mut responses = Vec::new();
-    for at in ledger.timestamped_sizes().into_iter().filter(|s| *s <= size) {
+    for at in ledger
+        .timestamped_sizes()
+        .into_iter()
+        .filter(|s| *s <= size)
+    {
         let Some(signed) = ledger.checkpoint_at(at)? else {
             continue;
         };

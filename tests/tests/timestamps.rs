@@ -21,12 +21,24 @@ const YEAR: Duration = Duration::from_secs(365 * 86_400);
 fn ledger(dir: &Path) -> String {
     let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
     for k in ["authority", "log", "k1"] {
-        assert!(run(&["key", "generate", "--out", &p(&format!("{k}.key"))]).status.success());
+        assert!(run(&["key", "generate", "--out", &p(&format!("{k}.key"))])
+            .status
+            .success());
     }
     let out = run(&[
-        "init", "--ledger", &p("l"), "--origin", "ledger.test.vn/tsa", "--title",
-        "Sổ cái thử dấu thời gian", "--authority-key", &p("authority.key"), "--log-key",
-        &p("log.key"), "--rulebook", "qd190-2024",
+        "init",
+        "--ledger",
+        &p("l"),
+        "--origin",
+        "ledger.test.vn/tsa",
+        "--title",
+        "Sổ cái thử dấu thời gian",
+        "--authority-key",
+        &p("authority.key"),
+        "--log-key",
+        &p("log.key"),
+        "--rulebook",
+        "qd190-2024",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = run(&["checkpoint", "--ledger", &p("l"), "--json"]);
@@ -47,8 +59,17 @@ fn append(dir: &Path, server: &Server, key: &str, n: u32) {
     )
     .unwrap();
     let out = run(&[
-        "append", "--server", &server.base, "--key", &p("authority.key"), "--stream", "ledger",
-        "--kind", "key.enrolled", "--payload", &p("enroll.json"),
+        "append",
+        "--server",
+        &server.base,
+        "--key",
+        &p("authority.key"),
+        "--stream",
+        "ledger",
+        "--kind",
+        "key.enrolled",
+        "--payload",
+        &p("enroll.json"),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
@@ -60,7 +81,16 @@ fn get_json(url: &str) -> serde_json::Value {
 }
 
 fn verify_archive(bag: &str, key: &str, ca: &str, more: &[&str]) -> (bool, serde_json::Value) {
-    let mut args = vec!["verify", "--archive", bag, "--log-key", key, "--tsa-ca", ca, "--json"];
+    let mut args = vec![
+        "verify",
+        "--archive",
+        bag,
+        "--log-key",
+        key,
+        "--tsa-ca",
+        ca,
+        "--json",
+    ];
     args.extend_from_slice(more);
     let out = run(&args);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -69,7 +99,11 @@ fn verify_archive(bag: &str, key: &str, ca: &str, more: &[&str]) -> (bool, serde
 }
 
 fn openssl_in(dir: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
     (
         out.status.success(),
         format!("{}{}", stdout(&out), stderr(&out)),
@@ -89,7 +123,14 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
     // The server asks both TSAs for each new checkpoint, in the background.
     let server = Server::start_with(
         Path::new(&p("l")),
-        &["--tsa", &tsa1.url, "--tsa", &tsa2.url, "--checkpoint-interval-ms", "100"],
+        &[
+            "--tsa",
+            &tsa1.url,
+            "--tsa",
+            &tsa2.url,
+            "--checkpoint-interval-ms",
+            "100",
+        ],
     );
     append(dir.path(), &server, "k1.key", 1);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -107,7 +148,10 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
     };
     assert_eq!(size, 2, "genesis and one enrolment");
     let health = get_json(&server.url("/healthz"));
-    assert_eq!(health["timestamps"][&tsa1.url]["timestamped"], size, "{health}");
+    assert_eq!(
+        health["timestamps"][&tsa1.url]["timestamped"], size,
+        "{health}"
+    );
     assert_eq!(health["timestamps"][&tsa2.url]["failures"], 0, "{health}");
     // The bytes timestamped are the log's own note: body and its one signature line.
     let note = tokens["note"].as_str().unwrap();
@@ -121,7 +165,15 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
 
     // A bag carries the tokens with the exact bytes they cover; openssl alone verifies each.
     let bag = p("bag");
-    let out = run(&["export", "--ledger", &p("l"), "--out", &bag, "--tsa", &tsa1.url]);
+    let out = run(&[
+        "export",
+        "--ledger",
+        &p("l"),
+        "--out",
+        &bag,
+        "--tsa",
+        &tsa1.url,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut tsrs: Vec<String> = std::fs::read_dir(Path::new(&bag).join("data/timestamps"))
         .unwrap()
@@ -139,43 +191,98 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
         let (ok, said) = openssl_in(
             &bag,
             &[
-                "ts", "-verify", "-data", &format!("data/timestamps/{size}.note"), "-in",
-                &format!("data/timestamps/{tsr}"), "-CAfile", "ca.pem",
+                "ts",
+                "-verify",
+                "-data",
+                &format!("data/timestamps/{size}.note"),
+                "-in",
+                &format!("data/timestamps/{tsr}"),
+                "-CAfile",
+                "ca.pem",
             ],
         );
         assert!(ok && said.contains("Verification: OK"), "{tsr}: {said}");
     }
     std::fs::remove_file(Path::new(&bag).join("ca.pem")).unwrap();
-    let (ok, said) = openssl_in(&bag, &["asn1parse", "-inform", "DER", "-in", "data/evidence.ers"]);
+    let (ok, said) = openssl_in(
+        &bag,
+        &["asn1parse", "-inform", "DER", "-in", "data/evidence.ers"],
+    );
     assert!(ok, "{said}");
-    assert!(said.contains("id-smime-ct-TSTInfo") && said.contains("sha256"), "{said}");
+    assert!(
+        said.contains("id-smime-ct-TSTInfo") && said.contains("sha256"),
+        "{said}"
+    );
 
     // verify --archive: the bag, the log, every token and the record's one link.
     let (ok, v) = verify_archive(&bag, &key, &ca, &[]);
     assert!(ok, "{v}");
     let lt = &v["long_term"];
     assert_eq!(lt["ok"], true, "{lt}");
-    assert_eq!(lt["timestamps"].as_array().unwrap().len(), tsrs.len(), "{lt}");
-    assert!(lt["timestamps"][0]["authority"].as_str().unwrap().contains("tsa1.test.vn"), "{lt}");
+    assert_eq!(
+        lt["timestamps"].as_array().unwrap().len(),
+        tsrs.len(),
+        "{lt}"
+    );
+    assert!(
+        lt["timestamps"][0]["authority"]
+            .as_str()
+            .unwrap()
+            .contains("tsa1.test.vn"),
+        "{lt}"
+    );
     assert_eq!(lt["evidence"]["links"].as_array().unwrap().len(), 1, "{lt}");
     let earliest = lt["evidence"]["earliest"].as_str().unwrap().to_string();
-    assert_eq!(earliest, lt["evidence"]["links"][0]["time"].as_str().unwrap());
-    let out = run(&["verify", "--archive", &bag, "--log-key", &key, "--tsa-ca", &ca]);
+    assert_eq!(
+        earliest,
+        lt["evidence"]["links"][0]["time"].as_str().unwrap()
+    );
+    let out = run(&[
+        "verify",
+        "--archive",
+        &bag,
+        "--log-key",
+        &key,
+        "--tsa-ca",
+        &ca,
+    ]);
     let text = stdout(&out);
-    assert!(text.contains("Earliest time proved") && text.contains("initial"), "{text}");
+    assert!(
+        text.contains("Earliest time proved") && text.contains("initial"),
+        "{text}"
+    );
 
     // Renewed twice: a new timestamp (by the other TSA), then a new hash tree with SHA-512.
-    let manifest_before = std::fs::read_to_string(Path::new(&bag).join("manifest-sha256.txt")).unwrap();
+    let manifest_before =
+        std::fs::read_to_string(Path::new(&bag).join("manifest-sha256.txt")).unwrap();
     std::thread::sleep(Duration::from_millis(1100));
-    let out = run(&["archive", "renew", &bag, "--tsa", &tsa2.url, "--tsa-ca", &ca]);
+    let out = run(&[
+        "archive", "renew", &bag, "--tsa", &tsa2.url, "--tsa-ca", &ca,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("timestamp renewal"), "{}", stdout(&out));
-    let out = run(&["archive", "renew", &bag, "--tsa", &tsa1.url, "--tsa-ca", &ca, "--hash", "sha512"]);
+    assert!(
+        stdout(&out).contains("timestamp renewal"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "archive", "renew", &bag, "--tsa", &tsa1.url, "--tsa-ca", &ca, "--hash", "sha512",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("hash-tree renewal"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("hash-tree renewal"),
+        "{}",
+        stdout(&out)
+    );
     // The payload and its manifest lines stay; only the record's line changed.
-    let manifest_after = std::fs::read_to_string(Path::new(&bag).join("manifest-sha256.txt")).unwrap();
-    let strip = |m: &str| m.lines().filter(|l| !l.ends_with("data/evidence.ers")).map(str::to_string).collect::<Vec<_>>();
+    let manifest_after =
+        std::fs::read_to_string(Path::new(&bag).join("manifest-sha256.txt")).unwrap();
+    let strip = |m: &str| {
+        m.lines()
+            .filter(|l| !l.ends_with("data/evidence.ers"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(&manifest_before), strip(&manifest_after));
     assert_ne!(manifest_before, manifest_after);
     let (ok, v) = verify_archive(&bag, &key, &ca, &[]);
@@ -184,40 +291,77 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
     let links = v["long_term"]["evidence"]["links"].as_array().unwrap();
     let kinds: Vec<(&str, &str)> = links
         .iter()
-        .map(|l| (l["kind"].as_str().unwrap(), l["algorithm"].as_str().unwrap()))
+        .map(|l| {
+            (
+                l["kind"].as_str().unwrap(),
+                l["algorithm"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
-        [("initial", "sha256"), ("timestamp renewal", "sha256"), ("hash-tree renewal", "sha512")]
+        [
+            ("initial", "sha256"),
+            ("timestamp renewal", "sha256"),
+            ("hash-tree renewal", "sha512")
+        ]
     );
     assert_eq!(v["long_term"]["evidence"]["earliest"], earliest.as_str());
-    let (ok, said) = openssl_in(&bag, &["asn1parse", "-inform", "DER", "-in", "data/evidence.ers"]);
+    let (ok, said) = openssl_in(
+        &bag,
+        &["asn1parse", "-inform", "DER", "-in", "data/evidence.ers"],
+    );
     assert!(ok && said.contains("sha512"), "{said}");
 
     // A hash-tree renewal with a weaker algorithm is refused, and writes nothing.
     let before = std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap();
-    let out = run(&["archive", "renew", &bag, "--tsa", &tsa1.url, "--tsa-ca", &ca, "--hash", "sha256"]);
+    let out = run(&[
+        "archive", "renew", &bag, "--tsa", &tsa1.url, "--tsa-ca", &ca, "--hash", "sha256",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let said = stderr(&out);
-    assert!(said.contains("chain 3") && said.contains("weaker") && said.contains("yếu hơn"), "{said}");
-    assert_eq!(before, std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap());
+    assert!(
+        said.contains("chain 3") && said.contains("weaker") && said.contains("yếu hơn"),
+        "{said}"
+    );
+    assert_eq!(
+        before,
+        std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap()
+    );
 
     // An algorithm table under which SHA-256 stopped being trusted before the renewals: the
     // links made with it no longer hold, and verification says which and why.
     let table = p("algorithms.json");
-    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../algorithms.json")).unwrap();
-    std::fs::write(&table, shipped.replace(r#""oid": "2.16.840.1.101.3.4.2.1", "strength": 128, "not_after": null"#, r#""oid": "2.16.840.1.101.3.4.2.1", "strength": 128, "not_after": "2020-01-01""#)).unwrap();
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../algorithms.json"))
+            .unwrap();
+    std::fs::write(
+        &table,
+        shipped.replace(
+            r#""oid": "2.16.840.1.101.3.4.2.1", "strength": 128, "not_after": null"#,
+            r#""oid": "2.16.840.1.101.3.4.2.1", "strength": 128, "not_after": "2020-01-01""#,
+        ),
+    )
+    .unwrap();
     let (ok, v) = verify_archive(&bag, &key, &ca, &["--algorithms", &table]);
     assert!(!ok, "{v}");
     let failures = v["long_term"]["failures"].to_string();
-    assert!(failures.contains("sha256 stopped being trusted on 2020-01-01"), "{failures}");
+    assert!(
+        failures.contains("sha256 stopped being trusted on 2020-01-01"),
+        "{failures}"
+    );
 
     // A token from a TSA the user does not trust.
     let other = Pki::new(&dir.path().join("other"), "CA khác");
     let (ok, v) = verify_archive(&bag, &key, &other.ca_pem(), &[]);
     assert!(!ok, "{v}");
     let failures = v["long_term"]["failures"].to_string();
-    assert!(failures.contains("data/timestamps/") && failures.contains("is not trusted") && failures.contains("không được tin cậy"), "{failures}");
+    assert!(
+        failures.contains("data/timestamps/")
+            && failures.contains("is not trusted")
+            && failures.contains("không được tin cậy"),
+        "{failures}"
+    );
 }
 
 #[test]
@@ -233,10 +377,25 @@ fn tokens_and_renewals_that_prove_nothing_are_refused_with_the_link_and_the_reas
     let roots = ledger::timestamp::TsaRoots::read(Path::new(&ca)).unwrap();
 
     // A token whose imprint is not the data's.
-    let out = run(&["timestamp", "--ledger", &p("l"), "--tsa", &lasting.url, "--json"]);
+    let out = run(&[
+        "timestamp",
+        "--ledger",
+        &p("l"),
+        "--tsa",
+        &lasting.url,
+        "--json",
+    ]);
     assert!(out.status.success(), "{} {}", stdout(&out), stderr(&out));
     let bag = p("bag");
-    let out = run(&["export", "--ledger", &p("l"), "--out", &bag, "--tsa", &brief.url]);
+    let out = run(&[
+        "export",
+        "--ledger",
+        &p("l"),
+        "--out",
+        &bag,
+        "--tsa",
+        &brief.url,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let tsr = std::fs::read(Path::new(&bag).join("data/timestamps/1-1.tsr")).unwrap();
     let note = std::fs::read(Path::new(&bag).join("data/timestamps/1.note")).unwrap();
@@ -245,39 +404,90 @@ fn tokens_and_renewals_that_prove_nothing_are_refused_with_the_link_and_the_reas
     assert!(good.authority.contains("tsa-lasting.test.vn"), "{good:?}");
     let mut other = note.clone();
     other[0] ^= 1;
-    let refused = ledger::timestamp::verify(&tsr, sha, &sha.digest(&other), &roots, "1-1.tsr").unwrap_err();
+    let refused =
+        ledger::timestamp::verify(&tsr, sha, &sha.digest(&other), &roots, "1-1.tsr").unwrap_err();
     assert_eq!(refused.link, "1-1.tsr");
-    assert!(refused.why.en.contains("does not match the data"), "{refused}");
-    assert!(refused.why.vi.contains("không khớp với dữ liệu"), "{refused}");
+    assert!(
+        refused.why.en.contains("does not match the data"),
+        "{refused}"
+    );
+    assert!(
+        refused.why.vi.contains("không khớp với dữ liệu"),
+        "{refused}"
+    );
 
     // Renewal after the previous TSA's certificate expired: refused, nothing written.
     std::thread::sleep(Duration::from_secs(6));
     let before = std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap();
-    let out = run(&["archive", "renew", &bag, "--tsa", &lasting.url, "--tsa-ca", &ca]);
+    let out = run(&[
+        "archive",
+        "renew",
+        &bag,
+        "--tsa",
+        &lasting.url,
+        "--tsa-ca",
+        &ca,
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let said = stderr(&out);
     assert!(
-        said.contains("chain 1 timestamp 2") && said.contains("renewal too late") && said.contains("gia hạn quá muộn") && said.contains("tsa-brief.test.vn"),
+        said.contains("chain 1 timestamp 2")
+            && said.contains("renewal too late")
+            && said.contains("gia hạn quá muộn")
+            && said.contains("tsa-brief.test.vn"),
         "{said}"
     );
-    assert_eq!(before, std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap());
+    assert_eq!(
+        before,
+        std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap()
+    );
     // And a record left unrenewed past that expiry no longer verifies.
     let (ok, v) = verify_archive(&bag, &key, &ca, &[]);
     assert!(!ok, "{v}");
-    assert!(v["long_term"]["failures"].to_string().contains("not renewed in time"), "{v}");
+    assert!(
+        v["long_term"]["failures"]
+            .to_string()
+            .contains("not renewed in time"),
+        "{v}"
+    );
 
     // Renewals out of order: a record whose links were swapped.
     let bag2 = p("bag2");
-    let out = run(&["export", "--ledger", &p("l"), "--out", &bag2, "--tsa", &lasting.url]);
+    let out = run(&[
+        "export",
+        "--ledger",
+        &p("l"),
+        "--out",
+        &bag2,
+        "--tsa",
+        &lasting.url,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     std::thread::sleep(Duration::from_millis(1100));
-    let out = run(&["archive", "renew", &bag2, "--tsa", &lasting.url, "--tsa-ca", &ca]);
+    let out = run(&[
+        "archive",
+        "renew",
+        &bag2,
+        "--tsa",
+        &lasting.url,
+        "--tsa-ca",
+        &ca,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut record = ledger::evidence::read(Path::new(&bag2)).unwrap();
     record.archive_time_stamp_sequence[0].swap(0, 1);
-    std::fs::write(Path::new(&bag2).join("data/evidence.ers"), der::Encode::to_der(&record).unwrap()).unwrap();
+    std::fs::write(
+        Path::new(&bag2).join("data/evidence.ers"),
+        der::Encode::to_der(&record).unwrap(),
+    )
+    .unwrap();
     let (ok, v) = verify_archive(&bag2, &key, &ca, &[]);
     assert!(!ok, "{v}");
     let failures = v["long_term"]["failures"].to_string();
-    assert!(failures.contains("chain 1 timestamp 2") && failures.contains("renewal out of order") && failures.contains("sai thứ tự"), "{failures}");
+    assert!(
+        failures.contains("chain 1 timestamp 2")
+            && failures.contains("renewal out of order")
+            && failures.contains("sai thứ tự"),
+        "{failures}"
+    );
 }

@@ -37,13 +37,7 @@ impl Ledger {
         self.shared
             .timestamps
             .lock()
-            .add(
-                size,
-                StoredToken {
-                    tsa: url,
-                    response,
-                },
-            )
+            .add(size, StoredToken { tsa: url, response })
             .map_err(stored)
     }
 

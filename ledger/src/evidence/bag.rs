@@ -10,7 +10,11 @@ use super::FILE;
 use crate::timestamp::LongTermError;
 
 fn io(path: &str, e: std::io::Error) -> LongTermError {
-    LongTermError::new(path, format!("lỗi đọc/ghi: {e}"), format!("input/output error: {e}"))
+    LongTermError::new(
+        path,
+        format!("lỗi đọc/ghi: {e}"),
+        format!("input/output error: {e}"),
+    )
 }
 
 /// The payload files the record covers: every file under `data/` but the record, by path.
@@ -60,7 +64,10 @@ pub fn replace_payload_file(bag: &Path, rel: &str, bytes: &[u8]) -> Result<(), L
     for (file, _) in &lines {
         bytes_total += fs::metadata(bag.join(file)).map_err(|e| io(file, e))?.len();
     }
-    let text: String = lines.iter().map(|(file, sum)| format!("{sum}  {file}\n")).collect();
+    let text: String = lines
+        .iter()
+        .map(|(file, sum)| format!("{sum}  {file}\n"))
+        .collect();
     write_tag(bag, manifest, &text)?;
 
     let info = "bag-info.txt";
@@ -86,7 +93,10 @@ pub fn replace_payload_file(bag: &Path, rel: &str, bytes: &[u8]) -> Result<(), L
         };
         let file = file.trim_start();
         let content = fs::read(bag.join(file)).map_err(|e| io(file, e))?;
-        out.push_str(&format!("{}  {file}\n", hex::encode(Sha256::digest(&content))));
+        out.push_str(&format!(
+            "{}  {file}\n",
+            hex::encode(Sha256::digest(&content))
+        ));
     }
     write_tag(bag, tags, &out)
 }

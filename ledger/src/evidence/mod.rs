@@ -103,7 +103,11 @@ fn partial(list: &[Vec<u8>]) -> Result<Vec<OctetString>, LongTermError> {
     list.iter()
         .map(|h| {
             OctetString::new(h.as_slice()).map_err(|e| {
-                bad(FILE, format!("không mã hóa được: {e}"), format!("cannot be encoded: {e}"))
+                bad(
+                    FILE,
+                    format!("không mã hóa được: {e}"),
+                    format!("cannot be encoded: {e}"),
+                )
             })
         })
         .collect()
@@ -126,7 +130,11 @@ fn leaves(
         return Ok(files.to_vec());
     };
     let atsc = before.to_vec().to_der().map_err(|e| {
-        bad(FILE, format!("không mã hóa được chuỗi dấu: {e}"), format!("the sequence cannot be encoded: {e}"))
+        bad(
+            FILE,
+            format!("không mã hóa được chuỗi dấu: {e}"),
+            format!("the sequence cannot be encoded: {e}"),
+        )
     })?;
     let ha = alg.digest(&atsc);
     Ok(files
@@ -140,7 +148,11 @@ fn hash_files(bag: &Path, alg: HashAlg) -> Result<Vec<Vec<u8>>, LongTermError> {
     let mut out = Vec::new();
     for rel in bag::payload(bag)? {
         let hash = alg.digest_file(&bag.join(&rel)).map_err(|e| {
-            bad(&rel, format!("không đọc được: {e}"), format!("cannot be read: {e}"))
+            bad(
+                &rel,
+                format!("không đọc được: {e}"),
+                format!("cannot be read: {e}"),
+            )
         })?;
         out.push(hash);
     }
@@ -159,7 +171,11 @@ fn alg_of(id: &AlgorithmIdentifierOwned, link: &str) -> Result<HashAlg, LongTerm
 
 /// Asks the TSAs in turn (the next one when one fails) for a token over `digest`.
 fn stamp(tsas: &[&dyn Stamper], alg: HashAlg, digest: &[u8]) -> Result<ContentInfo, LongTermError> {
-    let mut last = bad(FILE, "không có TSA nào được cho (--tsa)", "no TSA was given (--tsa)");
+    let mut last = bad(
+        FILE,
+        "không có TSA nào được cho (--tsa)",
+        "no TSA was given (--tsa)",
+    );
     for tsa in tsas {
         match timestamp::obtain(*tsa, alg, digest) {
             Ok(resp) => return timestamp::token_of(&resp, &tsa.name()),
@@ -189,7 +205,11 @@ pub fn seal(bag: &Path, tsas: &[&dyn Stamper], alg: HashAlg) -> Result<(), LongT
 
 fn write(bag: &Path, record: &EvidenceRecord) -> Result<(), LongTermError> {
     let der = record.to_der().map_err(|e| {
-        bad(FILE, format!("không mã hóa được: {e}"), format!("cannot be encoded: {e}"))
+        bad(
+            FILE,
+            format!("không mã hóa được: {e}"),
+            format!("cannot be encoded: {e}"),
+        )
     })?;
     bag::replace_payload_file(bag, FILE, &der)
 }
@@ -228,7 +248,11 @@ pub fn renew(
     let mut record = read(bag)?;
     verify_record(bag, &record, roots, table, None)?;
     let Some(last_chain) = record.archive_time_stamp_sequence.last() else {
-        return Err(bad(FILE, "bản ghi không có chuỗi dấu nào", "the record holds no chain"));
+        return Err(bad(
+            FILE,
+            "bản ghi không có chuỗi dấu nào",
+            "the record holds no chain",
+        ));
     };
     let Some(last) = last_chain.last() else {
         return Err(bad(FILE, "chuỗi cuối rỗng", "the last chain is empty"));
@@ -237,7 +261,11 @@ pub fn renew(
     match new_alg {
         None => {
             let prev = last.time_stamp.to_der().map_err(|e| {
-                bad(FILE, format!("không mã hóa được: {e}"), format!("cannot be encoded: {e}"))
+                bad(
+                    FILE,
+                    format!("không mã hóa được: {e}"),
+                    format!("cannot be encoded: {e}"),
+                )
             })?;
             let token = stamp(tsas, chain_alg, &chain_alg.digest(&prev))?;
             if let Some(chain) = record.archive_time_stamp_sequence.last_mut() {
@@ -249,16 +277,26 @@ pub fn renew(
             }
         }
         Some(alg) => {
-            not_weaker(table, chain_alg, alg, &format!("{FILE} chain {}", record.archive_time_stamp_sequence.len() + 1))?;
+            not_weaker(
+                table,
+                chain_alg,
+                alg,
+                &format!(
+                    "{FILE} chain {}",
+                    record.archive_time_stamp_sequence.len() + 1
+                ),
+            )?;
             let files = hash_files(bag, alg)?;
             let mut list = leaves(alg, &files, Some(&record.archive_time_stamp_sequence))?;
             let root = list_hash(alg, &mut list);
             let token = stamp(tsas, alg, &root)?;
-            record.archive_time_stamp_sequence.push(vec![ArchiveTimeStamp {
-                digest_algorithm: Some(alg.identifier()),
-                reduced_hashtree: Some(vec![partial(&list)?]),
-                time_stamp: token,
-            }]);
+            record
+                .archive_time_stamp_sequence
+                .push(vec![ArchiveTimeStamp {
+                    digest_algorithm: Some(alg.identifier()),
+                    reduced_hashtree: Some(vec![partial(&list)?]),
+                    time_stamp: token,
+                }]);
             if !record.digest_algorithms.iter().any(|a| a.oid == alg.oid()) {
                 record.digest_algorithms.push(alg.identifier());
             }
@@ -289,7 +327,12 @@ fn chain_alg(chain: &[ArchiveTimeStamp], link: &str) -> Result<HashAlg, LongTerm
 }
 
 /// A hash-tree renewal must not move to a weaker algorithm.
-fn not_weaker(table: &Algorithms, old: HashAlg, new: HashAlg, link: &str) -> Result<(), LongTermError> {
+fn not_weaker(
+    table: &Algorithms,
+    old: HashAlg,
+    new: HashAlg,
+    link: &str,
+) -> Result<(), LongTermError> {
     let strength = |a: HashAlg| table.get(a).map_or(0, |s| s.strength);
     if strength(new) < strength(old) {
         return Err(bad(
@@ -309,7 +352,12 @@ fn not_weaker(table: &Algorithms, old: HashAlg, new: HashAlg, link: &str) -> Res
 
 /// Verifies the bag's evidence record against its payload: every link, in order (see
 /// [`verify_record`]); `now` (Unix seconds) is when the newest link must still hold.
-pub fn verify(bag: &Path, roots: &TsaRoots, table: &Algorithms, now: u64) -> Result<EvidenceReport, LongTermError> {
+pub fn verify(
+    bag: &Path,
+    roots: &TsaRoots,
+    table: &Algorithms,
+    now: u64,
+) -> Result<EvidenceReport, LongTermError> {
     let record = read(bag)?;
     verify_record(bag, &record, roots, table, Some(now))
 }
@@ -377,11 +425,19 @@ fn verify_record(
             }
             let digest = if ai == 0 {
                 let files = hash_files(bag, alg)?;
-                let expected = leaves(alg, &files, (ci > 0).then(|| &record.archive_time_stamp_sequence[..ci]))?;
+                let expected = leaves(
+                    alg,
+                    &files,
+                    (ci > 0).then(|| &record.archive_time_stamp_sequence[..ci]),
+                )?;
                 tree_root(ats, alg, &expected, &link)?
             } else {
                 let prev_ts = chain[ai - 1].time_stamp.to_der().map_err(|e| {
-                    bad(&link, format!("không mã hóa được: {e}"), format!("cannot be encoded: {e}"))
+                    bad(
+                        &link,
+                        format!("không mã hóa được: {e}"),
+                        format!("cannot be encoded: {e}"),
+                    )
                 })?;
                 alg.digest(&prev_ts)
             };
@@ -407,10 +463,18 @@ fn verify_record(
         }
     }
     let (Some(first), Some((last, last_alg))) = (links.first(), prev) else {
-        return Err(bad(FILE, "bản ghi không có dấu thời gian nào", "the record holds no timestamp"));
+        return Err(bad(
+            FILE,
+            "bản ghi không có dấu thời gian nào",
+            "the record holds no timestamp",
+        ));
     };
     if let Some(now) = now {
-        let link = format!("{FILE} chain {} timestamp {}", links[links.len() - 1].chain, links[links.len() - 1].timestamp);
+        let link = format!(
+            "{FILE} chain {} timestamp {}",
+            links[links.len() - 1].chain,
+            links[links.len() - 1].timestamp
+        );
         if now > last.cert_not_after {
             return Err(bad(
                 &link,
@@ -428,12 +492,25 @@ fn verify_record(
 
 /// The root of an ArchiveTimeStamp's reduced hash tree, whose first list must hold exactly
 /// `expected` (the data objects' leaves).
-fn tree_root(ats: &ArchiveTimeStamp, alg: HashAlg, expected: &[Vec<u8>], link: &str) -> Result<Vec<u8>, LongTermError> {
+fn tree_root(
+    ats: &ArchiveTimeStamp,
+    alg: HashAlg,
+    expected: &[Vec<u8>],
+    link: &str,
+) -> Result<Vec<u8>, LongTermError> {
     let Some(tree) = &ats.reduced_hashtree else {
-        return Err(bad(link, "thiếu cây băm rút gọn (reducedHashtree)", "the reduced hash tree (reducedHashtree) is missing"));
+        return Err(bad(
+            link,
+            "thiếu cây băm rút gọn (reducedHashtree)",
+            "the reduced hash tree (reducedHashtree) is missing",
+        ));
     };
     let Some((first, rest)) = tree.split_first() else {
-        return Err(bad(link, "cây băm rút gọn rỗng", "the reduced hash tree is empty"));
+        return Err(bad(
+            link,
+            "cây băm rút gọn rỗng",
+            "the reduced hash tree is empty",
+        ));
     };
     let mut held: Vec<Vec<u8>> = first.iter().map(|o| o.as_bytes().to_vec()).collect();
     let mut want = expected.to_vec();
@@ -520,22 +597,46 @@ pub fn check_bag(bag: &Path, roots: &TsaRoots, table: &Algorithms, now: u64) -> 
     for name in files {
         let file = format!("data/timestamps/{name}");
         let Some(size) = name.split('-').next().and_then(|s| s.parse::<u64>().ok()) else {
-            failures.push(bad(&file, "tên không phải <cỡ>-<n>.tsr", "the name is not <size>-<n>.tsr"));
+            failures.push(bad(
+                &file,
+                "tên không phải <cỡ>-<n>.tsr",
+                "the name is not <size>-<n>.tsr",
+            ));
             continue;
         };
         let note = format!("data/timestamps/{size}.note");
         let checked = std::fs::read(bag.join(&note))
-            .map_err(|e| bad(&note, format!("không đọc được: {e}"), format!("cannot be read: {e}")))
+            .map_err(|e| {
+                bad(
+                    &note,
+                    format!("không đọc được: {e}"),
+                    format!("cannot be read: {e}"),
+                )
+            })
             .and_then(|bytes| {
                 let resp = std::fs::read(bag.join(&file)).map_err(|e| {
-                    bad(&file, format!("không đọc được: {e}"), format!("cannot be read: {e}"))
+                    bad(
+                        &file,
+                        format!("không đọc được: {e}"),
+                        format!("cannot be read: {e}"),
+                    )
                 })?;
-                let verified = timestamp::verify(&resp, HashAlg::Sha256, &HashAlg::Sha256.digest(&bytes), roots, &file)?;
+                let verified = timestamp::verify(
+                    &resp,
+                    HashAlg::Sha256,
+                    &HashAlg::Sha256.digest(&bytes),
+                    roots,
+                    &file,
+                )?;
                 table.check(HashAlg::Sha256, now, &file)?;
                 Ok(verified)
             });
         match checked {
-            Ok(verified) => timestamps.push(TokenReport { file, size, verified }),
+            Ok(verified) => timestamps.push(TokenReport {
+                file,
+                size,
+                verified,
+            }),
             Err(e) => failures.push(e),
         }
     }

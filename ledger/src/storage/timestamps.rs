@@ -88,7 +88,9 @@ impl TimestampFile {
 fn decode(payload: &[u8]) -> Option<(u64, StoredToken)> {
     let size = u64::from_le_bytes(payload.get(..8)?.try_into().ok()?);
     let n = u16::from_le_bytes(payload.get(8..10)?.try_into().ok()?) as usize;
-    let tsa = std::str::from_utf8(payload.get(10..10 + n)?).ok()?.to_string();
+    let tsa = std::str::from_utf8(payload.get(10..10 + n)?)
+        .ok()?
+        .to_string();
     let response = payload.get(10 + n..)?.to_vec();
     if response.is_empty() {
         return None;

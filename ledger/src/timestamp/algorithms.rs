@@ -147,7 +147,11 @@ impl Algorithms {
     pub fn read(path: &Path) -> Result<Algorithms, LongTermError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            LongTermError::new(&name, format!("không đọc được: {e}"), format!("cannot be read: {e}"))
+            LongTermError::new(
+                &name,
+                format!("không đọc được: {e}"),
+                format!("cannot be read: {e}"),
+            )
         })?;
         Algorithms::parse(&text, &name)
     }

@@ -173,8 +173,14 @@ fn parse(resp: &[u8], link: &str) -> Result<Parsed, LongTermError> {
             .map(|s| s.to_string())
             .unwrap_or_default();
         return Err(bad(
-            format!("TSA từ chối cấp dấu thời gian ({:?}) {text}", resp.status.status),
-            format!("the TSA refused the request ({:?}) {text}", resp.status.status),
+            format!(
+                "TSA từ chối cấp dấu thời gian ({:?}) {text}",
+                resp.status.status
+            ),
+            format!(
+                "the TSA refused the request ({:?}) {text}",
+                resp.status.status
+            ),
         ));
     }
     let Some(token) = resp.time_stamp_token else {
@@ -188,10 +194,12 @@ fn parse(resp: &[u8], link: &str) -> Result<Parsed, LongTermError> {
 }
 
 fn token_parts(token: &ContentInfo) -> Result<(SignedData, TstInfo), (String, String)> {
-    let signed = token
-        .content
-        .decode_as::<SignedData>()
-        .map_err(|e| (format!("dấu thời gian không phải SignedData: {e}"), format!("the token is not CMS SignedData: {e}")))?;
+    let signed = token.content.decode_as::<SignedData>().map_err(|e| {
+        (
+            format!("dấu thời gian không phải SignedData: {e}"),
+            format!("the token is not CMS SignedData: {e}"),
+        )
+    })?;
     if signed.encap_content_info.econtent_type != ID_CT_TSTINFO {
         return Err((
             "nội dung được ký không phải TSTInfo".into(),
@@ -202,15 +210,29 @@ fn token_parts(token: &ContentInfo) -> Result<(SignedData, TstInfo), (String, St
         .encap_content_info
         .econtent
         .as_ref()
-        .ok_or_else(|| ("dấu thời gian không mang TSTInfo".to_string(), "the token carries no TSTInfo".to_string()))
+        .ok_or_else(|| {
+            (
+                "dấu thời gian không mang TSTInfo".to_string(),
+                "the token carries no TSTInfo".to_string(),
+            )
+        })
         .and_then(|any| {
-            TstInfo::from_der(any.value())
-                .map_err(|e| (format!("TSTInfo hỏng: {e}"), format!("the TSTInfo is malformed: {e}")))
+            TstInfo::from_der(any.value()).map_err(|e| {
+                (
+                    format!("TSTInfo hỏng: {e}"),
+                    format!("the TSTInfo is malformed: {e}"),
+                )
+            })
         })?;
     Ok((signed, tst))
 }
 
-fn check_imprint(tst: &TstInfo, alg: HashAlg, digest: &[u8], link: &str) -> Result<(), LongTermError> {
+fn check_imprint(
+    tst: &TstInfo,
+    alg: HashAlg,
+    digest: &[u8],
+    link: &str,
+) -> Result<(), LongTermError> {
     let imprint = &tst.message_imprint;
     if imprint.hash_algorithm.oid != alg.oid() || imprint.hashed_message.as_bytes() != digest {
         let theirs = HashAlg::from_oid(imprint.hash_algorithm.oid)
@@ -256,7 +278,11 @@ impl TsaRoots {
     pub fn read(path: &Path) -> Result<TsaRoots, LongTermError> {
         let name = path.display().to_string();
         let pem = std::fs::read(path).map_err(|e| {
-            LongTermError::new(&name, format!("không đọc được: {e}"), format!("cannot be read: {e}"))
+            LongTermError::new(
+                &name,
+                format!("không đọc được: {e}"),
+                format!("cannot be read: {e}"),
+            )
         })?;
         TsaRoots::from_pem(&pem, &name)
     }
@@ -373,12 +399,18 @@ fn verify_parsed(
     let time = parsed.tst.gen_time.to_date_time().to_string();
 
     // The CMS signature over the TSTInfo, by exactly that certificate.
-    let der = parsed
-        .token
-        .to_der()
-        .map_err(|e| fail(format!("dấu thời gian hỏng: {e}"), format!("the token is malformed: {e}")))?;
-    let mut cms = CmsContentInfo::from_der(&der)
-        .map_err(|e| fail(format!("OpenSSL không đọc được CMS: {e}"), format!("OpenSSL cannot read the CMS: {e}")))?;
+    let der = parsed.token.to_der().map_err(|e| {
+        fail(
+            format!("dấu thời gian hỏng: {e}"),
+            format!("the token is malformed: {e}"),
+        )
+    })?;
+    let mut cms = CmsContentInfo::from_der(&der).map_err(|e| {
+        fail(
+            format!("OpenSSL không đọc được CMS: {e}"),
+            format!("OpenSSL cannot read the CMS: {e}"),
+        )
+    })?;
     let mut only = Stack::new().map_err(|e| fail(e.to_string(), e.to_string()))?;
     only.push(signer_x509.clone())
         .map_err(|e| fail(e.to_string(), e.to_string()))?;
@@ -477,7 +509,9 @@ pub fn certificates_pem(responses: &[Vec<u8>]) -> String {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = String::new();
     for resp in responses {
-        let Ok(parsed) = parse(resp, "") else { continue };
+        let Ok(parsed) = parse(resp, "") else {
+            continue;
+        };
         for c in parsed.signed.certificates.iter().flat_map(|s| s.0.iter()) {
             if let CertificateChoices::Certificate(c) = c {
                 if let Ok(der) = c.to_der() {

@@ -39,10 +39,25 @@ impl Pki {
         openssl(
             dir,
             &[
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj",
-                &format!("/CN={name}"), "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-subj",
+                &format!("/CN={name}"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
             ],
         );
         let d = dir.display();
@@ -71,8 +86,19 @@ impl Pki {
         openssl(
             &self.dir,
             &[
-                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", &key, "-out", &csr, "-subj", &format!("/CN={name}"),
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
+                "-subj",
+                &format!("/CN={name}"),
             ],
         );
         let stamp = |t: std::time::SystemTime| {
@@ -90,10 +116,21 @@ impl Pki {
         openssl(
             &self.dir,
             &[
-                "ca", "-batch", "-config", "ca.cnf", "-in", &csr, "-out", &pem, "-extensions",
-                "ext", "-notext", "-startdate",
+                "ca",
+                "-batch",
+                "-config",
+                "ca.cnf",
+                "-in",
+                &csr,
+                "-out",
+                &pem,
+                "-extensions",
+                "ext",
+                "-notext",
+                "-startdate",
                 &stamp(now - Duration::from_secs(86_400)),
-                "-enddate", &stamp(now + valid_for),
+                "-enddate",
+                &stamp(now + valid_for),
             ],
         );
         (self.dir.join(pem), self.dir.join(key))
