@@ -143,20 +143,39 @@ fn leaves(
         .collect())
 }
 
-/// Hashes the bag's payload files (all but the record) with `alg`.
-fn hash_files(bag: &Path, alg: HashAlg) -> Result<Vec<Vec<u8>>, LongTermError> {
-    let mut out = Vec::new();
-    for rel in bag::payload(bag)? {
-        let hash = alg.digest_file(&bag.join(&rel)).map_err(|e| {
-            bad(
-                &rel,
-                format!("không đọc được: {e}"),
-                format!("cannot be read: {e}"),
-            )
-        })?;
-        out.push(hash);
+/// The hashes of a bag's payload files (all but the record), each algorithm's computed once:
+/// a renewal checks the record before and after, and reading the payload is its whole cost.
+struct Payload<'a> {
+    bag: &'a Path,
+    hashed: std::cell::RefCell<Vec<(HashAlg, Vec<Vec<u8>>)>>,
+}
+
+impl<'a> Payload<'a> {
+    fn new(bag: &'a Path) -> Self {
+        Payload {
+            bag,
+            hashed: Default::default(),
+        }
     }
-    Ok(out)
+
+    fn hashes(&self, alg: HashAlg) -> Result<Vec<Vec<u8>>, LongTermError> {
+        if let Some((_, h)) = self.hashed.borrow().iter().find(|(a, _)| *a == alg) {
+            return Ok(h.clone());
+        }
+        let mut out = Vec::new();
+        for rel in bag::payload(self.bag)? {
+            let hash = alg.digest_file(&self.bag.join(&rel)).map_err(|e| {
+                bad(
+                    &rel,
+                    format!("không đọc được: {e}"),
+                    format!("cannot be read: {e}"),
+                )
+            })?;
+            out.push(hash);
+        }
+        self.hashed.borrow_mut().push((alg, out.clone()));
+        Ok(out)
+    }
 }
 
 fn alg_of(id: &AlgorithmIdentifierOwned, link: &str) -> Result<HashAlg, LongTermError> {
@@ -188,7 +207,7 @@ fn stamp(tsas: &[&dyn Stamper], alg: HashAlg, digest: &[u8]) -> Result<ContentIn
 /// Writes the bag's first evidence record: a hash tree of its payload files with `alg`,
 /// timestamped by the first of `tsas` that answers.
 pub fn seal(bag: &Path, tsas: &[&dyn Stamper], alg: HashAlg) -> Result<(), LongTermError> {
-    let mut list = hash_files(bag, alg)?;
+    let mut list = Payload::new(bag).hashes(alg)?;
     let root = list_hash(alg, &mut list);
     let token = stamp(tsas, alg, &root)?;
     let record = EvidenceRecord {
@@ -246,7 +265,8 @@ pub fn renew(
     now: u64,
 ) -> Result<Link, LongTermError> {
     let mut record = read(bag)?;
-    verify_record(bag, &record, roots, table, None)?;
+    let payload = Payload::new(bag);
+    verify_record(&payload, &record, roots, table, None)?;
     let Some(last_chain) = record.archive_time_stamp_sequence.last() else {
         return Err(bad(
             FILE,
@@ -286,7 +306,7 @@ pub fn renew(
                     record.archive_time_stamp_sequence.len() + 1
                 ),
             )?;
-            let files = hash_files(bag, alg)?;
+            let files = payload.hashes(alg)?;
             let mut list = leaves(alg, &files, Some(&record.archive_time_stamp_sequence))?;
             let root = list_hash(alg, &mut list);
             let token = stamp(tsas, alg, &root)?;
@@ -302,7 +322,7 @@ pub fn renew(
             }
         }
     }
-    let report = verify_record(bag, &record, roots, table, Some(now))?;
+    let report = verify_record(&payload, &record, roots, table, Some(now))?;
     write(bag, &record)?;
     report
         .links
@@ -359,7 +379,7 @@ pub fn verify(
     now: u64,
 ) -> Result<EvidenceReport, LongTermError> {
     let record = read(bag)?;
-    verify_record(bag, &record, roots, table, Some(now))
+    verify_record(&Payload::new(bag), &record, roots, table, Some(now))
 }
 
 /// Checks every link of `record` over the bag's payload: each timestamp's imprint (the hash
@@ -368,7 +388,7 @@ pub fn verify(
 /// that link's algorithm was trusted, and (for a hash-tree renewal) with an algorithm no
 /// weaker. With `now`, the newest link's algorithm and TSA certificate must hold then too.
 fn verify_record(
-    bag: &Path,
+    payload: &Payload,
     record: &EvidenceRecord,
     roots: &TsaRoots,
     table: &Algorithms,
@@ -424,7 +444,7 @@ fn verify_record(
                 }
             }
             let digest = if ai == 0 {
-                let files = hash_files(bag, alg)?;
+                let files = payload.hashes(alg)?;
                 let expected = leaves(
                     alg,
                     &files,

@@ -97,3 +97,63 @@ fn decode(payload: &[u8]) -> Option<(u64, StoredToken)> {
     }
     Some((size, StoredToken { tsa, response }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::files::FileHistories;
+    use std::io::Write;
+
+    fn token(tsa: &str, byte: u8) -> StoredToken {
+        StoredToken {
+            tsa: tsa.into(),
+            response: vec![0x30, 0x03, 0x02, 0x01, byte],
+        }
+    }
+
+    #[test]
+    fn tokens_survive_a_restart_a_torn_record_is_cut_and_damage_refuses_to_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileHistories::new(dir.path());
+        let mut file = TimestampFile::open(&store).unwrap();
+        assert!(file.add(1, token("http://a/", 1)).unwrap());
+        assert!(file.add(1, token("http://b/", 2)).unwrap());
+        assert!(file.add(7, token("http://a/", 3)).unwrap());
+        assert!(
+            !file.add(7, token("http://a/", 4)).unwrap(),
+            "one token per TSA and checkpoint"
+        );
+        drop(file);
+
+        let path = dir.path().join("timestamps.log");
+        let len = std::fs::metadata(&path).unwrap().len();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(&[40, 0, 0])
+            .unwrap();
+        let file = TimestampFile::open(&store).unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            len,
+            "torn tail cut"
+        );
+        assert_eq!(file.sizes().collect::<Vec<_>>(), [1, 7]);
+        assert_eq!(file.at(1), [token("http://a/", 1), token("http://b/", 2)]);
+        assert_eq!(file.at(7), [token("http://a/", 3)]);
+        drop(file);
+
+        // A byte changed inside a whole record: damage, not a torn write.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = HEADER_LEN_FOR_TEST + 12;
+        bytes[at] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(matches!(
+            TimestampFile::open(&store),
+            Err(StorageError::Corrupt { .. })
+        ));
+    }
+
+    const HEADER_LEN_FOR_TEST: usize = super::super::history::HEADER_LEN as usize;
+}
