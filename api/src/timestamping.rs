@@ -13,7 +13,6 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::Json;
 use base64::Engine;
-use ledger::messages::Text;
 use ledger::timestamp::{Stamper, MAX_RESPONSE_BYTES};
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -172,18 +171,8 @@ pub async fn tokens(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
-    let size: u64 = size.parse().map_err(|_| {
-        Problem::bad_request(Text::new(
-            format!("`{size}` không phải một cỡ (số nguyên không âm)"),
-            format!("`{size}` is not a size (a whole number)"),
-        ))
-    })?;
-    let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
-        Problem::not_found(Text::new(
-            format!("không có điểm kiểm nào được ký ở cỡ {size}"),
-            format!("no checkpoint was signed at size {size}"),
-        ))
-    })?;
+    let note = crate::proofs::signed_at(&state, &size)?;
+    let size = note.checkpoint.size;
     let b64 = base64::engine::general_purpose::STANDARD;
     Ok(Json(Tokens {
         size,

@@ -303,20 +303,13 @@ impl ArchiveReport {
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = BufReader::new(File::open(path)?);
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
+    Ok(hex::encode(
+        crate::timestamp::HashAlg::Sha256.digest_file(path)?,
+    ))
 }
 
-fn payload_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+/// The files under `dir`, by path relative to `base` with `/` separators.
+pub(crate) fn payload_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
     for item in fs::read_dir(dir)? {
         let item = item?;
         let path = item.path();

@@ -98,6 +98,15 @@ fn verify_archive(bag: &str, key: &str, ca: &str, more: &[&str]) -> (bool, serde
     (out.status.success(), v)
 }
 
+/// Verification failed, its long-term failures saying each of `needles`.
+fn refused((ok, v): (bool, serde_json::Value), needles: &[&str]) {
+    assert!(!ok, "{v}");
+    let failures = v["long_term"]["failures"].to_string();
+    for needle in needles {
+        assert!(failures.contains(needle), "{needle}: {failures}");
+    }
+}
+
 fn openssl_in(dir: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl")
         .args(args)
@@ -224,11 +233,14 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
         tsrs.len(),
         "{lt}"
     );
+    let authorities: std::collections::BTreeSet<&str> = lt["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["authority"].as_str().unwrap())
+        .collect();
     assert!(
-        lt["timestamps"][0]["authority"]
-            .as_str()
-            .unwrap()
-            .contains("tsa1.test.vn"),
+        authorities == ["CN=tsa1.test.vn", "CN=tsa2.test.vn"].into(),
         "{lt}"
     );
     assert_eq!(lt["evidence"]["links"].as_array().unwrap().len(), 1, "{lt}");
@@ -343,24 +355,16 @@ fn a_live_server_timestamps_its_checkpoints_and_a_bag_proves_them_renewed_twice(
         ),
     )
     .unwrap();
-    let (ok, v) = verify_archive(&bag, &key, &ca, &["--algorithms", &table]);
-    assert!(!ok, "{v}");
-    let failures = v["long_term"]["failures"].to_string();
-    assert!(
-        failures.contains("sha256 stopped being trusted on 2020-01-01"),
-        "{failures}"
+    refused(
+        verify_archive(&bag, &key, &ca, &["--algorithms", &table]),
+        &["sha256 stopped being trusted on 2020-01-01"],
     );
 
     // A token from a TSA the user does not trust.
     let other = Pki::new(&dir.path().join("other"), "CA khác");
-    let (ok, v) = verify_archive(&bag, &key, &other.ca_pem(), &[]);
-    assert!(!ok, "{v}");
-    let failures = v["long_term"]["failures"].to_string();
-    assert!(
-        failures.contains("data/timestamps/")
-            && failures.contains("is not trusted")
-            && failures.contains("không được tin cậy"),
-        "{failures}"
+    refused(
+        verify_archive(&bag, &key, &other.ca_pem(), &[]),
+        &["data/timestamps/", "is not trusted", "không được tin cậy"],
     );
 }
 
@@ -404,16 +408,16 @@ fn tokens_and_renewals_that_prove_nothing_are_refused_with_the_link_and_the_reas
     assert!(good.authority.contains("tsa-lasting.test.vn"), "{good:?}");
     let mut other = note.clone();
     other[0] ^= 1;
-    let refused =
+    let mismatch =
         ledger::timestamp::verify(&tsr, sha, &sha.digest(&other), &roots, "1-1.tsr").unwrap_err();
-    assert_eq!(refused.link, "1-1.tsr");
+    assert_eq!(mismatch.link, "1-1.tsr");
     assert!(
-        refused.why.en.contains("does not match the data"),
-        "{refused}"
+        mismatch.why.en.contains("does not match the data"),
+        "{mismatch}"
     );
     assert!(
-        refused.why.vi.contains("không khớp với dữ liệu"),
-        "{refused}"
+        mismatch.why.vi.contains("không khớp với dữ liệu"),
+        "{mismatch}"
     );
 
     // Renewal after the previous TSA's certificate expired: refused, nothing written.
@@ -442,13 +446,9 @@ fn tokens_and_renewals_that_prove_nothing_are_refused_with_the_link_and_the_reas
         std::fs::read(Path::new(&bag).join("data/evidence.ers")).unwrap()
     );
     // And a record left unrenewed past that expiry no longer verifies.
-    let (ok, v) = verify_archive(&bag, &key, &ca, &[]);
-    assert!(!ok, "{v}");
-    assert!(
-        v["long_term"]["failures"]
-            .to_string()
-            .contains("not renewed in time"),
-        "{v}"
+    refused(
+        verify_archive(&bag, &key, &ca, &[]),
+        &["not renewed in time", "không được gia hạn kịp"],
     );
 
     // Renewals out of order: a record whose links were swapped.
@@ -481,13 +481,67 @@ fn tokens_and_renewals_that_prove_nothing_are_refused_with_the_link_and_the_reas
         der::Encode::to_der(&record).unwrap(),
     )
     .unwrap();
-    let (ok, v) = verify_archive(&bag2, &key, &ca, &[]);
-    assert!(!ok, "{v}");
-    let failures = v["long_term"]["failures"].to_string();
-    assert!(
-        failures.contains("chain 1 timestamp 2")
-            && failures.contains("renewal out of order")
-            && failures.contains("sai thứ tự"),
-        "{failures}"
+    refused(
+        verify_archive(&bag2, &key, &ca, &[]),
+        &["chain 1 timestamp 2", "renewal out of order", "sai thứ tự"],
     );
+}
+
+#[test]
+fn a_tsa_that_is_down_never_blocks_appends_is_reported_and_is_caught_up_when_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    ledger(dir.path());
+    // An address where nothing answers yet.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let url = format!("http://{addr}/");
+    let server = Server::start_with(
+        Path::new(&p("l")),
+        &["--tsa", &url, "--checkpoint-interval-ms", "100"],
+    );
+    let started = Instant::now();
+    append(dir.path(), &server, "k1.key", 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the append did not wait on the TSA"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let health = loop {
+        let health = get_json(&server.url("/healthz"));
+        if health["timestamps"][&url]["failures"].as_u64() >= Some(2) {
+            break health;
+        }
+        assert!(Instant::now() < deadline, "{health}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        health["timestamps"][&url]["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{health}"
+    );
+    assert_eq!(health["size"], 2, "{health}");
+
+    // Back: the next retry timestamps the newest checkpoint, and the status says so.
+    let pki = Pki::new(&dir.path().join("pki"), "CA dấu thời gian thử");
+    let _tsa = LocalTsa::start_on(&pki, "tsa-late.test.vn", YEAR, &addr);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let health = get_json(&server.url("/healthz"));
+        if health["timestamps"][&url]["timestamped"] == 2 {
+            assert_eq!(health["timestamps"][&url]["failures"], 0, "{health}");
+            assert!(health["timestamps"][&url]["error"].is_null(), "{health}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never caught up: {health}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let t = get_json(&server.url("/v1/checkpoints/2/timestamps"));
+    assert_eq!(t["tokens"][0]["tsa"], url.as_str(), "{t}");
+    assert!(server.stop().success());
 }

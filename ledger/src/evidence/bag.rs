@@ -19,20 +19,8 @@ fn io(path: &str, e: std::io::Error) -> LongTermError {
 
 /// The payload files the record covers: every file under `data/` but the record, by path.
 pub fn payload(bag: &Path) -> Result<Vec<String>, LongTermError> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
-        for item in fs::read_dir(dir)? {
-            let item = item?;
-            let path = item.path();
-            if item.file_type()?.is_dir() {
-                walk(&path, base, out)?;
-            } else if let Ok(rel) = path.strip_prefix(base) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-        Ok(())
-    }
     let mut out = Vec::new();
-    walk(&bag.join("data"), bag, &mut out).map_err(|e| io("data/", e))?;
+    crate::archive::payload_files(&bag.join("data"), bag, &mut out).map_err(|e| io("data/", e))?;
     out.retain(|f| f != FILE);
     out.sort();
     Ok(out)

@@ -148,6 +148,12 @@ pub struct LocalTsa {
 impl LocalTsa {
     /// A TSA named `name` whose certificate `pki` issues, valid for `valid_for`.
     pub fn start(pki: &Pki, name: &str, valid_for: Duration) -> LocalTsa {
+        LocalTsa::start_on(pki, name, valid_for, "127.0.0.1:0")
+    }
+
+    /// [`LocalTsa::start`] on a given loopback address (one a server was told of while no TSA
+    /// answered there).
+    pub fn start_on(pki: &Pki, name: &str, valid_for: Duration, addr: &str) -> LocalTsa {
         let (cert, key) = pki.issue(name, valid_for);
         let dir = pki.dir.join(format!("tsa-{name}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -163,7 +169,7 @@ impl LocalTsa {
             ),
         )
         .unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = TcpListener::bind(addr).unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
