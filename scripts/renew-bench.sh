@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The cost of sealing and renewing the evidence record (RFC 4998) of a bag the size of a
-# 1M-entry ledger's: the demo's bag with its payload grown by PAYLOAD_MB of random bytes (the
-# record hashes every payload file whole, so only the bytes count), a local TSA
-# (`openssl ts -reply` behind a small HTTP server on loopback). Prints seconds per step.
+# The cost of sealing and renewing the evidence record (RFC 4998) of a large bag, with a local
+# TSA (`openssl ts -reply` behind a small HTTP server on loopback). Prints seconds per step.
+#   LEDGER=DIR scripts/renew-bench.sh   # the bag of that ledger (e.g. the 1M-entry log that
+#                                       # `BENCH_KEEP=DIR cargo bench -p ledger --bench core -- build` keeps)
+#   PAYLOAD_MB=480 scripts/renew-bench.sh   # the demo's bag grown by that many random bytes
+#                                       # (the record hashes every payload file whole: only bytes count)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/congress-ledger}
@@ -52,11 +54,15 @@ PORT=$((20000 + RANDOM % 20000))
 python3 tsa.py "$PORT" "$W/tsa.cnf" & TSA_PID=$!
 sleep 1
 TSA=http://127.0.0.1:$PORT/
-"$OLDPWD/$BIN" demo --ledger demo >/dev/null
-"$OLDPWD/$BIN" export --ledger demo --out bag >/dev/null
-head -c "$((PAYLOAD_MB << 20))" /dev/urandom > bag/data/payload.bin
 t() { local s; s=$(date +%s.%N); "$@" >/dev/null; echo "$(echo "$(date +%s.%N) - $s" | bc)"; }
-echo "payload                          $(du -sm bag/data | cut -f1) MiB"
+if [[ -n "${LEDGER:-}" ]]; then
+    echo "export (no --tsa)                $(t "$OLDPWD/$BIN" export --ledger "$LEDGER" --out bag) s"
+else
+    "$OLDPWD/$BIN" demo --ledger demo >/dev/null
+    "$OLDPWD/$BIN" export --ledger demo --out bag >/dev/null
+    head -c "$((PAYLOAD_MB << 20))" /dev/urandom > bag/data/payload.bin
+fi
+echo "payload                          $(du -sm bag/data | cut -f1) MiB, $(find bag/data -type f | wc -l) files"
 echo "seal (sha256)                    $(t "$OLDPWD/$BIN" archive seal bag --tsa "$TSA") s"
 echo "renew: timestamp                 $(t "$OLDPWD/$BIN" archive renew bag --tsa "$TSA" --tsa-ca ca.pem) s"
 echo "renew: hash tree (sha512)        $(t "$OLDPWD/$BIN" archive renew bag --tsa "$TSA" --tsa-ca ca.pem --hash sha512) s"

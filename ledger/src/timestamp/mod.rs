@@ -14,7 +14,7 @@ use std::path::Path;
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier};
+use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier, SignerInfo};
 use der::asn1::{Int, OctetString};
 use der::{Decode, Encode};
 use openssl::cms::{CMSOptions, CmsContentInfo};
@@ -143,6 +143,32 @@ pub fn obtain(tsa: &dyn Stamper, alg: HashAlg, digest: &[u8]) -> Result<Vec<u8>,
     }
     check_imprint(&tst, alg, digest, &link)?;
     Ok(resp)
+}
+
+/// CMS SignedData (RFC 5652 §5.1) as a token carries it, read leniently in one respect: the
+/// `certificates` SET may hold a certificate twice (`openssl ts -reply` and TSAs configured
+/// like it put the signer's certificate in both `signer_cert` and `certs`), which strict DER
+/// SET OF decoding would refuse though it changes nothing signed.
+#[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
+struct SignedData {
+    version: der::Any,
+    digest_algorithms: der::Any,
+    encap_content_info: EncapsulatedContentInfo,
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    certificates: Option<Vec<CertificateChoices>>,
+    #[asn1(
+        context_specific = "1",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    crls: Option<Vec<der::Any>>,
+    signer_infos: der::asn1::SetOfVec<SignerInfo>,
 }
 
 /// A parsed response: the token and what it signs.
@@ -363,8 +389,7 @@ fn verify_parsed(
         .certificates
         .as_ref()
         .map(|set| {
-            set.0
-                .iter()
+            set.iter()
                 .filter_map(|c| match c {
                     CertificateChoices::Certificate(c) => Some(c.clone()),
                     CertificateChoices::Other(_) => None,
@@ -372,7 +397,7 @@ fn verify_parsed(
                 .collect()
         })
         .unwrap_or_default();
-    let [signer_info] = parsed.signed.signer_infos.0.as_slice() else {
+    let [signer_info] = parsed.signed.signer_infos.as_slice() else {
         return Err(fail(
             "dấu thời gian phải có đúng một chữ ký".into(),
             "a time-stamp token must carry exactly one signature".into(),
@@ -512,7 +537,7 @@ pub fn certificates_pem(responses: &[Vec<u8>]) -> String {
         let Ok(parsed) = parse(resp, "") else {
             continue;
         };
-        for c in parsed.signed.certificates.iter().flat_map(|s| s.0.iter()) {
+        for c in parsed.signed.certificates.iter().flatten() {
             if let CertificateChoices::Certificate(c) = c {
                 if let Ok(der) = c.to_der() {
                     if seen.insert(der.clone()) {
