@@ -12,6 +12,7 @@ mod projections;
 mod proofs;
 pub mod push;
 pub mod serving;
+pub mod timestamping;
 pub mod tlog;
 pub mod tls;
 pub mod wire;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub(crate) feed: feed::Feed,
     /// Subscriptions open now.
     pub(crate) subscribers: Arc<std::sync::atomic::AtomicUsize>,
+    /// How each TSA of `serve --tsa` is doing (shown in `/healthz`).
+    pub timestamps: timestamping::Status,
 }
 
 /// Who may read what: whether the log is served to anyone, the reader grants, the
@@ -118,6 +121,7 @@ impl AppState {
                 log: ledger::access::log::AccessLog::beside(&dir),
             }),
             search: Mutex::new(explorer::search::Index::default()),
+            timestamps: Default::default(),
         }))
     }
 }
@@ -156,6 +160,7 @@ fn api() -> (
         .routes(routes!(events::by_position))
         .routes(routes!(proofs::checkpoint))
         .routes(routes!(proofs::checkpoint_at))
+        .routes(routes!(timestamping::tokens))
         .routes(routes!(proofs::add_cosignatures))
         .routes(routes!(proofs::inclusion))
         .routes(routes!(proofs::consistency))
@@ -356,6 +361,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Json<wire::Health> {
         origin: state.ledger.origin().to_string(),
         size: state.ledger.size(),
         mirror: state.ledger.is_mirror(),
+        timestamps: state.timestamps.snapshot(),
     })
 }
 

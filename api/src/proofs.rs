@@ -59,23 +59,32 @@ pub async fn checkpoint_at(
     State(state): State<Arc<AppState>>,
     Path(size): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
+    let note = signed_at(&state, &size).await?;
+    Ok(note_text(state.ledger.with_cosignatures(note)))
+}
+
+/// The checkpoint signed at the size a path names (the log's own signatures only): 400 if it
+/// is not a size, 404 if none was.
+pub(crate) async fn signed_at(
+    state: &Arc<AppState>,
+    size: &str,
+) -> Result<ledger::SignedNote, Problem> {
     let size: u64 = size.parse().map_err(|_| {
         Problem::bad_request(Text::new(
             format!("`{size}` không phải một cỡ (số nguyên không âm)"),
             format!("`{size}` is not a size (a whole number)"),
         ))
     })?;
-    let note = crate::events::blocking(move || {
-        let note = state.ledger.checkpoint_at(size)?.ok_or_else(|| {
+    let state = state.clone();
+    crate::events::blocking(move || {
+        state.ledger.checkpoint_at(size)?.ok_or_else(|| {
             Problem::not_found(Text::new(
                 format!("không có điểm kiểm nào được ký ở cỡ {size}"),
                 format!("no checkpoint was signed at size {size}"),
             ))
-        })?;
-        Ok(state.ledger.with_cosignatures(note))
+        })
     })
-    .await?;
-    Ok(note_text(note))
+    .await
 }
 
 /// `POST /v1/checkpoint/cosignatures`: a witness hands back a checkpoint it cosigned (the note

@@ -48,6 +48,38 @@ pub struct Health {
     pub size: u64,
     /// A read-only mirror (no appends).
     pub mirror: bool,
+    /// Each Time-Stamp Authority `serve --tsa` asks, by URL (empty when none).
+    #[serde(default)]
+    pub timestamps: BTreeMap<String, TsaHealth>,
+}
+
+/// How one Time-Stamp Authority is doing (`/healthz`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TsaHealth {
+    /// The size of the last checkpoint this TSA timestamped.
+    pub timestamped: Option<u64>,
+    /// Failures in a row (0 when the last attempt succeeded).
+    pub failures: u32,
+    /// The last failure, while it lasts.
+    pub error: Option<String>,
+}
+
+/// `GET /v1/checkpoints/{size}/timestamps`: the RFC 3161 tokens held on one checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CheckpointTimestamps {
+    pub size: u64,
+    /// The exact bytes the tokens cover (the note's body and the log's own signature).
+    pub note: String,
+    pub tokens: Vec<TimestampToken>,
+}
+
+/// One TSA's token on a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TimestampToken {
+    /// The TSA's URL.
+    pub tsa: String,
+    /// The DER TimeStampResp, base64.
+    pub response: String,
 }
 
 /// Where an event was appended (`POST /v1/events`, and the `complaint.shredded` act of

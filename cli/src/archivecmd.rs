@@ -14,6 +14,10 @@ pub struct ExportArgs {
     /// Where to write the bag (a new directory).
     #[arg(long)]
     out: PathBuf,
+    /// Seal the bag with an evidence record (`data/evidence.ers`, RFC 4998) timestamped by
+    /// this Time-Stamp Authority (RFC 3161 URL); repeat for fallbacks, asked in turn.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsas: Vec<String>,
     #[arg(long)]
     json: bool,
 }
@@ -42,6 +46,14 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     })?;
     bar.finish_and_clear();
     ledger.close()?;
+    if !args.tsas.is_empty() {
+        let tsas = http_tsas(&args.tsas);
+        ledger::evidence::seal(
+            &summary.bag,
+            &stampers(&tsas),
+            ledger::timestamp::HashAlg::Sha256,
+        )?;
+    }
     if args.json {
         return crate::text::print_json(&summary);
     }
@@ -173,4 +185,129 @@ pub fn verify_progress(bar: &indicatif::ProgressBar) -> ledger::verify::integrit
         ))),
         ..Default::default()
     }
+}
+
+fn http_tsas(urls: &[String]) -> Vec<api::timestamping::HttpTsa> {
+    urls.iter()
+        .map(|u| api::timestamping::HttpTsa::new(u))
+        .collect()
+}
+
+fn stampers(tsas: &[api::timestamping::HttpTsa]) -> Vec<&dyn ledger::timestamp::Stamper> {
+    tsas.iter()
+        .map(|t| t as &dyn ledger::timestamp::Stamper)
+        .collect()
+}
+
+#[derive(clap::Subcommand)]
+pub enum ArchiveAction {
+    /// Renew a bag's evidence record: a new timestamp on the last one (before its TSA's
+    /// certificate expires), or with --hash a new hash tree (before the hash algorithm stops
+    /// being trusted). Only data/evidence.ers and the tag files change.
+    Renew(RenewArgs),
+    /// Seal a bag that has no evidence record yet (as `export --tsa` does): a hash tree of its
+    /// payload files with SHA-256, timestamped by the TSA.
+    Seal {
+        /// The archive bag.
+        bag: PathBuf,
+        /// The Time-Stamp Authority's URL (RFC 3161); repeat for fallbacks, asked in turn.
+        #[arg(long = "tsa", required = true, value_name = "URL")]
+        tsas: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct RenewArgs {
+    /// The archive bag.
+    bag: PathBuf,
+    /// The Time-Stamp Authority's URL (RFC 3161); repeat for fallbacks, asked in turn.
+    #[arg(long = "tsa", required = true, value_name = "URL")]
+    tsas: Vec<String>,
+    /// A hash-tree renewal with this algorithm (no weaker than the record's): rehashes the
+    /// payload and the record so far.
+    #[arg(long, value_name = "ALGORITHM", value_parser = ["sha256", "sha384", "sha512", "sha3-256", "sha3-512"])]
+    hash: Option<String>,
+    /// The CA certificates (PEM) of the TSAs you trust: the record is checked before and
+    /// after the renewal.
+    #[arg(long, value_name = "FILE")]
+    tsa_ca: PathBuf,
+    /// The algorithm table to judge by (default: the algorithms.json shipped).
+    #[arg(long, value_name = "FILE")]
+    algorithms: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn archive(action: ArchiveAction) -> anyhow::Result<ExitCode> {
+    match action {
+        ArchiveAction::Renew(args) => renew(args),
+        ArchiveAction::Seal { bag, tsas } => {
+            if bag.join(ledger::evidence::FILE).exists() {
+                anyhow::bail!(
+                    "{}",
+                    both(
+                        &format!(
+                            "{} đã có bản ghi chứng cứ: hãy gia hạn nó (archive renew)",
+                            bag.display()
+                        ),
+                        &format!(
+                            "{} already has an evidence record: renew it (archive renew)",
+                            bag.display()
+                        )
+                    )
+                );
+            }
+            let tsas = http_tsas(&tsas);
+            ledger::evidence::seal(&bag, &stampers(&tsas), ledger::timestamp::HashAlg::Sha256)?;
+            crate::say!(
+                "{}: {}",
+                both("Đã niêm phong", "sealed"),
+                bag.join(ledger::evidence::FILE).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The algorithm table of `--algorithms`, or the one shipped.
+pub fn algorithms(path: Option<&std::path::Path>) -> anyhow::Result<ledger::timestamp::Algorithms> {
+    Ok(match path {
+        Some(p) => ledger::timestamp::Algorithms::read(p)?,
+        None => ledger::timestamp::Algorithms::shipped(),
+    })
+}
+
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn renew(args: RenewArgs) -> anyhow::Result<ExitCode> {
+    let roots = ledger::timestamp::TsaRoots::read(&args.tsa_ca)?;
+    let table = algorithms(args.algorithms.as_deref())?;
+    let alg = args
+        .hash
+        .as_deref()
+        .and_then(ledger::timestamp::HashAlg::from_name);
+    let tsas = http_tsas(&args.tsas);
+    let link =
+        ledger::evidence::renew(&args.bag, &stampers(&tsas), alg, &roots, &table, now_unix())?;
+    if args.json {
+        return crate::text::print_json(&link);
+    }
+    crate::say!(
+        "{}: {} {}, {} {}, {} {}, {} ({}), {}",
+        both("Đã gia hạn bản ghi chứng cứ", "evidence record renewed"),
+        both("chuỗi", "chain"),
+        link.chain,
+        both("dấu", "timestamp"),
+        link.timestamp,
+        link.kind,
+        link.verified.algorithm,
+        link.verified.time,
+        link.verified.authority,
+        ledger::evidence::FILE
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ mod reportcmd;
 mod servecmd;
 mod text;
 mod tilescmd;
+mod timestampcmd;
 mod verifycmd;
 mod witnesscmd;
 
@@ -58,6 +59,15 @@ enum Command {
     /// Write the archive bag (BagIt 1.0) of a ledger: entries, checkpoint, schemas, rulebooks,
     /// attached documents and the format's description.
     Export(archivecmd::ExportArgs),
+    /// Long-term proof of a bag: renew its evidence record (RFC 4998) before its timestamp or
+    /// hash algorithm ages.
+    Archive {
+        #[command(subcommand)]
+        action: archivecmd::ArchiveAction,
+    },
+    /// Ask Time-Stamp Authorities (RFC 3161) for tokens on the latest checkpoint and keep them
+    /// beside it (`serve --tsa` does this for every new checkpoint).
+    Timestamp(timestampcmd::TimestampArgs),
     /// Bring an archive bag back as a live ledger (after verifying it); without the signing
     /// key it is a read-only mirror.
     Import(archivecmd::ImportArgs),
@@ -183,6 +193,8 @@ fn main() -> ExitCode {
         Command::Report(args) => reportcmd::run(args),
         Command::Export(args) => archivecmd::export(args),
         Command::Import(args) => archivecmd::import(args),
+        Command::Archive { action } => archivecmd::archive(action),
+        Command::Timestamp(args) => timestampcmd::run(args),
         Command::Checkpoint { ledger, json } => ledgercmd::checkpoint(&ledger, json),
         Command::Proof { kind } => ledgercmd::proof(kind),
         Command::Serve(args) => servecmd::run(args),

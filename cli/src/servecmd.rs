@@ -23,6 +23,11 @@ pub struct ServeArgs {
     /// checkpoint to; its key must also be given with --witness. Repeat for several.
     #[arg(long = "push-witness", requires = "witnesses")]
     push: Vec<String>,
+    /// A Time-Stamp Authority (RFC 3161 URL) to ask for a token on each new checkpoint, in
+    /// the background (appends never wait on it; failures are retried and shown in
+    /// /healthz). Repeat for several.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsas: Vec<String>,
     /// How often a checkpoint is signed while appends arrive, in milliseconds: monitors and
     /// witnesses see the log grow at this pace.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -140,6 +145,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     if !args.push.is_empty() {
         api::push::start(state.clone(), args.push.clone());
+    }
+    if !args.tsas.is_empty() {
+        api::timestamping::start(state.clone(), args.tsas.clone());
     }
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let publisher = match &args.publish {

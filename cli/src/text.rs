@@ -155,6 +155,7 @@ fn localized(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         ImportError,
         ledger::format::merkle::ProofError,
         ledger::CosignError,
+        ledger::timestamp::LongTermError,
         ledger::act_proof::ActProofError,
         ledger::format::hash::BadHash,
         ledger::confidential::ConfidentialError,

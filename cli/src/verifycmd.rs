@@ -34,6 +34,14 @@ pub struct VerifyArgs {
     /// An archive bag (from `export`); needs --log-key.
     #[arg(long, requires = "log_key")]
     archive: Option<PathBuf>,
+    /// The CA certificates (PEM) of the Time-Stamp Authorities you trust: the bag's
+    /// checkpoint tokens and evidence record are then checked and every link reported.
+    #[arg(long, requires = "archive", value_name = "FILE")]
+    tsa_ca: Option<PathBuf>,
+    /// The hash-algorithm validity table to judge the evidence record by (default: the
+    /// algorithms.json shipped, after ETSI TS 119 312).
+    #[arg(long, requires = "tsa_ca", value_name = "FILE")]
+    algorithms: Option<PathBuf>,
     /// The log's verifier key (`name+keyid+base64`), obtained from a source you trust, not
     /// from the bag.
     #[arg(long)]
@@ -119,12 +127,24 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         let archive = ledger::archive::verify(bag, &key, &options);
         bar.finish_and_clear();
         let archive = archive?;
+        let long_term = match &args.tsa_ca {
+            Some(ca) => Some(ledger::evidence::check_bag(
+                bag,
+                &ledger::timestamp::TsaRoots::read(ca)?,
+                &crate::archivecmd::algorithms(args.algorithms.as_deref())?,
+                crate::archivecmd::now_unix(),
+            )),
+            None => None,
+        };
         let code = match &archive.report {
+            _ if long_term.as_ref().is_some_and(|l| !l.ok) => ExitCode::from(1),
             Some(r) if archive.bag.ok => exit_code(r, args.fail_on),
             _ => ExitCode::from(1),
         };
         if args.json {
-            crate::text::print_json(&archive)?;
+            let mut value = serde_json::to_value(&archive)?;
+            value["long_term"] = serde_json::to_value(&long_term)?;
+            crate::text::print_json(&value)?;
             return Ok(code);
         }
         crate::say!(
@@ -142,6 +162,21 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(r) = &archive.report {
             print_report(r);
+        }
+        match &long_term {
+            Some(l) => print_long_term(l),
+            None if bag.join("data/timestamps").exists()
+                || bag.join(ledger::evidence::FILE).exists() =>
+            {
+                crate::say!(
+                    "{}",
+                    both(
+                        "Dấu thời gian và bản ghi chứng cứ: chưa kiểm tra — hãy cho --tsa-ca với chứng thư CA của TSA mà bạn tin",
+                        "Timestamps and evidence record: not checked — give --tsa-ca with the CA certificates of the TSAs you trust"
+                    )
+                );
+            }
+            None => {}
         }
         return Ok(code);
     }
@@ -390,5 +425,56 @@ pub fn print_finding_list_at(
         if lang != ledger::messages::Lang::Vi {
             crate::say!("        {}", f.message_en);
         }
+    }
+}
+
+/// Every link of a bag's long-term proof: the checkpoint tokens, the evidence record's chain
+/// and the earliest time proved; or which link failed and why.
+fn print_long_term(l: &ledger::evidence::LongTermReport) {
+    crate::say!(
+        "{}: {}",
+        both("Bằng chứng dài hạn", "Long-term proof"),
+        if l.ok {
+            both("ĐẠT", "OK")
+        } else {
+            both("KHÔNG ĐẠT", "FAILED")
+        }
+    );
+    for t in &l.timestamps {
+        crate::say!(
+            "  {} ({} {}): {} {}, {} {}",
+            t.file,
+            both("điểm kiểm cỡ", "checkpoint of size"),
+            t.size,
+            both("lúc", "at"),
+            t.verified.time,
+            both("bởi", "by"),
+            t.verified.authority
+        );
+    }
+    if let Some(e) = &l.evidence {
+        for link in &e.links {
+            crate::say!(
+                "  {} {} {} {}: {}, {}, {} {}, {} {}",
+                ledger::evidence::FILE,
+                both("chuỗi", "chain"),
+                link.chain,
+                link.timestamp,
+                link.kind,
+                link.verified.algorithm,
+                both("lúc", "at"),
+                link.verified.time,
+                both("bởi", "by"),
+                link.verified.authority
+            );
+        }
+        crate::say!(
+            "  {}: {}",
+            both("Thời điểm sớm nhất được chứng minh", "Earliest time proved"),
+            e.earliest
+        );
+    }
+    for f in &l.failures {
+        crate::say!("  {}", crate::text::render(f));
     }
 }

@@ -191,6 +191,32 @@ pub fn export(
             put(&format!("rulebooks/{id}.json"), rb.source.as_bytes())?;
         }
     }
+    // RFC 3161 tokens on the checkpoints of this log: the exact bytes each covers, each TSA's
+    // response, and the certificates they carry (`openssl ts -verify` needs nothing else).
+    let mut responses = Vec::new();
+    for at in ledger
+        .timestamped_sizes()
+        .into_iter()
+        .filter(|s| *s <= size)
+    {
+        let Some(signed) = ledger.checkpoint_at(at)? else {
+            continue;
+        };
+        put(
+            &format!("timestamps/{at}.note"),
+            &ledger.timestamped_bytes(&signed),
+        )?;
+        for (n, token) in ledger.timestamps_at(at).into_iter().enumerate() {
+            put(&format!("timestamps/{at}-{}.tsr", n + 1), &token.response)?;
+            responses.push(token.response);
+        }
+    }
+    if !responses.is_empty() {
+        put(
+            "timestamps/tsa-certificates.pem",
+            crate::timestamp::certificates_pem(&responses).as_bytes(),
+        )?;
+    }
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
     put("verify.html", VERIFY_HTML.as_bytes())?;
     let blobs = ledger.blobs();
@@ -277,20 +303,13 @@ impl ArchiveReport {
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = BufReader::new(File::open(path)?);
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
+    Ok(hex::encode(
+        crate::timestamp::HashAlg::Sha256.digest_file(path)?,
+    ))
 }
 
-fn payload_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+/// The files under `dir`, by path relative to `base` with `/` separators.
+pub(crate) fn payload_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
     for item in fs::read_dir(dir)? {
         let item = item?;
         let path = item.path();
@@ -509,6 +528,18 @@ pub fn verify(
             )),
         }
     }
+    // The timestamped checkpoints too: each must be the log's, over this very log.
+    // (Before the bag's own notes of the same size, which stay last.)
+    let mut timestamped = Vec::new();
+    for (name, text) in timestamp_notes(bag) {
+        match SignedNote::parse(&text) {
+            Ok(n) => timestamped.push(n),
+            Err(e) => problems.push(format!("{name}: not a signed note: {e}")),
+        }
+    }
+    timestamped.append(&mut notes);
+    notes = timestamped;
+    notes.sort_by_key(|n| n.checkpoint.size);
     let sizes: Vec<u64> = notes.iter().map(|n| n.checkpoint.size).collect();
     verifier.want_roots(&sizes);
     let path = bag.join("data/entries.bin");
@@ -597,6 +628,22 @@ pub fn verify(
         size,
         report: Some(report),
     })
+}
+
+/// The `data/timestamps/<size>.note` files of a bag, by name, with their text.
+pub fn timestamp_notes(bag: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Ok(items) = fs::read_dir(bag.join("data/timestamps")) {
+        for item in items.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".note") {
+                let text = fs::read_to_string(item.path()).unwrap_or_default();
+                out.push((format!("data/timestamps/{name}"), text));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn flush(verifier: &mut integrity::Verifier, buf: &[u8], spans: &mut Vec<(usize, usize)>) -> bool {

@@ -18,6 +18,7 @@ pub mod confidential;
 pub mod crypto;
 pub mod domain;
 pub mod engine;
+pub mod evidence;
 pub mod format;
 pub mod keys;
 pub mod localized;
@@ -29,6 +30,7 @@ pub mod rules;
 pub mod scenarios;
 pub mod storage;
 pub mod tiles;
+pub mod timestamp;
 pub mod verify;
 pub mod witness;
 

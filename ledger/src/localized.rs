@@ -24,6 +24,7 @@ use crate::keys::KeyError;
 use crate::messages::{Localized, Text};
 use crate::rulebook::RulebookError;
 use crate::storage::{PoisonCause, StorageError};
+use crate::timestamp::LongTermError;
 
 macro_rules! english_is_display {
     ($($t:ty),* $(,)?) => {
@@ -61,6 +62,7 @@ english_is_display!(
     StoreError,
     AccessLogError,
     TokenError,
+    LongTermError,
 );
 
 /// The Vietnamese of one error: each type's `match` below.
@@ -559,4 +561,11 @@ pub fn failure_kind(kind: crate::verify::integrity::FailureKind) -> Text {
         K::Tiles => "ô dữ liệu (tiles)",
     };
     Text::new(vi, kind.label())
+}
+
+impl Vietnamese for LongTermError {
+    fn vietnamese(&self) -> String {
+        let LongTermError { link, why } = self;
+        format!("{link}: {}", why.vi)
+    }
 }

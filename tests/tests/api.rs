@@ -277,6 +277,7 @@ fn every_route_and_every_error_status() {
         "/v1/streams/{stream}",
         "/v1/checkpoint",
         "/v1/checkpoints/{size}",
+        "/v1/checkpoints/{size}/timestamps",
         "/v1/proofs/inclusion",
         "/v1/proofs/consistency",
         "/v1/congresses/{org}/{term}",

@@ -5,6 +5,7 @@
 //! <dir>/log/<first position>.seg   entries, framed (source of truth)
 //! <dir>/checkpoints.log            every signed checkpoint (durable history)
 //! <dir>/cosignatures.log           witnesses' cosignatures on them (durable history)
+//! <dir>/timestamps.log             TSAs' RFC 3161 tokens on them (durable history)
 //! <dir>/log.key                    the log's signing key (mode 0600)
 //! <dir>/index/                     sled: derived, deletable, rebuilt on open
 //! ```
@@ -16,6 +17,7 @@
 mod cosigned;
 mod error;
 mod recovery;
+mod timestamped;
 mod writer;
 
 pub use recovery::MIRROR_MARKER;
@@ -161,6 +163,8 @@ pub(crate) struct Shared {
     checkpoints: Mutex<CheckpointFile>,
     /// Witness cosignatures accepted, by checkpoint size.
     cosignatures: Mutex<crate::storage::cosignatures::CosignatureFile>,
+    /// RFC 3161 tokens obtained, by checkpoint size.
+    timestamps: Mutex<crate::storage::timestamps::TimestampFile>,
     /// Entries acknowledged to appenders: durable in the log, perhaps not indexed yet.
     acked: AtomicU64,
     /// Sequence number of the last group indexed (readable), and a signal when it moves.

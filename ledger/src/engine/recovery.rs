@@ -180,6 +180,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
     let writer = SegmentWriter::resume(storage.segments.clone(), options.segment_bytes)?;
     let root = frontier.root();
     let cosignatures = CosignatureFile::open(&*storage.histories)?;
+    let timestamps = crate::storage::timestamps::TimestampFile::open(&*storage.histories)?;
     let shared = Arc::new(Shared {
         dir: dir.to_path_buf(),
         storage,
@@ -194,6 +195,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         }),
         checkpoints: Mutex::new(checkpoints),
         cosignatures: Mutex::new(cosignatures),
+        timestamps: Mutex::new(timestamps),
         acked: std::sync::atomic::AtomicU64::new(end.size),
         indexed: Mutex::new(0),
         indexed_changed: Condvar::new(),

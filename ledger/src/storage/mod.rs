@@ -12,6 +12,7 @@ pub mod mirror;
 pub mod records;
 pub mod runs;
 pub mod segment;
+pub mod timestamps;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -159,7 +160,8 @@ pub trait Segments: Send + Sync {
     fn name(&self, first: u64) -> PathBuf;
 }
 
-/// The durable history files beside the log (`checkpoints.log`, `cosignatures.log`): history
+/// The durable history files beside the log (`checkpoints.log`, `cosignatures.log`,
+/// `timestamps.log`): history
 /// that cannot be derived from the log, each an append-only file opened by name.
 pub trait Histories: Send + Sync {
     /// Opens the history file `name`, creating it empty (durably) if there is none.
