@@ -13,8 +13,10 @@ use crate::crypto;
 const ALG_ED25519: u8 = 0x01;
 /// The em dash that starts every signature line.
 const SIG_PREFIX: &str = "\u{2014} ";
-/// Notes larger than this, or with more signatures, are refused before any parsing work.
-pub const MAX_NOTE_BYTES: usize = 64 * 1024;
+/// Notes larger than this, or with more signatures, are refused before any parsing work. An
+/// ML-DSA-44 cosignature line is about 3.3 KB: the limit holds a note with the most
+/// signatures, all post-quantum.
+pub const MAX_NOTE_BYTES: usize = 384 * 1024;
 pub const MAX_SIGNATURES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
