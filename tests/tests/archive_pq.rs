@@ -247,3 +247,91 @@ fn a_server_and_witnesses_cosign_with_ml_dsa_and_readers_require_it() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("chua.dong.ky"), "{}", stdout(&out));
 }
+
+/// Issue 17 §5: the bag holds the explorer's pages as static HTML under `data/render/`,
+/// linked relatively, with no script, covered by the manifests; `verify --archive` wants it.
+#[test]
+fn an_exported_bag_carries_a_readable_render_of_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let ledger = p("demo");
+    let out = run(&["demo", "--ledger", &ledger, "--keys-out", &p("keys")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["checkpoint", "--ledger", &ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lk = v["log_key"].as_str().unwrap().to_string();
+    let bag = p("bag");
+    let out = run(&["export", "--ledger", &ledger, "--out", &bag]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let render = Path::new(&bag).join("data/render");
+
+    // The congress, its acts (in both languages), their proofs, the complaints.
+    let index = std::fs::read_to_string(render.join("index.html")).unwrap();
+    assert!(index.contains("href=\"congresses/hd.tp-haiduong/2020-2025.html\""), "{index}");
+    let congress =
+        std::fs::read_to_string(render.join("congresses/hd.tp-haiduong/2020-2025.html")).unwrap();
+    assert!(congress.contains("href=\"../../acts/"), "acts linked relatively");
+    assert!(render.join("index.en.html").is_file());
+    assert!(render.join("complaints.html").is_file());
+    let acts: Vec<_> = std::fs::read_dir(render.join("acts")).unwrap().flatten().collect();
+    assert!(acts.len() > 200, "{} act pages", acts.len());
+    let proofs = std::fs::read_dir(render.join("proofs")).unwrap().count();
+    assert!(proofs > 100, "{proofs} proofs");
+
+    // Every page: no script, and every link resolves to a file of the render.
+    let manifest = std::fs::read_to_string(Path::new(&bag).join("manifest-sha256.txt")).unwrap();
+    let mut pages = 0;
+    let mut stack = vec![render.clone()];
+    while let Some(d) = stack.pop() {
+        for item in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = item.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(&bag).unwrap().to_str().unwrap().to_string();
+            assert!(manifest.contains(&format!("  {rel}\n")), "{rel} not in the manifest");
+            if path.extension().is_some_and(|e| e == "html") {
+                pages += 1;
+                let html = std::fs::read_to_string(&path).unwrap();
+                assert!(!html.contains("<script"), "{rel} has a script");
+                for link in html.split("href=\"").skip(1) {
+                    let link = link.split('"').next().unwrap();
+                    if link.starts_with('#') {
+                        continue;
+                    }
+                    assert!(!link.starts_with('/'), "{rel}: absolute link {link}");
+                    let target = path.parent().unwrap().join(link);
+                    assert!(target.is_file(), "{rel}: link {link} goes nowhere");
+                }
+            }
+        }
+    }
+    assert!(pages > 400, "{pages} pages");
+    let verify = || run(&["verify", "--archive", &bag, "--log-key", &lk]);
+    let out = verify();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+
+    // A render changed after export is caught by the manifest.
+    let page = render.join("index.html");
+    std::fs::write(&page, index.replace("2020-2025", "2020-2026")).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("data/render/index.html"), "{}", stdout(&out));
+    // A bag without a render (its manifests rewritten to match) is incomplete, and said so.
+    std::fs::remove_dir_all(&render).unwrap();
+    let kept: String = manifest
+        .lines()
+        .filter(|l| !l.contains("  data/render/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(Path::new(&bag).join("manifest-sha256.txt"), &kept).unwrap();
+    std::fs::remove_file(Path::new(&bag).join("tagmanifest-sha256.txt")).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("no human-readable render"),
+        "{}",
+        stdout(&out)
+    );
+}
