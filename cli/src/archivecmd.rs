@@ -1,8 +1,8 @@
 //! `export`: the archive bag of a ledger (spec §5).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -53,11 +53,15 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     let bar = progress_bar(state.ledger.size(), "export");
-    let summary =
-        ledger::archive::export_with_render(&state.ledger, &args.out, &|done, total| {
+    let summary = ledger::archive::export_with_render(
+        &state.ledger,
+        &args.out,
+        &|done, total| {
             bar.set_length(total);
             bar.set_position(done);
-        }, &render)?;
+        },
+        &render,
+    )?;
     bar.finish_and_clear();
     // Closed, to report a failed flush, unless another holder (the feed) still has it.
     if let Some(ledger) = Arc::try_unwrap(state)

@@ -209,7 +209,10 @@ pub fn export_with_render(
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
     put("verify.html", VERIFY_HTML.as_bytes())?;
     for (rel, bytes) in render {
-        if rel.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        if rel
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
             return Err(ArchiveError::Io {
                 path: data.join(RENDER_DIR).join(rel),
                 message: "a rendered page's path must stay inside data/render/".into(),

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::format::checkpoint::{NoteError, NoteSignature};
-use crate::format::merkle;
 use crate::format::cosignature::CosigningKey;
+use crate::format::merkle;
 use crate::format::{cosignature, Hash, SignedNote, VerifierKey};
 
 /// What a witness holds of one log: the last checkpoint it cosigned.

@@ -60,7 +60,10 @@ fn fips204_and_rustcrypto_ml_dsa_derive_the_same_key_and_verify_each_other() {
             .is_err());
         // A public key decoded by theirs from our bytes is the same key.
         let enc = EncodedVerifyingKey::<MlDsa44>::try_from(&ours.public()[..]).unwrap();
-        assert_eq!(ml_dsa::VerifyingKey::<MlDsa44>::decode(&enc), theirs.verifying_key());
+        assert_eq!(
+            ml_dsa::VerifyingKey::<MlDsa44>::decode(&enc),
+            theirs.verifying_key()
+        );
     }
 }
 
@@ -80,7 +83,12 @@ fn key_generation_matches_nist_vectors() {
             .try_into()
             .unwrap();
         let pk = hex::decode(t["pk"].as_str().unwrap()).unwrap();
-        assert_eq!(&MlDsa44Key::from_seed(&seed).public()[..], &pk[..], "tcId {}", t["tcId"]);
+        assert_eq!(
+            &MlDsa44Key::from_seed(&seed).public()[..],
+            &pk[..],
+            "tcId {}",
+            t["tcId"]
+        );
         assert_eq!(&rustcrypto(&seed).verifying_key().encode()[..], &pk[..]);
     }
 }
@@ -114,7 +122,10 @@ fn an_ml_dsa_cosignature_has_the_bytes_the_c2sp_spec_gives() {
     // RustCrypto's ml-dsa verifies it over that message.
     let sig =
         ml_dsa::Signature::<MlDsa44>::decode(&line.signature[8..].try_into().unwrap()).unwrap();
-    rustcrypto(&[3; 32]).verifying_key().verify(&m, &sig).unwrap();
+    rustcrypto(&[3; 32])
+        .verifying_key()
+        .verify(&m, &sig)
+        .unwrap();
     // And the note, with the line, verifies and round-trips through its text.
     let mut cosigned = n.clone();
     cosigned.signatures.push(line);
@@ -139,8 +150,12 @@ fn an_ml_dsa_witness_key_round_trips_and_is_told_apart_from_ed25519() {
     assert!(e.to_string().contains("does not match"), "{e}");
     let mut short = raw.clone();
     short.truncate(100);
-    let e = WitnessKey::parse(&format!("ubkt.example/pq+{}+{}", hex::encode(w.id), B64.encode(short)))
-        .unwrap_err();
+    let e = WitnessKey::parse(&format!(
+        "ubkt.example/pq+{}+{}",
+        hex::encode(w.id),
+        B64.encode(short)
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("1312-byte"), "{e}");
     assert!(e.vi().contains("khóa kiểm tra sai cấu trúc"), "{}", e.vi());
 }
@@ -164,7 +179,11 @@ fn forged_moved_and_mistyped_ml_dsa_cosignatures_are_refused() {
     let e = verify(&with(&n, forged), &w).unwrap_err();
     assert!(matches!(e, NoteError::NotCosigned { .. }));
     assert!(e.to_string().contains("no valid cosignature"), "{e}");
-    assert!(e.vi().contains("không có chữ ký đồng ký hợp lệ"), "{}", e.vi());
+    assert!(
+        e.vi().contains("không có chữ ký đồng ký hợp lệ"),
+        "{}",
+        e.vi()
+    );
     let mut retimed = line.clone();
     retimed.signature[7] ^= 1;
     assert!(verify(&with(&n, retimed), &w).is_err());
@@ -216,7 +235,10 @@ fn a_quorum_can_require_post_quantum_cosignatures() {
     let keys = vec![w1.encode(), w2.encode()];
     let policy = WitnessPolicy::parse(&keys, Some(2)).unwrap();
     let e = policy.counts(&cosigned).unwrap_err();
-    assert!(e.contains("1 of the trusted witnesses") && e.contains("ubkt.b"), "{e}");
+    assert!(
+        e.contains("1 of the trusted witnesses") && e.contains("ubkt.b"),
+        "{e}"
+    );
     let q = check_quorum(&cosigned, &policy.witnesses, 2).unwrap_err();
     assert!(q.vi().contains("cần 2"), "{}", q.vi());
     // ...and holds once the second cosigns; mixed policies count both types.
@@ -247,7 +269,11 @@ fn ml_dsa_key_files_round_trip_and_are_not_taken_for_ed25519() {
     let seed = v["seed"].as_str().unwrap();
     let flipped = if seed.starts_with('0') { "1" } else { "0" };
     let damaged = dir.path().join("damaged.key");
-    std::fs::write(&damaged, text.replacen(seed, &format!("{flipped}{}", &seed[1..]), 1)).unwrap();
+    std::fs::write(
+        &damaged,
+        text.replacen(seed, &format!("{flipped}{}", &seed[1..]), 1),
+    )
+    .unwrap();
     let e = ledger::keys::read_any(&damaged).unwrap_err();
     assert!(e.to_string().contains("damaged"), "{e}");
 }
@@ -278,9 +304,11 @@ fn a_ledger_with_an_ml_dsa_key_cosigns_its_checkpoints() {
     let l = ledger::Ledger::open(&path, ledger::Options::default()).unwrap();
     let pq = l.log_pq_key().unwrap().clone();
     assert_eq!(pq, WitnessKey::ml_dsa_44(ORIGIN, pq_key.public()).unwrap());
-    let payload = serde_json::json!({"holder": "Văn phòng", "key": hex::encode([3u8; 32]), "reason": "thêm"});
-    let event = ledger::compose::next_event(&l, "ledger", "authority.added", 1, 2, &authority, &payload)
-        .unwrap();
+    let payload =
+        serde_json::json!({"holder": "Văn phòng", "key": hex::encode([3u8; 32]), "reason": "thêm"});
+    let event =
+        ledger::compose::next_event(&l, "ledger", "authority.added", 1, 2, &authority, &payload)
+            .unwrap();
     l.append(event.into_bytes()).unwrap();
     let after = l.sign_checkpoint().unwrap();
     assert_eq!(after.checkpoint.size, 2);

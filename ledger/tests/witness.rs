@@ -1,7 +1,7 @@
 //! A witness cosigns only what extends what it already vouched for.
 
 use ed25519_dalek::SigningKey;
-use ledger::format::cosignature;
+use ledger::format::cosignature::{self, CosigningKey};
 use ledger::format::merkle::{self, MemoryTree};
 use ledger::format::{Checkpoint, SignedNote, VerifierKey, WitnessKey};
 use ledger::witness::{self, StateDir, WitnessError};
@@ -88,7 +88,15 @@ fn forks_rollbacks_and_rewrites_are_refused_and_change_nothing() {
     let honest = tree(20, 0);
     let other = tree(20, 1);
     let cosign = |note: &str, proof: &[Hash]| {
-        witness::cosign(&state, note, &log_vkey(), proof, "w", &wkey.clone().into(), 1_780_000_000)
+        witness::cosign(
+            &state,
+            note,
+            &log_vkey(),
+            proof,
+            "w",
+            &wkey.clone().into(),
+            1_780_000_000,
+        )
     };
     cosign(&note_at(&honest, 10), &[]).unwrap();
     let before = std::fs::read_dir(dir.path()).unwrap().count();
@@ -150,9 +158,9 @@ fn forks_rollbacks_and_rewrites_are_refused_and_change_nothing() {
 fn a_damaged_state_file_is_reported_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let state = StateDir::open(dir.path()).unwrap();
-    let wkey = SigningKey::from_bytes(&[7u8; 32]);
+    let wkey: CosigningKey = SigningKey::from_bytes(&[7u8; 32]).into();
     let t = tree(4, 0);
-    witness::cosign(&state, &note_at(&t, 4), &log_vkey(), &[], "w", &wkey.clone().into(), 1).unwrap();
+    witness::cosign(&state, &note_at(&t, 4), &log_vkey(), &[], "w", &wkey, 1).unwrap();
     let file = std::fs::read_dir(dir.path())
         .unwrap()
         .next()
@@ -160,7 +168,7 @@ fn a_damaged_state_file_is_reported_not_overwritten() {
         .unwrap()
         .path();
     std::fs::write(&file, b"{ not json").unwrap();
-    let err = witness::cosign(&state, &note_at(&t, 4), &log_vkey(), &[], "w", &wkey.clone().into(), 2)
+    let err = witness::cosign(&state, &note_at(&t, 4), &log_vkey(), &[], "w", &wkey, 2)
         .unwrap_err()
         .to_string();
     assert!(err.contains("unreadable"), "{err}");

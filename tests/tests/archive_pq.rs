@@ -29,20 +29,34 @@ fn has_cosignature(note: &str, name: &str) -> bool {
     note.lines().any(|l| l.starts_with(&format!("— {name} ")))
 }
 
+/// A demo ledger in `dir/demo`, its keys in `dir/keys`.
+fn demo(dir: &Path) -> String {
+    let ledger = dir.join("demo").to_str().unwrap().to_string();
+    let keys = dir.join("keys").to_str().unwrap().to_string();
+    let out = run(&["demo", "--ledger", &ledger, "--keys-out", &keys]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    ledger
+}
+
+/// `checkpoint --json` of a ledger: its keys among others.
+fn checkpoint_json(ledger: &str) -> serde_json::Value {
+    let out = run(&["checkpoint", "--ledger", ledger, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A new ML-DSA-44 key file at `file`.
+fn generate_ml_dsa_44(file: &str) {
+    let out = run(&["key", "generate", "--algorithm", "ml-dsa-44", "--out", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim().len(), 2 * 1312, "the public key, hex");
+}
+
 /// An ML-DSA-44 key file and its published cosigner key (type 0x06).
 fn pq_witness(dir: &Path, name: &str) -> (String, String) {
     let file = dir.join(format!("{name}.key"));
     let file = file.to_str().unwrap().to_string();
-    let out = run(&[
-        "key",
-        "generate",
-        "--algorithm",
-        "ml-dsa-44",
-        "--out",
-        &file,
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).trim().len(), 2 * 1312, "the public key, hex");
+    generate_ml_dsa_44(&file);
     let out = run(&["witness", "key", "--key", &file, "--name", name]);
     assert!(out.status.success(), "{}", stderr(&out));
     let key = stdout(&out).trim().to_string();
@@ -59,23 +73,12 @@ fn pq_witness(dir: &Path, name: &str) -> (String, String) {
 fn a_server_and_witnesses_cosign_with_ml_dsa_and_readers_require_it() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let ledger = p("demo");
-    let out = run(&["demo", "--ledger", &ledger, "--keys-out", &p("keys")]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let ledger = demo(dir.path());
 
     // The log's own ML-DSA-44 key, in its directory: from the next checkpoint on, each is
     // cosigned with it.
-    let out = run(&[
-        "key",
-        "generate",
-        "--algorithm",
-        "ml-dsa-44",
-        "--out",
-        &format!("{ledger}/log-ml-dsa-44.key"),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["checkpoint", "--ledger", &ledger, "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    generate_ml_dsa_44(&format!("{ledger}/log-ml-dsa-44.key"));
+    let v = checkpoint_json(&ledger);
     let lk = v["log_key"].as_str().unwrap().to_string();
     let log_pq = v["log_pq_key"].as_str().unwrap().to_string();
     let log_pq_key = ledger::format::WitnessKey::parse(&log_pq).unwrap();
@@ -229,7 +232,13 @@ fn a_server_and_witnesses_cosign_with_ml_dsa_and_readers_require_it() {
     let bag = p("bag");
     let out = run(&["export", "--ledger", &ledger, "--out", &bag]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut args = vec!["verify", "--archive", bag.as_str(), "--log-key", lk.as_str()];
+    let mut args = vec![
+        "verify",
+        "--archive",
+        bag.as_str(),
+        "--log-key",
+        lk.as_str(),
+    ];
     args.extend_from_slice(&pq_policy);
     let out = run(&args);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
@@ -254,12 +263,11 @@ fn a_server_and_witnesses_cosign_with_ml_dsa_and_readers_require_it() {
 fn an_exported_bag_carries_a_readable_render_of_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let ledger = p("demo");
-    let out = run(&["demo", "--ledger", &ledger, "--keys-out", &p("keys")]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["checkpoint", "--ledger", &ledger, "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let lk = v["log_key"].as_str().unwrap().to_string();
+    let ledger = demo(dir.path());
+    let lk = checkpoint_json(&ledger)["log_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let bag = p("bag");
     let out = run(&["export", "--ledger", &ledger, "--out", &bag]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -267,13 +275,22 @@ fn an_exported_bag_carries_a_readable_render_of_the_record() {
 
     // The congress, its acts (in both languages), their proofs, the complaints.
     let index = std::fs::read_to_string(render.join("index.html")).unwrap();
-    assert!(index.contains("href=\"congresses/hd.tp-haiduong/2020-2025.html\""), "{index}");
+    assert!(
+        index.contains("href=\"congresses/hd.tp-haiduong/2020-2025.html\""),
+        "{index}"
+    );
     let congress =
         std::fs::read_to_string(render.join("congresses/hd.tp-haiduong/2020-2025.html")).unwrap();
-    assert!(congress.contains("href=\"../../acts/"), "acts linked relatively");
+    assert!(
+        congress.contains("href=\"../../acts/"),
+        "acts linked relatively"
+    );
     assert!(render.join("index.en.html").is_file());
     assert!(render.join("complaints.html").is_file());
-    let acts: Vec<_> = std::fs::read_dir(render.join("acts")).unwrap().flatten().collect();
+    let acts: Vec<_> = std::fs::read_dir(render.join("acts"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert!(acts.len() > 200, "{} act pages", acts.len());
     let proofs = std::fs::read_dir(render.join("proofs")).unwrap().count();
     assert!(proofs > 100, "{proofs} proofs");
@@ -289,8 +306,16 @@ fn an_exported_bag_carries_a_readable_render_of_the_record() {
                 stack.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(&bag).unwrap().to_str().unwrap().to_string();
-            assert!(manifest.contains(&format!("  {rel}\n")), "{rel} not in the manifest");
+            let rel = path
+                .strip_prefix(&bag)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                manifest.contains(&format!("  {rel}\n")),
+                "{rel} not in the manifest"
+            );
             if path.extension().is_some_and(|e| e == "html") {
                 pages += 1;
                 let html = std::fs::read_to_string(&path).unwrap();
@@ -317,7 +342,11 @@ fn an_exported_bag_carries_a_readable_render_of_the_record() {
     std::fs::write(&page, index.replace("2020-2025", "2020-2026")).unwrap();
     let out = verify();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stdout(&out).contains("data/render/index.html"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("data/render/index.html"),
+        "{}",
+        stdout(&out)
+    );
     // A bag without a render (its manifests rewritten to match) is incomplete, and said so.
     std::fs::remove_dir_all(&render).unwrap();
     let kept: String = manifest

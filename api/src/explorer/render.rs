@@ -174,7 +174,11 @@ mod tests {
     #[test]
     fn links_are_made_relative_or_dropped() {
         let html = r##"<link rel="stylesheet" href="/explorer/style.css"><a href="/acts/ab12?lang=en">x</a> <a href="/search?lang=en">s</a> <a href="?lang=vi">vi</a> <a href="#verify">v</a>"##;
-        let (out, links) = relink(html, "/congresses/hd/2020-2025?lang=en", "congresses/hd/2020-2025.en.html");
+        let (out, links) = relink(
+            html,
+            "/congresses/hd/2020-2025?lang=en",
+            "congresses/hd/2020-2025.en.html",
+        );
         assert_eq!(
             out,
             r##"<link rel="stylesheet" href="../../explorer/style.css"><a href="../../acts/ab12.en.html">x</a> <a >s</a> <a href="../../congresses/hd/2020-2025.html">vi</a> <a href="#verify">v</a>"##

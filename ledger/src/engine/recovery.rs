@@ -200,9 +200,9 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             // subtree/v1 frames the origin in at most 255 bytes.
             Some(_) if log_vkey.name.len() > 255 => {
                 return Err(OpenError::Genesis(format!(
-                    "the origin is {} bytes; an ML-DSA-44 cosignature ({LOG_PQ_KEY}) needs at most 255",
-                    log_vkey.name.len()
-                )))
+                "the origin is {} bytes; an ML-DSA-44 cosignature ({LOG_PQ_KEY}) needs at most 255",
+                log_vkey.name.len()
+            )))
             }
             Some(k) => Some(
                 crate::format::WitnessKey::ml_dsa_44(&log_vkey.name, k.public())

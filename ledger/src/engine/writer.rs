@@ -666,8 +666,9 @@ impl Indexer {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            let line = crate::format::cosignature::cosign_ml_dsa_44(&note, &self.shared.origin, pq, now)
-                .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+            let line =
+                crate::format::cosignature::cosign_ml_dsa_44(&note, &self.shared.origin, pq, now)
+                    .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
             note.signatures.push(line);
         }
         let appended = self.shared.checkpoints.lock().append(&note);

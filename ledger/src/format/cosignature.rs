@@ -75,10 +75,7 @@ impl WitnessKey {
     }
 
     /// An ML-DSA-44 witness key.
-    pub fn ml_dsa_44(
-        name: &str,
-        public: &[u8; pq::PUBLIC_BYTES],
-    ) -> Result<WitnessKey, NoteError> {
+    pub fn ml_dsa_44(name: &str, public: &[u8; pq::PUBLIC_BYTES]) -> Result<WitnessKey, NoteError> {
         WitnessKey::of(name, CosignerPublic::MlDsa44(Box::new(*public)))
     }
 
