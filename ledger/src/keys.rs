@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 
+use crate::format::cosignature::CosigningKey;
 use crate::pq::MlDsa44Key;
 
 const FORMAT: &str = "congress-ledger-key/v1";
@@ -74,6 +75,16 @@ pub enum KeyError {
 /// A new key from the operating system's random source.
 pub fn generate() -> SigningKey {
     SigningKey::generate(&mut rand_core::OsRng)
+}
+
+/// A key file's key as a cosigner's (a witness's) key, of its own type.
+impl From<AnyKey> for CosigningKey {
+    fn from(key: AnyKey) -> CosigningKey {
+        match key {
+            AnyKey::Ed25519(k) => CosigningKey::Ed25519(k),
+            AnyKey::MlDsa44(k) => CosigningKey::MlDsa44(k),
+        }
+    }
 }
 
 /// A new key of `algorithm` (`ed25519` or `ml-dsa-44`), or None for another name.

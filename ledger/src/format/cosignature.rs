@@ -165,15 +165,6 @@ pub enum CosigningKey {
     MlDsa44(MlDsa44Key),
 }
 
-impl From<crate::keys::AnyKey> for CosigningKey {
-    fn from(key: crate::keys::AnyKey) -> CosigningKey {
-        match key {
-            crate::keys::AnyKey::Ed25519(k) => CosigningKey::Ed25519(k),
-            crate::keys::AnyKey::MlDsa44(k) => CosigningKey::MlDsa44(k),
-        }
-    }
-}
-
 impl From<SigningKey> for CosigningKey {
     fn from(key: SigningKey) -> CosigningKey {
         CosigningKey::Ed25519(key)
