@@ -11,24 +11,30 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use ed25519_dalek::SigningKey;
+use ledger::format::cosignature::CosigningKey;
 use ledger::witness::{AddCheckpoint, AddRefusal, StateDir};
 use ledger::VerifierKey;
 use parking_lot::Mutex;
 
 pub struct WitnessService {
     pub name: String,
-    pub key: SigningKey,
+    /// Ed25519 or ML-DSA-44: the cosignatures are of its type.
+    pub key: CosigningKey,
     /// The logs this witness watches.
     pub logs: Vec<VerifierKey>,
     state: Mutex<StateDir>,
 }
 
 impl WitnessService {
-    pub fn new(name: String, key: SigningKey, logs: Vec<VerifierKey>, state: StateDir) -> Self {
+    pub fn new(
+        name: String,
+        key: impl Into<CosigningKey>,
+        logs: Vec<VerifierKey>,
+        state: StateDir,
+    ) -> Self {
         WitnessService {
             name,
-            key,
+            key: key.into(),
             logs,
             state: Mutex::new(state),
         }

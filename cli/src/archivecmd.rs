@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context;
 use clap::Args;
 
 use crate::text::both;
@@ -39,13 +41,39 @@ pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
 
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let ledger = crate::ledgercmd::open(&args.ledger)?;
-    let bar = progress_bar(ledger.size(), "export");
-    let summary = ledger::archive::export(&ledger, &args.out, &|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    })?;
+    // The explorer's pages, rendered in process (no server), for `data/render/`; the ledger
+    // is held exclusively, so they show the size the bag is exported at.
+    let state = api::AppState::configured(ledger, Vec::new(), true)
+        .with_context(|| both("nạp các phép chiếu", "loading the projections"))?;
+    let render = crate::servecmd::runtime()?
+        .block_on(api::explorer::render::render(state.clone()))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}",
+                both(
+                    "không dựng được các trang đọc được của hồ sơ",
+                    "the bag's readable pages could not be rendered"
+                )
+            )
+        })?;
+    let bar = progress_bar(state.ledger.size(), "export");
+    let summary = ledger::archive::export_with_render(
+        &state.ledger,
+        &args.out,
+        &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+        &render,
+    )?;
     bar.finish_and_clear();
-    ledger.close()?;
+    // Closed, to report a failed flush, unless another holder (the feed) still has it.
+    if let Some(ledger) = Arc::try_unwrap(state)
+        .ok()
+        .and_then(|s| Arc::try_unwrap(s.ledger).ok())
+    {
+        ledger.close()?;
+    }
     if !args.tsas.is_empty() {
         let tsas = http_tsas(&args.tsas);
         ledger::evidence::seal(

@@ -548,11 +548,13 @@ pub fn checkpoint(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let ledger = open(dir)?;
     let note = ledger.sign_checkpoint()?;
     let log_key = ledger.log_key().encode();
+    let log_pq_key = ledger.log_pq_key().map(|k| k.encode());
     ledger.close()?;
     if json {
         return crate::text::print_json(&serde_json::json!({
             "origin": note.checkpoint.origin, "size": note.checkpoint.size,
             "root": note.checkpoint.root, "note": note.encode(), "log_key": log_key,
+            "log_pq_key": log_pq_key,
         }));
     }
     print!("{}", note.encode());

@@ -126,7 +126,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         };
         let archive = ledger::archive::verify(bag, &key, &options);
         bar.finish_and_clear();
-        let archive = archive?;
+        let mut archive = archive?;
+        // A bag `export` wrote carries the explorer's pages; one without them is incomplete.
+        if let Some(problem) = ledger::archive::render_missing(bag) {
+            archive.bag.ok = false;
+            archive.bag.problems.push(problem);
+        }
         let long_term = match &args.tsa_ca {
             Some(ca) => Some(ledger::evidence::check_bag(
                 bag,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
+use ledger::format::cosignature::CosigningKey;
 use ledger::format::WitnessKey;
 use ledger::witness::{StateDir, WitnessError};
 use ledger::{Hash, VerifierKey};
@@ -14,8 +15,8 @@ use crate::text::both;
 
 #[derive(Subcommand)]
 pub enum WitnessAction {
-    /// Print the witness key to publish (`name+keyid+base64`, signature type 0x04), which
-    /// readers pass to `--witness`.
+    /// Print the witness key to publish (`name+keyid+base64`, signature type 0x04 for an
+    /// Ed25519 key file, 0x06 for an ML-DSA-44 one), which readers pass to `--witness`.
     Key {
         /// The witness's key file (from `key generate`).
         #[arg(long)]
@@ -77,8 +78,8 @@ pub enum WitnessAction {
 pub fn run(action: WitnessAction) -> anyhow::Result<ExitCode> {
     match action {
         WitnessAction::Key { key, name } => {
-            let key = ledger::keys::read(&key)?;
-            let w = WitnessKey::new(&name, key.verifying_key().to_bytes()).with_context(|| {
+            let key = CosigningKey::from(ledger::keys::read_any(&key)?);
+            let w = WitnessKey::of_key(&name, &key).with_context(|| {
                 crate::text::both(
                     "tên này không đặt được cho một nhân chứng",
                     "the name cannot name a witness",
@@ -127,8 +128,8 @@ fn serve(
         .iter()
         .map(|k| VerifierKey::parse(k).map_err(|e| anyhow::anyhow!("--log-key {k}: {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let key = ledger::keys::read(key)?;
-    let witness = WitnessKey::new(&name, key.verifying_key().to_bytes()).with_context(|| {
+    let key = CosigningKey::from(ledger::keys::read_any(key)?);
+    let witness = WitnessKey::of_key(&name, &key).with_context(|| {
         crate::text::both(
             "tên này không đặt được cho một nhân chứng",
             "the name cannot name a witness",
@@ -319,7 +320,7 @@ fn cosign(
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let log_key = crate::text::log_key(log_key)?;
-    let key = ledger::keys::read(key)?;
+    let key = CosigningKey::from(ledger::keys::read_any(key)?);
     let note_text = source.checkpoint()?;
     if let Some(out) = out {
         if out.exists() {

@@ -30,6 +30,9 @@ const FORMAT_MD: &str = include_str!("../../docs/FORMAT.md");
 /// The API generates it; a test keeps this copy the same.
 const VERIFY_HTML: &str = include_str!("../../docs/verify.html");
 
+/// Where a bag keeps its human-readable render (the explorer's pages), under `data/`.
+pub const RENDER_DIR: &str = "render";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("{path}: {message}")]
@@ -101,6 +104,18 @@ pub fn export(
     ledger: &Ledger,
     out: &Path,
     progress: &dyn Fn(u64, u64),
+) -> Result<ExportSummary, ArchiveError> {
+    export_with_render(ledger, out, progress, &[])
+}
+
+/// As [`export`], with `render`, a human-readable representation of the record (the
+/// explorer's pages as static HTML, made by the caller: this library knows no HTML), as
+/// (path, bytes) written under `data/render/` and covered by the manifests.
+pub fn export_with_render(
+    ledger: &Ledger,
+    out: &Path,
+    progress: &dyn Fn(u64, u64),
+    render: &[(String, Vec<u8>)],
 ) -> Result<ExportSummary, ArchiveError> {
     if out.exists() {
         return Err(ArchiveError::Exists(out.to_path_buf()));
@@ -219,6 +234,18 @@ pub fn export(
     }
     put("docs/FORMAT.md", FORMAT_MD.as_bytes())?;
     put("verify.html", VERIFY_HTML.as_bytes())?;
+    for (rel, bytes) in render {
+        if rel
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
+            return Err(ArchiveError::Io {
+                path: data.join(RENDER_DIR).join(rel),
+                message: "a rendered page's path must stay inside data/render/".into(),
+            });
+        }
+        put(&format!("{RENDER_DIR}/{rel}"), bytes)?;
+    }
     let blobs = ledger.blobs();
     // A case's confidential attachment never leaves with a bag, even if a copy was placed
     // among the public blobs.
@@ -383,6 +410,24 @@ fn check_manifest(bag: &Path, name: &str, payload: bool, problems: &mut Vec<Text
         }
     }
 }
+
+/// A problem if the bag carries no human-readable render: `data/render/index.html` (the
+/// explorer's pages, which `export` writes) must be listed in the payload manifest, whose
+/// checksums [`verify`] checks. Bags written by the library alone ([`export`]) carry none.
+pub fn render_missing(bag: &Path) -> Option<String> {
+    let listed = fs::read_to_string(bag.join("manifest-sha256.txt"))
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split_once("  ").map(|(_, p)| p) == Some(RENDER_INDEX));
+    (!listed).then(|| {
+        format!(
+            "{RENDER_INDEX}: missing from the payload manifest: the bag carries no human-readable render of the record (export it again with `congress-ledger export`)"
+        )
+    })
+}
+
+/// The render's first page, as the payload manifest names it.
+pub const RENDER_INDEX: &str = "data/render/index.html";
 
 /// Verifies a bag: its structure (BagIt), then the log in it against the checkpoint, which
 /// must be signed by `trusted` — the one thing a verifier brings from outside the bag.

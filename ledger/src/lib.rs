@@ -24,6 +24,7 @@ pub mod keys;
 pub mod localized;
 pub mod messages;
 pub mod monitor;
+pub mod pq;
 pub mod projections;
 pub mod rulebook;
 pub mod rules;

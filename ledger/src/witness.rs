@@ -8,11 +8,11 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::format::checkpoint::{NoteError, NoteSignature};
+use crate::format::cosignature::CosigningKey;
 use crate::format::merkle;
 use crate::format::{cosignature, Hash, SignedNote, VerifierKey};
 
@@ -183,19 +183,20 @@ fn state_error(path: &Path, e: std::io::Error) -> WitnessError {
 }
 
 /// Checks the checkpoint against the state, saves the new state, then cosigns: the state is
-/// durable before any cosignature of the new tree exists.
+/// durable before any cosignature of the new tree exists. `key` is of either type (Ed25519 or
+/// ML-DSA-44); the cosignature is of its type.
 pub fn cosign(
     state: &StateDir,
     note_text: &str,
     log_key: &VerifierKey,
     consistency: &[Hash],
     name: &str,
-    key: &SigningKey,
+    key: &CosigningKey,
     timestamp: u64,
 ) -> Result<(SignedNote, NoteSignature), WitnessError> {
     let held = state.load(&log_key.name)?;
     let (mut note, next) = check(held.as_ref(), note_text, log_key, consistency)?;
-    let line = cosignature::cosign(&note, name, key, timestamp)?;
+    let line = cosignature::cosign_with(&note, name, key, timestamp)?;
     state.save(&next)?;
     note.signatures.push(line.clone());
     Ok((note, line))
@@ -300,7 +301,7 @@ pub fn add_checkpoint(
     request: &AddCheckpoint,
     logs: &[VerifierKey],
     name: &str,
-    key: &SigningKey,
+    key: &CosigningKey,
     timestamp: u64,
 ) -> Result<NoteSignature, AddRefusal> {
     let note =

@@ -1,7 +1,7 @@
 //! A witness cosigns only what extends what it already vouched for.
 
 use ed25519_dalek::SigningKey;
-use ledger::format::cosignature;
+use ledger::format::cosignature::{self, CosigningKey};
 use ledger::format::merkle::{self, MemoryTree};
 use ledger::format::{Checkpoint, SignedNote, VerifierKey, WitnessKey};
 use ledger::witness::{self, StateDir, WitnessError};
@@ -65,7 +65,7 @@ fn a_witness_follows_a_growing_log_and_keeps_what_it_cosigned() {
             &log_vkey(),
             &proof,
             &w.name,
-            &wkey,
+            &wkey.clone().into(),
             1_780_000_000 + size,
         )
         .unwrap();
@@ -88,7 +88,15 @@ fn forks_rollbacks_and_rewrites_are_refused_and_change_nothing() {
     let honest = tree(20, 0);
     let other = tree(20, 1);
     let cosign = |note: &str, proof: &[Hash]| {
-        witness::cosign(&state, note, &log_vkey(), proof, "w", &wkey, 1_780_000_000)
+        witness::cosign(
+            &state,
+            note,
+            &log_vkey(),
+            proof,
+            "w",
+            &wkey.clone().into(),
+            1_780_000_000,
+        )
     };
     cosign(&note_at(&honest, 10), &[]).unwrap();
     let before = std::fs::read_dir(dir.path()).unwrap().count();
@@ -150,7 +158,7 @@ fn forks_rollbacks_and_rewrites_are_refused_and_change_nothing() {
 fn a_damaged_state_file_is_reported_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let state = StateDir::open(dir.path()).unwrap();
-    let wkey = SigningKey::from_bytes(&[7u8; 32]);
+    let wkey: CosigningKey = SigningKey::from_bytes(&[7u8; 32]).into();
     let t = tree(4, 0);
     witness::cosign(&state, &note_at(&t, 4), &log_vkey(), &[], "w", &wkey, 1).unwrap();
     let file = std::fs::read_dir(dir.path())
@@ -187,7 +195,7 @@ fn the_witness_service_answers_each_request_as_the_protocol_says() {
             &request,
             &logs,
             "ubkt.example",
-            &wkey,
+            &wkey.clone().into(),
             1_700_000_000 + size,
         )
     };

@@ -5,6 +5,7 @@
 //! step with the log key the inspector pinned. No page reads the whole log.
 
 mod pages;
+pub mod render;
 pub mod search;
 
 use std::sync::Arc;

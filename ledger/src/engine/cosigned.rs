@@ -69,8 +69,12 @@ impl Ledger {
         let log = self.log_key();
         let mut accepted = Vec::new();
         let mut foreign = Vec::new();
+        let log_pq = self.log_pq_key();
         for line in lines {
-            if line.name == log.name && line.id == log.id {
+            // The log's own lines (its signature, its post-quantum cosignature) are in the note.
+            if line.name == log.name
+                && (line.id == log.id || log_pq.is_some_and(|k| k.id == line.id))
+            {
                 continue;
             }
             let Some(witness) = trusted

@@ -7,6 +7,8 @@
 //! <dir>/cosignatures.log           witnesses' cosignatures on them (durable history)
 //! <dir>/timestamps.log             TSAs' RFC 3161 tokens on them (durable history)
 //! <dir>/log.key                    the log's signing key (mode 0600)
+//! <dir>/log-ml-dsa-44.key          optional: the log's ML-DSA-44 key, which cosigns each
+//!                                  checkpoint (C2SP tlog-cosignature `subtree/v1`)
 //! <dir>/index/                     sled: derived, deletable, rebuilt on open
 //! ```
 //!
@@ -157,6 +159,8 @@ pub(crate) struct Shared {
     storage: Storage,
     origin: String,
     log_vkey: VerifierKey,
+    /// The log's post-quantum cosigning key, when it holds one (`log-ml-dsa-44.key`).
+    log_pq_key: Option<crate::format::WitnessKey>,
     index: Index,
     reader: segment::Reader,
     committed: RwLock<Committed>,
@@ -231,6 +235,13 @@ impl Ledger {
     /// The log's verifier key (the one named in `ledger.created`).
     pub fn log_key(&self) -> &VerifierKey {
         &self.shared.log_vkey
+    }
+
+    /// The log's ML-DSA-44 cosigning key (named by the origin), when it holds one: each
+    /// checkpoint it signs carries a `subtree/v1` cosignature by it. Readers who require
+    /// post-quantum signatures pass it as a `--witness` key.
+    pub fn log_pq_key(&self) -> Option<&crate::format::WitnessKey> {
+        self.shared.log_pq_key.as_ref()
     }
 
     /// Appends signed event bytes, returning once the entry is durable.

@@ -27,9 +27,14 @@ pub use crate::storage::mirror::MIRROR_MARKER;
 const REPLAY_BATCH: usize = 4096;
 
 /// What the writer thread starts from.
+/// The file of the log's optional ML-DSA-44 cosigning key, in the ledger directory.
+pub const LOG_PQ_KEY: &str = "log-ml-dsa-44.key";
+
 pub(super) struct WriterState {
     /// None for a read-only mirror (no log key: it serves what it holds, appends nothing).
     pub log_key: Option<SigningKey>,
+    /// The log's ML-DSA-44 key, which cosigns each checkpoint, when the directory holds one.
+    pub pq_key: Option<crate::pq::MlDsa44Key>,
     pub segments: SegmentWriter,
     pub size: u64,
     pub frontier: Frontier,
@@ -104,6 +109,12 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             path: dir.to_path_buf(),
             missing: "log.key",
         });
+    };
+    let pq_path = dir.join(LOG_PQ_KEY);
+    let pq_key = if log_key.is_some() && pq_path.is_file() {
+        Some(keys::read_ml_dsa_44(&pq_path)?)
+    } else {
+        None
     };
     let index = Index::open(
         &dir.join("index"),
@@ -185,6 +196,20 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         dir: dir.to_path_buf(),
         storage,
         origin,
+        log_pq_key: match &pq_key {
+            // subtree/v1 frames the origin in at most 255 bytes.
+            Some(_) if log_vkey.name.len() > 255 => {
+                return Err(OpenError::Genesis(format!(
+                "the origin is {} bytes; an ML-DSA-44 cosignature ({LOG_PQ_KEY}) needs at most 255",
+                log_vkey.name.len()
+            )))
+            }
+            Some(k) => Some(
+                crate::format::WitnessKey::ml_dsa_44(&log_vkey.name, k.public())
+                    .map_err(|e| OpenError::Genesis(e.to_string()))?,
+            ),
+            None => None,
+        },
         log_vkey,
         index,
         reader,
@@ -206,6 +231,7 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
     Ok(Recovered {
         writer: WriterState {
             log_key,
+            pq_key,
             segments: writer,
             size: end.size,
             frontier,

@@ -115,6 +115,7 @@ pub(super) fn start(
     let indexer = Indexer {
         shared: shared.clone(),
         log_key,
+        pq_key: state.pq_key,
         last_checkpoint_size: state.last_checkpoint_size,
         last_checkpoint_at: Instant::now(),
         interval: options.checkpoint_interval,
@@ -576,6 +577,7 @@ impl Syncer {
 struct Indexer {
     shared: Arc<Shared>,
     log_key: ed25519_dalek::SigningKey,
+    pq_key: Option<crate::pq::MlDsa44Key>,
     last_checkpoint_size: Option<u64>,
     last_checkpoint_at: Instant,
     interval: std::time::Duration,
@@ -654,8 +656,17 @@ impl Indexer {
             );
         }
         let body = Checkpoint::new(&self.shared.origin, committed.size, committed.root);
-        let note = SignedNote::sign(body, &self.log_key)
+        let mut note = SignedNote::sign(body, &self.log_key)
             .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+        if let Some(pq) = &self.pq_key {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let line =
+                crate::format::cosignature::cosign_ml_dsa_44(&note, &self.shared.origin, pq, now)
+                    .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+            note.signatures.push(line);
+        }
         let appended = self.shared.checkpoints.lock().append(&note);
         let (offset, len) = match appended {
             Ok(at) => at,

@@ -13,8 +13,10 @@ use crate::crypto;
 const ALG_ED25519: u8 = 0x01;
 /// The em dash that starts every signature line.
 const SIG_PREFIX: &str = "\u{2014} ";
-/// Notes larger than this, or with more signatures, are refused before any parsing work.
-pub const MAX_NOTE_BYTES: usize = 64 * 1024;
+/// Notes larger than this, or with more signatures, are refused before any parsing work. An
+/// ML-DSA-44 cosignature line is about 3.3 KB: the limit holds a note with the most
+/// signatures, all post-quantum.
+pub const MAX_NOTE_BYTES: usize = 384 * 1024;
 pub const MAX_SIGNATURES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +48,7 @@ pub fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
 
 /// The first four bytes of SHA-256(name || '\n' || alg || public key): the signed-note key id
 /// of a key of signature type `alg`.
-pub(crate) fn key_id_for(alg: u8, name: &str, public: &[u8; 32]) -> [u8; 4] {
+pub(crate) fn key_id_for(alg: u8, name: &str, public: &[u8]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
     h.update([0x0A, alg]);
@@ -301,6 +303,22 @@ impl SignedNote {
                 signature,
             }],
         })
+    }
+
+    /// The note as the log's Ed25519 key(s) signed it: the body and the log's own signature
+    /// lines only (named by the origin, 64-byte Ed25519 signatures), without the witnesses'
+    /// or the post-quantum cosignatures that are added after it. Its [`SignedNote::encode`] is
+    /// what a trusted timestamp covers.
+    pub fn log_signed(&self) -> SignedNote {
+        SignedNote {
+            checkpoint: self.checkpoint.clone(),
+            signatures: self
+                .signatures
+                .iter()
+                .filter(|s| s.name == self.checkpoint.origin && s.signature.len() == 64)
+                .cloned()
+                .collect(),
+        }
     }
 
     pub fn encode(&self) -> String {

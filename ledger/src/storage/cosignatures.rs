@@ -14,8 +14,9 @@ use super::history::History;
 use super::{Histories, StorageError};
 
 const MAGIC: &[u8; 16] = b"CLCOS\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00";
-/// A record is a size and one signature line: far below this.
-const MAX_RECORD_BYTES: usize = 1024;
+/// A record is a size and one signature line: an ML-DSA-44 cosignature's line is about 3.3 KB
+/// (an Ed25519 one about 100 bytes), far below this.
+const MAX_RECORD_BYTES: usize = 8 * 1024;
 /// Cosignatures kept per checkpoint: the note that carries them must still hold the log's own
 /// signature within the signed-note limit.
 pub const MAX_PER_CHECKPOINT: usize = MAX_SIGNATURES - 1;
@@ -72,8 +73,18 @@ impl CosignatureFile {
                 ),
             });
         }
-        self.history
-            .append(format!("{size} {}", sig.line()).as_bytes())?;
+        let record = format!("{size} {}", sig.line());
+        if record.len() > MAX_RECORD_BYTES {
+            return Err(StorageError::Io {
+                path: self.history.path(),
+                kind: std::io::ErrorKind::InvalidInput,
+                message: format!(
+                    "a cosignature of {} bytes is over the {MAX_RECORD_BYTES} a record may hold",
+                    record.len()
+                ),
+            });
+        }
+        self.history.append(record.as_bytes())?;
         self.by_size.entry(size).or_default().push(sig);
         Ok(true)
     }

@@ -16,7 +16,7 @@ pub struct WitnessPolicy {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("`{key}` is not a witness key (name+keyid+base64 of type 0x04): {reason}")]
+    #[error("`{key}` is not a witness key (name+keyid+base64 of type 0x04, Ed25519, or 0x06, ML-DSA-44): {reason}")]
     BadKey { key: String, reason: String },
     #[error("a quorum of {quorum} needs at least that many witnesses; {given} given")]
     Quorum { quorum: usize, given: usize },
