@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use age::secrecy::ExposeSecret;
-use age::x25519::{Identity, Recipient};
+pub use age::x25519::Identity;
+use age::x25519::Recipient;
 use serde::{Deserialize, Serialize};
 
 use super::Openings;
