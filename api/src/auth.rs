@@ -162,14 +162,11 @@ pub async fn authenticate(
     let path = request.uri().path();
     if grant.is_none() && !state.access.public && !open_route(path) {
         if crate::explorer::is_page(path) {
-            let wanted = request
+            let wanted = request.uri().path_and_query().map_or(path, |p| p.as_str());
+            let query = request
                 .uri()
-                .path_and_query()
-                .map_or(path, |p| p.as_str());
-            let query = request.uri().query().and_then(|q| {
-                q.split('&')
-                    .find_map(|kv| kv.strip_prefix("lang="))
-            });
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
             let lang = crate::explorer::Lang::of(query, request.headers());
             return session::login_redirect(wanted, lang);
         }

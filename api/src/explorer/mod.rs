@@ -57,10 +57,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/complaints", get(pages::complaints))
         .route("/progress/{org}", get(pages::progress))
         .route("/search", get(pages::search))
-        .route(
-            "/login",
-            get(session::login_form).post(session::login),
-        )
+        .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
         .route("/verify", get(verify_page))
         .route("/verify.html", get(verify_file))

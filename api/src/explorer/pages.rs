@@ -721,12 +721,25 @@ async fn act_page(
 /// The confidential values of an act's case, for the inspection commission only, with the
 /// commission key its session holds; each read recorded in the access log before it is shown.
 /// Anyone else sees that the values exist and who may read them, never the values.
-async fn confidential_section(state: &Arc<AppState>, lang: Lang, viewer: Viewer, case: &str) -> String {
+async fn confidential_section(
+    state: &Arc<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    case: &str,
+) -> String {
     let title = lang.t("Thông tin bảo mật", "Confidential values");
     let note = |text: &str| {
-        format!("<section class=\"confidential\"><h2>{title}</h2><p class=\"note\">{}</p></section>", esc(text))
+        format!(
+            "<section class=\"confidential\"><h2>{title}</h2><p class=\"note\">{}</p></section>",
+            esc(text)
+        )
     };
-    let Some(grant) = viewer.reader.0.as_ref().filter(|g| g.role.reads_confidential()) else {
+    let Some(grant) = viewer
+        .reader
+        .0
+        .as_ref()
+        .filter(|g| g.role.reads_confidential())
+    else {
         return note(lang.t(
             "Hành vi này có thông tin bảo mật (người tố cáo, nội dung đơn): sổ cái chỉ giữ cam kết của chúng; chỉ ủy ban kiểm tra đọc được sau khi đăng nhập.",
             "This act has confidential values (the complainant, the letter): the ledger holds only their commitments; only the inspection commission reads them, after signing in.",
@@ -745,7 +758,13 @@ async fn confidential_section(state: &Arc<AppState>, lang: Lang, viewer: Viewer,
     let opened = crate::events::blocking(move || {
         let sealed = st.access.store.sealed(&case)?;
         let openings = sealed.open(&identity)?;
-        crate::confidential::record(&st, &reader, &case, "values".into(), Some("explorer".into()))?;
+        crate::confidential::record(
+            &st,
+            &reader,
+            &case,
+            "values".into(),
+            Some("explorer".into()),
+        )?;
         Ok(openings)
     })
     .await;
@@ -771,7 +790,10 @@ async fn confidential_section(state: &Arc<AppState>, lang: Lang, viewer: Viewer,
         }
         Err(e) => note(&format!(
             "{}: {}",
-            lang.t("Không mở được thông tin bảo mật", "The confidential values cannot be opened"),
+            lang.t(
+                "Không mở được thông tin bảo mật",
+                "The confidential values cannot be opened"
+            ),
             lang.t(&e.detail.vi, &e.detail.en)
         )),
     }
@@ -929,9 +951,7 @@ pub struct SearchQuery {
 /// A search as typed: the act filters (`kind:…`, `from:…`, `to:…`, `position:…` or a bare
 /// number, a bare hex word of at least 8 digits for a hash prefix, and the form's own fields)
 /// and the words left for names. A bad filter is said in both languages.
-fn parse_search(
-    q: &SearchQuery,
-) -> Result<(super::search::ActFilter, String), (String, String)> {
+fn parse_search(q: &SearchQuery) -> Result<(super::search::ActFilter, String), (String, String)> {
     use super::search::{ActFilter, MIN_HASH_PREFIX};
     let mut f = ActFilter::default();
     let mut words = Vec::new();
@@ -1008,7 +1028,11 @@ fn search_form(lang: Lang, q: &SearchQuery) -> String {
         let _ = write!(
             kinds,
             "<option{}>{}</option>",
-            if q.kind.as_deref() == Some(k.kind) { " selected" } else { "" },
+            if q.kind.as_deref() == Some(k.kind) {
+                " selected"
+            } else {
+                ""
+            },
             esc(k.kind)
         );
     }
@@ -1047,8 +1071,15 @@ pub async fn search(
     let (filter, names) = match parse_search(&query) {
         Ok(p) => p,
         Err((vi, en)) => {
-            let _ = write!(b, "<p class=\"error\" role=\"alert\">{}</p>", esc(lang.t(&vi, &en)));
-            return (StatusCode::BAD_REQUEST, page(lang, lang.t("Tìm kiếm", "Search"), &b))
+            let _ = write!(
+                b,
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                esc(lang.t(&vi, &en))
+            );
+            return (
+                StatusCode::BAD_REQUEST,
+                page(lang, lang.t("Tìm kiếm", "Search"), &b),
+            )
                 .into_response();
         }
     };

@@ -131,7 +131,10 @@ pub struct Acts {
 
 impl Acts {
     /// Reads the entries appended since the index was last brought up to the log.
-    pub fn catch_up(&mut self, ledger: &ledger::Ledger) -> Result<(), ledger::storage::StorageError> {
+    pub fn catch_up(
+        &mut self,
+        ledger: &ledger::Ledger,
+    ) -> Result<(), ledger::storage::StorageError> {
         let size = ledger.size();
         if size <= self.position {
             return Ok(());
@@ -206,7 +209,11 @@ impl Acts {
                 hits.push(ActHit {
                     position: r.position,
                     time: r.time,
-                    kind: self.kinds.get(usize::from(r.kind)).cloned().unwrap_or_default(),
+                    kind: self
+                        .kinds
+                        .get(usize::from(r.kind))
+                        .cloned()
+                        .unwrap_or_default(),
                     hash: hex::encode(r.hash),
                 });
             }

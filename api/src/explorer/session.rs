@@ -414,10 +414,7 @@ pub async fn logout(
     }
     let mut response = (
         StatusCode::SEE_OTHER,
-        [(
-            header::LOCATION,
-            format!("/login{}", lang.suffix()),
-        )],
+        [(header::LOCATION, format!("/login{}", lang.suffix()))],
     )
         .into_response();
     response
