@@ -981,7 +981,10 @@ fn signing_in_shows_a_denouncer_to_the_inspection_commission_only_and_revoking_e
     let verdict = browser.wait_until("document.querySelector('[data-verdict]')?.dataset.verdict");
     assert_eq!(verdict, "valid", "{}", browser.html());
 
-    // Signed out, then in as a member: the act page, without the name.
+    // Signed out (the login page shows who is signed in, and the button), then in as a
+    // member: the act page, without the name.
+    browser.goto(&d.server.url("/login"));
+    assert!(browser.html().contains("data-role=\"inspection\""));
     browser.navigate_by("document.querySelector('form[action=\"/logout\"] button').click()");
     assert_eq!(browser.path(), "/login");
     browser.goto(&d.server.url(&act_path));
@@ -1003,7 +1006,6 @@ fn signing_in_shows_a_denouncer_to_the_inspection_commission_only_and_revoking_e
         "revoke",
         "--ledger",
         d.demo.path("demo").to_str().unwrap(),
-        "--id",
         &d.member.0,
     ]));
     browser.goto(&d.server.url(CONGRESS));
@@ -1241,8 +1243,8 @@ fn verify_checks_a_proof_file_given_to_its_file_input_and_refuses_it_changed() {
     ok_out(run(&[
         "proof",
         "export",
-        "--ledger",
-        demo.path("demo").to_str().unwrap(),
+        "--server",
+        &server.base,
         "--event",
         &hash,
         "--out",
