@@ -1118,8 +1118,11 @@ fn login_refuses_other_origins_sets_a_strict_cookie_and_the_api_still_answers_40
     );
 }
 
-/// Every entry of the demo ledger: (position, kind, time, hash).
-fn all_entries(base: &str) -> Vec<(u64, String, i64, String)> {
+/// One entry as the search tests know it: (position, kind, time, hash).
+type Known = (u64, String, i64, String);
+
+/// Every entry of the demo ledger.
+fn all_entries(base: &str) -> Vec<Known> {
     let size = get_json(base, "/healthz")["size"].as_u64().unwrap();
     (0..size)
         .map(|p| {
@@ -1159,7 +1162,7 @@ fn search_finds_acts_by_kind_local_date_range_position_and_hash_prefix() {
     let demo = Demo::new();
     let server = demo.serve("demo");
     let entries = all_entries(&server.base);
-    let expect = |f: &dyn Fn(&(u64, String, i64, String)) -> bool| -> Vec<u64> {
+    let expect = |f: &dyn Fn(&Known) -> bool| -> Vec<u64> {
         entries.iter().filter(|e| f(e)).map(|e| e.0).collect()
     };
 
