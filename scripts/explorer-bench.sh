@@ -44,7 +44,8 @@ print(f'| $1 | \`$2\` | {p(0.5):.1f} ms | {p(0.99):.1f} ms |')"
 python3 -c '
 import json, sys
 f = json.load(open(sys.argv[1]))
-print(f"Built by the load generator: {f["acknowledged"]:,} appends in {f["seconds"]:.0f} s ({f["appends_per_s"]:.0f}/s, {f["clients"]} clients, errors {f["errors"]}, lost {f["lost"]}).")' "$work/load.json"
+print("Built by the load generator: %s appends in %.0f s (%.0f/s, %d clients, errors %s, lost %s)." % (
+    format(f["acknowledged"], ","), f["seconds"], f["appends_per_s"], f["clients"], f["errors"], f["lost"]))' "$work/load.json"
 echo "Entries: $size. Server: release build, one process, $N sequential requests per route after a warm-up."
 echo "Load average before the requests: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
