@@ -678,8 +678,10 @@ async fn act_page(
         }
     }
     b.push_str("</tbody></table>");
-    if ledger::confidential::fields(&body.kind, body.schema).is_empty() {
-    } else if let Some(case) = payload.get("case").and_then(|c| c.as_str()) {
+    let case = payload.get("case").and_then(|c| c.as_str());
+    if let Some(case) =
+        case.filter(|_| !ledger::confidential::fields(&body.kind, body.schema).is_empty())
+    {
         b.push_str(&confidential_section(&state, lang, viewer, case).await);
     }
     if !corrections.is_empty() {
@@ -734,24 +736,23 @@ async fn confidential_section(
             esc(text)
         )
     };
-    let Some(grant) = viewer
+    let commission = viewer
         .reader
         .0
         .as_ref()
-        .filter(|g| g.role.reads_confidential())
-    else {
+        .is_some_and(|g| g.role.reads_confidential());
+    if !commission {
         return note(lang.t(
             "Hành vi này có thông tin bảo mật (người tố cáo, nội dung đơn): sổ cái chỉ giữ cam kết của chúng; chỉ ủy ban kiểm tra đọc được sau khi đăng nhập.",
             "This act has confidential values (the complainant, the letter): the ledger holds only their commitments; only the inspection commission reads them, after signing in.",
         ));
-    };
+    }
     let Some(Commission(identity)) = viewer.commission else {
         return note(lang.t(
             "Bạn đăng nhập với vai trò ủy ban kiểm tra nhưng chưa đưa khóa của ủy ban: đăng nhập lại và dán khóa để xem thông tin bảo mật.",
             "You are signed in as the inspection commission but gave no commission key: sign in again with the key to see the confidential values.",
         ));
     };
-    let _ = grant;
     let st = state.clone();
     let case = case.to_string();
     let reader = viewer.reader;
