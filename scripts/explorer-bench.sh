@@ -7,9 +7,13 @@
 # time: --timeout, not --virtual-time-budget, under which performance.now() does not advance).
 #
 #   scripts/explorer-bench.sh [DIR]      (DIR: where the ledger goes; removed at the end)
+#
+# ENTRIES (1,000,000) appends are made whatever the time they take (LOAD_SECONDS bounds the
+# load generator's run, an hour by default, so a busy machine still reaches the size asked);
+# the load average is printed with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${ENTRIES:=1000000}" "${N:=200}"
+: "${ENTRIES:=1000000}" "${N:=200}" "${LOAD_SECONDS:=3600}"
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
 bin=target/release/congress-ledger
@@ -18,7 +22,7 @@ cargo build --release --quiet -p cli -p e2e --bin congress-ledger --bin load
 clients=64
 per_client=$(( (ENTRIES + clients - 1) / clients ))
 echo "== building a ledger of about $ENTRIES entries in $work" >&2
-target/release/load --server-bin "$bin" --dir "$work/ledger" --clients "$clients" --events "$per_client" --seconds 600 --json > "$work/load.json"
+target/release/load --server-bin "$bin" --dir "$work/ledger" --clients "$clients" --events "$per_client" --seconds "$LOAD_SECONDS" --json > "$work/load.json"
 "$bin" serve --ledger "$work/ledger" --addr 127.0.0.1:0 --public > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -37,7 +41,13 @@ t = sorted(float(x) * 1000 for x in sys.stdin)
 p = lambda q: t[min(len(t) - 1, int(q * len(t)))]
 print(f'| $1 | \`$2\` | {p(0.5):.1f} ms | {p(0.99):.1f} ms |')"
 }
+python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))
+print("Built by the load generator: %s appends in %.0f s (%.0f/s, %d clients, errors %s, lost %s)." % (
+    format(f["acknowledged"], ","), f["seconds"], f["appends_per_s"], f["clients"], f["errors"], f["lost"]))' "$work/load.json"
 echo "Entries: $size. Server: release build, one process, $N sequential requests per route after a warm-up."
+echo "Load average before the requests: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo "| page | route | p50 | p99 |"
 echo "| --- | --- | ---: | ---: |"
@@ -49,10 +59,11 @@ profile=$(mktemp -d)
 ms=()
 for i in 1 2 3 4 5; do
     page=$(chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
-        --disable-sync --no-first-run --accept-lang=vi --user-data-dir="$profile" --timeout=6000 \
+        --disable-sync --no-first-run --accept-lang=vi --user-data-dir="$profile" --timeout=15000 \
         --dump-dom "$base/acts/$act?key=$key")
     ms+=("$(grep -o 'data-verdict="valid" data-ms="[0-9.]*"' <<<"$page" | sed 's/.*data-ms="//; s/"//')")
 done
 rm -rf "$profile"
 echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "In-browser verification of that act (headless Chromium, WebCrypto: the seven steps, the download of the proof not counted): ${ms[*]} ms (5 page loads)."

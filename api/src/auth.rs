@@ -1,5 +1,6 @@
 //! Who is asking: reader tokens (`Authorization: Bearer <token>`, granted with
-//! `congress-ledger access grant`), checked on every request. Secure by default: unless the
+//! `congress-ledger access grant`) or the explorer's session cookie (`/login`, which keeps
+//! the token's hash), checked on every request. Secure by default: unless the
 //! server was started with `--public`, everything but `/healthz`, `/openapi.json`, checkpoints
 //! and proofs needs an authenticated reader. Confidential routes need their role whatever
 //! `--public` says.
@@ -14,6 +15,7 @@ use ledger::access::tokens::Grant;
 use ledger::access::Role;
 use ledger::messages::Text;
 
+use crate::explorer::session;
 use crate::{AppState, Problem};
 
 /// The reader a request was authenticated as (none: anonymous, on a public server or an
@@ -80,36 +82,71 @@ fn open_route(path: &str) -> bool {
         || crate::explorer::open_route(path)
 }
 
+/// Where a request's credential came from.
+enum Credential {
+    Bearer(String),
+    /// The explorer's session cookie: the session's id, its token's SHA-256 and the
+    /// commission key it holds.
+    Session(String, String, Option<session::Commission>),
+}
+
 /// The middleware: authenticates the bearer token if one is sent (an unknown or revoked one is
-/// refused, even on an open route), and refuses anonymous requests outside the open routes on
-/// a server that is not public.
+/// refused, even on an open route), else the explorer's session cookie (a session whose token
+/// was revoked ends here, and the request goes on as anonymous), and refuses anonymous
+/// requests outside the open routes on a server that is not public: an explorer page sends
+/// the browser to `/login`, the API answers 401.
 pub async fn authenticate(
     State(state): State<Arc<AppState>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let token = request
+    let credential = match request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_string());
-    let grant = match token {
+    {
+        Some(v) => Some(Credential::Bearer(
+            v.strip_prefix("Bearer ").unwrap_or(v).trim().to_string(),
+        )),
+        None => session::session_id(request.headers()).and_then(|id| {
+            let (hash, commission) = state.sessions.token_of(&id)?;
+            Some(Credential::Session(id, hash, commission))
+        }),
+    };
+    let grant = match credential {
         None => None,
-        Some(token) => {
+        Some(credential) => {
             let access = state.access.clone();
-            match tokio::task::spawn_blocking(move || access.readers.authenticate(&token)).await {
-                Ok(Ok(Some(grant))) => Some(grant),
-                Ok(Ok(None)) => {
-                    return Problem::new(
-                        StatusCode::UNAUTHORIZED,
-                        Text::new("mã đọc không đúng hoặc đã bị thu hồi", "unknown or revoked token"),
-                        Text::new(
-                            "Mã đọc không đúng hoặc đã bị thu hồi; xin người vận hành cấp mã mới (`congress-ledger access grant`).",
-                            "The reader token is unknown or revoked; ask the operator for a new one (`congress-ledger access grant`).",
-                        ),
-                    )
-                    .into_response()
+            let hash = match &credential {
+                Credential::Bearer(token) => ledger::access::tokens::token_sha256(token),
+                Credential::Session(_, hash, _) => hash.clone(),
+            };
+            match tokio::task::spawn_blocking(move || access.readers.authenticate_sha256(&hash))
+                .await
+            {
+                Ok(Ok(Some(grant))) => {
+                    if let Credential::Session(_, _, Some(commission)) = credential {
+                        request.extensions_mut().insert(commission);
+                    }
+                    Some(grant)
                 }
+                Ok(Ok(None)) => match credential {
+                    Credential::Session(id, _, _) => {
+                        state.sessions.close(&id);
+                        None
+                    }
+                    Credential::Bearer(_) => {
+                        return Problem::new(
+                            StatusCode::UNAUTHORIZED,
+                            Text::new("mã đọc không đúng hoặc đã bị thu hồi", "unknown or revoked token"),
+                            Text::new(
+                                "Mã đọc không đúng hoặc đã bị thu hồi; xin người vận hành cấp mã mới (`congress-ledger access grant`).",
+                                "The reader token is unknown or revoked; ask the operator for a new one (`congress-ledger access grant`).",
+                            ),
+                        )
+                        .into_response()
+                    }
+                },
                 Ok(Err(e)) => {
                     return Problem::failure(
                         StatusCode::INTERNAL_SERVER_ERROR,
@@ -126,7 +163,17 @@ pub async fn authenticate(
             }
         }
     };
-    if grant.is_none() && !state.access.public && !open_route(request.uri().path()) {
+    let path = request.uri().path();
+    if grant.is_none() && !state.access.public && !open_route(path) {
+        if crate::explorer::is_page(path) {
+            let wanted = request.uri().path_and_query().map_or(path, |p| p.as_str());
+            let query = request
+                .uri()
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
+            let lang = crate::explorer::Lang::of(query, request.headers());
+            return session::login_redirect(wanted, lang);
+        }
         return unauthenticated().into_response();
     }
     request.extensions_mut().insert(Reader(grant));

@@ -1,7 +1,8 @@
 //! The confidential store over HTTP: a registrar deposits a case's values and letters (checked
 //! against the act's commitments); the inspection commission reads them back as ciphertexts it
-//! opens with its own key (the server never holds one), each read recorded in the access log
-//! first; the commission shreds a case's key with a signed `complaint.shredded` act.
+//! opens with its own key (the server stores none; the explorer's act page opens them with a
+//! key the commission pasted at login, held in that session only), each read recorded in the
+//! access log first; the commission shreds a case's key with a signed `complaint.shredded` act.
 
 use ledger::messages::Text;
 use std::sync::Arc;

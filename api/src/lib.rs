@@ -52,6 +52,10 @@ pub struct AppState {
     pub metrics: Metrics,
     pub witnesses: Vec<WitnessKey>,
     pub access: Arc<Access>,
+    /// The explorer's acts index, brought up to the log when searched.
+    pub acts: Mutex<explorer::search::Acts>,
+    /// The explorer's login sessions.
+    pub sessions: explorer::session::Sessions,
     /// The explorer's search index, rebuilt when the projections moved.
     pub search: Mutex<explorer::search::Index>,
     /// What clients may hold open.
@@ -122,6 +126,8 @@ impl AppState {
             }),
             search: Mutex::new(explorer::search::Index::default()),
             timestamps: Default::default(),
+            acts: Default::default(),
+            sessions: Default::default(),
         }))
     }
 }
@@ -396,7 +402,8 @@ pub async fn serve(
     serving::serve_router(router(state), addr, limits, bound, shutdown).await
 }
 
-/// [`serve`] over HTTPS: the same API and explorer, with TLS ended by this process.
+/// [`serve`] over HTTPS: the same API and explorer, with TLS ended by this process, through
+/// the same accept loop and limits.
 pub async fn serve_tls(
     state: Arc<AppState>,
     addr: SocketAddr,
@@ -404,11 +411,8 @@ pub async fn serve_tls(
     bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let tcp = tokio::net::TcpListener::bind(addr).await?;
-    bound(tcp.local_addr()?);
-    axum::serve(tls::TlsListener { tcp, acceptor }, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.limits.clone();
+    serving::serve_with(router(state), addr, limits, Some(acceptor), bound, shutdown).await
 }
 
 /// Serves `app` on `addr` with the default limits (the witness service).

@@ -2,7 +2,8 @@
 //! send its request header within a time limit; at most `max_connections` are served at once,
 //! and one more is answered with a clean 503 and closed; when the process runs out of file
 //! descriptors, accepting pauses and resumes instead of failing; subscribers are capped apart
-//! (`events::subscribe`). `serve` also raises its open-file limit to the hard limit.
+//! (`events::subscribe`). TLS connections (`serve --tls-cert`) go through the same loop.
+//! `serve` also raises its open-file limit to the hard limit.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -13,6 +14,9 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+pub use crate::explorer::session::OverTls;
 
 /// Bounds on what clients can hold open.
 #[derive(Debug, Clone)]
@@ -65,8 +69,27 @@ pub async fn serve_router(
     bound: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(app, addr, limits, None, bound, shutdown).await
+}
+
+/// [`serve_router`], over TLS when `tls` is given: the same accept loop and limits (the
+/// connection cap, the EMFILE pause, the header-read timeout, which also bounds the
+/// handshake), with each request marked [`OverTls`].
+pub async fn serve_with(
+    app: Router,
+    addr: SocketAddr,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     bound(listener.local_addr()?);
+    let app = if tls.is_some() {
+        app.layer(axum::Extension(OverTls))
+    } else {
+        app
+    };
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -92,22 +115,30 @@ pub async fn serve_router(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tokio::spawn(refuse(stream));
+            // Over TLS the client would not read a plain-text answer: just close.
+            if tls.is_none() {
+                tokio::spawn(refuse(stream));
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _slot = slot;
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "connection ended with an error");
+        let app = app.clone();
+        let limits = limits.clone();
+        match &tls {
+            None => serve_connection(stream, app, &limits, graceful.watcher(), slot),
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let handshake = acceptor.accept(stream);
+                    match tokio::time::timeout(limits.header_read_timeout, handshake).await {
+                        Ok(Ok(tls)) => serve_connection(tls, app, &limits, watcher, slot),
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                });
             }
-        });
+        }
     }
     drop(listener);
     if tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown())
@@ -117,6 +148,31 @@ pub async fn serve_router(
         tracing::warn!("connections still open after {DRAIN_LIMIT:?}: closing them");
     }
     Ok(())
+}
+
+/// Serves one accepted connection (plain or TLS) with the header-read timeout, holding `slot`
+/// until it ends.
+fn serve_connection<I>(
+    io: I,
+    app: Router,
+    limits: &Limits,
+    watcher: hyper_util::server::graceful::Watcher,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .serve_connection(TokioIo::new(io), service);
+    let connection = watcher.watch(connection);
+    tokio::spawn(async move {
+        let _slot = slot;
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "connection ended with an error");
+        }
+    });
 }
 
 /// The answer to a connection over the limit: a 503 problem document, then close.

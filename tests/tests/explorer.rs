@@ -3,6 +3,7 @@
 //! on loopback, sometimes through a proxy that changes one byte or rolls the log back.
 //! With `UPDATE_SCREENSHOTS=1` the pages are also photographed into `docs/`.
 
+mod cdp;
 mod common;
 
 use std::io::{Read, Write};
@@ -874,4 +875,661 @@ fn over_tls_and_on_a_non_secure_origin_the_act_still_verifies_and_says_how() {
     );
     assert_eq!(verdict(&page), Some("valid"), "{page}");
     assert!(page.contains("WebCrypto"), "{page}");
+}
+
+// ---- Signing in, search filters, files, witnesses, TLS limits (issues 12 §3 and 14) ----
+
+const DENOUNCER: &str = "Phạm Văn Hùng";
+const CASE: &str = "hd-2020-0077";
+
+fn ok_out(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        common::stdout(&out),
+        stderr(&out)
+    );
+    common::stdout(&out)
+}
+
+/// The demo ledger with a denunciation recorded through a secure server (its complainant's
+/// name in the confidential store only), and reader tokens for each role.
+struct Denunciation {
+    demo: Demo,
+    server: Server,
+    act: String,
+    commission_key: String,
+    inspection: String,
+    member: (String, String),
+}
+
+fn access_grant(ledger: &Path, holder: &str, role: &str) -> (String, String) {
+    let v: Value = serde_json::from_str(&ok_out(run(&[
+        "access",
+        "grant",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--holder",
+        holder,
+        "--role",
+        role,
+        "--json",
+    ])))
+    .unwrap();
+    (
+        v["grant"]["id"].as_str().unwrap().to_string(),
+        v["token"].as_str().unwrap().to_string(),
+    )
+}
+
+impl Denunciation {
+    fn new() -> Denunciation {
+        let demo = Demo::new();
+        let ledger = demo.path("demo");
+        let commission = demo.path("ubkt.age");
+        let recipient = ok_out(run(&[
+            "confidential",
+            "keygen",
+            "--out",
+            commission.to_str().unwrap(),
+        ]));
+        ok_out(run(&[
+            "confidential",
+            "init",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--recipient",
+            recipient.trim(),
+        ]));
+        let payload = serde_json::json!({
+            "case": CASE, "received": "2020-05-21", "channel": "post", "kind": "denunciation",
+            "complainant": {"anonymous": false, "false_name": false, "no_address": false,
+                "name": DENOUNCER, "contact": "số 12 phố Hồng Quang, Hải Dương", "signatories": 1},
+            "concerns": {"congress": "congress/hd.tp-haiduong/2020-2025"},
+            "summary": "Tố cáo người ứng cử kê khai tài sản không trung thực",
+        });
+        std::fs::write(demo.path("payload.json"), payload.to_string()).unwrap();
+        let (_, registrar) = access_grant(&ledger, "Văn phòng Tỉnh ủy", "registrar");
+        let (_, inspection) = access_grant(&ledger, "Ủy ban Kiểm tra Tỉnh ủy", "inspection");
+        let member = access_grant(&ledger, "Đảng viên Nguyễn Văn A", "member");
+        let server = Server::start_secure(&ledger);
+        let act = ok_out(run(&[
+            "confidential",
+            "receive",
+            "--server",
+            &server.base,
+            "--token",
+            &registrar,
+            "--key",
+            demo.path("keys/inspection.key").to_str().unwrap(),
+            "--payload",
+            demo.path("payload.json").to_str().unwrap(),
+            "--openings-out",
+            demo.path("openings.json").to_str().unwrap(),
+        ]))
+        .trim()
+        .to_string();
+        let commission_key = std::fs::read_to_string(&commission).unwrap();
+        Denunciation {
+            demo,
+            server,
+            act,
+            commission_key,
+            inspection,
+            member,
+        }
+    }
+}
+
+/// Fills the login form of the page the browser is on and submits it.
+fn sign_in(browser: &mut cdp::Browser, token: &str, commission_key: &str) {
+    browser.navigate_by(&format!(
+        "document.getElementById('token').value = {}; document.getElementById('commission-key').value = {}; document.getElementById('login-button').click()",
+        serde_json::to_string(token).unwrap(),
+        serde_json::to_string(commission_key).unwrap(),
+    ));
+}
+
+#[test]
+fn signing_in_shows_a_denouncer_to_the_inspection_commission_only_and_revoking_ends_it() {
+    let d = Denunciation::new();
+    let act_path = format!("/acts/{}", d.act);
+    let mut browser = cdp::Browser::start(chromium(), &[]);
+
+    // Not signed in: sent to the login page, which comes back here afterwards.
+    browser.goto(&d.server.url(&act_path));
+    assert_eq!(browser.path(), "/login", "{}", browser.html());
+    assert!(browser.html().contains("<html lang=\"vi\""));
+
+    // A wrong token: a clear error in both languages, still on the login page.
+    sign_in(&mut browser, "clr_not-a-token", "");
+    let page = browser.html();
+    assert_eq!(browser.path(), "/login");
+    assert!(
+        page.contains("Mã đọc không đúng hoặc đã bị thu hồi")
+            && page.contains("The reader token is unknown or revoked"),
+        "{page}"
+    );
+
+    // The inspection commission, with its key: the denouncer's name, and the read recorded.
+    sign_in(&mut browser, &d.inspection, &d.commission_key);
+    assert_eq!(browser.path(), act_path, "{}", browser.html());
+    let page = browser.html();
+    assert!(page.contains("data-confidential=\"shown\""), "{page}");
+    assert!(page.contains(DENOUNCER), "{page}");
+    let cookie = browser
+        .cookies()
+        .into_iter()
+        .find(|c| c["name"] == "clr_session")
+        .expect("the session cookie");
+    assert_eq!(cookie["httpOnly"], true, "{cookie}");
+    assert_eq!(cookie["sameSite"], "Strict", "{cookie}");
+    assert_eq!(cookie["path"], "/", "{cookie}");
+    let log: Value = ureq::get(&d.server.url("/v1/access-log"))
+        .set("authorization", &format!("Bearer {}", d.inspection))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let reads: Vec<&Value> = log["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["case"] == CASE && r["why"] == "explorer")
+        .collect();
+    assert_eq!(reads.len(), 1, "{log}");
+    assert_eq!(reads[0]["act"], Value::String(d.act.clone()), "{log}");
+    // The in-browser verifier's fetches of /v1 carry the cookie: the act verifies.
+    let verdict = browser.wait_until("document.querySelector('[data-verdict]')?.dataset.verdict");
+    assert_eq!(verdict, "valid", "{}", browser.html());
+
+    // Signed out (the login page shows who is signed in, and the button), then in as a
+    // member: the act page, without the name.
+    browser.goto(&d.server.url("/login"));
+    assert!(browser.html().contains("data-role=\"inspection\""));
+    browser.navigate_by("document.querySelector('form[action=\"/logout\"] button').click()");
+    assert_eq!(browser.path(), "/login");
+    browser.goto(&d.server.url(&act_path));
+    assert_eq!(browser.path(), "/login", "signing out ended the session");
+    sign_in(&mut browser, &d.member.1, "");
+    assert_eq!(browser.path(), act_path, "{}", browser.html());
+    let page = browser.html();
+    assert!(
+        !page.contains(DENOUNCER),
+        "a member sees the denouncer: {page}"
+    );
+    assert!(page.contains("class=\"confidential\""), "{page}");
+    browser.goto(&d.server.url(CONGRESS));
+    assert_eq!(browser.path(), CONGRESS);
+
+    // The operator revokes the member's token: the next page load is back at the login.
+    ok_out(run(&[
+        "access",
+        "revoke",
+        "--ledger",
+        d.demo.path("demo").to_str().unwrap(),
+        &d.member.0,
+    ]));
+    browser.goto(&d.server.url(CONGRESS));
+    assert_eq!(browser.path(), "/login", "{}", browser.html());
+}
+
+/// `POST /login` as a browser of `origin` would send it; the answer's status, `Location` and
+/// `Set-Cookie`.
+fn post_login(base: &str, origin: Option<&str>, token: &str) -> (u16, String, String) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut r = agent.post(&format!("{base}/login"));
+    if let Some(o) = origin {
+        r = r.set("origin", o);
+    }
+    let answer = r.send_form(&[("token", token), ("next", "/complaints"), ("lang", "en")]);
+    let r = match answer {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    (
+        r.status(),
+        r.header("location").unwrap_or("").to_string(),
+        r.header("set-cookie").unwrap_or("").to_string(),
+    )
+}
+
+fn get_status(agent: &ureq::Agent, url: &str, cookie: Option<&str>) -> (u16, String, String) {
+    let mut r = agent.get(url);
+    if let Some(c) = cookie {
+        r = r.set("cookie", c);
+    }
+    let r = match r.call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    (
+        r.status(),
+        r.header("location").unwrap_or("").to_string(),
+        r.into_string().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn login_refuses_other_origins_sets_a_strict_cookie_and_the_api_still_answers_401() {
+    let demo = Demo::new();
+    let ledger = demo.path("demo");
+    let (_, token) = access_grant(&ledger, "Giám sát viên", "member");
+    let server = Server::start_secure(&ledger);
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+
+    let (status, location, _) = get_status(&agent, &server.url("/search?q=le&lang=en"), None);
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/login?next=/search%3Fq%3Dle%26lang%3Den&lang=en")
+    );
+    let (status, _, body) = get_status(&agent, &server.url("/v1/complaints"), None);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("\"status\":401"), "{body}");
+
+    // CSRF: a POST naming no origin, or another one, is refused and opens no session.
+    for origin in [None, Some("http://evil.example")] {
+        let (status, _, cookie) = post_login(&server.base, origin, &token);
+        assert_eq!(status, 403, "{origin:?}");
+        assert!(cookie.is_empty(), "{cookie}");
+    }
+    let (status, _, cookie) = post_login(&server.base, Some(&server.base), "clr_wrong");
+    assert_eq!((status, cookie.as_str()), (401, ""));
+
+    let (status, location, cookie) = post_login(&server.base, Some(&server.base), &token);
+    assert_eq!((status, location.as_str()), (303, "/complaints"));
+    for part in [
+        "clr_session=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=",
+    ] {
+        assert!(cookie.contains(part), "{part} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    // The cookie reads the API too (the verifier's fetches), and the pages.
+    assert_eq!(
+        get_status(&agent, &server.url("/v1/complaints"), Some(&session)).0,
+        200
+    );
+    assert_eq!(
+        get_status(&agent, &server.url("/complaints"), Some(&session)).0,
+        200
+    );
+
+    // Signing out ends the session on the server, not just in the browser.
+    let out = agent
+        .post(&server.url("/logout"))
+        .set("cookie", &session)
+        .set("origin", &server.base)
+        .send_form(&[("lang", "vi")])
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        get_status(&agent, &server.url("/v1/complaints"), Some(&session)).0,
+        401
+    );
+    assert_eq!(
+        get_status(&agent, &server.url("/complaints"), Some(&session)).0,
+        303
+    );
+}
+
+/// One entry as the search tests know it: (position, kind, time, hash).
+type Known = (u64, String, i64, String);
+
+/// Every entry of the demo ledger.
+fn all_entries(base: &str) -> Vec<Known> {
+    let size = get_json(base, "/healthz")["size"].as_u64().unwrap();
+    (0..size)
+        .map(|p| {
+            let e = get_json(base, &format!("/v1/events/{p}"));
+            (
+                p,
+                e["kind"].as_str().unwrap().to_string(),
+                e["time"].as_i64().unwrap(),
+                e["event_hash"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The positions of the acts a search page lists.
+fn listed_positions(page: &str) -> Vec<u64> {
+    page.split("<tr data-position=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn search_page(base: &str, query: &str) -> (u16, String) {
+    let agent = ureq::AgentBuilder::new().build();
+    let (status, _, body) = get_status(&agent, &format!("{base}/search?{query}"), None);
+    (status, body)
+}
+
+/// The local date (Asia/Ho_Chi_Minh) of a time in ms.
+fn local_date(ms: i64) -> String {
+    let days = (ms + 7 * 3_600_000).div_euclid(86_400_000);
+    ledger::calendar::format_date(days)
+}
+
+#[test]
+fn search_finds_acts_by_kind_local_date_range_position_and_hash_prefix() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let entries = all_entries(&server.base);
+    let expect = |f: &dyn Fn(&Known) -> bool| -> Vec<u64> {
+        entries.iter().filter(|e| f(e)).map(|e| e.0).collect()
+    };
+
+    let kind = entries[148].1.clone();
+    let (status, page) = search_page(&server.base, &format!("q=kind%3A{kind}"));
+    assert_eq!(status, 200, "{page}");
+    let want = expect(&|e| e.1 == kind);
+    assert!(want.len() > 1 && want.len() < entries.len());
+    assert_eq!(listed_positions(&page), want, "{page}");
+
+    // A local day: the acts whose time falls in it in Vietnam, whatever UTC says.
+    let day = local_date(entries[148].2);
+    let (_, page) = search_page(&server.base, &format!("from={day}&to={day}"));
+    let want = expect(&|e| local_date(e.2) == day);
+    assert!(want.contains(&148));
+    assert_eq!(listed_positions(&page), want, "{page}");
+    // The kind selector and the range together.
+    let (_, page) = search_page(&server.base, &format!("q=&kind={kind}&from={day}&to={day}"));
+    assert_eq!(
+        listed_positions(&page),
+        expect(&|e| local_date(e.2) == day && e.1 == kind),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<option selected>{kind}</option>")),
+        "{page}"
+    );
+
+    let (_, page) = search_page(&server.base, "q=148");
+    assert_eq!(listed_positions(&page), vec![148], "{page}");
+    let prefix = &entries[148].3[..8];
+    let (_, page) = search_page(&server.base, &format!("q={prefix}"));
+    assert_eq!(
+        listed_positions(&page),
+        expect(&|e| e.3.starts_with(prefix)),
+        "{page}"
+    );
+    // Seven hex digits are not a hash prefix (too short to be one): no act is listed.
+    let (_, page) = search_page(&server.base, &format!("q={}", &prefix[..7]));
+    assert!(listed_positions(&page).is_empty(), "{page}");
+
+    for bad in [
+        "from=2020-02-30",
+        "q=kind%3Anot.a.kind",
+        "from=2020-06-02&to=2020-06-01",
+    ] {
+        let (status, page) = search_page(&server.base, bad);
+        assert_eq!(status, 400, "{bad}: {page}");
+        assert!(page.contains("class=\"error\""), "{bad}: {page}");
+    }
+}
+
+#[test]
+fn the_search_form_filters_by_kind_in_the_browser() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let mut browser = cdp::Browser::start(chromium(), &[]);
+    browser.goto(&server.url("/search"));
+    browser.navigate_by(
+        "document.getElementById('kind').value = 'congress.convened'; document.getElementById('search-button').click()",
+    );
+    let kinds = browser
+        .eval("[...document.querySelectorAll('table.acts td.kind')].map((td) => td.textContent)");
+    let kinds = kinds.as_array().unwrap();
+    assert!(!kinds.is_empty(), "{}", browser.html());
+    assert!(kinds.iter().all(|k| k == "congress.convened"), "{kinds:?}");
+    assert!(browser
+        .eval("location.search")
+        .as_str()
+        .unwrap()
+        .contains("kind=congress.convened"));
+}
+
+#[test]
+fn verify_checks_a_proof_file_given_to_its_file_input_and_refuses_it_changed() {
+    let demo = Demo::new();
+    let server = demo.serve("demo");
+    let hash = an_act(&server.base);
+    let key = log_key(&server.base);
+    let proof = demo.path("proof.json");
+    ok_out(run(&[
+        "proof",
+        "export",
+        "--server",
+        &server.base,
+        "--event",
+        &hash,
+        "--out",
+        proof.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let mut changed: Value = serde_json::from_str(&text).unwrap();
+    flip_last_hex(&mut changed["act"]["entry"]);
+    let changed_file = demo.path("changed.json");
+    std::fs::write(&changed_file, changed.to_string()).unwrap();
+
+    for (file, want, step) in [
+        (&proof, "valid", None),
+        (&changed_file, "invalid", Some("hash")),
+    ] {
+        let mut browser = cdp::Browser::start(chromium(), &[]);
+        browser.goto(&format!("{}/verify?key={}", server.base, url_encode(&key)));
+        browser.set_file("#proof-file", file);
+        let got = browser.wait_until("document.querySelector('[data-verdict]')?.dataset.verdict");
+        let page = browser.html();
+        assert_eq!(got, want, "{}: {page}", file.display());
+        assert_eq!(first_failed_step(&page).as_deref(), step, "{page}");
+        assert!(page.contains("data-key-source=\"link\""), "{page}");
+    }
+}
+
+#[test]
+fn the_pinned_witness_policy_decides_step_6_in_the_browser() {
+    let demo = Demo::new();
+    let key = {
+        let out = run(&[
+            "checkpoint",
+            "--ledger",
+            demo.path("demo").to_str().unwrap(),
+            "--json",
+        ]);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["log_key"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let witness = |name: &str| {
+        let file = demo.path(&format!("{name}.key"));
+        ok_out(run(&["key", "generate", "--out", file.to_str().unwrap()]));
+        let public = ok_out(run(&[
+            "witness",
+            "key",
+            "--key",
+            file.to_str().unwrap(),
+            "--name",
+            name,
+        ]));
+        (file, public.trim().to_string())
+    };
+    let (w1_file, w1) = witness("ubkt.tinhuy-haiduong.vn");
+    let (_, w2) = witness("ubkt.trunguong.vn");
+    let server = Server::start_with(&demo.path("demo"), &["--witness", &w1, "--witness", &w2]);
+    ok_out(run(&[
+        "witness",
+        "cosign",
+        "--server",
+        &server.base,
+        "--log-key",
+        &key,
+        "--key",
+        w1_file.to_str().unwrap(),
+        "--name",
+        "ubkt.tinhuy-haiduong.vn",
+        "--state",
+        demo.path("w1-state").to_str().unwrap(),
+    ]));
+    let hash = an_act(&server.base);
+    let url = |policy: &str| {
+        format!(
+            "{}/acts/{hash}?key={}{policy}",
+            server.base,
+            url_encode(&key)
+        )
+    };
+    let (w1, w2) = (url_encode(&w1), url_encode(&w2));
+    for (policy, want) in [
+        (format!("&witness={w1}&quorum=1"), "valid"),
+        (format!("&witness={w1}&witness={w2}&quorum=1"), "valid"),
+        (format!("&witness={w1}&witness={w2}&quorum=2"), "invalid"),
+        (format!("&witness={w2}&quorum=1"), "invalid"),
+    ] {
+        let profile = tempfile::tempdir().unwrap();
+        let page = dom(profile.path(), &url(&policy));
+        assert_eq!(verdict(&page), Some(want), "{policy}: {page}");
+        if want == "valid" {
+            assert!(
+                page.contains("data-step=\"valid\" data-step-id=\"witnesses\""),
+                "{policy}: {page}"
+            );
+        } else {
+            assert_eq!(
+                first_failed_step(&page).as_deref(),
+                Some("witnesses"),
+                "{policy}: {page}"
+            );
+        }
+    }
+}
+
+fn self_signed(demo: &Demo) -> (PathBuf, PathBuf) {
+    let cert = demo.path("cert.pem");
+    let key_file = demo.path("key.pem");
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args([
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=so-cai.test",
+            "-keyout",
+        ])
+        .arg(&key_file)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key_file)
+}
+
+/// A TLS client (`openssl s_client`) that sends `request` and keeps its side open; how long
+/// the server took to close the connection, and what it answered.
+fn tls_exchange(port: &str, request: &str) -> (std::time::Duration, String) {
+    let mut client = Command::new("openssl")
+        .args([
+            "s_client",
+            "-quiet",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl runs");
+    let mut input = client.stdin.take().unwrap();
+    input.write_all(request.as_bytes()).unwrap();
+    input.flush().unwrap();
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(30);
+    loop {
+        if client.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = client.kill();
+            let _ = client.wait();
+            panic!("the server held the TLS connection open for 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let elapsed = started.elapsed();
+    drop(input);
+    let mut out = String::new();
+    let _ = client.stdout.take().unwrap().read_to_string(&mut out);
+    (elapsed, out)
+}
+
+#[test]
+fn over_tls_a_half_sent_request_is_dropped_after_the_header_timeout_and_cookies_are_secure() {
+    let demo = Demo::new();
+    let (cert, key_file) = self_signed(&demo);
+    let ledger = demo.path("demo");
+    let (_, token) = access_grant(&ledger, "Giám sát viên", "member");
+    let server = Server::command(&[
+        "serve",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key_file.to_str().unwrap(),
+        "--header-read-timeout",
+        "1",
+    ]);
+    assert!(server.base.starts_with("https://"), "{}", server.base);
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+
+    let (elapsed, answer) = tls_exchange(&port, "GET /healthz HTTP/1.1\r\nhost: so-cai.test\r\n");
+    assert!(
+        elapsed < std::time::Duration::from_secs(10),
+        "a half-sent request held the connection for {elapsed:?}"
+    );
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    // A whole request over TLS is served; a login there gets a Secure cookie.
+    let form = format!("token={token}&next=%2F");
+    let (_, answer) = tls_exchange(
+        &port,
+        &format!(
+            "POST /login HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\norigin: https://127.0.0.1:{port}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    let cookie = answer
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_default();
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+        "{answer}"
+    );
 }

@@ -7,6 +7,7 @@
 mod pages;
 pub mod render;
 pub mod search;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -30,7 +31,22 @@ const NOBLE: &str = include_str!("assets/vendor/noble.js");
 /// The routes that hold no log data (assets, the offline verifier): served to anyone, like
 /// checkpoints and proofs.
 pub fn open_route(path: &str) -> bool {
-    path.starts_with("/explorer/") || path == "/verify" || path == "/verify.html"
+    path.starts_with("/explorer/")
+        || path == "/verify"
+        || path == "/verify.html"
+        || path == "/login"
+        || path == "/logout"
+}
+
+/// The explorer's pages that show log data: an unauthenticated browser asking for one on a
+/// server that is not public is sent to `/login` (the API answers 401 instead).
+pub fn is_page(path: &str) -> bool {
+    path == "/"
+        || path == "/complaints"
+        || path == "/search"
+        || path.starts_with("/congresses/")
+        || path.starts_with("/acts/")
+        || path.starts_with("/progress/")
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -42,6 +58,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/complaints", get(pages::complaints))
         .route("/progress/{org}", get(pages::progress))
         .route("/search", get(pages::search))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", axum::routing::post(session::logout))
         .route("/verify", get(verify_page))
         .route("/verify.html", get(verify_file))
         .route(
@@ -170,7 +188,7 @@ pub fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{title} — {app}</title><link rel=\"stylesheet\" href=\"/explorer/style.css\"></head>\
 <body><header class=\"nav\"><a href=\"/{s}\">{home}</a> · <a href=\"/complaints{s}\">{complaints}</a> · \
-<a href=\"/search{s}\">{search}</a> · <a href=\"/verify{s}\">{verify}</a> · {other}</header>\
+<a href=\"/search{s}\">{search}</a> · <a href=\"/verify{s}\">{verify}</a> · <a href=\"/login{s}\">{login}</a> · {other}</header>\
 <main><h1>{title}</h1>\n{body}</main></body></html>\n",
         code = lang.code(),
         title = esc(title),
@@ -179,6 +197,7 @@ pub fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
         complaints = lang.t("Đơn thư", "Complaints"),
         search = lang.t("Tìm kiếm", "Search"),
         verify = lang.t("Xác minh tệp chứng minh", "Verify a proof file"),
+        login = lang.t("Đăng nhập", "Sign in"),
     ))
 }
 

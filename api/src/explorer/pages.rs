@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use ledger::projections::views;
 use serde::Deserialize;
 
+use super::session::Commission;
 use super::{error_page, esc, page, Lang, LangQuery};
+use crate::auth::Reader;
 use crate::projections::with_projections;
 use crate::AppState;
 
@@ -457,10 +459,35 @@ pub async fn congress(
     page(lang, &title, &b).into_response()
 }
 
+/// Who is looking at an act page: the reader, and the commission key its session holds.
+pub struct Viewer {
+    reader: Reader,
+    commission: Option<Commission>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Viewer, Self::Rejection> {
+        Ok(Viewer {
+            reader: parts
+                .extensions
+                .get::<Reader>()
+                .cloned()
+                .unwrap_or(Reader(None)),
+            commission: parts.extensions.get::<Commission>().cloned(),
+        })
+    }
+}
+
 pub async fn act_at(
     State(state): State<Arc<AppState>>,
     Path(position): Path<String>,
     Query(q): Query<LangQuery>,
+    viewer: Viewer,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(q.lang.as_deref(), &headers);
@@ -476,7 +503,7 @@ pub async fn act_at(
     match crate::events::blocking(move || st.ledger.entry(position).map_err(crate::Problem::from))
         .await
     {
-        Ok(Some(e)) => act_page(state, lang, e).await,
+        Ok(Some(e)) => act_page(state, lang, viewer, e).await,
         Ok(None) => error_page(
             lang,
             StatusCode::NOT_FOUND,
@@ -497,6 +524,7 @@ pub async fn act(
     State(state): State<Arc<AppState>>,
     Path(hash): Path<String>,
     Query(q): Query<LangQuery>,
+    viewer: Viewer,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(q.lang.as_deref(), &headers);
@@ -512,7 +540,7 @@ pub async fn act(
     match crate::events::blocking(move || st.ledger.entry_by_hash(&h).map_err(crate::Problem::from))
         .await
     {
-        Ok(Some(e)) => act_page(state, lang, e).await,
+        Ok(Some(e)) => act_page(state, lang, viewer, e).await,
         Ok(None) => error_page(
             lang,
             StatusCode::NOT_FOUND,
@@ -566,7 +594,12 @@ fn value_html(v: &serde_json::Value) -> String {
     }
 }
 
-async fn act_page(state: Arc<AppState>, lang: Lang, entry: ledger::format::Entry) -> Response {
+async fn act_page(
+    state: Arc<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    entry: ledger::format::Entry,
+) -> Response {
     let body = entry.event.body();
     let hash = entry.event.hash().to_hex();
     let signer = hex::encode(body.signer);
@@ -646,6 +679,12 @@ async fn act_page(state: Arc<AppState>, lang: Lang, entry: ledger::format::Entry
         }
     }
     b.push_str("</tbody></table>");
+    let case = payload.get("case").and_then(|c| c.as_str());
+    if let Some(case) =
+        case.filter(|_| !ledger::confidential::fields(&body.kind, body.schema).is_empty())
+    {
+        b.push_str(&confidential_section(&state, lang, viewer, case).await);
+    }
     if !corrections.is_empty() {
         let _ = write!(
             b,
@@ -680,6 +719,86 @@ async fn act_page(state: Arc<AppState>, lang: Lang, entry: ledger::format::Entry
     );
     let title = format!("{} {}", lang.t("Hành vi", "Act"), body.kind);
     page(lang, &title, &b).into_response()
+}
+
+/// The confidential values of an act's case, for the inspection commission only, with the
+/// commission key its session holds; each read recorded in the access log before it is shown.
+/// Anyone else sees that the values exist and who may read them, never the values.
+async fn confidential_section(
+    state: &Arc<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    case: &str,
+) -> String {
+    let title = lang.t("Thông tin bảo mật", "Confidential values");
+    let note = |text: &str| {
+        format!(
+            "<section class=\"confidential\"><h2>{title}</h2><p class=\"note\">{}</p></section>",
+            esc(text)
+        )
+    };
+    let commission = viewer
+        .reader
+        .0
+        .as_ref()
+        .is_some_and(|g| g.role.reads_confidential());
+    if !commission {
+        return note(lang.t(
+            "Hành vi này có thông tin bảo mật (người tố cáo, nội dung đơn): sổ cái chỉ giữ cam kết của chúng; chỉ ủy ban kiểm tra đọc được sau khi đăng nhập.",
+            "This act has confidential values (the complainant, the letter): the ledger holds only their commitments; only the inspection commission reads them, after signing in.",
+        ));
+    }
+    let Some(Commission(identity)) = viewer.commission else {
+        return note(lang.t(
+            "Bạn đăng nhập với vai trò ủy ban kiểm tra nhưng chưa đưa khóa của ủy ban: đăng nhập lại và dán khóa để xem thông tin bảo mật.",
+            "You are signed in as the inspection commission but gave no commission key: sign in again with the key to see the confidential values.",
+        ));
+    };
+    let st = state.clone();
+    let case = case.to_string();
+    let reader = viewer.reader;
+    let opened = crate::events::blocking(move || {
+        let sealed = st.access.store.sealed(&case)?;
+        let openings = sealed.open(&identity)?;
+        crate::confidential::record(
+            &st,
+            &reader,
+            &case,
+            "values".into(),
+            Some("explorer".into()),
+        )?;
+        Ok(openings)
+    })
+    .await;
+    match opened {
+        Ok(openings) => {
+            let mut b = format!(
+                "<section class=\"confidential\" data-confidential=\"shown\"><h2>{title}</h2><p class=\"note\">{}</p><table class=\"payload\"><tbody>",
+                esc(lang.t(
+                    "Chỉ ủy ban kiểm tra thấy phần này; lần đọc này đã được ghi vào nhật ký truy cập.",
+                    "Only the inspection commission sees this; this read has been recorded in the access log.",
+                ))
+            );
+            for (field, opening) in &openings {
+                let _ = write!(
+                    b,
+                    "<tr><th>{}</th><td>{}</td></tr>",
+                    esc(field),
+                    value_html(&opening.value)
+                );
+            }
+            b.push_str("</tbody></table></section>");
+            b
+        }
+        Err(e) => note(&format!(
+            "{}: {}",
+            lang.t(
+                "Không mở được thông tin bảo mật",
+                "The confidential values cannot be opened"
+            ),
+            lang.t(&e.detail.vi, &e.detail.en)
+        )),
+    }
 }
 
 fn hex_key(hex: &str) -> [u8; 32] {
@@ -826,7 +945,123 @@ pub async fn progress(
 pub struct SearchQuery {
     lang: Option<String>,
     q: Option<String>,
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
+
+/// A search as typed: the act filters (`kind:…`, `from:…`, `to:…`, `position:…` or a bare
+/// number, a bare hex word of at least 8 digits for a hash prefix, and the form's own fields)
+/// and the words left for names. A bad filter is said in both languages.
+fn parse_search(q: &SearchQuery) -> Result<(super::search::ActFilter, String), (String, String)> {
+    use super::search::{ActFilter, MIN_HASH_PREFIX};
+    let mut f = ActFilter::default();
+    let mut words = Vec::new();
+    let mut from = q.from.clone().filter(|d| !d.trim().is_empty());
+    let mut to = q.to.clone().filter(|d| !d.trim().is_empty());
+    f.kind = q.kind.clone().filter(|k| !k.trim().is_empty());
+    for word in q.q.as_deref().unwrap_or("").split_whitespace() {
+        if let Some(k) = word.strip_prefix("kind:") {
+            f.kind = Some(k.to_string());
+        } else if let Some(d) = word.strip_prefix("from:") {
+            from = Some(d.to_string());
+        } else if let Some(d) = word.strip_prefix("to:") {
+            to = Some(d.to_string());
+        } else if let Some(p) = word
+            .strip_prefix("position:")
+            .or_else(|| word.strip_prefix("pos:"))
+            .or_else(|| word.bytes().all(|b| b.is_ascii_digit()).then_some(word))
+        {
+            f.position = Some(p.parse().map_err(|_| {
+                (
+                    format!("`{p}` không phải vị trí (một số nguyên không âm)."),
+                    format!("`{p}` is not a position (a whole number)."),
+                )
+            })?);
+        } else if word.len() >= MIN_HASH_PREFIX && word.bytes().all(|b| b.is_ascii_hexdigit()) {
+            f.hash_prefix = Some(word.to_ascii_lowercase());
+        } else {
+            words.push(word);
+        }
+    }
+    if let Some(k) = &f.kind {
+        if !ledger::catalogue::KINDS.iter().any(|s| s.kind == k) {
+            return Err((
+                format!("Không có loại hành vi `{k}`; chọn một loại trong danh sách."),
+                format!("There is no kind of act `{k}`; pick one from the list."),
+            ));
+        }
+    }
+    // Local dates, Asia/Ho_Chi_Minh (UTC+7): a day runs from 00:00 to 24:00 there.
+    let day_start = |d: &str| -> Result<i64, (String, String)> {
+        ledger::calendar::parse_date(d)
+            .map(|days| days * 86_400_000 - 7 * 3_600_000)
+            .ok_or_else(|| {
+                (
+                    format!("`{d}` không phải ngày; hãy viết YYYY-MM-DD (giờ Việt Nam)."),
+                    format!("`{d}` is not a date; write YYYY-MM-DD (Vietnam time)."),
+                )
+            })
+    };
+    if let Some(d) = &from {
+        f.from_ms = Some(day_start(d.trim())?);
+    }
+    if let Some(d) = &to {
+        f.until_ms = Some(day_start(d.trim())? + 86_400_000);
+    }
+    if let (Some(a), Some(b)) = (f.from_ms, f.until_ms) {
+        if a >= b {
+            return Err((
+                "Ngày bắt đầu ở sau ngày kết thúc.".into(),
+                "The start date is after the end date.".into(),
+            ));
+        }
+    }
+    Ok((f, words.join(" ")))
+}
+
+/// The search form: free text, a kind selector and a date range, keeping what was asked.
+fn search_form(lang: Lang, q: &SearchQuery) -> String {
+    let mut kinds = format!(
+        "<option value=\"\">{}</option>",
+        lang.t("mọi loại hành vi", "any kind of act")
+    );
+    for k in ledger::catalogue::KINDS {
+        let _ = write!(
+            kinds,
+            "<option{}>{}</option>",
+            if q.kind.as_deref() == Some(k.kind) {
+                " selected"
+            } else {
+                ""
+            },
+            esc(k.kind)
+        );
+    }
+    format!(
+        "<form action=\"/search\" method=\"get\" class=\"search\"><input type=\"search\" name=\"q\" id=\"q\" value=\"{}\" placeholder=\"{}\">\
+<label>{} <select name=\"kind\" id=\"kind\">{kinds}</select></label>\
+<label>{} <input type=\"date\" name=\"from\" id=\"from\" value=\"{}\"></label>\
+<label>{} <input type=\"date\" name=\"to\" id=\"to\" value=\"{}\"></label>{}<button id=\"search-button\">{}</button></form>\
+<p class=\"note\">{}</p>",
+        esc(q.q.as_deref().unwrap_or("")),
+        lang.t("họ tên, mã băm (≥ 8 chữ số hex) hoặc vị trí", "name, hash prefix (≥ 8 hex digits) or position"),
+        lang.t("Loại", "Kind"),
+        lang.t("Từ ngày", "From"),
+        esc(q.from.as_deref().unwrap_or("")),
+        lang.t("đến ngày", "to"),
+        esc(q.to.as_deref().unwrap_or("")),
+        if lang == Lang::En { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" },
+        lang.t("Tìm", "Search"),
+        lang.t(
+            "Cũng viết được trong ô tìm: kind:complaint.received, from:2020-05-01, to:2020-05-31, position:148 (ngày theo giờ Việt Nam).",
+            "Also in the search box: kind:complaint.received, from:2020-05-01, to:2020-05-31, position:148 (dates in Vietnam time).",
+        ),
+    )
+}
+
+/// Acts shown at most on one page of results.
+const ACT_HITS: usize = 200;
 
 pub async fn search(
     State(state): State<Arc<AppState>>,
@@ -834,32 +1069,70 @@ pub async fn search(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let text = query.q.unwrap_or_default();
-    let mut b = format!(
-        "<form action=\"/search\" method=\"get\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\">{}<button>{}</button></form>",
-        esc(&text),
-        lang.t("họ tên, mã băm hoặc vị trí", "name, hash or position"),
-        if lang == Lang::En { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" },
-        lang.t("Tìm", "Search"),
-    );
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
+    let mut b = search_form(lang, &query);
+    let (filter, names) = match parse_search(&query) {
+        Ok(p) => p,
+        Err((vi, en)) => {
+            let _ = write!(
+                b,
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                esc(lang.t(&vi, &en))
+            );
+            return (
+                StatusCode::BAD_REQUEST,
+                page(lang, lang.t("Tìm kiếm", "Search"), &b),
+            )
+                .into_response();
+        }
+    };
+    if filter.is_empty() && names.is_empty() {
         return page(lang, lang.t("Tìm kiếm", "Search"), &b).into_response();
     }
-    // A position or a whole hash goes straight to the act.
-    if trimmed.parse::<u64>().is_ok() {
+    if !filter.is_empty() {
+        let st = state.clone();
+        let f = filter.clone();
+        let found = crate::events::blocking(move || {
+            let mut acts = st.acts.lock();
+            acts.catch_up(&st.ledger)?;
+            Ok(acts.find(&f, ACT_HITS))
+        })
+        .await;
+        let (total, hits) = match found {
+            Ok(h) => h,
+            Err(e) => return failed(lang, e),
+        };
         let _ = write!(
             b,
-            "<p><a href=\"/acts/at/{t}{}\">{} {t}</a></p>",
-            lang.suffix(),
-            lang.t("Hành vi ở vị trí", "The act at position"),
-            t = esc(trimmed)
+            "<h2>{} (<span class=\"act-count\">{total}</span>{})</h2><table class=\"acts\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            lang.t("Hành vi", "Acts"),
+            if total > hits.len() {
+                format!(", {} {}", lang.t("hiện", "showing"), hits.len())
+            } else {
+                String::new()
+            },
+            lang.t("Vị trí", "Position"),
+            lang.t("Thời điểm (giờ Việt Nam)", "When (Vietnam time)"),
+            lang.t("Loại", "Kind"),
+            lang.t("Mã băm", "Hash"),
         );
-    } else if trimmed.parse::<ledger::Hash>().is_ok() {
-        let _ = write!(b, "<p>{}</p>", act_link(lang, trimmed));
+        for h in &hits {
+            let _ = write!(
+                b,
+                "<tr data-position=\"{p}\"><td><a href=\"/acts/at/{p}{}\">{p}</a></td><td>{}</td><td class=\"kind\">{}</td><td>{}</td></tr>",
+                lang.suffix(),
+                local_time(h.time),
+                esc(&h.kind),
+                act_link(lang, &h.hash),
+                p = h.position,
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    if names.is_empty() {
+        return page(lang, lang.t("Tìm kiếm", "Search"), &b).into_response();
     }
     let st = state.clone();
-    let q = trimmed.to_string();
+    let q = names;
     let hits = with_projections(state, move |p, _| {
         let mut index = st.search.lock();
         if index.position != p.position || p.position == 0 {

@@ -1,6 +1,8 @@
-//! The explorer's search index: derived from the projections and rebuilt whenever they moved
-//! (like them, it can be thrown away at any time). Names are matched with diacritics folded,
-//! so `nguyen van hung` finds `Nguyễn Văn Hùng`.
+//! The explorer's search indexes, derived and rebuildable like the projections (each can be
+//! thrown away at any time): people, rebuilt from the projections whenever they moved, matched
+//! with diacritics folded, so `nguyen van hung` finds `Nguyễn Văn Hùng`; and acts (position,
+//! time, kind, hash per entry, about 48 bytes each), brought up to the log by reading only the
+//! entries appended since, and filtered by kind, local date range, position and hash prefix.
 
 use ledger::projections::Projections;
 use unicode_normalization::UnicodeNormalization;
@@ -79,9 +81,171 @@ impl Index {
     }
 }
 
+/// One entry of the log, as the acts index keeps it.
+#[derive(Debug, Clone, Copy)]
+struct ActRow {
+    position: u64,
+    time: i64,
+    kind: u16,
+    hash: [u8; 32],
+}
+
+/// An act found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActHit {
+    pub position: u64,
+    pub time: i64,
+    pub kind: String,
+    pub hash: String,
+}
+
+/// What acts to find; every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActFilter {
+    pub kind: Option<String>,
+    /// Event time (ms) at or after.
+    pub from_ms: Option<i64>,
+    /// Event time (ms) before.
+    pub until_ms: Option<i64>,
+    pub position: Option<u64>,
+    /// Lower-case hex digits the event hash starts with (at least [`MIN_HASH_PREFIX`]).
+    pub hash_prefix: Option<String>,
+}
+
+/// The shortest hash prefix searched for (8 hex digits: 32 bits).
+pub const MIN_HASH_PREFIX: usize = 8;
+
+impl ActFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == ActFilter::default()
+    }
+}
+
+/// The acts index as of `position` entries of the log.
+#[derive(Debug, Default)]
+pub struct Acts {
+    pub position: u64,
+    kinds: Vec<String>,
+    rows: Vec<ActRow>,
+}
+
+impl Acts {
+    /// Reads the entries appended since the index was last brought up to the log.
+    pub fn catch_up(
+        &mut self,
+        ledger: &ledger::Ledger,
+    ) -> Result<(), ledger::storage::StorageError> {
+        let size = ledger.size();
+        if size <= self.position {
+            return Ok(());
+        }
+        let mut failed = None;
+        let (kinds, rows, next) = (&mut self.kinds, &mut self.rows, &mut self.position);
+        ledger.scan(*next, size, &mut |position, bytes| {
+            match ledger::format::Entry::decode_structure(bytes) {
+                Ok(entry) => {
+                    let body = entry.event.body();
+                    let kind = match kinds.iter().position(|k| *k == body.kind) {
+                        Some(i) => i,
+                        None => {
+                            kinds.push(body.kind.clone());
+                            kinds.len() - 1
+                        }
+                    };
+                    rows.push(ActRow {
+                        position,
+                        time: body.time,
+                        kind: u16::try_from(kind).unwrap_or(u16::MAX),
+                        hash: *entry.event.hash().as_bytes(),
+                    });
+                    *next = position + 1;
+                    true
+                }
+                Err(e) => {
+                    failed = Some((position, e.to_string()));
+                    false
+                }
+            }
+        })?;
+        match failed {
+            Some((position, reason)) => Err(ledger::storage::StorageError::Corrupt {
+                file: ledger.dir().to_path_buf(),
+                offset: 0,
+                position: Some(position),
+                reason,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// How many acts match `filter`, and the first `limit` of them in log order.
+    pub fn find(&self, filter: &ActFilter, limit: usize) -> (usize, Vec<ActHit>) {
+        let kind = match &filter.kind {
+            Some(k) => match self.kinds.iter().position(|x| x == k) {
+                Some(i) => Some(i),
+                None => return (0, Vec::new()),
+            },
+            None => None,
+        };
+        let rows: &[ActRow] = match filter.position {
+            Some(p) => usize::try_from(p)
+                .ok()
+                .and_then(|p| self.rows.get(p..=p))
+                .unwrap_or(&[]),
+            None => &self.rows,
+        };
+        let prefix = filter.hash_prefix.as_deref().unwrap_or("");
+        let matches = rows.iter().filter(|r| {
+            kind.is_none_or(|k| usize::from(r.kind) == k)
+                && filter.from_ms.is_none_or(|t| r.time >= t)
+                && filter.until_ms.is_none_or(|t| r.time < t)
+                && hex_starts_with(&r.hash, prefix)
+        });
+        let mut total = 0;
+        let mut hits = Vec::new();
+        for r in matches {
+            total += 1;
+            if hits.len() < limit {
+                hits.push(ActHit {
+                    position: r.position,
+                    time: r.time,
+                    kind: self
+                        .kinds
+                        .get(usize::from(r.kind))
+                        .cloned()
+                        .unwrap_or_default(),
+                    hash: hex::encode(r.hash),
+                });
+            }
+        }
+        (total, hits)
+    }
+}
+
+/// Whether `hash` written in hex starts with the hex digits `prefix`.
+fn hex_starts_with(hash: &[u8; 32], prefix: &str) -> bool {
+    prefix.len() <= 64
+        && prefix.bytes().enumerate().all(|(i, c)| {
+            let byte = hash[i / 2];
+            let nibble = if i % 2 == 0 { byte >> 4 } else { byte & 0x0f };
+            char::from_digit(u32::from(nibble), 16).is_some_and(|d| d as u8 == c)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::fold;
+
+    #[test]
+    fn a_hash_prefix_matches_its_hex_digits_only() {
+        let mut hash = [0u8; 32];
+        hash[0] = 0xab;
+        hash[1] = 0x1f;
+        assert!(super::hex_starts_with(&hash, "ab1f0000"));
+        assert!(super::hex_starts_with(&hash, "ab1"));
+        assert!(!super::hex_starts_with(&hash, "ab1e"));
+        assert!(!super::hex_starts_with(&hash, "AB1F"));
+    }
 
     #[test]
     fn folding_removes_diacritics_and_case() {

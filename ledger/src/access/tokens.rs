@@ -52,6 +52,11 @@ fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// The SHA-256 (hex) a grant keeps of `token`, surrounding spaces ignored.
+pub fn token_sha256(token: &str) -> String {
+    sha256_hex(token.trim())
+}
+
 /// The grants of one ledger, with a cache that is dropped whenever the file changes.
 pub struct Readers {
     path: PathBuf,
@@ -147,7 +152,12 @@ impl Readers {
 
     /// The live grant `token` belongs to, if any.
     pub fn authenticate(&self, token: &str) -> Result<Option<Grant>, TokenError> {
-        let hash = sha256_hex(token.trim());
+        self.authenticate_sha256(&token_sha256(token))
+    }
+
+    /// The live grant whose token hashes to `hash` (a session kept by its token's hash): the
+    /// same check as [`Readers::authenticate`], so a revocation ends it at once.
+    pub fn authenticate_sha256(&self, hash: &str) -> Result<Option<Grant>, TokenError> {
         let current = stamp(&self.path);
         let mut cache = self.cache.lock();
         let fresh = matches!((&*cache, &current), (Some((s, _)), Some(c)) if s == c);

@@ -11,8 +11,8 @@
 //! ```
 //!
 //! Writing needs only public keys; reading needs one of the commission's identities, which
-//! never reaches the server: readers get the ciphertexts ([`SealedCase`]) and open them
-//! themselves. Crypto-shredding a case destroys `key.age`: the rest stays, unreadable.
+//! the server never stores: readers get the ciphertexts ([`SealedCase`]) and open them
+//! themselves (or, in the explorer, with a key pasted at login and kept in that session only). Crypto-shredding a case destroys `key.age`: the rest stays, unreadable.
 
 use std::fs;
 use std::io::Write;
@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use age::secrecy::ExposeSecret;
-use age::x25519::{Identity, Recipient};
+pub use age::x25519::Identity;
+use age::x25519::Recipient;
 use serde::{Deserialize, Serialize};
 
 use super::Openings;
