@@ -264,6 +264,36 @@ fn append(dir: &std::path::Path, per_appender: usize, window: usize) -> (f64, us
     (r, bytes)
 }
 
+/// One appender waiting on each acknowledgement: the time from submitting an event (signed
+/// in advance) to its acknowledgement, p50 and p99 in µs, over `n` events.
+fn ack_latency(dir: &std::path::Path, n: usize) -> (f64, f64) {
+    let (ledger, fx) = new_ledger(&dir.join("latency"), Options::default());
+    let stream = "congress/bench-0/2025-2030";
+    let mut prev = Hash::ZERO;
+    let events: Vec<Vec<u8>> = (0..n as u64)
+        .map(|v| {
+            let e = stream_event(stream, v, prev, &fx.presidium[0]);
+            prev = e.hash();
+            e.into_bytes()
+        })
+        .collect();
+    let mut micros: Vec<f64> = events
+        .into_iter()
+        .map(|e| {
+            let t = Instant::now();
+            ledger.append(e).expect("append");
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    micros.sort_by(f64::total_cmp);
+    let at = |q: f64| micros[((micros.len() - 1) as f64 * q).round() as usize];
+    let (p50, p99) = (at(0.50), at(0.99));
+    drop(ledger);
+    drop(fx.authority);
+    drop(fx.log);
+    (p50, p99)
+}
+
 /// Builds a large log with 16 appenders signing as they go; reports RSS along the way.
 fn build(dir: &std::path::Path, total: usize) -> (Ledger, Vec<(usize, f64)>, f64) {
     let options = Options {
@@ -434,6 +464,14 @@ fn main() {
             println!("appends, {window:>2} in flight per appender ({bytes} B) {:>9.0} events/s   target ≥ 40,000   = {:.2}× strict-verify on 2 cores, {:.2}× fsync-per-record, {:.3}× group-commit",
                 r, r / lim.strict_2, r / lim.fsync, r / lim.group);
         }
+    }
+    if want("latency") {
+        let n = (total / 200).clamp(500, 5_000);
+        let (p50, p99) = ack_latency(dir.path(), n);
+        let fsync_us = 1e6 / lim.fsync;
+        println!("\n## One appender waiting on each acknowledgement ({n} events)");
+        println!("acknowledgement latency p50       {p50:>12.0} µs   target ≤ 2× fsync   = {:.2}× one fsync ({fsync_us:.0} µs)", p50 / fsync_us);
+        println!("acknowledgement latency p99       {p99:>12.0} µs   = {:.2}× one fsync", p99 / fsync_us);
     }
     if want("procedure") {
         let keep = std::env::var("BENCH_KEEP_PROVINCE")
