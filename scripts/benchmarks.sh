@@ -158,11 +158,13 @@ before_after() {
     row "ledger strict check, $(nproc) cores" "$(fig "$b" "ledger strict check, 2 cores")" "$(fig "$n" "ledger strict check, 2 cores")" /s
     row "embedded appends, 16 appenders, 1 in flight each" "$(fig "$b" "appends,  1 in flight")" "$(fig "$n" "appends,  1 in flight")" /s
     row "embedded appends, 16 appenders, 64 in flight each" "$(fig "$b" "appends, 64 in flight")" "$(fig "$n" "appends, 64 in flight")" /s
+    row "embedded, CPU per append (64 in flight)" "$(fig "$b" "CPU per append, 64 in flight")" "$(fig "$n" "CPU per append, 64 in flight")" µs
     row "one appender, acknowledgement p50" "$(fig "$b" "acknowledgement latency p50")" "$(fig "$n" "acknowledgement latency p50")" µs
     row "one appender, acknowledgement p99" "$(fig "$b" "acknowledgement latency p99")" "$(fig "$n" "acknowledgement latency p99")" µs
     local c
     for c in "$LOAD_CLIENTS" "$LOAD_CLIENTS_MANY"; do
         row "HTTP appends, $c clients" "$(jq -r .appends_per_s "$WORK/before-load-$c.json")" "$(jq -r .appends_per_s "$WORK/now-load-$c.json")" /s
+        row "HTTP, server CPU per append, $c clients" "$(jq -r '.server_cpu_us_per_append // 0' "$WORK/before-load-$c.json")" "$(jq -r '.server_cpu_us_per_append // 0' "$WORK/now-load-$c.json")" µs
         row "HTTP p99, $c clients" "$(jq -r '.p99_ms * 1000' "$WORK/before-load-$c.json")" "$(jq -r '.p99_ms * 1000' "$WORK/now-load-$c.json")" µs
     done
     row "verify whole log, batch" "$(fig "$b" "verify whole log (batch")" "$(fig "$n" "verify whole log (batch")" /s
@@ -308,6 +310,11 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| clients | throughput | p50 | p99 | max | acknowledged | errors | lost acknowledgements | server peak RSS |"
     echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     http_row "$WORK/now-load-$LOAD_CLIENTS_MANY.json"
+    echo
+    echo "CPU time per append over the timed part (every thread; a busy machine changes it far less"
+    echo "than throughput): $LOAD_CLIENTS clients: server $(jl '.server_cpu_us_per_append // 0 | round') µs, load generator"
+    echo "$(jl '.load_cpu_us_per_append // 0 | round') µs; $LOAD_CLIENTS_MANY clients: server $(jq -r '.server_cpu_us_per_append // 0 | round' "$WORK/now-load-$LOAD_CLIENTS_MANY.json") µs,"
+    echo "load generator $(jq -r '.load_cpu_us_per_append // 0 | round' "$WORK/now-load-$LOAD_CLIENTS_MANY.json") µs (scripts/profile-append.sh breaks it down)."
     echo
     echo "Targets: ≥ 15,000 appends/s with p99 ≤ 20 ms. Lost: every acknowledged event read back at"
     echo "its acknowledged position, byte for byte, after the run."
