@@ -3,7 +3,7 @@
 #   1. the machine's limits (Ed25519 verify rate on one and all cores, fsync and group-commit
 #      rates) and the ledger embedded (appends, verification, proofs): `cargo bench -p ledger
 #      --bench core`;
-#   2. the HTTP API under load: the `load` generator, 64 clients on POST /v1/events;
+#   2. the HTTP API under load: the `load` generator, 64 and 256 clients on POST /v1/events;
 #   3. the log as tiles: publishing into a directory and into s3s-fs, bytes, proofs from tiles
 #      (scripts/tiles-bench.sh);
 #   4. a PostgreSQL baseline: a hash-chained audit table, hash = sha256(prev_hash || payload)
@@ -12,11 +12,29 @@
 #
 #   scripts/benchmarks.sh              # full run (several minutes on a quiet machine)
 #   BENCH_SHORT=1 scripts/benchmarks.sh   # small sizes: checks that the script works
-# Other knobs: BENCH_EVENTS (log size for verify/proofs), LOAD_SECONDS, LOAD_CLIENTS,
+#   scripts/benchmarks.sh --baseline COMMIT   # also measures COMMIT (built in a temporary
+#                                      # worktree) in the same run, just before this tree:
+#                                      # BENCHMARKS.md then gives before, after and their ratio
+# Other knobs: BENCH_EVENTS (log size for verify/proofs), LOAD_SECONDS, LOAD_CLIENTS (the
+# first HTTP row), LOAD_CLIENTS_MANY (the second, default 256),
 # PG_SECONDS, PG_CLIENTS, PG_PORT, OUT (default BENCHMARKS.md), BENCH_NOTE (a line on the
 # conditions, printed at the top).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+BASELINE=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --baseline)
+            BASELINE=$(git rev-parse --verify "${2:?--baseline needs a commit}^{commit}")
+            shift 2
+            ;;
+        *)
+            echo "unknown argument: $1 (usage: scripts/benchmarks.sh [--baseline COMMIT])" >&2
+            exit 2
+            ;;
+    esac
+done
 
 if [[ -n "${BENCH_SHORT:-}" ]]; then
     : "${BENCH_EVENTS:=20000}" "${LOAD_SECONDS:=3}" "${PG_SECONDS:=3}"
@@ -25,7 +43,7 @@ else
     : "${BENCH_EVENTS:=1000000}" "${LOAD_SECONDS:=20}" "${PG_SECONDS:=20}"
     MODE="full"
 fi
-: "${LOAD_CLIENTS:=64}" "${PG_CLIENTS:=16}" "${PG_PORT:=55432}" "${OUT:=BENCHMARKS.md}"
+: "${LOAD_CLIENTS:=64}" "${LOAD_CLIENTS_MANY:=256}" "${PG_CLIENTS:=16}" "${PG_PORT:=55432}" "${OUT:=BENCHMARKS.md}"
 export BENCH_EVENTS
 
 WORK="$(mktemp -d)"
@@ -38,6 +56,9 @@ as_pg() {
 cleanup() {
     if [[ -n "$PG_DATA" && -f "$PG_DATA/postmaster.pid" ]]; then
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+    fi
+    if [[ -n "$BASELINE" && -d "$WORK/baseline" ]]; then
+        git worktree remove --force "$WORK/baseline" >/dev/null 2>&1 || true
     fi
     rm -rf "$WORK"
 }
@@ -53,13 +74,35 @@ bench_figure() {
         sed -E 's#.*[^0-9.]([0-9]+(\.[0-9]+)?) +(records/s|events/s|/s|µs).*#\1#'
 }
 
-log "building (release)"
-cargo build --release --locked -q -p cli
-cargo build --release --locked -q -p e2e --bin load
+# The figures of one tree, into $WORK/$2-*: `cargo bench` and the load generator, built from
+# the sources in $1 (this tree, or the baseline's worktree) into this tree's target directory
+# (one target directory: the baseline's binaries are copied out before this tree is built).
+measure() {
+    local src="$1" tag="$2"
+    log "[$tag] building (release)"
+    (cd "$src" && CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q -p cli &&
+        CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q -p e2e --bin load)
+    mkdir -p "$WORK/$tag-bin"
+    cp "$PWD_TARGET/release/congress-ledger" "$PWD_TARGET/release/load" "$WORK/$tag-bin/"
+    log "[$tag] machine limits and the ledger embedded: cargo bench -p ledger --bench core (BENCH_EVENTS=$BENCH_EVENTS)"
+    (cd "$src" && BENCH_DIR="$WORK" CARGO_TARGET_DIR="$PWD_TARGET" cargo bench --locked -q -p ledger \
+        --bench core -- limits append latency build verify proofs) | tee "$WORK/$tag-bench.txt" >&2
+    local clients
+    for clients in "$LOAD_CLIENTS" "$LOAD_CLIENTS_MANY"; do
+        log "[$tag] HTTP load: $clients clients for ${LOAD_SECONDS}s"
+        "$WORK/$tag-bin/load" --server-bin "$WORK/$tag-bin/congress-ledger" \
+            --seconds "$LOAD_SECONDS" --clients "$clients" --json >"$WORK/$tag-load-$clients.json"
+        cat "$WORK/$tag-load-$clients.json" >&2
+    done
+}
+PWD_TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
+if [[ -n "$BASELINE" ]]; then
+    git worktree add --detach "$WORK/baseline" "$BASELINE" >/dev/null
+    measure "$WORK/baseline" before
+fi
+measure "$PWD" now
+cp "$WORK/now-bench.txt" "$WORK/bench.txt"
 
-log "machine limits and the ledger embedded: cargo bench -p ledger --bench core (BENCH_EVENTS=$BENCH_EVENTS)"
-BENCH_DIR="$WORK" cargo bench --locked -q -p ledger --bench core -- limits append build verify proofs \
-    | tee "$WORK/bench.txt" >&2
 STRICT_1=$(bench_figure "verify_strict, 1 core")
 STRICT_2=$(bench_figure "verify_strict, 2 cores")
 BATCH_2=$(bench_figure "batch (n=1024)")
@@ -73,15 +116,15 @@ RSS_FIRST=$(grep -E "^RSS after" "$WORK/bench.txt" | head -1 | awk '{print $3, $
 RSS_LAST=$(grep -E "^RSS after" "$WORK/bench.txt" | tail -1 | awk '{print $3, $(NF-1)}')
 APPEND_1=$(bench_figure "appends,  1 in flight")
 APPEND_64=$(bench_figure "appends, 64 in flight")
+ACK_P50=$(bench_figure "acknowledgement latency p50")
+ACK_P99=$(bench_figure "acknowledgement latency p99")
+FSYNC_US=$(awk -v r="${FSYNC:-0}" 'BEGIN { if (r + 0 == 0) print 0; else printf "%.0f", 1e6 / r }')
 VERIFY_BATCH=$(bench_figure "verify whole log (batch")
 VERIFY_STRICT=$(bench_figure "verify whole log (strict")
 INCLUSION=$(bench_figure "inclusion proof at")
 CONSISTENCY=$(bench_figure "consistency proof at")
 
-log "HTTP load: $LOAD_CLIENTS clients for ${LOAD_SECONDS}s"
-target/release/load --seconds "$LOAD_SECONDS" --clients "$LOAD_CLIENTS" --json >"$WORK/load.json"
-cat "$WORK/load.json" >&2
-jl() { jq -r "$1" "$WORK/load.json"; }
+jl() { jq -r "$1" "$WORK/now-load-$LOAD_CLIENTS.json"; }
 HTTP_RATE=$(jl .appends_per_s)
 HTTP_P50=$(jl '.p50_ms * 100 | round / 100')
 HTTP_P99=$(jl '.p99_ms * 100 | round / 100')
@@ -91,6 +134,43 @@ HTTP_LOST=$(jl .lost)
 HTTP_RSS=$(jl '.server_peak_rss_mib * 10 | round / 10')
 HTTP_ACKED=$(jl .acknowledged)
 EVENT_BYTES=$(jl .event_bytes)
+# The same figures for LOAD_CLIENTS_MANY clients, as one table row.
+http_row() { # $1: a load JSON file
+    jq -r '"| \(.clients // "?") | \(.appends_per_s | round) /s | \(.p50_ms * 100 | round / 100) ms | \(.p99_ms * 100 | round / 100) ms | \(.max_ms * 100 | round / 100) ms | \(.acknowledged) | \(.errors) | \(.lost) | \(.server_peak_rss_mib * 10 | round / 10) MiB |"' "$1"
+}
+HTTP_RATE_MANY=$(jq -r .appends_per_s "$WORK/now-load-$LOAD_CLIENTS_MANY.json")
+
+# Before and after (with --baseline): each figure of the baseline and of this tree, and after ÷ before.
+before_after() {
+    [[ -n "$BASELINE" ]] || return 0
+    local b="$WORK/before-bench.txt" n="$WORK/now-bench.txt"
+    fig() { grep -F -- "$2" "$1" | head -1 | sed -E 's#.*[^0-9.]([0-9]+(\.[0-9]+)?) +(records/s|events/s|/s|µs).*#\1#'; }
+    row() { # $1: label, $2: before, $3: after, $4: unit
+        echo "| $1 | $(num "$2") $4 | $(num "$3") $4 | $(ratio "$3" "$2") |"
+    }
+    echo "## Before and after (one run: $(git rev-parse --short "$BASELINE") then $(git rev-parse --short HEAD))"
+    echo
+    echo "Both trees were built and measured back to back by \`scripts/benchmarks.sh --baseline\`, the"
+    echo "baseline first; the ratio is after ÷ before (for latencies, lower is better)."
+    echo
+    echo "| figure | before | after | after ÷ before |"
+    echo "| --- | ---: | ---: | ---: |"
+    row "ledger strict check, $(nproc) cores" "$(fig "$b" "ledger strict check, 2 cores")" "$(fig "$n" "ledger strict check, 2 cores")" /s
+    row "embedded appends, 16 appenders, 1 in flight each" "$(fig "$b" "appends,  1 in flight")" "$(fig "$n" "appends,  1 in flight")" /s
+    row "embedded appends, 16 appenders, 64 in flight each" "$(fig "$b" "appends, 64 in flight")" "$(fig "$n" "appends, 64 in flight")" /s
+    row "embedded, CPU per append (64 in flight)" "$(fig "$b" "CPU per append, 64 in flight")" "$(fig "$n" "CPU per append, 64 in flight")" µs
+    row "one appender, acknowledgement p50" "$(fig "$b" "acknowledgement latency p50")" "$(fig "$n" "acknowledgement latency p50")" µs
+    row "one appender, acknowledgement p99" "$(fig "$b" "acknowledgement latency p99")" "$(fig "$n" "acknowledgement latency p99")" µs
+    local c
+    for c in "$LOAD_CLIENTS" "$LOAD_CLIENTS_MANY"; do
+        row "HTTP appends, $c clients" "$(jq -r .appends_per_s "$WORK/before-load-$c.json")" "$(jq -r .appends_per_s "$WORK/now-load-$c.json")" /s
+        row "HTTP, server CPU per append, $c clients" "$(jq -r '.server_cpu_us_per_append // 0' "$WORK/before-load-$c.json")" "$(jq -r '.server_cpu_us_per_append // 0' "$WORK/now-load-$c.json")" µs
+        row "HTTP p99, $c clients" "$(jq -r '.p99_ms * 1000' "$WORK/before-load-$c.json")" "$(jq -r '.p99_ms * 1000' "$WORK/now-load-$c.json")" µs
+    done
+    row "verify whole log, batch" "$(fig "$b" "verify whole log (batch")" "$(fig "$n" "verify whole log (batch")" /s
+    row "verify whole log, strict" "$(fig "$b" "verify whole log (strict")" "$(fig "$n" "verify whole log (strict")" /s
+    echo
+}
 
 log "PostgreSQL baseline"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -197,11 +277,25 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| embedded appends, 16 appenders, 1 in flight each | $(num "$APPEND_1") /s | $(ratio "$APPEND_1" "$STRICT_2") | $(ratio "$APPEND_1" "$FSYNC") | $(ratio "$APPEND_1" "$GROUP") | $(ratio "$APPEND_1" "$PG_TPS") |"
     echo "| embedded appends, 16 appenders, 64 in flight each | $(num "$APPEND_64") /s | $(ratio "$APPEND_64" "$STRICT_2") | $(ratio "$APPEND_64" "$FSYNC") | $(ratio "$APPEND_64" "$GROUP") | $(ratio "$APPEND_64" "$PG_TPS") |"
     echo "| HTTP appends, $LOAD_CLIENTS clients (POST /v1/events) | $(num "$HTTP_RATE") /s | $(ratio "$HTTP_RATE" "$STRICT_2") | $(ratio "$HTTP_RATE" "$FSYNC") | $(ratio "$HTTP_RATE" "$GROUP") | $(ratio "$HTTP_RATE" "$PG_TPS") |"
+    echo "| HTTP appends, $LOAD_CLIENTS_MANY clients (POST /v1/events) | $(num "$HTTP_RATE_MANY") /s | $(ratio "$HTTP_RATE_MANY" "$STRICT_2") | $(ratio "$HTTP_RATE_MANY" "$FSYNC") | $(ratio "$HTTP_RATE_MANY" "$GROUP") | $(ratio "$HTTP_RATE_MANY" "$PG_TPS") |"
     echo "| PostgreSQL hash-chained insert, $PG_CLIENTS clients, a chain each | $(num "$PG_TPS") /s | $(ratio "$PG_TPS" "$STRICT_2") | $(ratio "$PG_TPS" "$FSYNC") | $(ratio "$PG_TPS" "$GROUP") | 1.00 |"
     echo "| PostgreSQL hash-chained insert, $PG_CLIENTS clients, one chain | $(num "$PG1_TPS") /s | $(ratio "$PG1_TPS" "$STRICT_2") | $(ratio "$PG1_TPS" "$FSYNC") | $(ratio "$PG1_TPS" "$GROUP") | $(ratio "$PG1_TPS" "$PG_TPS") |"
     echo "| verify whole log, batch signatures ($BENCH_EVENTS events) | $(num "$VERIFY_BATCH") /s | $(ratio "$VERIFY_BATCH" "$STRICT_2") (÷ batch limit: $(ratio "$VERIFY_BATCH" "$BATCH_2")) | | | |"
     echo "| verify whole log, strict signatures | $(num "$VERIFY_STRICT") /s | $(ratio "$VERIFY_STRICT" "$STRICT_2") | | | |"
     echo
+    echo "The ledger's strict check on $(nproc) cores is the bound the issue measures appends against:"
+    echo "HTTP appends ÷ that check: $(ratio "$HTTP_RATE" "$LEDGER_2") ($LOAD_CLIENTS clients), $(ratio "$HTTP_RATE_MANY" "$LEDGER_2") ($LOAD_CLIENTS_MANY clients);"
+    echo "embedded, 64 in flight: $(ratio "$APPEND_64" "$LEDGER_2")."
+    echo
+    echo "## One appender waiting on each acknowledgement"
+    echo
+    echo "| p50 | p99 | one fsync (512-byte record) | p50 ÷ fsync | p99 ÷ fsync |"
+    echo "| ---: | ---: | ---: | ---: | ---: |"
+    echo "| $(num "$ACK_P50") µs | $(num "$ACK_P99") µs | $FSYNC_US µs | $(ratio "$ACK_P50" "$FSYNC_US") | $(ratio "$ACK_P99" "$FSYNC_US") |"
+    echo
+    echo "Target: p50 ≤ 2× one fsync (the fsync in progress when the event arrives, then its own)."
+    echo
+    before_after
     echo "## HTTP under load"
     echo
     echo "$LOAD_CLIENTS clients, each on its own stream, POST /v1/events for ${LOAD_SECONDS} s, events of $EVENT_BYTES bytes"
@@ -210,6 +304,17 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| throughput | p50 | p99 | max | acknowledged | errors | lost acknowledgements | server peak RSS |"
     echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     echo "| $(num "$HTTP_RATE") /s | $HTTP_P50 ms | $HTTP_P99 ms | $HTTP_MAX ms | $HTTP_ACKED | $HTTP_ERRORS | $HTTP_LOST | $HTTP_RSS MiB |"
+    echo
+    echo "The same with $LOAD_CLIENTS_MANY clients:"
+    echo
+    echo "| clients | throughput | p50 | p99 | max | acknowledged | errors | lost acknowledgements | server peak RSS |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    http_row "$WORK/now-load-$LOAD_CLIENTS_MANY.json"
+    echo
+    echo "CPU time per append over the timed part (every thread; a busy machine changes it far less"
+    echo "than throughput): $LOAD_CLIENTS clients: server $(jl '.server_cpu_us_per_append // 0 | round') µs, load generator"
+    echo "$(jl '.load_cpu_us_per_append // 0 | round') µs; $LOAD_CLIENTS_MANY clients: server $(jq -r '.server_cpu_us_per_append // 0 | round' "$WORK/now-load-$LOAD_CLIENTS_MANY.json") µs,"
+    echo "load generator $(jq -r '.load_cpu_us_per_append // 0 | round' "$WORK/now-load-$LOAD_CLIENTS_MANY.json") µs (scripts/profile-append.sh breaks it down)."
     echo
     echo "Targets: ≥ 15,000 appends/s with p99 ≤ 20 ms. Lost: every acknowledged event read back at"
     echo "its acknowledged position, byte for byte, after the run."

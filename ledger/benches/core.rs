@@ -31,6 +31,21 @@ fn rss_mib() -> f64 {
     kb / 1024.0
 }
 
+/// CPU time of this process so far (every thread, user and system), in seconds: what an
+/// append costs, which a busy machine changes far less than it changes throughput.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are the
+    // 12th and 13th, in clock ticks (100 per second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
@@ -217,7 +232,8 @@ fn stream_event(stream: &str, version: u64, prev: Hash, key: &SigningKey) -> led
 
 /// Durable appends, 16 appenders on 16 streams, events signed before the clock starts. Each
 /// appender keeps up to `window` events in flight (1: wait for each acknowledgement).
-fn append(dir: &std::path::Path, per_appender: usize, window: usize) -> (f64, usize) {
+/// Returns the rate, the event's size and the process's CPU time per append in µs.
+fn append(dir: &std::path::Path, per_appender: usize, window: usize) -> (f64, usize, f64) {
     let (ledger, fx) = new_ledger(&dir.join(format!("append-{window}")), Options::default());
     let ledger = Arc::new(ledger);
     let events: Vec<Vec<Vec<u8>>> = (0..APPENDERS)
@@ -236,6 +252,7 @@ fn append(dir: &std::path::Path, per_appender: usize, window: usize) -> (f64, us
         .collect();
     let bytes = events[0][0].len();
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let handles: Vec<_> = events
         .into_iter()
         .map(|evs| {
@@ -259,9 +276,40 @@ fn append(dir: &std::path::Path, per_appender: usize, window: usize) -> (f64, us
         h.join().expect("appender");
     }
     let r = rate(APPENDERS * per_appender, t.elapsed());
+    let cpu_us = (cpu_seconds() - cpu) / (APPENDERS * per_appender) as f64 * 1e6;
     drop(fx.authority);
     drop(fx.log);
-    (r, bytes)
+    (r, bytes, cpu_us)
+}
+
+/// One appender waiting on each acknowledgement: the time from submitting an event (signed
+/// in advance) to its acknowledgement, p50 and p99 in µs, over `n` events.
+fn ack_latency(dir: &std::path::Path, n: usize) -> (f64, f64) {
+    let (ledger, fx) = new_ledger(&dir.join("latency"), Options::default());
+    let stream = "congress/bench-0/2025-2030";
+    let mut prev = Hash::ZERO;
+    let events: Vec<Vec<u8>> = (0..n as u64)
+        .map(|v| {
+            let e = stream_event(stream, v, prev, &fx.presidium[0]);
+            prev = e.hash();
+            e.into_bytes()
+        })
+        .collect();
+    let mut micros: Vec<f64> = events
+        .into_iter()
+        .map(|e| {
+            let t = Instant::now();
+            ledger.append(e).expect("append");
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    micros.sort_by(f64::total_cmp);
+    let at = |q: f64| micros[((micros.len() - 1) as f64 * q).round() as usize];
+    let (p50, p99) = (at(0.50), at(0.99));
+    drop(ledger);
+    drop(fx.authority);
+    drop(fx.log);
+    (p50, p99)
 }
 
 /// Builds a large log with 16 appenders signing as they go; reports RSS along the way.
@@ -430,10 +478,19 @@ fn main() {
         let per = 12_500;
         println!("\n## Durable appends, {APPENDERS} appenders on {APPENDERS} streams ({} events each run)", per * APPENDERS);
         for window in [1, 64] {
-            let (r, bytes) = append(dir.path(), per, window);
+            let (r, bytes, cpu_us) = append(dir.path(), per, window);
             println!("appends, {window:>2} in flight per appender ({bytes} B) {:>9.0} events/s   target ≥ 40,000   = {:.2}× strict-verify on 2 cores, {:.2}× fsync-per-record, {:.3}× group-commit",
                 r, r / lim.strict_2, r / lim.fsync, r / lim.group);
+            println!("CPU per append, {window:>2} in flight         {cpu_us:>9.1} µs   (every thread of the process)");
         }
+    }
+    if want("latency") {
+        let n = (total / 200).clamp(500, 5_000);
+        let (p50, p99) = ack_latency(dir.path(), n);
+        let fsync_us = 1e6 / lim.fsync;
+        println!("\n## One appender waiting on each acknowledgement ({n} events)");
+        println!("acknowledgement latency p50       {p50:>12.0} µs   target ≤ 2× fsync   = {:.2}× one fsync ({fsync_us:.0} µs)", p50 / fsync_us);
+        println!("acknowledgement latency p99       {p99:>12.0} µs   = {:.2}× one fsync", p99 / fsync_us);
     }
     if want("procedure") {
         let keep = std::env::var("BENCH_KEEP_PROVINCE")

@@ -1041,3 +1041,76 @@ fn a_damaged_checkpoint_history_is_refused_never_cut_off_as_torn() {
     ledger.close().unwrap();
     assert_eq!(std::fs::read(&history).unwrap(), original);
 }
+
+/// Issue 18: groups written while an fsync runs wait for one fsync together, not for one each
+/// in a queue (an acknowledgement then waits for the fsync in progress and its own at most).
+#[test]
+fn groups_written_during_an_fsync_are_made_durable_by_one_fsync() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    use std::sync::Mutex;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let armed = Arc::new(AtomicBool::new(false));
+    let fsyncs = Arc::new(AtomicUsize::new(0));
+    // The first fsync once armed waits until the test lets it go.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = Arc::new(Mutex::new(released));
+    let plan = {
+        let (armed, fsyncs) = (armed.clone(), fsyncs.clone());
+        move |call: &ledger::storage::faults::Call| {
+            if call.op == ledger::storage::faults::Op::Sync
+                && call.file.ends_with(".seg")
+                && armed.load(Ordering::SeqCst)
+                && fsyncs.fetch_add(1, Ordering::SeqCst) == 0
+            {
+                let _ = released.lock().unwrap().recv();
+            }
+            ledger::storage::faults::Action::Pass
+        }
+    };
+    let faults = ledger::storage::faults::Faults::new(plan);
+    let options = Options {
+        storage: Some(Arc::new(move |dir: &std::path::Path| {
+            faults.wrap(ledger::storage::Storage::files(dir))
+        })),
+        ..opts()
+    };
+    let (ledger, k) = create(&path, options);
+    let ledger = Arc::new(ledger);
+    armed.store(true, Ordering::SeqCst);
+    // One group whose fsync is held, then two more groups written (one event each, a pause
+    // between them so that the committer writes each as its own group; two is what the
+    // channel to the syncer holds, so that the committer never waits here).
+    let mut waiting = Vec::new();
+    for t in 0..3u64 {
+        let stream = format!("{CONGRESS}/g{t}");
+        let e = compose::event(
+            ORIGIN,
+            &stream,
+            0,
+            Hash::ZERO,
+            "session.opened",
+            1,
+            T0,
+            &k.presidium,
+            &fixture::session(t),
+        )
+        .unwrap();
+        waiting.push(ledger.submit(e.into_bytes()).unwrap());
+        thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(fsyncs.load(Ordering::SeqCst), 1, "the first fsync is held");
+    release.send(()).unwrap();
+    let positions: Vec<u64> = waiting
+        .into_iter()
+        .map(|t| t.wait().unwrap().position)
+        .collect();
+    assert_eq!(positions, vec![3, 4, 5]);
+    // The held fsync, then one for the two groups written meanwhile (one each before issue 18).
+    assert_eq!(fsyncs.load(Ordering::SeqCst), 2);
+    // And all three are durable.
+    Arc::into_inner(ledger).unwrap().close().unwrap();
+    let ledger = Ledger::open(&path, opts()).unwrap();
+    assert_eq!(ledger.size(), 6);
+}

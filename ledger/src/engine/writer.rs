@@ -530,29 +530,63 @@ fn poison(shared: &Shared, why: Poison) -> AppendError {
 
 impl Syncer {
     fn run(self, messages: Receiver<SyncMsg>) {
-        for msg in messages {
-            match msg {
-                SyncMsg::Group(g) => self.commit(*g),
-                SyncMsg::Checkpoint(reply) => {
-                    let _ = self.indexer.send(IndexMsg::Checkpoint(reply));
+        while let Ok(first) = messages.recv() {
+            // Every group written while the last fsync ran is made durable by one fsync: an
+            // acknowledgement waits for the fsync in progress and its own, never for a queue
+            // of them (issue 18: five fsyncs' worth of waiting behind groups of one or two).
+            let mut groups = Vec::new();
+            let mut next = Some(first);
+            while let Some(msg) = next.take() {
+                match msg {
+                    SyncMsg::Group(g) => {
+                        groups.push(*g);
+                        next = messages.try_recv().ok();
+                    }
+                    SyncMsg::Checkpoint(reply) => {
+                        // A checkpoint covers every group before it: those go first.
+                        self.commit(std::mem::take(&mut groups));
+                        let _ = self.indexer.send(IndexMsg::Checkpoint(reply));
+                    }
                 }
             }
+            self.commit(groups);
         }
     }
 
-    fn commit(&self, g: Group) {
+    /// Makes `groups` (in log order) durable with one fsync per file they were written to,
+    /// then acknowledges them and hands them to the indexer, in order.
+    fn commit(&self, groups: Vec<Group>) {
+        let Some(last) = groups.last() else {
+            return;
+        };
         // Bound first: a read guard held by the match would deadlock `poison`'s write lock.
         let poisoned = self.shared.poisoned.read().clone();
         let failed = match poisoned {
             Some(why) => Some(AppendError::Storage(StorageError::Poisoned(why))),
-            None => SegmentWriter::sync_file(&*g.file).err().map(|e| match e {
-                StorageError::Poisoned(p) => poison(&self.shared, p),
-                other => poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other)),
-            }),
+            None => {
+                // A segment rolled between the groups: each file is synced, oldest first.
+                let mut files: Vec<&Arc<dyn AppendFile>> = Vec::new();
+                for g in &groups {
+                    if !files.iter().any(|f| Arc::ptr_eq(f, &g.file)) {
+                        files.push(&g.file);
+                    }
+                }
+                files
+                    .into_iter()
+                    .find_map(|f| SegmentWriter::sync_file(&**f).err())
+                    .map(|e| match e {
+                        StorageError::Poisoned(p) => poison(&self.shared, p),
+                        other => {
+                            poison(&self.shared, Poison::from_error(PoisonCause::Fsync, &other))
+                        }
+                    })
+            }
         };
         if let Some(err) = failed {
-            for (reply, _) in g.replies {
-                let _ = reply.send(Err(err.clone()));
+            for g in groups {
+                for (reply, _) in g.replies {
+                    let _ = reply.send(Err(err.clone()));
+                }
             }
             return;
         }
@@ -560,16 +594,18 @@ impl Syncer {
         // one is indexed. Reads of these positions wait for the index (Shared::wait_indexed).
         self.shared
             .acked
-            .store(g.size, std::sync::atomic::Ordering::Release);
-        for (reply, answer) in g.replies {
-            let _ = reply.send(answer);
+            .store(last.size, std::sync::atomic::Ordering::Release);
+        for g in groups {
+            for (reply, answer) in g.replies {
+                let _ = reply.send(answer);
+            }
+            let _ = self.indexer.send(IndexMsg::Group {
+                seq: g.seq,
+                batch: Box::new(g.batch),
+                size: g.size,
+                root: g.root,
+            });
         }
-        let _ = self.indexer.send(IndexMsg::Group {
-            seq: g.seq,
-            batch: Box::new(g.batch),
-            size: g.size,
-            root: g.root,
-        });
     }
 }
 

@@ -262,6 +262,11 @@ impl Server {
         })
     }
 
+    /// CPU time the server has used so far (every thread, user and system), in seconds.
+    fn cpu_seconds(&self) -> Option<f64> {
+        cpu_seconds(&format!("/proc/{}/stat", self.pid?))
+    }
+
     /// Peak resident set size (VmHWM) in MiB.
     fn peak_rss_mib(&self) -> Option<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
@@ -508,6 +513,17 @@ async fn check(
     Ok((lost, extra))
 }
 
+/// utime + stime from a `/proc/<pid>/stat` file, in seconds (clock ticks are 1/100 s on Linux).
+fn cpu_seconds(stat: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat).ok()?;
+    // The fields after the command name, which is in parentheses: utime and stime are the
+    // 12th and 13th.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -545,6 +561,9 @@ fn main() -> anyhow::Result<()> {
     let signed_in = signing.elapsed();
 
     let rss_before = server.peak_rss_mib();
+    // CPU time of the server and of this generator over the timed part: what an append costs
+    // each of them, which a busy machine changes far less than throughput (issue 18).
+    let cpu_before = (server.cpu_seconds(), cpu_seconds("/proc/self/stat"));
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.seconds);
     let events: Vec<Arc<Vec<Bytes>>> = streams.iter().map(|(_, e)| Arc::new(e.clone())).collect();
@@ -560,6 +579,7 @@ fn main() -> anyhow::Result<()> {
         runs
     });
     let elapsed = started.elapsed();
+    let cpu_after = (server.cpu_seconds(), cpu_seconds("/proc/self/stat"));
 
     let (mut lost, mut extra) = (0, 0);
     for ((stream, evs), r) in streams.iter().zip(&runs) {
@@ -579,6 +599,11 @@ fn main() -> anyhow::Result<()> {
         .flat_map(|r| r.latencies_us.iter().copied())
         .collect();
     lat.sort_unstable();
+    let per_append = |before: Option<f64>, after: Option<f64>| {
+        Some((after? - before?) / acked.max(1) as f64 * 1e6)
+    };
+    let server_cpu_us = per_append(cpu_before.0, cpu_after.0);
+    let load_cpu_us = per_append(cpu_before.1, cpu_after.1);
     let figures = json!({
         "clients": args.clients,
         "seconds": elapsed.as_secs_f64(),
@@ -594,6 +619,8 @@ fn main() -> anyhow::Result<()> {
         "clients_out_of_events": ran_out,
         "server_peak_rss_mib": rss,
         "server_rss_before_mib": rss_before,
+        "server_cpu_us_per_append": server_cpu_us,
+        "load_cpu_us_per_append": load_cpu_us,
         "event_bytes": streams.first().and_then(|(_, e)| e.first()).map_or(0, |e| e.len()),
         "signed_in_advance": per_client * args.clients,
         "signing_seconds": signed_in.as_secs_f64(),
@@ -630,6 +657,12 @@ fn main() -> anyhow::Result<()> {
             rss.map_or("unknown (give --pid)".to_string(), |r| format!(
                 "{r:.1} MiB"
             ))
+        );
+        let us = |v: Option<f64>| v.map_or("unknown (give --pid)".to_string(), |v| format!("{v:.1} µs"));
+        println!(
+            "  CPU per append       {:>10} server, {} this generator",
+            us(server_cpu_us),
+            us(load_cpu_us)
         );
         if ran_out > 0 {
             println!("  {ran_out} clients used up their pre-signed events: raise --events");
