@@ -10,12 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
 use axum::Json;
 use base64::Engine;
 use ledger::timestamp::{Stamper, MAX_RESPONSE_BYTES};
 use parking_lot::Mutex;
-use serde::Serialize;
 
 use crate::{AppState, Problem};
 

@@ -54,7 +54,7 @@ pub struct Health {
 }
 
 /// How one Time-Stamp Authority is doing (`/healthz`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TsaHealth {
     /// The size of the last checkpoint this TSA timestamped.
     pub timestamped: Option<u64>,
@@ -65,7 +65,7 @@ pub struct TsaHealth {
 }
 
 /// `GET /v1/checkpoints/{size}/timestamps`: the RFC 3161 tokens held on one checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CheckpointTimestamps {
     pub size: u64,
     /// The exact bytes the tokens cover (the note's body and the log's own signature).
@@ -74,7 +74,7 @@ pub struct CheckpointTimestamps {
 }
 
 /// One TSA's token on a checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TimestampToken {
     /// The TSA's URL.
     pub tsa: String,

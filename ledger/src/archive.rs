@@ -414,14 +414,19 @@ fn check_manifest(bag: &Path, name: &str, payload: bool, problems: &mut Vec<Text
 /// A problem if the bag carries no human-readable render: `data/render/index.html` (the
 /// explorer's pages, which `export` writes) must be listed in the payload manifest, whose
 /// checksums [`verify`] checks. Bags written by the library alone ([`export`]) carry none.
-pub fn render_missing(bag: &Path) -> Option<String> {
+pub fn render_missing(bag: &Path) -> Option<Text> {
     let listed = fs::read_to_string(bag.join("manifest-sha256.txt"))
         .unwrap_or_default()
         .lines()
         .any(|l| l.split_once("  ").map(|(_, p)| p) == Some(RENDER_INDEX));
     (!listed).then(|| {
-        format!(
-            "{RENDER_INDEX}: missing from the payload manifest: the bag carries no human-readable render of the record (export it again with `congress-ledger export`)"
+        Text::new(
+            format!(
+                "{RENDER_INDEX}: không có trong danh mục tệp (manifest-sha256.txt): hồ sơ lưu trữ thiếu bản trình bày đọc được (HTML) của hồ sơ (hãy xuất lại bằng `congress-ledger export`)"
+            ),
+            format!(
+                "{RENDER_INDEX}: missing from the payload manifest: the bag carries no human-readable render of the record (export it again with `congress-ledger export`)"
+            ),
         )
     })
 }
@@ -579,7 +584,10 @@ pub fn verify(
     for (name, text) in timestamp_notes(bag) {
         match SignedNote::parse(&text) {
             Ok(n) => timestamped.push(n),
-            Err(e) => problems.push(format!("{name}: not a signed note: {e}")),
+            Err(e) => problems.push(Text::new(
+                format!("{name}: không phải một ghi chú đã ký: {}", e.vi()),
+                format!("{name}: not a signed note: {e}"),
+            )),
         }
     }
     timestamped.append(&mut notes);

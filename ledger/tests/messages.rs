@@ -272,7 +272,7 @@ fn every_library_error_is_in_both_languages() {
     }
     let imports: Vec<ImportError> = vec![
         ImportError::Archive(ArchiveError::Exists("b".into())),
-        ImportError::Refused("x".into()),
+        ImportError::Refused(ledger::messages::Text::new("lý do", "a reason")),
         ImportError::NotEmpty("d".into()),
         ImportError::WrongKey,
         ImportError::Open(OpenError::NotEmpty { path: "d".into() }),
