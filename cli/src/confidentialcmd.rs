@@ -189,7 +189,13 @@ impl Target {
         body: &[u8],
     ) -> anyhow::Result<T> {
         let Target::Server(base) = self else {
-            bail!("not a server")
+            bail!(
+                "{}",
+                crate::text::both(
+                    "lệnh này cần một máy chủ (--server URL), không phải một thư mục sổ cái",
+                    "this needs a server (--server URL), not a ledger directory"
+                )
+            )
         };
         crate::client::post(&format!("{base}{path}"), content_type, body)
     }

@@ -811,9 +811,15 @@ fn proof_export_remote(
 pub fn read_openings(path: &Path) -> anyhow::Result<ledger::confidential::Openings> {
     let text = std::fs::read_to_string(path).with_context(|| crate::text::reading(path))?;
     serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} does not hold openings ({{\"field\": {{\"value\": …, \"salt\": …}}}})",
-            path.display()
+        crate::text::both(
+            &format!(
+                "{} không chứa các giá trị mở ({{\"trường\": {{\"value\": …, \"salt\": …}}}})",
+                path.display()
+            ),
+            &format!(
+                "{} does not hold openings ({{\"field\": {{\"value\": …, \"salt\": …}}}})",
+                path.display()
+            ),
         )
     })
 }
@@ -881,15 +887,39 @@ fn proof_export_from(
         (Some(e), _) => e.parse().map_err(|e| anyhow::anyhow!("--event: {e}"))?,
         (None, Some(p)) => match log.entry_bytes(p)? {
             Some(bytes) => ledger::Entry::decode(&bytes)
-                .map_err(|e| anyhow::anyhow!("entry {p} does not decode: {e}"))?
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: {}",
+                        crate::text::both(
+                            &format!("mục {p} không giải mã được"),
+                            &format!("entry {p} does not decode")
+                        ),
+                        crate::text::render(&e)
+                    )
+                })?
                 .event
                 .hash(),
             None => bail!(
-                "--position {p}: the published log has {size} entries (positions 0 to {})",
-                size.saturating_sub(1)
+                "{}",
+                crate::text::both(
+                    &format!(
+                        "--position {p}: sổ cái đã công bố có {size} mục (vị trí 0 đến {})",
+                        size.saturating_sub(1)
+                    ),
+                    &format!(
+                        "--position {p}: the published log has {size} entries (positions 0 to {})",
+                        size.saturating_sub(1)
+                    )
+                )
             ),
         },
-        (None, None) => bail!("name the act with --event HASH or --position N"),
+        (None, None) => bail!(
+            "{}",
+            crate::text::both(
+                "hãy chỉ hành vi bằng --event HASH hoặc --position N",
+                "name the act with --event HASH or --position N"
+            )
+        ),
     };
     Ok(ledger::act_proof::export(log, &hash)?)
 }
@@ -908,9 +938,19 @@ fn proof_export(
         (None, Some(position)) => match ledger.entry(position)? {
             Some(entry) => entry.event.hash(),
             None => bail!(
-                "--position {position}: the log has {} entries (positions 0 to {})",
-                ledger.size(),
-                ledger.size().saturating_sub(1)
+                "{}",
+                crate::text::both(
+                    &format!(
+                        "--position {position}: sổ cái có {} mục (vị trí 0 đến {})",
+                        ledger.size(),
+                        ledger.size().saturating_sub(1)
+                    ),
+                    &format!(
+                        "--position {position}: the log has {} entries (positions 0 to {})",
+                        ledger.size(),
+                        ledger.size().saturating_sub(1)
+                    )
+                )
             ),
         },
         (None, None) => bail!(
@@ -938,15 +978,29 @@ fn proof_verify(
     let key = crate::text::log_key(log_key)?;
     let policy = crate::verifycmd::witness_policy(witnesses, quorum)?;
     let text = std::fs::read_to_string(file).with_context(|| crate::text::reading(file))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        crate::text::both(
+            &format!("{} không phải JSON", file.display()),
+            &format!("{} is not JSON", file.display()),
+        )
+    })?;
     let checked = if value["format"] == ledger::cases::disclosure::FORMAT {
-        let d: ledger::cases::disclosure::Disclosure = serde_json::from_value(value)
-            .with_context(|| format!("{} is not a disclosure", file.display()))?;
+        let d: ledger::cases::disclosure::Disclosure =
+            serde_json::from_value(value).with_context(|| {
+                crate::text::both(
+                    &format!("{} không phải một bản tiết lộ", file.display()),
+                    &format!("{} is not a disclosure", file.display()),
+                )
+            })?;
         ledger::cases::disclosure::verify(&d, &key, policy.as_ref()).map(|v| (v.act, v.disclosed))
     } else {
-        let proof: ledger::act_proof::ActProof = serde_json::from_value(value)
-            .with_context(|| format!("{} is not an act proof", file.display()))?;
+        let proof: ledger::act_proof::ActProof =
+            serde_json::from_value(value).with_context(|| {
+                crate::text::both(
+                    &format!("{} không phải một chứng minh hành vi", file.display()),
+                    &format!("{} is not an act proof", file.display()),
+                )
+            })?;
         ledger::act_proof::verify_witnessed(&proof, &key, policy.as_ref())
             .map(|act| (act, Default::default()))
     };

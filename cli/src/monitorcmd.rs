@@ -430,10 +430,16 @@ fn follow(base: &str, next: &mut u64, tx: &crossbeam_channel::Sender<Fed>) -> an
 /// and the signed event's bytes; the rest of the view is derived from them and not trusted).
 /// Its hash and signature are checked by the monitor.
 fn entry_from_json(data: &str) -> anyhow::Result<Entry> {
-    let view: api::wire::EventView =
-        serde_json::from_str(data).context("not an entry as the API shows one")?;
-    let bytes = hex::decode(&view.signed_hex).context("`signed_hex` is not hex")?;
-    let event = SignedEvent::decode_structure(bytes).context("not a signed event")?;
+    let view: api::wire::EventView = serde_json::from_str(data).with_context(|| {
+        both(
+            "không phải một mục như API trình bày",
+            "not an entry as the API shows one",
+        )
+    })?;
+    let bytes = hex::decode(&view.signed_hex)
+        .with_context(|| both("`signed_hex` không phải hex", "`signed_hex` is not hex"))?;
+    let event = SignedEvent::decode_structure(bytes)
+        .with_context(|| both("không phải một sự kiện đã ký", "not a signed event"))?;
     Ok(Entry {
         position: view.position,
         received: view.received,
@@ -486,7 +492,11 @@ impl Output {
                     held_note,
                     offered_note,
                 } => {
-                    crate::say!("{}: {detail}", both("SỔ CÁI RẼ NHÁNH", "FORKED LOG"));
+                    crate::say!(
+                        "{}: {}",
+                        both("SỔ CÁI RẼ NHÁNH", "FORKED LOG"),
+                        crate::text::render(detail)
+                    );
                     crate::say!(
                         "\n{}:\n{held_note}",
                         both("Điểm kiểm đã giữ", "Checkpoint held")
@@ -497,15 +507,17 @@ impl Output {
                     );
                 }
                 Alarm::Unwitnessed { size, detail } => crate::say!(
-                    "{} {size}: {detail}",
+                    "{} {size}: {}",
                     both(
                         "Điểm kiểm chưa đủ nhân chứng đồng ký, cỡ",
                         "Checkpoint short of witnesses, size"
-                    )
+                    ),
+                    crate::text::render(detail)
                 ),
                 Alarm::BadCheckpoint { detail, note } => crate::say!(
-                    "{}: {detail}\n{note}",
-                    both("ĐIỂM KIỂM KHÔNG HỢP LỆ", "INVALID CHECKPOINT")
+                    "{}: {}\n{note}",
+                    both("ĐIỂM KIỂM KHÔNG HỢP LỆ", "INVALID CHECKPOINT"),
+                    crate::text::render(detail)
                 ),
             }
         }

@@ -350,10 +350,14 @@ pub fn print_report(report: &Report) {
                 w.cosigned_by.len(),
                 w.quorum,
                 w.cosigned_by.join(", "),
-                w.detail
+                crate::text::render(&w.detail)
             )
         } else {
-            format!("{}: {}", both("KHÔNG ĐẠT", "FAILED"), w.detail)
+            format!(
+                "{}: {}",
+                both("KHÔNG ĐẠT", "FAILED"),
+                crate::text::render(&w.detail)
+            )
         };
         crate::say!("  {:<28} {verdict}", both("Nhân chứng", "Witnesses"));
     }

@@ -250,7 +250,11 @@ fn proof_hashes(
     let (o, n) = (proof.old, proof.new);
     if o != old || n != new {
         bail!(
-            "{from} proves sizes {o} to {n}, but this witness holds {old} and the checkpoint is of {new}; make it with `proof consistency --old {old} --new {new}`"
+            "{}",
+            both(
+                &format!("{from} chứng minh cỡ {o} đến {n}, nhưng nhân chứng này giữ cỡ {old} và điểm kiểm có cỡ {new}; hãy tạo nó bằng `proof consistency --old {old} --new {new}`"),
+                &format!("{from} proves sizes {o} to {n}, but this witness holds {old} and the checkpoint is of {new}; make it with `proof consistency --old {old} --new {new}`")
+            )
         );
     }
     Ok(proof.proof)
@@ -300,13 +304,21 @@ fn hand_back(base: &str, note: &str) -> anyhow::Result<()> {
             Ok(())
         }
         Err(ureq::Error::Status(code, response)) => {
+            let why = crate::client::refused(&url, code, response).detail();
             bail!(
-                "the cosignature is made and the state saved, but {url} refused it ({code}): {}; the server must be started with --witness and this witness's key, then run this command again",
-                crate::client::refused(&url, code, response).detail()
+                "{}",
+                both(
+                    &format!("chữ ký đồng ký đã được tạo và trạng thái đã lưu, nhưng {url} từ chối ({code}): {why}; máy chủ phải được chạy với --witness và khóa của nhân chứng này, rồi chạy lại lệnh này"),
+                    &format!("the cosignature is made and the state saved, but {url} refused it ({code}): {why}; the server must be started with --witness and this witness's key, then run this command again")
+                )
             )
         }
         Err(e) => bail!(
-            "the cosignature is made and the state saved, but it could not be handed to {url}: {e}; run this command again when the server is reachable"
+            "{}",
+            both(
+                &format!("chữ ký đồng ký đã được tạo và trạng thái đã lưu, nhưng không gửi được cho {url}: {e}; hãy chạy lại lệnh này khi máy chủ liên lạc được"),
+                &format!("the cosignature is made and the state saved, but it could not be handed to {url}: {e}; run this command again when the server is reachable")
+            )
         ),
     }
 }
@@ -343,9 +355,17 @@ fn cosign(
             match source.consistency(h.size, new_size)? {
                 Some(proof) => proof,
                 None => bail!(
-                    "this witness holds size {}; pass --consistency with the proof from {} to {new_size}",
-                    h.size,
-                    h.size
+                    "{}",
+                    both(
+                        &format!(
+                            "nhân chứng này giữ cỡ {}; hãy đưa --consistency với bằng chứng từ {} đến {new_size}",
+                            h.size, h.size
+                        ),
+                        &format!(
+                            "this witness holds size {}; pass --consistency with the proof from {} to {new_size}",
+                            h.size, h.size
+                        )
+                    )
                 ),
             }
         }

@@ -79,9 +79,13 @@ fn is_acronym(word: &str) -> bool {
 }
 
 /// True when the text is plainly Vietnamese: a letter outside ASCII (every Vietnamese
-/// sentence has diacritics).
+/// sentence has diacritics), or only words Vietnamese writes as English does ("byte").
 fn is_vietnamese(s: &str) -> bool {
+    const SAME_IN_VIETNAMESE: [&str; 3] = ["byte", "hex", "bit"];
     s.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+        || s.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .all(|w| SAME_IN_VIETNAMESE.contains(&w.to_lowercase().as_str()))
 }
 
 struct Scan<'a> {

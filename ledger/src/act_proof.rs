@@ -17,6 +17,7 @@ use crate::authority::{self, CorrectedAct, Registry};
 use crate::engine::Ledger;
 use crate::format::merkle;
 use crate::format::{Entry, Hash, SignedNote, VerifierKey};
+use crate::messages::{Localized, Text};
 use crate::storage::StorageError;
 use crate::verify::witnessed::WitnessPolicy;
 
@@ -65,8 +66,8 @@ pub enum ActProofError {
     NoCheckpoint(u64),
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("the proof does not hold: {0}")]
-    Invalid(String),
+    #[error("the proof does not hold: {}", .0.en)]
+    Invalid(Text),
 }
 
 /// A log an act's proof can be read from: a live ledger, or one published as tiles.
@@ -105,7 +106,7 @@ impl Provable for Ledger {
 
     fn inclusion(&self, position: u64, size: u64) -> Result<Vec<Hash>, ActProofError> {
         self.inclusion_proof(position, size)?
-            .map_err(|e| ActProofError::Invalid(e.to_string()))
+            .map_err(|e| ActProofError::Invalid(Text::of(&e)))
     }
 
     fn registry_positions(&self, size: u64) -> Result<Vec<u64>, StorageError> {
@@ -154,7 +155,10 @@ pub fn export(log: &dyn Provable, hash: &Hash) -> Result<ActProof, ActProofError
     let mut next = authority::chain_link(entry.event.body()).2;
     while let Some(h) = next {
         if corrected.len() >= authority::MAX_CORRECTION_CHAIN {
-            return Err(invalid("the chain of corrections is too long to prove"));
+            return Err(invalid(
+                "chuỗi đính chính quá dài để chứng minh",
+                "the chain of corrections is too long to prove",
+            ));
         }
         let Some(e) = log.entry_by_hash(&h)? else {
             break;
@@ -200,24 +204,35 @@ pub struct VerifiedAct {
     pub corrects: Option<Hash>,
 }
 
-fn invalid(why: impl Into<String>) -> ActProofError {
-    ActProofError::Invalid(why.into())
+fn invalid(vi: impl Into<String>, en: impl Into<String>) -> ActProofError {
+    ActProofError::Invalid(Text::new(vi, en))
+}
+
+/// `what` (in both languages), then a library error's own words.
+fn invalid_because(vi: &str, en: &str, e: &(impl Localized + ?Sized)) -> ActProofError {
+    ActProofError::Invalid(Text::new(vi, en).then(e))
 }
 
 fn check_included(p: &ProvedEntry, note: &SignedNote) -> Result<Entry, ActProofError> {
-    let bytes =
-        hex::decode(&p.entry).map_err(|_| invalid(format!("entry {} is not hex", p.position)))?;
-    let entry = Entry::decode(&bytes).map_err(|e| invalid(format!("entry {}: {e}", p.position)))?;
-    if entry.position != p.position {
-        return Err(invalid(format!(
-            "entry says position {}, the proof {}",
-            entry.position, p.position
-        )));
+    let at = p.position;
+    let bytes = hex::decode(&p.entry).map_err(|_| {
+        invalid(
+            format!("mục {at} không phải chuỗi hex"),
+            format!("entry {at} is not hex"),
+        )
+    })?;
+    let entry = Entry::decode(&bytes)
+        .map_err(|e| invalid_because(&format!("mục {at}"), &format!("entry {at}"), &e))?;
+    if entry.position != at {
+        return Err(invalid(
+            format!("mục ghi vị trí {}, còn chứng minh ghi {at}", entry.position),
+            format!("entry says position {}, the proof {at}", entry.position),
+        ));
     }
     entry
         .event
         .verify_signature()
-        .map_err(|e| invalid(format!("entry {}: {e}", p.position)))?;
+        .map_err(|e| invalid_because(&format!("mục {at}"), &format!("entry {at}"), &e))?;
     merkle::verify_inclusion(
         &merkle::leaf_hash(&bytes),
         p.position,
@@ -226,10 +241,11 @@ fn check_included(p: &ProvedEntry, note: &SignedNote) -> Result<Entry, ActProofE
         &note.checkpoint.root,
     )
     .map_err(|e| {
-        invalid(format!(
-            "entry {} is not in the checkpoint's tree: {e}",
-            p.position
-        ))
+        invalid_because(
+            &format!("mục {at} không nằm trong cây của điểm kiểm"),
+            &format!("entry {at} is not in the checkpoint's tree"),
+            &e,
+        )
     })?;
     Ok(entry)
 }
@@ -248,26 +264,37 @@ pub fn verify_witnessed(
     policy: Option<&WitnessPolicy>,
 ) -> Result<VerifiedAct, ActProofError> {
     if proof.format != FORMAT {
-        return Err(invalid(format!(
-            "format `{}` is not {FORMAT}",
-            proof.format
-        )));
+        return Err(invalid(
+            format!("định dạng `{}` không phải {FORMAT}", proof.format),
+            format!("format `{}` is not {FORMAT}", proof.format),
+        ));
     }
-    let note = SignedNote::parse(&proof.checkpoint).map_err(|e| invalid(e.to_string()))?;
-    note.verify(log_key).map_err(|e| invalid(e.to_string()))?;
+    let note = SignedNote::parse(&proof.checkpoint)
+        .map_err(|e| invalid_because("điểm kiểm", "the checkpoint", &e))?;
+    note.verify(log_key)
+        .map_err(|e| invalid_because("điểm kiểm", "the checkpoint", &e))?;
     let cosigned = match policy {
-        Some(policy) => policy.counts(&note).map_err(invalid)?,
+        Some(policy) => policy.counts(&note).map_err(ActProofError::Invalid)?,
         None => Vec::new(),
     };
     if note.checkpoint.origin != proof.origin {
-        return Err(invalid("the checkpoint is of another ledger"));
+        return Err(invalid(
+            "điểm kiểm thuộc một sổ cái khác",
+            "the checkpoint is of another ledger",
+        ));
     }
     let act = check_included(&proof.act, &note)?;
     if act.event.hash() != proof.event_hash {
-        return Err(invalid("the entry is not the event the proof names"));
+        return Err(invalid(
+            "mục không phải sự kiện mà chứng minh nêu",
+            "the entry is not the event the proof names",
+        ));
     }
     if act.event.body().ledger != proof.origin {
-        return Err(invalid("the act belongs to another ledger"));
+        return Err(invalid(
+            "hành vi thuộc một sổ cái khác",
+            "the act belongs to another ledger",
+        ));
     }
     // The registry: the ledger stream from its genesis, in order, right before the act.
     let mut registry: Option<Registry> = None;
@@ -279,19 +306,31 @@ pub fn verify_witnessed(
             || body.version != expected_version
             || p.position >= proof.act.position
         {
-            return Err(invalid(format!(
-                "registry entry {} is not the next of stream `ledger`",
-                p.position
-            )));
+            return Err(invalid(
+                format!(
+                    "mục sổ đăng ký {} không phải mục kế tiếp của dòng `ledger`",
+                    p.position
+                ),
+                format!(
+                    "registry entry {} is not the next of stream `ledger`",
+                    p.position
+                ),
+            ));
         }
         match registry.as_mut() {
             None => {
                 registry = Some(
                     Registry::genesis(&proof.origin, &e.event)
-                        .map_err(|e| invalid(e.to_string()))?,
+                        .map_err(|e| invalid_because("sự kiện khởi tạo", "the genesis", &e))?,
                 )
             }
-            Some(r) => r.apply(body).map_err(|e| invalid(e.to_string()))?,
+            Some(r) => r.apply(body).map_err(|e| {
+                invalid_because(
+                    &format!("mục sổ đăng ký {}", p.position),
+                    &format!("registry entry {}", p.position),
+                    &e,
+                )
+            })?,
         }
     }
     let registry_complete = match &proof.registry_next {
@@ -308,10 +347,16 @@ pub fn verify_witnessed(
                 || p.position <= proof.act.position
                 || Some(b.prev) != last
             {
-                return Err(invalid(format!(
-                    "entry {} is not the next registry entry after the act",
-                    p.position
-                )));
+                return Err(invalid(
+                    format!(
+                        "mục {} không phải mục sổ đăng ký kế tiếp sau hành vi",
+                        p.position
+                    ),
+                    format!(
+                        "entry {} is not the next registry entry after the act",
+                        p.position
+                    ),
+                ));
             }
             true
         }
@@ -320,15 +365,23 @@ pub fn verify_witnessed(
     let corrects = check_corrected(&act, &proof.corrected, &note)?;
     let signed_by = match &registry {
         None if body.kind == "ledger.created" => Some("authority".to_string()),
-        None => return Err(invalid("the proof carries no authority registry")),
+        None => {
+            return Err(invalid(
+                "chứng minh không mang sổ đăng ký thẩm quyền",
+                "the proof carries no authority registry",
+            ))
+        }
         Some(r) => {
             r.check(body, act.received, &|_| corrects.clone())
-                .map_err(|e| invalid(format!("authority: {e}")))?;
+                .map_err(|e| invalid_because("thẩm quyền", "authority", &e))?;
             r.holder(&body.signer).map(str::to_string)
         }
     };
     if registry.as_ref().is_some_and(|r| r.log_key() != log_key) {
-        return Err(invalid("the genesis event names another log key"));
+        return Err(invalid(
+            "sự kiện khởi tạo nêu một khóa sổ khác",
+            "the genesis event names another log key",
+        ));
     }
     Ok(VerifiedAct {
         origin: proof.origin.clone(),
@@ -360,23 +413,30 @@ fn check_corrected(
     let mut wanted = authority::chain_link(act.event.body()).2;
     if wanted.is_none() && !chain.is_empty() {
         return Err(invalid(
+            "chứng minh mang các hành vi bị đính chính, nhưng hành vi này không đính chính gì",
             "the proof carries corrected acts, but the act corrects none",
         ));
     }
     let mut root = None;
     for p in chain {
         let Some(h) = wanted else {
-            return Err(invalid(format!(
-                "entry {} follows an act that corrects nothing",
-                p.position
-            )));
+            return Err(invalid(
+                format!(
+                    "mục {} theo sau một hành vi không đính chính gì",
+                    p.position
+                ),
+                format!("entry {} follows an act that corrects nothing", p.position),
+            ));
         };
         let e = check_included(p, note)?;
         if e.event.hash() != h {
-            return Err(invalid(format!(
-                "entry {} is not the act the correction names",
-                p.position
-            )));
+            return Err(invalid(
+                format!(
+                    "mục {} không phải hành vi mà bản đính chính nêu",
+                    p.position
+                ),
+                format!("entry {} is not the act the correction names", p.position),
+            ));
         }
         let (kind, stream, next) = authority::chain_link(e.event.body());
         root = Some(CorrectedAct {
@@ -388,6 +448,7 @@ fn check_corrected(
     }
     if wanted.is_some() {
         return Err(invalid(
+            "chứng minh không mang hành vi mà bản đính chính sửa",
             "the proof does not carry the act the correction corrects",
         ));
     }

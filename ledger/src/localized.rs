@@ -22,8 +22,10 @@ use crate::format::merkle::ProofError;
 use crate::format::FormatError;
 use crate::keys::KeyError;
 use crate::messages::{Localized, Text};
+use crate::monitor::MonitorError;
 use crate::rulebook::RulebookError;
 use crate::storage::{PoisonCause, StorageError};
+use crate::tiles::{TileError, MAX_ENTRY};
 use crate::timestamp::LongTermError;
 
 macro_rules! english_is_display {
@@ -63,6 +65,8 @@ english_is_display!(
     AccessLogError,
     TokenError,
     LongTermError,
+    MonitorError,
+    TileError,
 );
 
 /// The Vietnamese of one error: each type's `match` below.
@@ -428,7 +432,7 @@ impl Vietnamese for ActProofError {
                 format!("sổ cái chưa có điểm kiểm nào bao mục {p}")
             }
             ActProofError::Storage(e) => e.vi(),
-            ActProofError::Invalid(e) => format!("chứng minh không đúng: {e}"),
+            ActProofError::Invalid(e) => format!("chứng minh không đúng: {}", e.vi),
         }
     }
 }
@@ -527,6 +531,31 @@ impl Vietnamese for AccessLogError {
             AccessLogError::Io { path, source } => {
                 format!("lỗi vào/ra ở {}: {source}", path.display())
             }
+        }
+    }
+}
+
+impl Vietnamese for TileError {
+    fn vietnamese(&self) -> String {
+        match self {
+            TileError::Io { path, message } => format!("không ghi/đọc được {path}: {message}"),
+            TileError::Missing { path } => format!("thiếu {path} trong các ô đã công bố"),
+            TileError::Bad { path, reason } => format!("{path} không hợp lệ: {reason}"),
+            TileError::TooLarge { position, bytes } => format!(
+                "mục {position} dài {bytes} byte, vượt giới hạn {MAX_ENTRY} byte của tlog-tiles: không công bố được sổ cái này (tài liệu phải là tệp đính kèm)"
+            ),
+            TileError::Conflict(c) => format!("đích công bố đã có một điểm kiểm khác: {c}"),
+            TileError::Storage(e) => e.vi(),
+        }
+    }
+}
+
+impl Vietnamese for MonitorError {
+    fn vietnamese(&self) -> String {
+        match self {
+            MonitorError::Storage(e) => e.vi(),
+            MonitorError::Open(e) => e.vi(),
+            MonitorError::Mirror(t) => t.vi.clone(),
         }
     }
 }

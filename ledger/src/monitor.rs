@@ -7,6 +7,7 @@
 //! It knows nothing of HTTP: the caller fetches entries, checkpoints and proofs and hands
 //! them in.
 
+use crate::messages::Text;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -40,14 +41,14 @@ pub enum Alarm {
     /// Two checkpoints that cannot both be true of one append-only log: the server showed
     /// this monitor (or its mirror) a different history. Both notes are the evidence.
     Fork {
-        detail: String,
+        detail: Text,
         held_note: String,
         offered_note: String,
     },
     /// A checkpoint that does not count under the witness policy (not enough cosignatures).
-    Unwitnessed { size: u64, detail: String },
+    Unwitnessed { size: u64, detail: Text },
     /// A checkpoint the log did not validly sign.
-    BadCheckpoint { detail: String, note: String },
+    BadCheckpoint { detail: Text, note: String },
 }
 
 impl Alarm {
@@ -66,8 +67,8 @@ pub enum MonitorError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Open(#[from] crate::engine::OpenError),
-    #[error("{0}")]
-    Mirror(String),
+    #[error("{}", .0.en)]
+    Mirror(Text),
 }
 
 pub struct Monitor {
@@ -132,10 +133,17 @@ impl Monitor {
         }
         // Resume: what the mirror holds is verified again, as if it had just arrived.
         if !dir.join(crate::engine::MIRROR_MARKER).is_file() {
-            return Err(MonitorError::Mirror(format!(
-                "{} is not a mirror (no {} file); give a new directory or one a monitor made",
-                dir.display(),
-                crate::engine::MIRROR_MARKER
+            return Err(MonitorError::Mirror(Text::new(
+                format!(
+                    "{} không phải một bản sao (không có tệp {}); hãy chọn một thư mục mới hoặc thư mục một monitor đã tạo",
+                    dir.display(),
+                    crate::engine::MIRROR_MARKER
+                ),
+                format!(
+                    "{} is not a mirror (no {} file); give a new directory or one a monitor made",
+                    dir.display(),
+                    crate::engine::MIRROR_MARKER
+                ),
             )));
         }
         // A mirror whose first run stopped before any entry arrived holds nothing to verify.
@@ -155,11 +163,19 @@ impl Monitor {
             },
         )?;
         if ledger.origin() != monitor.log_key.name {
-            return Err(MonitorError::Mirror(format!(
-                "{} mirrors `{}`, not `{}`",
-                dir.display(),
-                ledger.origin(),
-                monitor.log_key.name
+            return Err(MonitorError::Mirror(Text::new(
+                format!(
+                    "{} sao chép `{}`, không phải `{}`",
+                    dir.display(),
+                    ledger.origin(),
+                    monitor.log_key.name
+                ),
+                format!(
+                    "{} mirrors `{}`, not `{}`",
+                    dir.display(),
+                    ledger.origin(),
+                    monitor.log_key.name
+                ),
             )));
         }
         let mut alarms = Vec::new();
@@ -341,7 +357,7 @@ impl Monitor {
             Err(e) => {
                 self.broken = true;
                 return vec![Alarm::BadCheckpoint {
-                    detail: e.to_string(),
+                    detail: Text::of(&e),
                     note: note_text.to_string(),
                 }];
             }
@@ -349,7 +365,10 @@ impl Monitor {
         if note.checkpoint.origin != self.log_key.name {
             self.broken = true;
             return vec![Alarm::BadCheckpoint {
-                detail: format!("the checkpoint is of `{}`", note.checkpoint.origin),
+                detail: Text::new(
+                    format!("điểm kiểm thuộc `{}`", note.checkpoint.origin),
+                    format!("the checkpoint is of `{}`", note.checkpoint.origin),
+                ),
                 note: note_text.to_string(),
             }];
         }
@@ -370,20 +389,38 @@ impl Monitor {
         let ours = self.verifier.root();
         let verdict = if cp.size == verified {
             (cp.root == ours).then_some(()).ok_or_else(|| {
-                format!(
-                    "the checkpoint's root at size {} is {}, but the entries served give {ours}",
-                    cp.size, cp.root
+                Text::new(
+                    format!(
+                        "gốc của điểm kiểm ở cỡ {} là {}, nhưng các mục máy chủ gửi cho gốc {ours}",
+                        cp.size, cp.root
+                    ),
+                    format!(
+                        "the checkpoint's root at size {} is {}, but the entries served give {ours}",
+                        cp.size, cp.root
+                    ),
                 )
             })
         } else if cp.size < verified {
-            proof(cp.size, verified).and_then(|p| {
-                merkle::verify_consistency(cp.size, verified, &cp.root, &ours, &p).map_err(|e| {
-                    format!(
-                        "the checkpoint of size {} is not a prefix of the {verified} entries served: {e}",
-                        cp.size
+            // The proof's failure comes from the front end, already in both languages.
+            proof(cp.size, verified)
+                .map_err(|e| Text::new(e.clone(), e))
+                .and_then(|p| {
+                    merkle::verify_consistency(cp.size, verified, &cp.root, &ours, &p).map_err(
+                        |e| {
+                            Text::new(
+                                format!(
+                                    "điểm kiểm cỡ {} không phải tiền tố của {verified} mục máy chủ gửi",
+                                    cp.size
+                                ),
+                                format!(
+                                    "the checkpoint of size {} is not a prefix of the {verified} entries served",
+                                    cp.size
+                                ),
+                            )
+                            .then(&e)
+                        },
                     )
                 })
-            })
         } else {
             // Ahead of the entries: judged when they arrive.
             self.ahead.retain(|n| n.checkpoint.size != cp.size);
@@ -420,7 +457,11 @@ impl Monitor {
                 if cp.size <= log.size() {
                     if let Err(e) = log.checkpoint(&note) {
                         alarms.push(Alarm::BadCheckpoint {
-                            detail: format!("the mirror could not keep it: {e}"),
+                            detail: Text::new(
+                                "bản sao không giữ được điểm kiểm này",
+                                "the mirror could not keep it",
+                            )
+                            .then(&e),
                             note: note.encode(),
                         });
                     }

@@ -311,7 +311,7 @@ fn every_library_error_is_in_both_languages() {
         ledger::act_proof::ActProofError::NotFound(Hash::ZERO),
         ledger::act_proof::ActProofError::NoCheckpoint(3),
         ledger::act_proof::ActProofError::Storage(StorageError::Index("x".into())),
-        ledger::act_proof::ActProofError::Invalid("x".into()),
+        ledger::act_proof::ActProofError::Invalid(ledger::messages::Text::new("lý do", "a reason")),
     ];
     for (i, e) in acts.iter().enumerate() {
         check(&format!("ActProofError {i}"), e);

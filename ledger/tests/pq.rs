@@ -236,7 +236,7 @@ fn a_quorum_can_require_post_quantum_cosignatures() {
     let policy = WitnessPolicy::parse(&keys, Some(2)).unwrap();
     let e = policy.counts(&cosigned).unwrap_err();
     assert!(
-        e.contains("1 of the trusted witnesses") && e.contains("ubkt.b"),
+        e.en.contains("1 of the trusted witnesses") && e.en.contains("ubkt.b"),
         "{e}"
     );
     let q = check_quorum(&cosigned, &policy.witnesses, 2).unwrap_err();

@@ -4,6 +4,7 @@
 //! checkpoint) with the openings of their own identity fields, so that they alone can later
 //! prove that the commission had their letter on that day.
 
+use crate::messages::Text;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -79,15 +80,15 @@ pub fn verify(
     policy: Option<&WitnessPolicy>,
 ) -> Result<VerifiedDisclosure, ActProofError> {
     if d.format != FORMAT {
-        return Err(ActProofError::Invalid(format!(
-            "format `{}` is not {FORMAT}",
-            d.format
+        return Err(ActProofError::Invalid(Text::new(
+            format!("định dạng `{}` không phải {FORMAT}", d.format),
+            format!("format `{}` is not {FORMAT}", d.format),
         )));
     }
     let act = act_proof::verify_witnessed(&d.proof, log_key, policy)?;
     let schema = act_schema(&d.proof)?;
     crate::confidential::check(&act.kind, schema, &act.payload, &d.disclosed)
-        .map_err(|e| ActProofError::Invalid(e.to_string()))?;
+        .map_err(|e| ActProofError::Invalid(Text::of(&e)))?;
     let disclosed = d
         .disclosed
         .iter()
@@ -98,9 +99,13 @@ pub fn verify(
 
 /// The act's schema version, from its entry (the verified act does not carry it).
 fn act_schema(proof: &ActProof) -> Result<u16, ActProofError> {
-    let bytes = hex::decode(&proof.act.entry)
-        .map_err(|_| ActProofError::Invalid("the act's entry is not hex".into()))?;
+    let bytes = hex::decode(&proof.act.entry).map_err(|_| {
+        ActProofError::Invalid(Text::new(
+            "mục của hành vi không phải chuỗi hex",
+            "the act's entry is not hex",
+        ))
+    })?;
     let entry =
-        crate::format::Entry::decode(&bytes).map_err(|e| ActProofError::Invalid(e.to_string()))?;
+        crate::format::Entry::decode(&bytes).map_err(|e| ActProofError::Invalid(Text::of(&e)))?;
     Ok(entry.event.body().schema)
 }

@@ -254,21 +254,18 @@ pub fn decode_bundle(bytes: &[u8], width: u64) -> Result<Vec<&[u8]>, String> {
 /// Why tiles could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {
-    #[error("không ghi/đọc được {path} / cannot write or read {path}: {message}")]
+    #[error("cannot write or read {path}: {message}")]
     Io { path: String, message: String },
-    #[error("thiếu {path} trong các ô đã công bố / {path} is missing from the published tiles")]
+    #[error("{path} is missing from the published tiles")]
     Missing { path: String },
-    #[error("{path} không hợp lệ / {path} is not valid: {reason}")]
+    #[error("{path} is not valid: {reason}")]
     Bad { path: String, reason: String },
     #[error(
-        "mục {position} dài {bytes} byte, vượt giới hạn {MAX_ENTRY} byte của tlog-tiles: không \
-         công bố được sổ cái này / entry {position} is {bytes} bytes, over tlog-tiles' limit of \
-         {MAX_ENTRY}: this ledger cannot be published (documents belong in attachments)"
+        "entry {position} is {bytes} bytes, over tlog-tiles' limit of {MAX_ENTRY}: this ledger \
+         cannot be published (documents belong in attachments)"
     )]
     TooLarge { position: u64, bytes: usize },
-    #[error(
-        "đích công bố đã có checkpoint khác / the destination already holds another checkpoint: {0}"
-    )]
+    #[error("the destination already holds another checkpoint: {0}")]
     Conflict(String),
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),

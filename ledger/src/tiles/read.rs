@@ -385,10 +385,11 @@ impl crate::act_proof::Provable for TileLog {
         position: u64,
         size: u64,
     ) -> Result<Vec<Hash>, crate::act_proof::ActProofError> {
-        let invalid = |e: String| crate::act_proof::ActProofError::Invalid(e);
+        use crate::messages::Text;
+        let invalid = |e: Text| crate::act_proof::ActProofError::Invalid(e);
         merkle::inclusion_proof(self, position, size)
-            .map_err(|e| invalid(e.to_string()))?
-            .map_err(|e| invalid(e.to_string()))
+            .map_err(|e| invalid(Text::of(&e)))?
+            .map_err(|e| invalid(Text::of(&e)))
     }
 
     fn registry_positions(&self, size: u64) -> Result<Vec<u64>, StorageError> {

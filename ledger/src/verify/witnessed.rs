@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::integrity::CheckpointResult;
 use crate::format::{cosignature, SignedNote, WitnessKey};
+use crate::messages::Text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WitnessPolicy {
@@ -50,10 +51,10 @@ impl WitnessPolicy {
     }
 
     /// The names of the trusted witnesses that validly cosigned `note`, if they reach quorum.
-    pub fn counts(&self, note: &SignedNote) -> Result<Vec<String>, String> {
+    pub fn counts(&self, note: &SignedNote) -> Result<Vec<String>, Text> {
         cosignature::check_quorum(note, &self.witnesses, self.quorum)
             .map(|ws| ws.into_iter().map(|w| w.name.clone()).collect())
-            .map_err(|e| e.to_string())
+            .map_err(|e| Text::of(&e))
     }
 }
 
@@ -66,7 +67,7 @@ pub struct WitnessLevel {
     pub witnessed_size: Option<u64>,
     /// The witnesses whose cosignatures on it count.
     pub cosigned_by: Vec<String>,
-    pub detail: String,
+    pub detail: Text,
 }
 
 /// Judges `notes` (with their cosignatures), whose checks against the log are `results` in
@@ -89,7 +90,16 @@ pub fn judge(
         }
         match policy.counts(note) {
             Ok(names) => best = Some((note.checkpoint.size, names)),
-            Err(e) => why_not = Some(format!("checkpoint of size {}: {e}", note.checkpoint.size)),
+            Err(e) => {
+                let size = note.checkpoint.size;
+                why_not = Some(
+                    Text::new(
+                        format!("điểm kiểm cỡ {size}"),
+                        format!("checkpoint of size {size}"),
+                    )
+                    .then(&e),
+                )
+            }
         }
     }
     match best {
@@ -98,12 +108,21 @@ pub fn judge(
             quorum: policy.quorum,
             witnessed_size: Some(size),
             detail: if size < entries {
-                format!(
-                    "entries 0..{size} are witnessed; the {} after them are covered only by the log's own signature until the witnesses cosign a later checkpoint",
-                    entries - size
+                Text::new(
+                    format!(
+                        "các mục 0..{size} đã được nhân chứng ký xác nhận; {} mục sau đó chỉ có chữ ký của chính sổ cái cho tới khi các nhân chứng ký một điểm kiểm muộn hơn",
+                        entries - size
+                    ),
+                    format!(
+                        "entries 0..{size} are witnessed; the {} after them are covered only by the log's own signature until the witnesses cosign a later checkpoint",
+                        entries - size
+                    ),
                 )
             } else {
-                format!("all {entries} entries are witnessed")
+                Text::new(
+                    format!("cả {entries} mục đã được nhân chứng ký xác nhận"),
+                    format!("all {entries} entries are witnessed"),
+                )
             },
             cosigned_by: names,
         },
@@ -113,8 +132,10 @@ pub fn judge(
             witnessed_size: None,
             cosigned_by: Vec::new(),
             detail: why_not.unwrap_or_else(|| {
-                "no checkpoint that verifies against the log carries the cosignatures asked for"
-                    .into()
+                Text::new(
+                    "không điểm kiểm nào khớp với sổ cái mang đủ các chữ ký xác nhận được yêu cầu",
+                    "no checkpoint that verifies against the log carries the cosignatures asked for",
+                )
             }),
         },
     }
