@@ -463,6 +463,52 @@ fn a_denunciation_through_the_api_is_readable_by_the_inspection_commission_only(
         "--log-key",
         &log_key,
     ]));
+
+    // Served publicly (`serve --public`), nothing anyone can open shows them either: the
+    // explorer's pages (the act, the register, a search for the name with and without its
+    // diacritics), the log's routes, and the live feed.
+    let public = Server::start(Path::new(&s.ledger));
+    for path in [
+        "/".to_string(),
+        "/complaints".to_string(),
+        format!("/acts/{act}"),
+        "/search?q=Ph%E1%BA%A1m+V%C4%83n+H%C3%B9ng".to_string(),
+        "/search?q=pham+van+hung".to_string(),
+        format!("/v1/streams/complaint/{CASE}"),
+        format!("/v1/events/by-hash/{act}"),
+        "/v1/complaints".to_string(),
+        "/v1/report".to_string(),
+    ] {
+        let (status, _, body) = get(&public, &path, None);
+        assert_eq!(status, 200, "{path}: {body}");
+        for secret in [NAME, ADDRESS, LETTER] {
+            assert!(!body.contains(secret), "{path} shows `{secret}`");
+        }
+    }
+    // The act page does show the act, so that the check above looked at it.
+    let (_, _, page) = get(&public, &format!("/acts/{act}"), None);
+    assert!(page.contains(&act), "the act page does not show the act");
+    let feed = ureq::get(&public.url("/v1/subscribe?from=0"))
+        .timeout(std::time::Duration::from_secs(3))
+        .call()
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut reader = feed.into_reader();
+    let mut buf = [0u8; 8192];
+    // Until the feed has sent every entry (the act's hash among them) or the timeout ends it.
+    while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if contains(&seen, &act) && seen.len() > 4096 {
+            break;
+        }
+    }
+    assert!(contains(&seen, &act), "the feed did not send the act");
+    for secret in [NAME, ADDRESS, LETTER] {
+        assert!(!contains(&seen, secret), "the feed shows `{secret}`");
+    }
 }
 
 #[test]
