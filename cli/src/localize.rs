@@ -435,10 +435,15 @@ fn usage_sentence(e: &clap::Error) -> (String, String) {
         ErrorKind::ArgumentConflict => {
             let prior = get(ContextKind::PriorArg);
             let what = if arg.is_empty() { subcommand } else { arg };
-            if prior.is_empty() || prior == what {
+            if prior.is_empty() {
                 (
-                    format!("đối số {what} chỉ được dùng một lần, hoặc không dùng chung với đối số khác đã cho"),
-                    format!("the argument {what} cannot be used more than once, or with another argument given"),
+                    format!("không dùng được {what} cùng với các đối số khác đã cho"),
+                    format!("{what} cannot be used with one or more of the other arguments given"),
+                )
+            } else if prior == what {
+                (
+                    format!("đối số {what} chỉ được dùng một lần"),
+                    format!("the argument {what} cannot be used multiple times"),
                 )
             } else {
                 (
