@@ -501,11 +501,27 @@ fn usage_sentence(e: &clap::Error) -> (String, String) {
     }
 }
 
+/// The (sub)command the raw arguments were heading for: each word that names a subcommand of
+/// the command reached so far goes one level down.
+fn reached<'a>(cmd: &'a Command, args: &[OsString]) -> &'a Command {
+    let mut at = cmd;
+    for word in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        if word == "--" {
+            break;
+        }
+        if let Some(sub) = at.find_subcommand(word) {
+            at = sub;
+        }
+    }
+    at
+}
+
 /// What to do with clap's answer when it is not a parsed command line: help and version are
 /// printed (exit 0; help asked for by a missing subcommand exits 2, as clap does); a usage
-/// error is said in `lang` — what was wrong, a suggestion if clap has one, the usage line and
-/// where to read more — with exit code 2.
-pub fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
+/// error is said in `lang` — what was wrong, a suggestion if clap has one, the usage line of
+/// the command `args` were for and where to read more — with exit code 2. `cmd` is the command
+/// tree that parsed `args`.
+pub fn usage_error(e: clap::Error, cmd: &Command, args: &[OsString], lang: Lang) -> ExitCode {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
@@ -536,17 +552,23 @@ pub fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
             );
         }
     }
-    if let Some(ContextValue::StyledStr(usage)) = e.get(ContextKind::Usage) {
-        let usage = usage.to_string();
-        let usage = usage.trim().strip_prefix("Usage:").unwrap_or(&usage).trim();
-        let _ = writeln!(text, "\n{}: {usage}", lang.pick("Cách dùng", "Usage"));
-    }
+    let mut at = reached(cmd, args).clone();
+    let usage = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(usage)) => usage.to_string(),
+        _ => at.render_usage().to_string(),
+    };
+    let usage = usage.trim().strip_prefix("Usage:").unwrap_or(&usage).trim();
+    let _ = writeln!(text, "\n{}: {usage}", lang.pick("Cách dùng", "Usage"));
+    let help = format!(
+        "{} --help",
+        at.get_bin_name().unwrap_or_else(|| at.get_name())
+    );
     let _ = writeln!(
         text,
         "\n{}",
         lang.pick(
-            "Xem thêm với '--help'.",
-            "For more information, try '--help'."
+            &format!("Xem thêm: `{help}`."),
+            &format!("For more information, try `{help}`.")
         )
     );
     eprint!("{}", ledger::format::json::escape_for_display(&text));

@@ -213,7 +213,7 @@ fn main() -> ExitCode {
         .map_err(|e| e.format(&mut cmd));
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => return localize::usage_error(e, text::lang()),
+        Err(e) => return localize::usage_error(e, &cmd, &args, text::lang()),
     };
     text::set_token(cli.token);
     let result = match cli.command {

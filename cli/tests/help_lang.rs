@@ -217,6 +217,10 @@ fn vietnamese_usage_error(args: &[&str], offending: &str, says: &str) {
     let text = stderr(&out);
     assert!(text.starts_with("lỗi: "), "{all:?}:\n{text}");
     assert!(
+        text.contains("\nCách dùng: congress-ledger"),
+        "{all:?}:\n{text}"
+    );
+    assert!(
         text.contains(offending),
         "{all:?} names {offending}:\n{text}"
     );
@@ -242,6 +246,11 @@ fn usage_errors_under_lang_vi_are_vietnamese() {
         &["verify", "--ledger", "x", "--fail-on", "sometimes"],
         "`sometimes`",
         "giá trị được nhận: `violation`, `warning`",
+    );
+    vietnamese_usage_error(
+        &["verify", "--ledger", "x", "--fail-on", "sometimes"],
+        "Cách dùng: congress-ledger verify",
+        "Xem thêm: `congress-ledger verify --help`",
     );
     vietnamese_usage_error(
         &["proof", "inclusion", "--ledger", "x", "--position", "ten"],
