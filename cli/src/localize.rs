@@ -574,3 +574,45 @@ pub fn usage_error(e: clap::Error, cmd: &Command, args: &[OsString], lang: Lang)
     eprint!("{}", ledger::format::json::escape_for_display(&text));
     ExitCode::from(2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Lang as Flag;
+
+    fn flag(args: &[&str]) -> Option<Flag> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        lang_flag(&args)
+    }
+
+    #[test]
+    fn the_language_is_read_from_the_raw_arguments() {
+        assert!(flag(&["cl", "--lang", "vi", "verify"]) == Some(Flag::Vi));
+        assert!(flag(&["cl", "verify", "--help", "--lang=en"]) == Some(Flag::En));
+        assert!(flag(&["cl", "--lang", "BOTH"]) == Some(Flag::Both));
+        assert!(flag(&["cl", "verify", "--help"]).is_none());
+        assert!(flag(&["cl", "--lang", "fr"]).is_none(), "clap says why");
+        assert!(flag(&["cl", "--lang"]).is_none());
+        assert!(flag(&["cl", "append", "--", "--lang", "vi"]).is_none());
+    }
+
+    #[test]
+    fn both_languages_put_vietnamese_first_and_one_language_alone() {
+        assert_eq!(
+            pick(Lang::Both, "Thư mục", "Directory"),
+            "Thư mục\nDirectory"
+        );
+        assert_eq!(pick(Lang::Vi, "Thư mục", "Directory"), "Thư mục");
+        assert_eq!(pick(Lang::En, "Thư mục", "Directory"), "Directory");
+        let (short, long) = short_and_long(
+            Lang::Both,
+            "Tóm tắt\n\nChi tiết",
+            Some("Summary".into()),
+            None,
+        );
+        assert_eq!(short, "Tóm tắt\nSummary");
+        assert_eq!(long.as_deref(), Some("Tóm tắt\n\nChi tiết\n\nSummary"));
+        let (short, long) = short_and_long(Lang::Vi, "Tóm tắt", Some("Summary".into()), None);
+        assert_eq!((short.as_str(), long), ("Tóm tắt", None));
+    }
+}
