@@ -49,10 +49,11 @@ pub fn command(cmd: Command, lang: Lang, help_subcommand: bool) -> Command {
     cmd
 }
 
-/// Vietnamese and English on two lines for both; one of them otherwise.
+/// Vietnamese and English on two lines for both (one line when they are the same, or there is
+/// no English); one of them otherwise.
 fn pick(lang: Lang, vi: &str, en: &str) -> String {
     match lang {
-        Lang::Both if vi != en => format!("{vi}\n{en}"),
+        Lang::Both if vi != en && !en.is_empty() => format!("{vi}\n{en}"),
         Lang::Both | Lang::Vi => vi.to_string(),
         Lang::En => en.to_string(),
     }
@@ -228,7 +229,7 @@ fn built_in(cmd: &mut Command, lang: Lang) {
                     arg.help(pick(lang, "In số phiên bản", "Print version"))
                 }
                 // The help subcommand's own argument.
-                "subcommand" if cmd_is_help(&arg) => arg.help(pick(
+                "subcommand" if is_help_subcommand_arg(&arg) => arg.help(pick(
                     lang,
                     "In trợ giúp của (các) lệnh con này",
                     "Print help for the subcommand(s)",
@@ -249,7 +250,7 @@ fn built_in(cmd: &mut Command, lang: Lang) {
 
 /// The help subcommand's positional argument: clap names it `subcommand`, and no argument of
 /// this tool has that id.
-fn cmd_is_help(arg: &Arg) -> bool {
+fn is_help_subcommand_arg(arg: &Arg) -> bool {
     arg.is_positional() && arg.get_id() == "subcommand"
 }
 
