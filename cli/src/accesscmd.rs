@@ -17,26 +17,33 @@ pub enum AccessAction {
     /// member (reads the log), registrar (also deposits confidential values and letters),
     /// inspection (also reads them, and the access log).
     Grant {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
         /// Who holds it: `Ủy ban Kiểm tra Tỉnh ủy`, a person, a service.
         #[arg(long)]
         holder: String,
+        /// The reader token's role.
         #[arg(long, value_parser = ["member", "registrar", "inspection"])]
         role: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Revoke a grant by its id: its token stops working at once, on a running server too.
     Revoke {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
+        /// The id of the grant to revoke (as `access list` prints it).
         id: String,
     },
     /// Every grant, revoked ones included (never the tokens).
     List {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -49,6 +56,7 @@ pub enum AccessAction {
         /// Or ask this server (with the commission's --token), checking its answer here.
         #[arg(long)]
         server: Option<String>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -11,6 +11,7 @@ use crate::text::both;
 
 #[derive(Args)]
 pub struct ExportArgs {
+    /// The ledger directory.
     #[arg(long)]
     ledger: PathBuf,
     /// Where to write the bag (a new directory).
@@ -20,6 +21,7 @@ pub struct ExportArgs {
     /// this Time-Stamp Authority (RFC 3161 URL); repeat for fallbacks, asked in turn.
     #[arg(long = "tsa", value_name = "URL")]
     tsas: Vec<String>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -116,6 +118,7 @@ pub struct ImportArgs {
     /// it, it is a read-only mirror.
     #[arg(long)]
     signing_key: Option<PathBuf>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -262,6 +265,7 @@ pub struct RenewArgs {
     /// The algorithm table to judge by (default: the algorithms.json shipped).
     #[arg(long, value_name = "FILE")]
     algorithms: Option<PathBuf>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -21,14 +21,17 @@ pub enum ConfidentialAction {
     /// (mode 0600, kept by the commission, never on the server), the recipient (age1…) is
     /// printed, for `confidential init`.
     Keygen {
+        /// The secret key file to create (a new file).
         #[arg(long)]
         out: PathBuf,
     },
     /// Set the commission's recipients (age1…) of a ledger's confidential store: each new
     /// case's key is wrapped to them.
     Init {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
+        /// The commission's recipients (age1…), as `confidential keygen` prints them; several if need be.
         #[arg(long = "recipient", required = true)]
         recipients: Vec<String>,
     },
@@ -61,6 +64,7 @@ pub enum ConfidentialAction {
     Deposit {
         #[command(flatten)]
         target: TargetArgs,
+        /// The case's id.
         #[arg(long)]
         case: String,
         /// The openings file `receive` wrote.
@@ -72,6 +76,7 @@ pub enum ConfidentialAction {
     Show {
         #[command(flatten)]
         target: TargetArgs,
+        /// The case's id.
         #[arg(long)]
         case: String,
         /// The commission's secret key file (from `confidential keygen`).
@@ -80,6 +85,7 @@ pub enum ConfidentialAction {
         /// Why it is read (kept in the access log).
         #[arg(long)]
         why: Option<String>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -89,6 +95,7 @@ pub enum ConfidentialAction {
     Shred {
         #[command(flatten)]
         target: TargetArgs,
+        /// The case's id.
         #[arg(long)]
         case: String,
         /// The inspection commission's signing key.

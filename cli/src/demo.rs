@@ -25,6 +25,7 @@ pub struct DemoArgs {
     /// are derived from public labels: for trying the tool, never for a real record.
     #[arg(long)]
     keys_out: Option<PathBuf>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

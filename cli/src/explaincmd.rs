@@ -16,9 +16,12 @@ pub enum SchemaAction {
     /// A kind's JSON Schema (its newest version unless --version), or with --example a
     /// payload that matches it, to copy and fill in.
     Show {
+        /// The kind of act, e.g. `session.opened`.
         kind: String,
+        /// The schema version (default: the newest).
         #[arg(long)]
         version: Option<u16>,
+        /// Print a payload that matches the schema, instead of the schema.
         #[arg(long)]
         example: bool,
     },
@@ -28,7 +31,9 @@ pub enum SchemaAction {
 pub enum RulebookAction {
     /// A rulebook's rules (severity, citation) and parameters (value, source, confidence).
     Show {
+        /// The rulebook's id, e.g. `qd190-2024`.
         id: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -13,22 +13,26 @@ use ledger::VerifierKey;
 pub enum KeyAction {
     /// Generate a new key into FILE (mode 0600); prints the public key as hex.
     Generate {
+        /// The key file to create (a new file).
         #[arg(long)]
         out: PathBuf,
         /// `ed25519` (log, signer and witness keys) or `ml-dsa-44` (FIPS 204: a post-quantum
         /// cosigning key, for a witness or for the log as `<ledger>/log-ml-dsa-44.key`).
         #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "ml-dsa-44"])]
         algorithm: String,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show a key file's public key (hex) and, with --name, its verifier-key form (for an
     /// ML-DSA-44 key, its cosigner-key form, type 0x06, which `--witness` takes).
     Show {
+        /// The key file.
         file: PathBuf,
         /// Key name for the verifier-key form (a log key's name is the ledger's origin).
         #[arg(long)]
         name: Option<String>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -18,6 +18,7 @@ pub struct InitArgs {
     /// The ledger's origin, e.g. `ledger.tinhuy-haiduong.vn/2020-2025`.
     #[arg(long)]
     origin: String,
+    /// The ledger's title, recorded in its genesis event.
     #[arg(long)]
     title: String,
     /// Key file of the authority that signs `ledger.created`.
@@ -29,6 +30,7 @@ pub struct InitArgs {
     /// Rulebook id, e.g. `qd190-2024`.
     #[arg(long)]
     rulebook: String,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -121,6 +123,7 @@ pub struct AppendArgs {
     /// later, e.g. `POST /v1/events`).
     #[arg(long, conflicts_with = "batch")]
     out: Option<PathBuf>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -459,16 +462,19 @@ fn append_batch(appender: &mut Appender, batch: &Path, json: bool) -> anyhow::Re
 
 #[derive(Args)]
 pub struct AttachArgs {
+    /// The ledger directory.
     #[arg(long)]
     ledger: PathBuf,
     /// Key file of the signer (any role enrolled for the stream may attach).
     #[arg(long)]
     key: PathBuf,
+    /// The stream the document belongs to, e.g. `congress/hd.tp-haiduong/2020-2025`.
     #[arg(long)]
     stream: String,
     /// The document.
     #[arg(long)]
     file: PathBuf,
+    /// The document's title, recorded in the event.
     #[arg(long)]
     title: String,
     /// Its media type; default: from the file's extension.
@@ -477,6 +483,7 @@ pub struct AttachArgs {
     /// When it was attached, RFC 3339; default: now.
     #[arg(long)]
     time: Option<String>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -565,12 +572,16 @@ pub fn checkpoint(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
 pub enum ProofKind {
     /// Inclusion proof of entry POSITION in the tree of SIZE entries (default: all).
     Inclusion {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
+        /// The entry's position in the log (from 0).
         #[arg(long)]
         position: u64,
+        /// The size of the tree the proof is for (default: all entries).
         #[arg(long)]
         size: Option<u64>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -625,6 +636,7 @@ pub enum ProofKind {
     },
     /// Check an act's proof with nothing but the log's verifier key.
     Verify {
+        /// The proof file (from `proof export`).
         file: PathBuf,
         /// The log's verifier key, from a source you trust.
         #[arg(long)]
@@ -635,17 +647,22 @@ pub enum ProofKind {
         /// How many of the witnesses must have cosigned the checkpoint (default: all given).
         #[arg(long, requires = "witnesses")]
         quorum: Option<usize>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Consistency proof from the tree of OLD entries to the tree of NEW (default: all).
     Consistency {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
+        /// The old size: the entries of the earlier tree.
         #[arg(long)]
         old: u64,
+        /// The new size: the entries of the later tree (default: all).
         #[arg(long)]
         new: Option<u64>,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },

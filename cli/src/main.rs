@@ -7,8 +7,10 @@ mod client;
 mod confidentialcmd;
 mod demo;
 mod explaincmd;
+mod help_vi;
 mod keycmd;
 mod ledgercmd;
+mod localize;
 mod monitorcmd;
 mod reportcmd;
 mod servecmd;
@@ -21,11 +23,12 @@ mod witnesscmd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use anyhow::Context as _;
+use clap::{FromArgMatches as _, Parser, Subcommand};
 
-/// Sổ cái đại hội Đảng — Congress Ledger: a tamper-evident record of party congress procedure.
+/// Congress Ledger: a tamper-evident record of party congress procedure.
 #[derive(Parser)]
-#[command(name = "congress-ledger", version, about, long_about = None)]
+#[command(name = "congress-ledger", version, long_about = None)]
 struct Cli {
     /// Language of messages: vi, en, or both (the default; `LANG=vi…`/`en…` chooses one).
     #[arg(long, global = true, value_enum)]
@@ -75,8 +78,10 @@ enum Command {
     Report(reportcmd::ReportArgs),
     /// Print the latest signed checkpoint (signing one first if the log has grown).
     Checkpoint {
+        /// The ledger directory.
         #[arg(long)]
         ledger: PathBuf,
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +107,7 @@ enum Command {
     Attach(ledgercmd::AttachArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -110,11 +116,13 @@ enum Command {
     Man {
         /// The subcommand whose page to print (`verify`, `key generate`, …).
         command: Vec<String>,
+        /// Write every manual page into this directory.
         #[arg(long, conflicts_with = "command")]
         out_dir: Option<PathBuf>,
     },
     /// Every kind of act: its newest schema, its stream family, who may sign it.
     Kinds {
+        /// Print the result as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -146,12 +154,23 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// The manual pages: the page of `path` (a subcommand, or the tool itself) on standard output,
-/// or every page, the tool's and each subcommand's (`congress-ledger-verify.1`, …), into `dir`.
+/// The command line in the chosen language(s) (`--lang`), built; for manual pages, without the
+/// help subcommand, which has none.
+fn command(help_subcommand: bool) -> clap::Command {
+    localize::command(
+        <Cli as clap::CommandFactory>::command(),
+        text::lang(),
+        help_subcommand,
+    )
+}
+
+/// The manual pages in the chosen language(s): the page of `path` (a subcommand, or the tool
+/// itself) on standard output, or every page, the tool's and each subcommand's
+/// (`congress-ledger-verify.1`, …), into `dir`.
 fn man(path: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)?;
-        clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir)?;
+        std::fs::create_dir_all(dir).with_context(|| text::creating(dir))?;
+        localize::man_pages_to(&command(false), dir, text::lang())?;
         crate::say!(
             "{}",
             text::both(
@@ -161,8 +180,7 @@ fn man(path: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let mut page = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
-    page.build();
+    let mut page = command(false);
     let mut name = String::from("congress-ledger");
     for word in path {
         let Some(sub) = page.find_subcommand(word).cloned() else {
@@ -177,13 +195,26 @@ fn man(path: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
         name = format!("{name} {word}");
         page = sub;
     }
-    clap_mangen::Man::new(page).render(&mut std::io::stdout())?;
+    std::io::Write::write_all(
+        &mut std::io::stdout(),
+        &localize::man_page(page, text::lang())?,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    text::set_lang(cli.lang);
+    // The language is needed before parsing: help and usage errors are said in it.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    text::set_lang(localize::lang_flag(&args));
+    let mut cmd = command(true);
+    let parsed = cmd
+        .try_get_matches_from_mut(&args)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+        .map_err(|e| e.format(&mut cmd));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => return localize::usage_error(e, &cmd, &args, text::lang()),
+    };
     text::set_token(cli.token);
     let result = match cli.command {
         Command::Key { action } => keycmd::run(action),
@@ -210,7 +241,7 @@ fn main() -> ExitCode {
         Command::Access { action } => accesscmd::run(action),
         Command::Confidential { action } => confidentialcmd::run(action),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = command(true);
             clap_complete::generate(shell, &mut cmd, "congress-ledger", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }

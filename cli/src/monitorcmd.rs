@@ -43,6 +43,7 @@ pub struct MonitorArgs {
     /// cosignatures is reported.
     #[arg(long = "witness")]
     witnesses: Vec<String>,
+    /// How many of the witnesses must have cosigned each checkpoint (default: all given).
     #[arg(long, requires = "witnesses")]
     quorum: Option<usize>,
     /// Seconds between checkpoint checks.

@@ -43,6 +43,7 @@ pub struct ReportArgs {
     /// concluded, reopened).
     #[arg(long)]
     state: Option<String>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

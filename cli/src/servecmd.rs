@@ -10,6 +10,7 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct ServeArgs {
+    /// The ledger directory.
     #[arg(long)]
     ledger: PathBuf,
     /// Address to listen on; port 0 picks a free port (printed on start).

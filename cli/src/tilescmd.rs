@@ -23,6 +23,7 @@ pub struct PublishArgs {
     /// Where: a directory, or `s3://bucket/prefix`.
     #[arg(long)]
     to: String,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -10,11 +10,13 @@ use crate::text::both;
 
 #[derive(Args)]
 pub struct TimestampArgs {
+    /// The ledger directory.
     #[arg(long)]
     ledger: PathBuf,
     /// A Time-Stamp Authority's URL (RFC 3161 over HTTP); repeat for several.
     #[arg(long = "tsa", required = true, value_name = "URL")]
     tsas: Vec<String>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -60,6 +60,7 @@ pub struct VerifyArgs {
     /// Exit with 3 when a finding of this severity or worse exists.
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
