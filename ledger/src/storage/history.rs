@@ -89,6 +89,10 @@ impl History {
             Stop::Torn => file.truncate(offset as u64)?,
             Stop::Corrupt(reason) => return Err(corrupt(offset, reason)),
         }
+        // What was read may be only in the page cache (written by a process whose fsync
+        // failed): made durable before anything is served from it or built on it. Found by the
+        // simulation (seed 2572, for the segments).
+        file.sync()?;
         Ok(History {
             file,
             len: offset as u64,
