@@ -291,7 +291,9 @@ pub fn verify_witnessed(
                         .map_err(|e| invalid(e.to_string()))?,
                 )
             }
-            Some(r) => r.apply(body).map_err(|e| invalid(e.to_string()))?,
+            Some(r) => r
+                .apply(body, p.position)
+                .map_err(|e| invalid(e.to_string()))?,
         }
     }
     let registry_complete = match &proof.registry_next {

@@ -6,7 +6,10 @@
 //! <dir>/checkpoints.log            every signed checkpoint (durable history)
 //! <dir>/cosignatures.log           witnesses' cosignatures on them (durable history)
 //! <dir>/timestamps.log             TSAs' RFC 3161 tokens on them (durable history)
-//! <dir>/log.key                    the log's signing key (mode 0600)
+//! <dir>/log.key                    the log's signing key (mode 0600), the one
+//!                                  `ledger.created` names
+//! <dir>/log-keys/<hex>.key         the secrets of later log keys, by public key (hex): a
+//!                                  `log_key.rotated` may name only a key held here
 //! <dir>/log-ml-dsa-44.key          optional: the log's ML-DSA-44 key, which cosigns each
 //!                                  checkpoint (C2SP tlog-cosignature `subtree/v1`)
 //! <dir>/index/                     sled: derived, deletable, rebuilt on open
@@ -22,7 +25,7 @@ mod recovery;
 mod timestamped;
 mod writer;
 
-pub use recovery::MIRROR_MARKER;
+pub use recovery::{log_key_file, LOG_KEYS_DIR, MIRROR_MARKER};
 
 pub use cosigned::CosignError;
 pub use error::AppendError;
@@ -161,6 +164,10 @@ pub(crate) struct Shared {
     log_vkey: VerifierKey,
     /// The log's post-quantum cosigning key, when it holds one (`log-ml-dsa-44.key`).
     log_pq_key: Option<crate::format::WitnessKey>,
+    /// The chain of log keys as the committed registry names it (§4, `log_key.rotated`).
+    log_keys: RwLock<crate::authority::LogKeys>,
+    /// The log keys' secrets held, by public key: `log.key` and `log-keys/*.key`.
+    signing: Mutex<std::collections::HashMap<[u8; 32], SigningKey>>,
     index: Index,
     reader: segment::Reader,
     committed: RwLock<Committed>,
@@ -232,9 +239,41 @@ impl Ledger {
         &self.shared.origin
     }
 
-    /// The log's verifier key (the one named in `ledger.created`).
+    /// The log's verifier key (the one named in `ledger.created`): the one verifiers pin.
     pub fn log_key(&self) -> &VerifierKey {
         &self.shared.log_vkey
+    }
+
+    /// The chain of log keys: the genesis key, then each key a `log_key.rotated` named, with
+    /// the size from which it signs. The last one signs the checkpoints to come.
+    pub fn log_keys(&self) -> crate::authority::LogKeys {
+        self.shared.log_keys.read().clone()
+    }
+
+    /// Whether the ledger holds the secret of the log key `key` (in `log.key` or
+    /// `log-keys/`).
+    pub fn holds_log_key(&self, key: &VerifierKey) -> bool {
+        self.shared.signing.lock().contains_key(&key.public)
+    }
+
+    /// The first checkpoint each log key signed, in the chain's order (None for a key that
+    /// has signed none yet): what a verifier needs to follow the chain from any of them.
+    pub fn first_checkpoints_by_key(&self) -> Result<Vec<Option<SignedNote>>, StorageError> {
+        let keys = self.log_keys();
+        let mut out = Vec::new();
+        for k in keys.all() {
+            let mut found = None;
+            for size in self.checkpoint_sizes()?.into_iter().filter(|s| *s >= k.from) {
+                if let Some(note) = self.checkpoint_at(size)? {
+                    if note.verify(&k.key).is_ok() {
+                        found = Some(note);
+                        break;
+                    }
+                }
+            }
+            out.push(found);
+        }
+        Ok(out)
     }
 
     /// The log's ML-DSA-44 cosigning key (named by the origin), when it holds one: each

@@ -559,7 +559,9 @@ impl Verifier {
             return Ok(());
         };
         if body.stream == "ledger" {
-            registry.apply(body).map_err(|e| Text::of(&e))?;
+            registry
+                .apply(body, entry.position)
+                .map_err(|e| Text::of(&e))?;
         }
         Ok(())
     }
