@@ -84,6 +84,9 @@ pub struct Monitor {
     findings: HashMap<String, Finding>,
     /// Set by the first integrity alarm: the monitor stops trusting the server.
     broken: bool,
+    /// Whether a checkpoint shown consistent with the entries verified here was signed by
+    /// the pinned key: from then on, rotations of the log key are followed (the trust rule).
+    anchored: bool,
 }
 
 impl Monitor {
@@ -109,6 +112,7 @@ impl Monitor {
             unauthorized_seen: 0,
             findings: HashMap::new(),
             broken: false,
+            anchored: false,
         };
         let Some(dir) = mirror else {
             return Ok((monitor, Vec::new()));
@@ -250,7 +254,8 @@ impl Monitor {
                     .partition(|n| n.checkpoint.size <= reached);
             self.ahead = waiting;
             for note in due {
-                // Signature and origin were checked when it was shown; its size is reached.
+                // Origin was checked when it was shown; its size is reached, so the key in
+                // force at it is known: the signature is checked now.
                 alarms.extend(self.judge(note, &|_, _| {
                     Err("the entries up to it are verified here".into())
                 }));
@@ -333,10 +338,7 @@ impl Monitor {
         if self.broken {
             return Vec::new();
         }
-        let note = match SignedNote::parse(note_text).and_then(|n| {
-            n.verify(&self.log_key)?;
-            Ok(n)
-        }) {
+        let note = match SignedNote::parse(note_text) {
             Ok(n) => n,
             Err(e) => {
                 self.broken = true;
@@ -356,6 +358,22 @@ impl Monitor {
         self.judge(note, proof)
     }
 
+    /// Whether `note` (of a size the entries verified here reach) is signed by the log key in
+    /// force at its size; once the key was rotated, the chain is followed from the pinned
+    /// key only when anchored (a checkpoint of this log signed by it, this one or one before).
+    fn signed(&self, note: &SignedNote) -> Result<(), String> {
+        match self.verifier.log_keys().filter(|c| c.rotated()) {
+            Some(chain) => {
+                chain.check_signed(note).map_err(|t| t.en)?;
+                if self.anchored {
+                    return Ok(());
+                }
+                chain.anchor(&self.log_key, &[note]).map_err(|t| t.en)
+            }
+            None => note.verify(&self.log_key).map_err(|e| e.to_string()),
+        }
+    }
+
     /// A checkpoint validly signed by the log, against the entries verified here. Every
     /// checkpoint held passed this same check, so passing it also shows the checkpoint
     /// consistent with the one held.
@@ -368,6 +386,16 @@ impl Monitor {
         let mut alarms = Vec::new();
         let verified = self.verifier.entries();
         let ours = self.verifier.root();
+        if cp.size <= verified {
+            // Signed by the key in force at its size, which the entries verified name.
+            if let Err(detail) = self.signed(&note) {
+                self.broken = true;
+                return vec![Alarm::BadCheckpoint {
+                    detail,
+                    note: note.encode(),
+                }];
+            }
+        }
         let verdict = if cp.size == verified {
             (cp.root == ours).then_some(()).ok_or_else(|| {
                 format!(
@@ -402,6 +430,9 @@ impl Monitor {
                 held_note: held,
                 offered_note: note.encode(),
             }];
+        }
+        if note.verify(&self.log_key).is_ok() {
+            self.anchored = true;
         }
         if let Some(policy) = &self.policy {
             if let Err(detail) = policy.counts(&note) {

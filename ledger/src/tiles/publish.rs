@@ -33,7 +33,9 @@ pub fn published(ledger: &Ledger, to: &dyn TileStore) -> Result<Option<SignedNot
     let conflict = |why: String| TileError::Conflict(format!("{}: {why}", to.describe()));
     let text = String::from_utf8(bytes).map_err(|_| conflict("not text".into()))?;
     let note = SignedNote::parse(&text).map_err(|e| conflict(e.to_string()))?;
-    note.verify(ledger.log_key())
+    ledger
+        .log_keys()
+        .check_signed(&note)
         .map_err(|e| conflict(format!("not signed by this ledger's key ({e})")))?;
     if note.checkpoint.origin != ledger.origin() {
         return Err(conflict(format!(
