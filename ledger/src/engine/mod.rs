@@ -22,12 +22,14 @@
 mod cosigned;
 mod error;
 mod recovery;
+mod rotation;
 mod timestamped;
 mod writer;
 
 pub use recovery::{log_key_file, LOG_KEYS_DIR, MIRROR_MARKER};
 
 pub use cosigned::CosignError;
+pub use rotation::Rotation;
 pub use error::AppendError;
 
 use std::path::{Path, PathBuf};
