@@ -45,7 +45,10 @@ pub enum KeyAction {
         #[arg(long)]
         authority_key: PathBuf,
         /// Why the key is rotated (recorded in the act).
-        #[arg(long, default_value = "Thay khóa sổ cái định kỳ / routine log key rotation")]
+        #[arg(
+            long,
+            default_value = "Thay khóa sổ cái định kỳ / routine log key rotation"
+        )]
         reason: String,
         #[arg(long)]
         json: bool,
@@ -59,8 +62,8 @@ fn rotate_log(
     reason: &str,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let authority = ledger::keys::read(authority_key)
-        .with_context(|| crate::text::reading(authority_key))?;
+    let authority =
+        ledger::keys::read(authority_key).with_context(|| crate::text::reading(authority_key))?;
     let ledger = crate::ledgercmd::open(dir)?;
     let rotation = ledger.rotate_log_key(&authority, reason, ledger::engine::now_ms())?;
     let note = ledger.sign_checkpoint()?;

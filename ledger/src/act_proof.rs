@@ -458,7 +458,10 @@ fn follow_log_keys(
             .map_err(|e| invalid(e.to_string()))?;
         version += 1;
     }
-    let rest = proof.registry_next.iter().chain(chain.registry_after.iter());
+    let rest = proof
+        .registry_next
+        .iter()
+        .chain(chain.registry_after.iter());
     for p in rest {
         let e = check_included(p, note)?;
         let body = e.event.body();

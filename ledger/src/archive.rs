@@ -221,7 +221,10 @@ pub fn export_with_render(
             let at = first.checkpoint.size;
             if at <= size {
                 let first = ledger.checkpoint_at(at)?.unwrap_or(first);
-                put(&format!("{LOG_KEYS_DIR}/{at}.note"), first.encode().as_bytes())?;
+                put(
+                    &format!("{LOG_KEYS_DIR}/{at}.note"),
+                    first.encode().as_bytes(),
+                )?;
             }
         }
     }

@@ -772,7 +772,10 @@ impl Registry {
     fn parse_rotation(&self, p: &LogKeyRotated) -> Result<(VerifierKey, Option<WitnessKey>), Text> {
         let key = VerifierKey::parse(&p.log_key).map_err(|e| {
             Text::new(
-                format!("`log_key`: không phải khóa xác minh Ed25519 của ghi chú: {}", crate::messages::Localized::vi(&e)),
+                format!(
+                    "`log_key`: không phải khóa xác minh Ed25519 của ghi chú: {}",
+                    crate::messages::Localized::vi(&e)
+                ),
                 format!("`log_key`: not an Ed25519 note verifier key: {e}"),
             )
         })?;
@@ -805,7 +808,10 @@ impl Registry {
             Some(text) => {
                 let pq = WitnessKey::parse(text).map_err(|e| {
                     Text::new(
-                        format!("`pq_key`: không đọc được: {}", crate::messages::Localized::vi(&e)),
+                        format!(
+                            "`pq_key`: không đọc được: {}",
+                            crate::messages::Localized::vi(&e)
+                        ),
                         format!("`pq_key`: {e}"),
                     )
                 })?;

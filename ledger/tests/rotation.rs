@@ -91,7 +91,10 @@ fn a_rotated_log_key_is_followed_end_to_end() {
     assert_eq!(both.signatures.len(), 2, "{}", both.encode());
     both.verify(&new).unwrap();
     both.verify(&old).unwrap();
-    assert_eq!(both.signatures[0].id, new.id, "the key in force signs first");
+    assert_eq!(
+        both.signatures[0].id, new.id,
+        "the key in force signs first"
+    );
     let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.failure.is_none(), "{:?}", report.failure);
 
@@ -129,7 +132,10 @@ fn a_rotated_log_key_is_followed_end_to_end() {
 
     // An act proved after the rotation verifies with the old pinned key.
     let proof = act_proof::export(&ledger, &last).unwrap();
-    let chain = proof.log_keys.as_ref().expect("the proof carries the chain");
+    let chain = proof
+        .log_keys
+        .as_ref()
+        .expect("the proof carries the chain");
     assert!(!chain.anchors.is_empty());
     let json = serde_json::to_string(&proof).unwrap();
     let proof: act_proof::ActProof = serde_json::from_str(&json).unwrap();
@@ -174,14 +180,25 @@ fn a_log_key_rotation_not_signed_by_an_authority_is_refused() {
     let fresh = ledger::keys::generate();
     let key = VerifierKey::new(ORIGIN, fresh.verifying_key().to_bytes()).unwrap();
     let payload = json!({"log_key": key.encode(), "pq_key": null, "reason": "thử"});
-    let e = compose::next_event(&ledger, "ledger", "log_key.rotated", 1, T0, &k.presidium, &payload)
-        .unwrap();
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "log_key.rotated",
+        1,
+        T0,
+        &k.presidium,
+        &payload,
+    )
+    .unwrap();
     let size = ledger.size();
     let err = ledger.append(e.into_bytes()).unwrap_err();
     assert!(matches!(err, AppendError::Unauthorized(_)), "{err}");
     let en = err.to_string();
     assert!(en.contains("log_key.rotated"), "{en}");
-    assert!(en.contains("only an authority of the ledger may sign it"), "{en}");
+    assert!(
+        en.contains("only an authority of the ledger may sign it"),
+        "{en}"
+    );
     let vi = ledger::messages::Localized::vi(&err);
     assert!(vi.contains("chỉ cơ quan có thẩm quyền"), "{vi}");
     assert_eq!(ledger.size(), size, "nothing was written");
@@ -190,8 +207,16 @@ fn a_log_key_rotation_not_signed_by_an_authority_is_refused() {
     // A rotation naming a key of another log is refused as a bad payload.
     let other = VerifierKey::new("ledger.other.vn/x", fresh.verifying_key().to_bytes()).unwrap();
     let payload = json!({"log_key": other.encode(), "pq_key": null, "reason": "thử"});
-    let e = compose::next_event(&ledger, "ledger", "log_key.rotated", 1, T0, &k.authority, &payload)
-        .unwrap();
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "log_key.rotated",
+        1,
+        T0,
+        &k.authority,
+        &payload,
+    )
+    .unwrap();
     let err = ledger.append(e.into_bytes()).unwrap_err();
     assert!(err.to_string().contains("not the origin"), "{err}");
 }
@@ -204,8 +229,16 @@ fn a_rotation_to_a_key_the_ledger_does_not_hold_is_refused() {
     let fresh = ledger::keys::generate();
     let key = VerifierKey::new(ORIGIN, fresh.verifying_key().to_bytes()).unwrap();
     let payload = json!({"log_key": key.encode(), "pq_key": null, "reason": "thử"});
-    let e = compose::next_event(&ledger, "ledger", "log_key.rotated", 1, T0, &k.authority, &payload)
-        .unwrap();
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "log_key.rotated",
+        1,
+        T0,
+        &k.authority,
+        &payload,
+    )
+    .unwrap();
     let size = ledger.size();
     let err = ledger.append(e.clone().into_bytes()).unwrap_err();
     assert!(matches!(err, AppendError::LogKeyNotHeld(_)), "{err}");
@@ -232,8 +265,16 @@ fn a_rotation_to_a_key_the_ledger_does_not_hold_is_refused() {
     let file = ledger::engine::log_key_file(&dir, &key2.public);
     ledger::keys::write(&file, &second).unwrap();
     let payload = json!({"log_key": key2.encode(), "pq_key": pq_key.encode(), "reason": "thử"});
-    let e = compose::next_event(&ledger, "ledger", "log_key.rotated", 1, T0, &k.authority, &payload)
-        .unwrap();
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "log_key.rotated",
+        1,
+        T0,
+        &k.authority,
+        &payload,
+    )
+    .unwrap();
     let err = ledger.append(e.into_bytes()).unwrap_err();
     assert!(err.to_string().contains("ML-DSA-44"), "{err}");
 }
@@ -268,12 +309,20 @@ fn a_checkpoint_after_the_rotation_signed_only_by_the_old_key_is_refused() {
     let report = verify_with(&ledger, &notes, &old);
     let failure = report.failure.expect("refused");
     assert!(
-        failure.detail.contains("must be signed by the log key in force")
-            && failure.detail.contains("only the old key, rotated out, signed it"),
+        failure
+            .detail
+            .contains("must be signed by the log key in force")
+            && failure
+                .detail
+                .contains("only the old key, rotated out, signed it"),
         "{}",
         failure.detail
     );
-    assert!(failure.detail_vi.contains("chỉ có chữ ký của khóa cũ"), "{}", failure.detail_vi);
+    assert!(
+        failure.detail_vi.contains("chỉ có chữ ký của khóa cũ"),
+        "{}",
+        failure.detail_vi
+    );
     let bad = report.checkpoints.iter().find(|c| c.size == size).unwrap();
     assert!(!bad.ok);
 
@@ -282,7 +331,10 @@ fn a_checkpoint_after_the_rotation_signed_only_by_the_old_key_is_refused() {
     let mut proof = act_proof::export(&ledger, &last).unwrap();
     proof.checkpoint = forged.encode();
     let err = act_proof::verify(&proof, &old).unwrap_err().to_string();
-    assert!(err.contains("log keys") && err.contains("only the old key"), "{err}");
+    assert!(
+        err.contains("log keys") && err.contains("only the old key"),
+        "{err}"
+    );
 
     // Shown to the monitor.
     let (mut monitor, _) = Monitor::open(old.clone(), None, None, 1 << 20).unwrap();
@@ -304,8 +356,16 @@ fn a_forged_log_naming_the_pinned_key_in_its_own_genesis_is_refused() {
     let dir = tmp.path().join("forged");
     let k = keys_of();
     let pinned = log_vkey(&k);
-    let genesis = compose::genesis(ORIGIN, "Sổ giả", &k.outsider, &[], &pinned, "qd244-2014", T0)
-        .unwrap();
+    let genesis = compose::genesis(
+        ORIGIN,
+        "Sổ giả",
+        &k.outsider,
+        &[],
+        &pinned,
+        "qd244-2014",
+        T0,
+    )
+    .unwrap();
     let ledger = Ledger::create(&dir, genesis, k.log.clone(), Options::default()).unwrap();
     ledger.rotate_log_key(&k.outsider, "giả", T0 + 1).unwrap();
     ledger.close().unwrap();
@@ -319,8 +379,16 @@ fn a_forged_log_naming_the_pinned_key_in_its_own_genesis_is_refused() {
         T0,
         None,
     );
-    let e = compose::next_event(&ledger, "ledger", "key.enrolled", 1, T0, &k.outsider, &enrolled)
-        .unwrap();
+    let e = compose::next_event(
+        &ledger,
+        "ledger",
+        "key.enrolled",
+        1,
+        T0,
+        &k.outsider,
+        &enrolled,
+    )
+    .unwrap();
     ledger.append(e.into_bytes()).unwrap();
     let last = append_sessions(&ledger, &k, 0, 2);
     let note = ledger.sign_checkpoint().unwrap();
@@ -329,12 +397,20 @@ fn a_forged_log_naming_the_pinned_key_in_its_own_genesis_is_refused() {
     let report = verify_with(&ledger, std::slice::from_ref(&note), &pinned);
     let failure = report.failure.expect("refused");
     assert!(
-        failure.detail.contains("cannot be followed from the pinned key")
-            && failure.detail.contains("no checkpoint of this very log is signed by it"),
+        failure
+            .detail
+            .contains("cannot be followed from the pinned key")
+            && failure
+                .detail
+                .contains("no checkpoint of this very log is signed by it"),
         "{}",
         failure.detail
     );
-    assert!(failure.detail_vi.contains("không theo được chuỗi khóa"), "{}", failure.detail_vi);
+    assert!(
+        failure.detail_vi.contains("không theo được chuỗi khóa"),
+        "{}",
+        failure.detail_vi
+    );
 
     // Its act proofs, with the pinned key's checkpoints taken out.
     let mut proof = act_proof::export(&ledger, &last).unwrap();
@@ -347,7 +423,10 @@ fn a_forged_log_naming_the_pinned_key_in_its_own_genesis_is_refused() {
     });
     proof.checkpoint = note.encode();
     let err = act_proof::verify(&proof, &pinned).unwrap_err().to_string();
-    assert!(err.contains("cannot be followed from the pinned key"), "{err}");
+    assert!(
+        err.contains("cannot be followed from the pinned key"),
+        "{err}"
+    );
 
     // The monitor shown only the forger's checkpoints.
     let (mut monitor, _) = Monitor::open(pinned.clone(), None, None, 1 << 20).unwrap();
@@ -362,5 +441,9 @@ fn a_forged_log_naming_the_pinned_key_in_its_own_genesis_is_refused() {
     let stranger = VerifierKey::new(ORIGIN, k.counting.verifying_key().to_bytes()).unwrap();
     let report = verify_with(&ledger, std::slice::from_ref(&note), &stranger);
     let failure = report.failure.expect("refused");
-    assert!(failure.detail.contains("is not one of this log's keys"), "{}", failure.detail);
+    assert!(
+        failure.detail.contains("is not one of this log's keys"),
+        "{}",
+        failure.detail
+    );
 }

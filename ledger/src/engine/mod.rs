@@ -29,8 +29,8 @@ mod writer;
 pub use recovery::{log_key_file, LOG_KEYS_DIR, MIRROR_MARKER};
 
 pub use cosigned::CosignError;
-pub use rotation::Rotation;
 pub use error::AppendError;
+pub use rotation::Rotation;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -265,7 +265,11 @@ impl Ledger {
         let mut out = Vec::new();
         for k in keys.all() {
             let mut found = None;
-            for size in self.checkpoint_sizes()?.into_iter().filter(|s| *s >= k.from) {
+            for size in self
+                .checkpoint_sizes()?
+                .into_iter()
+                .filter(|s| *s >= k.from)
+            {
                 if let Some(note) = self.checkpoint_at(size)? {
                     if note.verify(&k.key).is_ok() {
                         found = Some(note);

@@ -21,8 +21,12 @@ fn stored(e: StorageError) -> LongTermError {
 impl Ledger {
     /// The exact bytes a timestamp on `note` covers (see [`timestamp::checkpoint_bytes`]).
     pub fn timestamped_bytes(&self, note: &SignedNote) -> Vec<u8> {
-        let keys: Vec<crate::format::VerifierKey> =
-            self.log_keys().all().iter().map(|k| k.key.clone()).collect();
+        let keys: Vec<crate::format::VerifierKey> = self
+            .log_keys()
+            .all()
+            .iter()
+            .map(|k| k.key.clone())
+            .collect();
         timestamp::checkpoint_bytes(note, &keys)
     }
 

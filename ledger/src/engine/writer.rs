@@ -408,7 +408,11 @@ impl Committer {
         if !self.shared.signing.lock().contains_key(&key.public) && file.is_file() {
             let secret = crate::keys::read(&file).map_err(|e| {
                 AppendError::LogKeyNotHeld(Text::new(
-                    format!("không đọc được {}: {}", file.display(), crate::messages::Localized::vi(&e)),
+                    format!(
+                        "không đọc được {}: {}",
+                        file.display(),
+                        crate::messages::Localized::vi(&e)
+                    ),
                     format!("could not read {}: {e}", file.display()),
                 ))
             })?;

@@ -152,6 +152,9 @@ pub struct VerifyOptions {
     pub progress: Option<Progress>,
     /// Count a checkpoint only with these witnesses' cosignatures (the report's witness level).
     pub witness_policy: Option<super::witnessed::WitnessPolicy>,
+    /// The log key the verifier pinned, when it brings one (`verify --ledger --log-key`): the
+    /// chain of log keys is followed from it. None: the key the log's genesis names.
+    pub pinned_log_key: Option<VerifierKey>,
 }
 
 /// A progress callback: entries read so far.
