@@ -252,32 +252,18 @@ impl Ledger {
         self.shared.log_keys.read().clone()
     }
 
-    /// Whether the ledger holds the secret of the log key `key` (in `log.key` or
-    /// `log-keys/`).
-    pub fn holds_log_key(&self, key: &VerifierKey) -> bool {
-        self.shared.signing.lock().contains_key(&key.public)
-    }
-
     /// The first checkpoint each log key signed, in the chain's order (None for a key that
     /// has signed none yet): what a verifier needs to follow the chain from any of them.
     pub fn first_checkpoints_by_key(&self) -> Result<Vec<Option<SignedNote>>, StorageError> {
         let keys = self.log_keys();
         let mut out = Vec::new();
         for k in keys.all() {
-            let mut found = None;
-            for size in self
-                .checkpoint_sizes()?
-                .into_iter()
-                .filter(|s| *s >= k.from)
-            {
-                if let Some(note) = self.checkpoint_at(size)? {
-                    if note.verify(&k.key).is_ok() {
-                        found = Some(note);
-                        break;
-                    }
-                }
-            }
-            out.push(found);
+            // The first checkpoint at or past its `from` is in its range, so signed by it.
+            let note = match self.shared.index.first_checkpoint_from(k.from)? {
+                Some(size) => self.checkpoint_at(size)?,
+                None => None,
+            };
+            out.push(note.filter(|n| n.verify(&k.key).is_ok()));
         }
         Ok(out)
     }
