@@ -758,7 +758,7 @@ fn every_finding_of_the_irregular_congress_reads_right() {
         }
         assert!(!iso_date(&f.message_vi), "[{}] {}", f.rule, f.message_vi);
         for message in [&f.message_vi, &f.message_en] {
-            if !message.chars().next().is_some_and(|c| !c.is_lowercase()) {
+            if message.chars().next().is_none_or(|c| c.is_lowercase()) {
                 not_sentences.push(format!("[{}] {message}", f.rule));
             }
         }

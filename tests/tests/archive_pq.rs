@@ -185,7 +185,7 @@ fn a_server_and_witnesses_cosign_with_ml_dsa_and_readers_require_it() {
         "--log-key",
         &lk,
         "--mirror",
-        &dir.path().join("mirror").to_str().unwrap().to_string(),
+        dir.path().join("mirror").to_str().unwrap(),
         "--once",
         "--interval",
         "1",

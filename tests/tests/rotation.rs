@@ -40,7 +40,13 @@ fn the_log_key_rotated_and_followed_through_the_binary() {
         "--authority-key",
         presidium.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(
         stderr(&out).contains("only an authority of the ledger may sign it")
             && stderr(&out).contains("log_key.rotated"),
@@ -73,7 +79,11 @@ fn the_log_key_rotated_and_followed_through_the_binary() {
     assert!(Path::new(rotated["secret"].as_str().unwrap()).is_file());
     let position = rotated["position"].as_u64().unwrap();
     let v = json(&run(&["checkpoint", "--ledger", ledger, "--json"]));
-    assert_eq!(v["log_key"], old.as_str(), "the genesis key, for old readers");
+    assert_eq!(
+        v["log_key"],
+        old.as_str(),
+        "the genesis key, for old readers"
+    );
     assert_eq!(v["current_log_key"], new.as_str());
     assert_eq!(
         v["log_keys"],
@@ -121,7 +131,13 @@ fn the_log_key_rotated_and_followed_through_the_binary() {
         ) + "\n",
     )
     .unwrap();
-    let out = run(&["append", "--ledger", ledger, "--batch", batch.to_str().unwrap()]);
+    let out = run(&[
+        "append",
+        "--ledger",
+        ledger,
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v = json(&run(&["checkpoint", "--ledger", ledger, "--json"]));
     let note = ledger::SignedNote::parse(v["note"].as_str().unwrap()).unwrap();
@@ -143,13 +159,18 @@ fn the_log_key_rotated_and_followed_through_the_binary() {
     // refused, named.
     let out = run(&["verify", "--ledger", ledger, "--log-key", &old]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    let stranger = ledger::VerifierKey::new(
-        &old_key.name,
-        keys.counting.verifying_key().to_bytes(),
-    )
-    .unwrap()
-    .encode();
-    let out = run(&["verify", "--ledger", ledger, "--log-key", &stranger, "--json"]);
+    let stranger =
+        ledger::VerifierKey::new(&old_key.name, keys.counting.verifying_key().to_bytes())
+            .unwrap()
+            .encode();
+    let out = run(&[
+        "verify",
+        "--ledger",
+        ledger,
+        "--log-key",
+        &stranger,
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("is not one of this log's keys"),
@@ -161,7 +182,13 @@ fn the_log_key_rotated_and_followed_through_the_binary() {
     let bag = dir.path().join("bag");
     let out = run(&["export", "--ledger", ledger, "--out", bag.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["verify", "--archive", bag.to_str().unwrap(), "--log-key", &old]);
+    let out = run(&[
+        "verify",
+        "--archive",
+        bag.to_str().unwrap(),
+        "--log-key",
+        &old,
+    ]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 
     // An act after the rotation, proved offline, with the old pinned key.
@@ -186,6 +213,12 @@ fn the_log_key_rotated_and_followed_through_the_binary() {
         &old,
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert_eq!(json(&out)["kind"], "motion.decided");
 }

@@ -61,7 +61,7 @@ pub fn subtree_root<S: NodeSource>(src: &S, lo: u64, hi: u64) -> Result<Hash, S:
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && lo % n == 0 {
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
         let level = n.trailing_zeros();
         return src.node(level, lo >> level);
     }

@@ -764,16 +764,16 @@ impl Index {
     /// The smallest size, at least `from`, at which a checkpoint was signed.
     pub fn first_checkpoint_from(&self, from: u64) -> Result<Option<u64>, StorageError> {
         let end = checkpoint_key(u64::MAX);
-        for item in self.db.range(checkpoint_key(from)..=end) {
-            let (k, _) = item?;
-            let mut a = [0u8; 8];
-            a.copy_from_slice(
-                k.get(1..9)
-                    .ok_or_else(|| corrupt_index("a checkpoint key"))?,
-            );
-            return Ok(Some(u64::from_be_bytes(a)));
-        }
-        Ok(None)
+        let Some(item) = self.db.range(checkpoint_key(from)..=end).next() else {
+            return Ok(None);
+        };
+        let (k, _) = item?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(
+            k.get(1..9)
+                .ok_or_else(|| corrupt_index("a checkpoint key"))?,
+        );
+        Ok(Some(u64::from_be_bytes(a)))
     }
 
     /// Sizes at which checkpoints were signed, ascending.
