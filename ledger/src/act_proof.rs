@@ -364,9 +364,19 @@ pub fn verify_witnessed(
                         .map_err(|e| invalid(e.to_string()))?,
                 )
             }
-            Some(r) => r
-                .apply(body, p.position)
-                .map_err(|e| invalid(e.to_string()))?,
+            Some(r) => {
+                // Each registry act authorized as the registry stood: an act the ledger would
+                // have refused (a rotation or an enrollment by a key that is no authority)
+                // changes nothing a proof relies on.
+                r.check(body, e.received, &|_| None).map_err(|err| {
+                    invalid(format!(
+                        "registry entry {} (`{}`) is not authorized: {err}",
+                        p.position, body.kind
+                    ))
+                })?;
+                r.apply(body, p.position)
+                    .map_err(|e| invalid(e.to_string()))?
+            }
         }
     }
     let registry_complete = match &proof.registry_next {
