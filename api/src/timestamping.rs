@@ -140,6 +140,7 @@ fn run(state: Arc<AppState>, tsa: HttpTsa) {
     }
 }
 
+
 /// `GET /v1/checkpoints/{size}/timestamps`: the RFC 3161 tokens held on that checkpoint.
 #[utoipa::path(get, path = "/v1/checkpoints/{size}/timestamps", summary = "The RFC 3161 time-stamp tokens held on the checkpoint of this size: the exact bytes they cover and each TSA's DER TimeStampResp (base64)", params(("size" = u64, Path, description = "the log's size when the checkpoint was signed")), responses((status = 200, description = "the tokens", body = crate::wire::CheckpointTimestamps), (status = 400, description = "not a size"), (status = 404, description = "no checkpoint at this size")))]
 pub async fn tokens(

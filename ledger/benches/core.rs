@@ -42,12 +42,7 @@ fn cpu_seconds() -> f64 {
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
         .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -495,10 +490,7 @@ fn main() {
         let fsync_us = 1e6 / lim.fsync;
         println!("\n## One appender waiting on each acknowledgement ({n} events)");
         println!("acknowledgement latency p50       {p50:>12.0} µs   target ≤ 2× fsync   = {:.2}× one fsync ({fsync_us:.0} µs)", p50 / fsync_us);
-        println!(
-            "acknowledgement latency p99       {p99:>12.0} µs   = {:.2}× one fsync",
-            p99 / fsync_us
-        );
+        println!("acknowledgement latency p99       {p99:>12.0} µs   = {:.2}× one fsync", p99 / fsync_us);
     }
     if want("procedure") {
         let keep = std::env::var("BENCH_KEEP_PROVINCE")

@@ -595,11 +595,7 @@ fn unauthorized_acts_never_feed_a_verdict() {
     let p = report.projections.as_ref().unwrap();
     assert_eq!(p.ignored_count, 1);
     assert_eq!(p.ignored[0].event, forged_hash.to_hex());
-    assert!(
-        p.ignored[0].why.en.contains("not enrolled"),
-        "{:?}",
-        p.ignored
-    );
+    assert!(p.ignored[0].why.en.contains("not enrolled"), "{:?}", p.ignored);
     // No finding rests on it.
     let findings = ledger::rules::check(p, "qd244-2014").findings;
     assert!(

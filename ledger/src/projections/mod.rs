@@ -284,10 +284,7 @@ impl Projections {
                         place,
                         Text::new(
                             format!("`{}` trong `{stream}` trước khi luồng được mở", place.kind),
-                            format!(
-                                "`{}` in `{stream}` before the stream was opened",
-                                place.kind
-                            ),
+                            format!("`{}` in `{stream}` before the stream was opened", place.kind),
                         ),
                     );
                 }
@@ -339,10 +336,7 @@ impl Projections {
                 return self.unplaced(
                     place,
                     Text::new(
-                        format!(
-                            "nội dung thay thế không phải một `{}` hợp lệ: {}",
-                            target.kind, why.vi
-                        ),
+                        format!("nội dung thay thế không phải một `{}` hợp lệ: {}", target.kind, why.vi),
                         format!("replacement is not a valid `{}`: {}", target.kind, why.en),
                     ),
                 )

@@ -658,8 +658,7 @@ fn main() -> anyhow::Result<()> {
                 "{r:.1} MiB"
             ))
         );
-        let us =
-            |v: Option<f64>| v.map_or("unknown (give --pid)".to_string(), |v| format!("{v:.1} µs"));
+        let us = |v: Option<f64>| v.map_or("unknown (give --pid)".to_string(), |v| format!("{v:.1} µs"));
         println!(
             "  CPU per append       {:>10} server, {} this generator",
             us(server_cpu_us),
