@@ -169,6 +169,21 @@ impl Monitor {
         let mut alarms = Vec::new();
         let size = ledger.size();
         let held = ledger.checkpoint();
+        // The anchor found on an earlier run: a checkpoint the mirror kept, signed by the
+        // pinned key, whose root its entries give (they are verified again below).
+        for size in ledger.checkpoint_sizes()? {
+            let Some(note) = ledger.checkpoint_at(size)? else {
+                continue;
+            };
+            if note.verify(&monitor.log_key).is_ok()
+                && ledger
+                    .root_at(size)?
+                    .is_ok_and(|r| r == note.checkpoint.root)
+            {
+                monitor.anchored = true;
+                break;
+            }
+        }
         // Up to the held checkpoint, which is then checked against exactly those entries;
         // then the rest.
         let stops = [held.as_ref().map_or(0, |n| n.checkpoint.size), size];

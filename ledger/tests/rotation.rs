@@ -157,6 +157,25 @@ fn a_rotated_log_key_is_followed_end_to_end() {
     assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
     assert_eq!(monitor.held(), Some(&only_new));
 
+    // A monitor keeping a mirror resumes on a later run, when the checkpoint it holds is
+    // signed by the new key alone: the anchor it found before is in the mirror.
+    let mirror_dir = tmp.path().join("monitor-mirror");
+    {
+        let (mut monitor, _) =
+            Monitor::open(old.clone(), None, Some(&mirror_dir), 1 << 20).unwrap();
+        assert!(monitor
+            .checkpoint(&before.encode(), &proofs(&ledger))
+            .is_empty());
+        let alarms = monitor.push(&entries(&ledger)).unwrap();
+        assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
+        let alarms = monitor.checkpoint(&only_new.encode(), &proofs(&ledger));
+        assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
+    }
+    let (monitor, alarms) = Monitor::open(old.clone(), None, Some(&mirror_dir), 1 << 20).unwrap();
+    assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
+    assert_eq!(monitor.held(), Some(&only_new));
+    drop(monitor);
+
     // Reopening as a mirror of the bag keeps the chain.
     let mirror = tmp.path().join("mirror");
     let (_, imported) = ledger::archive::import(
