@@ -466,3 +466,50 @@ fn a_forged_log_naming_the_pinned_key_in_its_own_genesis_is_refused() {
         failure.detail
     );
 }
+
+#[test]
+fn a_witness_given_both_keys_cosigns_across_the_rotation() {
+    use ledger::witness::{add_checkpoint, AddCheckpoint, AddRefusal, StateDir};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("l");
+    let (ledger, k, old, new) = rotated(&dir);
+    let state = StateDir::open(&tmp.path().join("witness")).unwrap();
+    let wkey = ledger::keys::generate();
+    let ask = |ledger: &Ledger, logs: &[VerifierKey], old_size: u64, note: &SignedNote| {
+        let proof = match old_size {
+            0 => Vec::new(),
+            n => ledger
+                .consistency_proof(n, note.checkpoint.size)
+                .unwrap()
+                .unwrap(),
+        };
+        let request = AddCheckpoint {
+            old: old_size,
+            proof,
+            note: note.encode(),
+        };
+        add_checkpoint(
+            &state,
+            &request,
+            logs,
+            "ubkt.example",
+            &wkey.clone().into(),
+            1_700_000_000,
+        )
+    };
+    let sizes = ledger.checkpoint_sizes().unwrap();
+    let first = ledger.checkpoint_at(sizes[0]).unwrap().unwrap();
+    ask(&ledger, std::slice::from_ref(&old), 0, &first).unwrap();
+    // The old key gone: checkpoints carry the new key's signature alone.
+    ledger.close().unwrap();
+    lost_old_key(&dir);
+    let ledger = Ledger::open(&dir, Options::default()).unwrap();
+    append_sessions(&ledger, &k, 10, 1);
+    let latest = ledger.sign_checkpoint().unwrap();
+    let held = first.checkpoint.size;
+    // Told only the old key, the witness refuses it as not signed by the log.
+    let refused = ask(&ledger, std::slice::from_ref(&old), held, &latest).unwrap_err();
+    assert!(matches!(refused, AddRefusal::NotSigned(_)), "{refused}");
+    // Told both (`witness serve --log-key OLD --log-key NEW`), it cosigns.
+    ask(&ledger, &[old, new], held, &latest).unwrap();
+}
