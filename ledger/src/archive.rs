@@ -101,6 +101,22 @@ pub struct ExportSummary {
 /// `data/log-keys/<size>.note`.
 pub const LOG_KEYS_DIR: &str = "log-keys";
 
+/// The log keys `data/ledger.json` lists (`log_keys`), as given: what the bag says, to be
+/// checked against the log.
+fn listed_log_keys(bag: &Path) -> Vec<VerifierKey> {
+    let json: Option<serde_json::Value> = fs::read(bag.join("data/ledger.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    json.as_ref()
+        .and_then(|v| v["log_keys"].as_array())
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k["key"].as_str().and_then(|t| VerifierKey::parse(t).ok()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The `data/log-keys/<size>.note` files of a bag, by name, with their text.
 pub fn log_key_notes(bag: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -835,8 +851,12 @@ pub fn import(
             .unwrap_or_else(|| Text::new("hồ sơ không kiểm tra đạt", "it does not verify"));
         return Err(ImportError::Refused(why));
     }
+    // The signing key: the trusted one, or, for a log whose key was rotated, one of the keys
+    // the bag lists (checked against the chain the opened ledger folds, below).
+    let listed = listed_log_keys(bag);
     if let Some(k) = &signing_key {
-        if k.verifying_key().to_bytes() != trusted.public {
+        let public = k.verifying_key().to_bytes();
+        if public != trusted.public && !listed.iter().any(|l| l.public == public) {
             return Err(ImportError::WrongKey);
         }
     }
@@ -905,6 +925,14 @@ pub fn import(
         }
     }
     match &signing_key {
+        // The genesis key is `log.key`; a later one goes where a rotation keeps it.
+        Some(k) if listed.len() > 1 && listed[0].public != k.verifying_key().to_bytes() => {
+            let file = crate::engine::log_key_file(dir, &k.verifying_key().to_bytes());
+            if let Some(parent) = file.parent() {
+                fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+            }
+            crate::keys::write(&file, k).map_err(crate::engine::OpenError::from)?
+        }
         Some(k) => {
             crate::keys::write(&dir.join("log.key"), k).map_err(crate::engine::OpenError::from)?
         }
@@ -920,5 +948,11 @@ pub fn import(
     }
     crate::storage::segment::sync_dir(dir).map_err(ArchiveError::from)?;
     let ledger = Ledger::open(dir, options)?;
+    if let Some(k) = &signing_key {
+        let public = k.verifying_key().to_bytes();
+        if !ledger.log_keys().all().iter().any(|l| l.key.public == public) {
+            return Err(ImportError::WrongKey);
+        }
+    }
     Ok((report, ledger))
 }

@@ -190,6 +190,24 @@ fn a_rotated_log_key_is_followed_end_to_end() {
     assert_eq!(imported.log_keys(), ledger.log_keys());
     let report = ledger::verify::integrity(&imported, &VerifyOptions::default()).unwrap();
     assert!(report.failure.is_none(), "{:?}", report.failure);
+
+    // Restored from the bag with the current key's secret, the ledger goes on appending.
+    let secret = ledger::keys::read(&rotation.file).unwrap();
+    let (_, restored) = ledger::archive::import(
+        &bag,
+        &tmp.path().join("restored"),
+        &old,
+        Some(secret),
+        Options::default(),
+        &VerifyOptions::default(),
+    )
+    .unwrap();
+    assert!(!restored.is_mirror());
+    append_sessions(&restored, &k, 20, 1);
+    let note = restored.sign_checkpoint().unwrap();
+    note.verify(&new).unwrap();
+    let report = ledger::verify::integrity(&restored, &VerifyOptions::default()).unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
 }
 
 #[test]
