@@ -950,7 +950,12 @@ pub fn import(
     let ledger = Ledger::open(dir, options)?;
     if let Some(k) = &signing_key {
         let public = k.verifying_key().to_bytes();
-        if !ledger.log_keys().all().iter().any(|l| l.key.public == public) {
+        if !ledger
+            .log_keys()
+            .all()
+            .iter()
+            .any(|l| l.key.public == public)
+        {
             return Err(ImportError::WrongKey);
         }
     }
