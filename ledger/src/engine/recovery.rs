@@ -57,12 +57,18 @@ fn held_log_keys(dir: &Path) -> Result<Vec<SigningKey>, OpenError> {
         names.sort();
         for path in names {
             let key = keys::read(&path)?;
-            if log_key_file(dir, &key.verifying_key().to_bytes()) != path {
-                return Err(OpenError::Genesis(format!(
-                    "{} holds the secret of another key than its name says: name it {}",
-                    path.display(),
-                    log_key_file(dir, &key.verifying_key().to_bytes()).display()
-                )));
+            let named = log_key_file(dir, &key.verifying_key().to_bytes());
+            if named != path {
+                // Both languages in the one reason the key error carries.
+                return Err(keys::KeyError::Malformed {
+                    path,
+                    reason: format!(
+                        "tệp giữ khóa bí mật của một khóa khác tên tệp, hãy đặt tên nó là {} / it holds the secret of another key than its name says: name it {}",
+                        named.display(),
+                        named.display()
+                    ),
+                }
+                .into());
             }
             held.push(key);
         }
