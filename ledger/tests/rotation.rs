@@ -157,6 +157,31 @@ fn a_rotated_log_key_is_followed_end_to_end() {
     assert!(alarms.iter().all(|a| !a.is_integrity()), "{alarms:?}");
     assert_eq!(monitor.held(), Some(&only_new));
 
+    // Published as tiles: read back and verified with the old pinned key, through the first
+    // checkpoints of each key published beside them; an act proved from the tiles too.
+    let tiles_dir = tmp.path().join("tiles");
+    let store = ledger::tiles::DirStore::new(&tiles_dir);
+    ledger::tiles::publish::publish(&ledger, &store, &only_new).unwrap();
+    assert!(tiles_dir.join(ledger::tiles::LOG_KEYS).is_file());
+    let tiles = ledger::tiles::read::TileLog::open(
+        Box::new(ledger::tiles::DirStore::new(&tiles_dir)),
+        None,
+        old.clone(),
+    )
+    .unwrap();
+    let report = ledger::tiles::read::verify(&tiles, &VerifyOptions::default()).unwrap();
+    assert!(report.integrity.ok, "{:?}", report.integrity.failure);
+    let from_tiles = act_proof::export(&tiles, &last).unwrap();
+    act_proof::verify(&from_tiles, &old).unwrap();
+    // Without them, the chain cannot be followed from the old key: refused, not trusted.
+    std::fs::remove_file(tiles_dir.join(ledger::tiles::LOG_KEYS)).unwrap();
+    let refused = ledger::tiles::read::TileLog::open(
+        Box::new(ledger::tiles::DirStore::new(&tiles_dir)),
+        None,
+        old.clone(),
+    );
+    assert!(refused.is_err());
+
     // A monitor keeping a mirror resumes on a later run, when the checkpoint it holds is
     // signed by the new key alone: the anchor it found before is in the mirror.
     let mirror_dir = tmp.path().join("monitor-mirror");
