@@ -1,8 +1,8 @@
 //! Who is asking: reader tokens (`Authorization: Bearer <token>`, granted with
 //! `congress-ledger access grant`) or the explorer's session cookie (`/login`, which keeps
 //! the token's hash), checked on every request. Secure by default: unless the
-//! server was started with `--public`, everything but `/healthz`, `/openapi.json`, checkpoints
-//! and proofs needs an authenticated reader. Confidential routes need their role whatever
+//! server was started with `--public`, everything but `/healthz`, `/openapi.json`, checkpoints,
+//! the log keys and proofs needs an authenticated reader. Confidential routes need their role whatever
 //! `--public` says.
 
 use std::sync::Arc;
@@ -78,6 +78,7 @@ fn open_route(path: &str) -> bool {
         || path == "/v1/checkpoint"
         || path.starts_with("/v1/checkpoint/")
         || path.starts_with("/v1/checkpoints/")
+        || path == "/v1/log-keys"
         || path.starts_with("/v1/proofs/")
         || crate::explorer::open_route(path)
 }

@@ -166,6 +166,7 @@ fn api() -> (
         .routes(routes!(events::by_position))
         .routes(routes!(proofs::checkpoint))
         .routes(routes!(proofs::checkpoint_at))
+        .routes(routes!(proofs::log_keys))
         .routes(routes!(timestamping::tokens))
         .routes(routes!(proofs::add_cosignatures))
         .routes(routes!(proofs::inclusion))

@@ -378,6 +378,14 @@ impl From<AppendError> for Problem {
                 title("bản sao chỉ đọc", "read-only mirror"),
                 detail,
             ),
+            AppendError::LogKeyNotHeld(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                title(
+                    "sổ cái không giữ khóa sổ cái này",
+                    "the ledger does not hold this log key",
+                ),
+                detail,
+            ),
             AppendError::Closed => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 title("đang dừng", "shutting down"),

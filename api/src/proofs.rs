@@ -63,6 +63,12 @@ pub async fn checkpoint_at(
     Ok(note_text(state.ledger.with_cosignatures(note)))
 }
 
+/// `GET /v1/log-keys`: the current log key and the chain of log keys.
+#[utoipa::path(get, path = "/v1/log-keys", summary = "The log key in force and the chain of log keys from the one `ledger.created` names, each with the size from which it signs", responses((status = 200, description = "the chain", body = crate::wire::LogKeys)))]
+pub async fn log_keys(State(state): State<Arc<AppState>>) -> Json<crate::wire::LogKeys> {
+    Json(crate::wire::LogKeys::from(&state.ledger.log_keys()))
+}
+
 /// The checkpoint signed at the size a path names (the log's own signatures only): 400 if it
 /// is not a size, 404 if none was.
 pub(crate) async fn signed_at(

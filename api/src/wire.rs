@@ -198,6 +198,49 @@ pub struct CheckpointQuery {
     pub witnessed: Option<bool>,
 }
 
+/// `GET /v1/log-keys`: the log key that signs the checkpoints to come, and the chain of
+/// log keys from the one `ledger.created` names (docs/FORMAT.md §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogKeys {
+    /// The verifier key in force now: it signs the checkpoints to come.
+    pub current: String,
+    /// Every log key, the genesis one first.
+    pub keys: Vec<LogKeyListed>,
+}
+
+/// One log key of the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogKeyListed {
+    /// Its note verifier key.
+    pub key: String,
+    /// The smallest checkpoint size it signs.
+    pub from: u64,
+    /// The position of the `log_key.rotated` that names it (absent for the genesis key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_at: Option<u64>,
+    /// The log's ML-DSA-44 cosigning key named with it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_key: Option<String>,
+}
+
+impl From<&ledger::authority::LogKeys> for LogKeys {
+    fn from(keys: &ledger::authority::LogKeys) -> LogKeys {
+        LogKeys {
+            current: keys.current().key.encode(),
+            keys: keys
+                .all()
+                .iter()
+                .map(|k| LogKeyListed {
+                    key: k.key.encode(),
+                    from: k.from,
+                    named_at: k.named_at,
+                    pq_key: k.pq_key.as_ref().map(|p| p.encode()),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// `POST /v1/checkpoint/cosignatures`: what was kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CosignaturesAdded {

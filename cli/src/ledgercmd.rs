@@ -556,12 +556,19 @@ pub fn checkpoint(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let note = ledger.sign_checkpoint()?;
     let log_key = ledger.log_key().encode();
     let log_pq_key = ledger.log_pq_key().map(|k| k.encode());
+    let keys = ledger.log_keys();
     ledger.close()?;
     if json {
+        let chain: Vec<serde_json::Value> = keys
+            .all()
+            .iter()
+            .map(|k| serde_json::json!({"key": k.key.encode(), "from": k.from}))
+            .collect();
         return crate::text::print_json(&serde_json::json!({
             "origin": note.checkpoint.origin, "size": note.checkpoint.size,
             "root": note.checkpoint.root, "note": note.encode(), "log_key": log_key,
-            "log_pq_key": log_pq_key,
+            "log_pq_key": log_pq_key, "current_log_key": keys.current().key.encode(),
+            "log_keys": chain,
         }));
     }
     print!("{}", note.encode());

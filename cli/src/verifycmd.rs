@@ -232,10 +232,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(anyhow::Error::new(e).context(crate::text::opening_ledger(&dir))),
     };
+    let pinned_log_key = match args.log_key.as_deref() {
+        Some(text) => Some(crate::text::log_key(text)?),
+        None => None,
+    };
     let bar = crate::archivecmd::progress_bar(ledger.size(), "verify");
     let options = VerifyOptions {
         strict_signatures: args.strict,
         witness_policy,
+        pinned_log_key,
         ..crate::archivecmd::verify_progress(&bar)
     };
     let report = ledger::verify::ledger(&ledger, &options);

@@ -60,7 +60,8 @@ pub enum WitnessAction {
         /// Address to listen on; port 0 picks a free port (printed on start).
         #[arg(long, default_value = "127.0.0.1:8090")]
         addr: std::net::SocketAddr,
-        /// The verifier key of each log this witness watches; repeat for several.
+        /// The verifier key of each log this witness watches; repeat for several (a log whose
+        /// key was rotated: its old and its new key, both named by its origin).
         #[arg(long = "log-key", required = true)]
         log_keys: Vec<String>,
         /// The witness's key file.

@@ -56,6 +56,36 @@ pub struct ActProof {
     /// act that is not a correction.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corrected: Vec<ProvedEntry>,
+    /// When the log key was rotated before the checkpoint: what it takes to follow the chain
+    /// of log keys from the pinned one to the key that signed the checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_keys: Option<KeyChainProof>,
+}
+
+/// The chain of log keys up to a proof's checkpoint (docs/FORMAT.md §4): the rest of the
+/// registry, which names every rotation, and the first checkpoint each key signed, proved a
+/// prefix of the proof's checkpoint — the anchor a verifier pinning that key needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyChainProof {
+    /// Stream `ledger`'s entries after `registry_next` (after the act when there is none),
+    /// below the checkpoint's size, in order.
+    pub registry_after: Vec<ProvedEntry>,
+    /// The first checkpoint each log key signed, up to the proof's checkpoint.
+    pub anchors: Vec<KeyAnchor>,
+}
+
+/// A checkpoint and its consistency proof to the proof's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyAnchor {
+    /// The signed checkpoint (C2SP note).
+    pub checkpoint: String,
+    /// RFC 9162 consistency proof from its size to the proof checkpoint's, hex.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub consistency: Vec<Hash>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +111,12 @@ pub trait Provable {
     fn inclusion(&self, position: u64, size: u64) -> Result<Vec<Hash>, ActProofError>;
     /// The positions of stream `ledger`'s entries below `size`, ascending.
     fn registry_positions(&self, size: u64) -> Result<Vec<u64>, StorageError>;
+    /// When the log key was rotated below `size`: the first checkpoint each key signed (up to
+    /// `size`), with its consistency proof to `size`. Empty when it was not, or when this
+    /// source does not know (then a verifier pinning an older key cannot follow the chain).
+    fn key_anchors(&self, _size: u64) -> Result<Vec<KeyAnchor>, ActProofError> {
+        Ok(Vec::new())
+    }
 }
 
 impl Provable for Ledger {
@@ -117,6 +153,28 @@ impl Provable for Ledger {
             .take_while(|&p| p < size)
             .collect())
     }
+
+    fn key_anchors(&self, size: u64) -> Result<Vec<KeyAnchor>, ActProofError> {
+        let keys = self.log_keys();
+        if keys.in_force(size).named_at.is_none() && keys.before(size).is_none() {
+            return Ok(Vec::new());
+        }
+        let mut anchors = Vec::new();
+        for note in self.first_checkpoints_by_key()?.into_iter().flatten() {
+            let at = note.checkpoint.size;
+            if at > size {
+                continue;
+            }
+            let consistency = self
+                .consistency_proof(at, size)?
+                .map_err(|e| ActProofError::Invalid(Text::of(&e)))?;
+            anchors.push(KeyAnchor {
+                checkpoint: note.encode(),
+                consistency,
+            });
+        }
+        Ok(anchors)
+    }
 }
 
 fn prove(log: &dyn Provable, position: u64, size: u64) -> Result<ProvedEntry, ActProofError> {
@@ -142,15 +200,27 @@ pub fn export(log: &dyn Provable, hash: &Hash) -> Result<ActProof, ActProofError
     let size = note.checkpoint.size;
     let mut registry = Vec::new();
     let mut registry_next = None;
+    let anchors = log.key_anchors(size)?;
+    let mut registry_after = Vec::new();
     for position in log.registry_positions(size)? {
         if position > entry.position {
-            registry_next = Some(prove(log, position, size)?);
-            break;
+            if registry_next.is_none() {
+                registry_next = Some(prove(log, position, size)?);
+                if anchors.is_empty() {
+                    break;
+                }
+            } else {
+                registry_after.push(prove(log, position, size)?);
+            }
         }
         if position < entry.position {
             registry.push(prove(log, position, size)?);
         }
     }
+    let log_keys = (!anchors.is_empty()).then_some(KeyChainProof {
+        registry_after,
+        anchors,
+    });
     let mut corrected = Vec::new();
     let mut next = authority::chain_link(entry.event.body()).2;
     while let Some(h) = next {
@@ -175,6 +245,7 @@ pub fn export(log: &dyn Provable, hash: &Hash) -> Result<ActProof, ActProofError
         registry,
         registry_next,
         corrected,
+        log_keys,
     })
 }
 
@@ -271,8 +342,10 @@ pub fn verify_witnessed(
     }
     let note = SignedNote::parse(&proof.checkpoint)
         .map_err(|e| invalid_because("điểm kiểm", "the checkpoint", &e))?;
-    note.verify(log_key)
-        .map_err(|e| invalid_because("điểm kiểm", "the checkpoint", &e))?;
+    if proof.log_keys.is_none() {
+        note.verify(log_key)
+            .map_err(|e| invalid_because("điểm kiểm", "the checkpoint", &e))?;
+    }
     let cosigned = match policy {
         Some(policy) => policy.counts(&note).map_err(ActProofError::Invalid)?,
         None => Vec::new(),
@@ -324,13 +397,31 @@ pub fn verify_witnessed(
                         .map_err(|e| invalid_because("sự kiện khởi tạo", "the genesis", &e))?,
                 )
             }
-            Some(r) => r.apply(body).map_err(|e| {
-                invalid_because(
-                    &format!("mục sổ đăng ký {}", p.position),
-                    &format!("registry entry {}", p.position),
-                    &e,
-                )
-            })?,
+            Some(r) => {
+                // Each registry act authorized as the registry stood: an act the ledger would
+                // have refused (a rotation or an enrollment by a key that is no authority)
+                // changes nothing a proof relies on.
+                r.check(body, e.received, &|_| None).map_err(|err| {
+                    invalid_because(
+                        &format!(
+                            "mục sổ đăng ký {} (`{}`) không có thẩm quyền",
+                            p.position, body.kind
+                        ),
+                        &format!(
+                            "registry entry {} (`{}`) is not authorized",
+                            p.position, body.kind
+                        ),
+                        &err,
+                    )
+                })?;
+                r.apply(body, p.position).map_err(|e| {
+                    invalid_because(
+                        &format!("mục sổ đăng ký {}", p.position),
+                        &format!("registry entry {}", p.position),
+                        &e,
+                    )
+                })?
+            }
         }
     }
     let registry_complete = match &proof.registry_next {
@@ -377,11 +468,24 @@ pub fn verify_witnessed(
             r.holder(&body.signer).map(str::to_string)
         }
     };
-    if registry.as_ref().is_some_and(|r| r.log_key() != log_key) {
-        return Err(invalid(
-            "sự kiện khởi tạo nêu một khóa sổ khác",
-            "the genesis event names another log key",
-        ));
+    match &proof.log_keys {
+        None => {
+            if registry.as_ref().is_some_and(|r| r.log_key() != log_key) {
+                return Err(invalid(
+                    "sự kiện khởi tạo nêu một khóa sổ khác",
+                    "the genesis event names another log key",
+                ));
+            }
+        }
+        Some(chain) => {
+            let Some(registry) = registry.as_ref() else {
+                return Err(invalid(
+                    "chứng minh không mang sổ đăng ký thẩm quyền",
+                    "the proof carries no authority registry",
+                ));
+            };
+            follow_log_keys(proof, chain, registry, &act, &note, log_key)?;
+        }
     }
     Ok(VerifiedAct {
         origin: proof.origin.clone(),
@@ -401,6 +505,120 @@ pub fn verify_witnessed(
         registry_complete,
         corrects: corrects.map(|c| c.event),
     })
+}
+
+/// Follows the chain of log keys from `pinned` to the key that signed the proof's checkpoint
+/// (docs/FORMAT.md §4): the registry after the act, each entry included, the next version of
+/// stream `ledger` and authorized as the registry stood (so every rotation is an authority's
+/// act); the checkpoint signed by the key in force at its size; and one of the anchors —
+/// each signed by the key in force at its size and proved a prefix of the checkpoint — signed
+/// by the pinned key.
+fn follow_log_keys(
+    proof: &ActProof,
+    chain: &KeyChainProof,
+    registry: &Registry,
+    act: &Entry,
+    note: &SignedNote,
+    pinned: &VerifierKey,
+) -> Result<(), ActProofError> {
+    let mut registry = registry.clone();
+    let mut version = proof.registry.len() as u64;
+    let mut last = proof.act.position;
+    if act.event.body().stream == "ledger" {
+        registry
+            .apply(act.event.body(), act.position)
+            .map_err(|e| invalid_because("chuỗi khóa sổ", "log keys", &e))?;
+        version += 1;
+    }
+    let rest = proof
+        .registry_next
+        .iter()
+        .chain(chain.registry_after.iter());
+    for p in rest {
+        let e = check_included(p, note)?;
+        let body = e.event.body();
+        if body.stream != "ledger" || body.version != version || p.position <= last {
+            return Err(invalid(
+                format!(
+                    "chuỗi khóa sổ: mục sổ đăng ký {} không phải mục kế tiếp của dòng `ledger` (phiên bản {version} sau vị trí {last})",
+                    p.position
+                ),
+                format!(
+                    "log keys: registry entry {} is not the next of stream `ledger` (version {version} after position {last})",
+                    p.position
+                ),
+            ));
+        }
+        registry.check(body, e.received, &|_| None).map_err(|err| {
+            invalid_because(
+                &format!(
+                    "chuỗi khóa sổ: mục sổ đăng ký {} (`{}`) không có thẩm quyền",
+                    p.position, body.kind
+                ),
+                &format!(
+                    "log keys: registry entry {} (`{}`) is not authorized",
+                    p.position, body.kind
+                ),
+                &err,
+            )
+        })?;
+        registry
+            .apply(body, p.position)
+            .map_err(|e| invalid_because("chuỗi khóa sổ", "log keys", &e))?;
+        version += 1;
+        last = p.position;
+    }
+    let keys = registry.log_keys();
+    keys.check_signed(note)
+        .map_err(|t| invalid_because("chuỗi khóa sổ", "log keys", &t))?;
+    let mut anchors = Vec::new();
+    for (i, a) in chain.anchors.iter().enumerate() {
+        let anchor = SignedNote::parse(&a.checkpoint).map_err(|e| {
+            invalid_because(
+                &format!("chuỗi khóa sổ: điểm neo {i}"),
+                &format!("log keys: anchor {i}"),
+                &e,
+            )
+        })?;
+        let cp = &anchor.checkpoint;
+        if cp.origin != note.checkpoint.origin {
+            return Err(invalid(
+                format!("chuỗi khóa sổ: điểm neo {i} là điểm kiểm của một sổ khác"),
+                format!("log keys: anchor {i} is a checkpoint of another log"),
+            ));
+        }
+        keys.check_signed(&anchor).map_err(|t| {
+            invalid_because(
+                &format!("chuỗi khóa sổ: điểm neo {i}"),
+                &format!("log keys: anchor {i}"),
+                &t,
+            )
+        })?;
+        merkle::verify_consistency(
+            cp.size,
+            note.checkpoint.size,
+            &cp.root,
+            &note.checkpoint.root,
+            &a.consistency,
+        )
+        .map_err(|e| {
+            invalid_because(
+                &format!(
+                    "chuỗi khóa sổ: điểm kiểm cỡ {} không phải tiền tố của điểm kiểm trong chứng minh",
+                    cp.size
+                ),
+                &format!(
+                    "log keys: the checkpoint of size {} is not a prefix of the proof's checkpoint",
+                    cp.size
+                ),
+                &e,
+            )
+        })?;
+        anchors.push(anchor);
+    }
+    let refs: Vec<&SignedNote> = anchors.iter().collect();
+    keys.anchor(pinned, &refs)
+        .map_err(|t| invalid_because("chuỗi khóa sổ", "log keys", &t))
 }
 
 /// A correction's chain as the proof carries it: each act included, each the one the previous

@@ -97,6 +97,41 @@ pub struct ExportSummary {
     pub bytes: u64,
 }
 
+/// Where a bag keeps the first checkpoint each log key signed, once the key was rotated:
+/// `data/log-keys/<size>.note`.
+pub const LOG_KEYS_DIR: &str = "log-keys";
+
+/// The log keys `data/ledger.json` lists (`log_keys`), as given: what the bag says, to be
+/// checked against the log.
+fn listed_log_keys(bag: &Path) -> Vec<VerifierKey> {
+    let json: Option<serde_json::Value> = fs::read(bag.join("data/ledger.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    json.as_ref()
+        .and_then(|v| v["log_keys"].as_array())
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k["key"].as_str().and_then(|t| VerifierKey::parse(t).ok()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `data/log-keys/<size>.note` files of a bag, by name, with their text.
+pub fn log_key_notes(bag: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Ok(items) = fs::read_dir(bag.join("data").join(LOG_KEYS_DIR)) {
+        for item in items.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if let (true, Ok(text)) = (name.ends_with(".note"), fs::read_to_string(item.path())) {
+                out.push((format!("data/{LOG_KEYS_DIR}/{name}"), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Writes the archive bag of everything the ledger holds at a freshly signed checkpoint.
 /// The bag is built beside `out` and renamed into place when complete. `progress` is told
 /// how many entries of how many are written.
@@ -186,9 +221,32 @@ pub fn export_with_render(
             put("witnessed.note", witnessed.encode().as_bytes())?;
         }
     }
+    // Every log key with the size from which it signs (`log_key` stays the genesis one, for
+    // readers of bags made before rotations), and, once the key was rotated, the first
+    // checkpoint each key signed: what a verifier pinning any of them needs to follow the
+    // chain (docs/FORMAT.md §4).
+    let log_keys = ledger.log_keys();
+    let listed: Vec<serde_json::Value> = log_keys
+        .all()
+        .iter()
+        .filter(|k| k.from <= size)
+        .map(|k| serde_json::json!({"key": k.key.encode(), "from": k.from}))
+        .collect();
+    if listed.len() > 1 {
+        for first in ledger.first_checkpoints_by_key()?.into_iter().flatten() {
+            let at = first.checkpoint.size;
+            if at <= size {
+                let first = ledger.checkpoint_at(at)?.unwrap_or(first);
+                put(
+                    &format!("{LOG_KEYS_DIR}/{at}.note"),
+                    first.encode().as_bytes(),
+                )?;
+            }
+        }
+    }
     let ledger_json = serde_json::json!({
         "origin": ledger.origin(), "size": size, "root": B64.encode(note.checkpoint.root.0),
-        "log_key": ledger.log_key().encode(), "format": 1,
+        "log_key": ledger.log_key().encode(), "log_keys": listed, "format": 1,
     });
     put(
         "ledger.json",
@@ -534,7 +592,12 @@ pub fn verify(
     }
     // The key the verifier brought must be the one that signed the bag's checkpoint; if not,
     // nothing in the bag can be checked against it: say so, rather than fail at some entry.
-    if let Err(e) = note.verify(trusted) {
+    // Once the log key was rotated (the bag lists more than one), the chain is followed from
+    // the trusted key instead, through the checkpoints of `data/log-keys/`.
+    let rotated = ledger_json["log_keys"]
+        .as_array()
+        .is_some_and(|keys| keys.len() > 1);
+    if let (false, Err(e)) = (rotated, note.verify(trusted)) {
         problems.push(Text::new(
             format!(
                 "khóa sổ cái đã cho (`{}`) không khớp với điểm kiểm tra của hồ sơ, do sổ `{}` ký: {}; hãy lấy khóa sổ cái từ một nguồn tin cậy và đưa bằng --log-key",
@@ -582,6 +645,15 @@ pub fn verify(
     // (Before the bag's own notes of the same size, which stay last.)
     let mut timestamped = Vec::new();
     for (name, text) in timestamp_notes(bag) {
+        match SignedNote::parse(&text) {
+            Ok(n) => timestamped.push(n),
+            Err(e) => problems.push(Text::new(
+                format!("{name}: không phải một ghi chú đã ký: {}", e.vi()),
+                format!("{name}: not a signed note: {e}"),
+            )),
+        }
+    }
+    for (name, text) in log_key_notes(bag) {
         match SignedNote::parse(&text) {
             Ok(n) => timestamped.push(n),
             Err(e) => problems.push(Text::new(
@@ -779,8 +851,12 @@ pub fn import(
             .unwrap_or_else(|| Text::new("hồ sơ không kiểm tra đạt", "it does not verify"));
         return Err(ImportError::Refused(why));
     }
+    // The signing key: the trusted one, or, for a log whose key was rotated, one of the keys
+    // the bag lists (checked against the chain the opened ledger folds, below).
+    let listed = listed_log_keys(bag);
     if let Some(k) = &signing_key {
-        if k.verifying_key().to_bytes() != trusted.public {
+        let public = k.verifying_key().to_bytes();
+        if public != trusted.public && !listed.iter().any(|l| l.public == public) {
             return Err(ImportError::WrongKey);
         }
     }
@@ -799,22 +875,37 @@ pub fn import(
     // beside them, as the ledger keeps them.
     let mut cosignatures = CosignatureFile::open(&crate::storage::files::FileHistories::new(dir))
         .map_err(ArchiveError::from)?;
+    // The first checkpoints of each log key (a rotated log's) come first, by size; a size the
+    // bag holds twice is kept once, as its last file has it.
+    let mut texts = log_key_notes(bag);
     for name in ["witnessed.note", "checkpoint.note"] {
         let path = bag.join("data").join(name);
         if name == "witnessed.note" && !path.exists() {
             continue;
         }
-        let text = fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-        let mut note = SignedNote::parse(&text).map_err(|e| {
+        texts.push((
+            name.to_string(),
+            fs::read_to_string(&path).map_err(|e| io(&path, e))?,
+        ));
+    }
+    let mut notes: Vec<SignedNote> = Vec::new();
+    for (name, text) in texts {
+        let note = SignedNote::parse(&text).map_err(|e| {
             ImportError::Refused(Text::new(
                 format!("{name}: {}", e.vi()),
                 format!("{name}: {e}"),
             ))
         })?;
+        notes.retain(|n| n.checkpoint.size != note.checkpoint.size);
+        notes.push(note);
+    }
+    notes.sort_by_key(|n| n.checkpoint.size);
+    for mut note in notes {
+        // The log's own Ed25519 lines (by any of its keys) stay with the checkpoint.
         let (own, others): (Vec<_>, Vec<_>) = note
             .signatures
             .drain(..)
-            .partition(|s| s.name == trusted.name && s.id == trusted.id);
+            .partition(|s| s.name == trusted.name && s.signature.len() == 64);
         note.signatures = own;
         log.checkpoint(&note).map_err(ArchiveError::from)?;
         for sig in others {
@@ -834,6 +925,14 @@ pub fn import(
         }
     }
     match &signing_key {
+        // The genesis key is `log.key`; a later one goes where a rotation keeps it.
+        Some(k) if listed.len() > 1 && listed[0].public != k.verifying_key().to_bytes() => {
+            let file = crate::engine::log_key_file(dir, &k.verifying_key().to_bytes());
+            if let Some(parent) = file.parent() {
+                fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+            }
+            crate::keys::write(&file, k).map_err(crate::engine::OpenError::from)?
+        }
         Some(k) => {
             crate::keys::write(&dir.join("log.key"), k).map_err(crate::engine::OpenError::from)?
         }
@@ -849,5 +948,16 @@ pub fn import(
     }
     crate::storage::segment::sync_dir(dir).map_err(ArchiveError::from)?;
     let ledger = Ledger::open(dir, options)?;
+    if let Some(k) = &signing_key {
+        let public = k.verifying_key().to_bytes();
+        if !ledger
+            .log_keys()
+            .all()
+            .iter()
+            .any(|l| l.key.public == public)
+        {
+            return Err(ImportError::WrongKey);
+        }
+    }
     Ok((report, ledger))
 }

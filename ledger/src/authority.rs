@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 
 use crate::catalogue::{self, Family, SignedBy};
-use crate::format::{EventBody, Hash, SignedEvent, VerifierKey};
+use crate::format::{EventBody, Hash, SignedEvent, SignedNote, VerifierKey, WitnessKey};
 use crate::messages::Text;
 
 /// The genesis payload (§4).
@@ -67,6 +67,182 @@ pub struct AuthorityAdded {
 pub struct AuthorityRetired {
     pub key: String,
     pub reason: String,
+}
+
+/// `log_key.rotated`: from the next checkpoint on, the log signs with a new Ed25519 key
+/// (§4; docs/FORMAT.md §4, "A log key that outlives its holder").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogKeyRotated {
+    /// The new log key's note verifier key, named by the ledger's origin.
+    pub log_key: String,
+    /// The log's ML-DSA-44 cosigning key from this act on, or null (required, may be null).
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub pq_key: Option<String>,
+    pub reason: String,
+}
+
+/// One key of the log's chain of keys: it signs every checkpoint of size `from` or more, up
+/// to the next key's `from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogKey {
+    pub key: VerifierKey,
+    /// The log's ML-DSA-44 cosigning key named with it (never for the genesis key).
+    pub pq_key: Option<WitnessKey>,
+    /// The smallest checkpoint size it signs: 1 for the genesis key, the position of the
+    /// `log_key.rotated` act that names it plus one for the others.
+    pub from: u64,
+    /// The position of the `log_key.rotated` act that names it (None for the genesis key).
+    pub named_at: Option<u64>,
+}
+
+/// The chain of log keys (§4): the genesis key, then each key a `log_key.rotated` named, in
+/// log order. A checkpoint of size n must be signed by the key in force at n, the one named
+/// by the last rotation at a position below n.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogKeys {
+    keys: Vec<LogKey>,
+}
+
+impl LogKeys {
+    fn genesis(key: VerifierKey) -> LogKeys {
+        LogKeys {
+            keys: vec![LogKey {
+                key,
+                pq_key: None,
+                from: 1,
+                named_at: None,
+            }],
+        }
+    }
+
+    /// Every key, the genesis key first.
+    pub fn all(&self) -> &[LogKey] {
+        &self.keys
+    }
+
+    /// Whether the log key was ever rotated.
+    pub fn rotated(&self) -> bool {
+        self.keys.len() > 1
+    }
+
+    /// The key in force now (the last named).
+    pub fn current(&self) -> &LogKey {
+        &self.keys[self.keys.len() - 1]
+    }
+
+    /// The key that must sign a checkpoint of `size`.
+    pub fn in_force(&self, size: u64) -> &LogKey {
+        let i = self.keys.iter().rposition(|k| k.from <= size).unwrap_or(0);
+        &self.keys[i]
+    }
+
+    /// The key in force before the one in force at `size`, if any: it also signs while its
+    /// secret is still held.
+    pub fn before(&self, size: u64) -> Option<&LogKey> {
+        let i = self.keys.iter().rposition(|k| k.from <= size).unwrap_or(0);
+        i.checked_sub(1).map(|i| &self.keys[i])
+    }
+
+    /// Whether `key` is one of the chain's keys.
+    pub fn holds(&self, key: &VerifierKey) -> bool {
+        self.keys.iter().any(|k| &k.key == key)
+    }
+
+    /// Whether a note's signature line is one of the log's own (by any of its keys, Ed25519
+    /// or the ML-DSA-44 ones named with them), as opposed to a witness's.
+    pub fn is_own_line(&self, line: &crate::format::checkpoint::NoteSignature) -> bool {
+        self.keys.iter().any(|k| {
+            (line.name == k.key.name && line.id == k.key.id)
+                || k.pq_key
+                    .as_ref()
+                    .is_some_and(|p| line.name == p.name && line.id == p.id)
+        })
+    }
+
+    /// Checks that `note` is signed by the key in force at its size, saying which key and
+    /// which rotation when not.
+    pub fn check_signed(&self, note: &SignedNote) -> Result<(), Text> {
+        let size = note.checkpoint.size;
+        let key = self.in_force(size);
+        if note.verify(&key.key).is_ok() {
+            return Ok(());
+        }
+        let (since_vi, since) = match key.named_at {
+            Some(at) => (
+                format!(
+                    "khóa mà `log_key.rotated` ở vị trí {at} nêu, có hiệu lực từ cỡ {}",
+                    key.from
+                ),
+                format!(
+                    "the key the `log_key.rotated` at position {at} names, in force from size {}",
+                    key.from
+                ),
+            ),
+            None => (
+                "khóa mà `ledger.created` nêu".to_string(),
+                "the key `ledger.created` names".to_string(),
+            ),
+        };
+        let (old_vi, old) = match self.before(size) {
+            Some(b) if note.verify(&b.key).is_ok() => (
+                " (chỉ có chữ ký của khóa cũ, đã được thay)".to_string(),
+                " (only the old key, rotated out, signed it)".to_string(),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        Err(Text::new(
+            format!(
+                "điểm kiểm cỡ {size} phải được ký bằng khóa sổ cái có hiệu lực ở cỡ đó, `{}` ({since_vi}), mà không có chữ ký hợp lệ của khóa ấy{old_vi}",
+                key.key.encode()
+            ),
+            format!(
+                "the checkpoint of size {size} must be signed by the log key in force at that size, `{}` ({since}), and it carries no valid signature by it{old}",
+                key.key.encode()
+            ),
+        ))
+    }
+
+    /// The trust rule for following the chain from a pinned key (docs/FORMAT.md §4): the
+    /// pinned key must be one of the chain's keys and, once the key was rotated, one of
+    /// `anchors` — checkpoints already shown to be of this very log (their roots recomputed or
+    /// proved consistent) — must be signed by it. Any checkpoint covers the genesis, so the
+    /// chain is then the one this log's own history names, not a forged log's that names the
+    /// pinned key in a genesis of its own.
+    pub fn anchor(&self, pinned: &VerifierKey, anchors: &[&SignedNote]) -> Result<(), Text> {
+        if !self.holds(pinned) {
+            let keys: Vec<String> = self
+                .keys
+                .iter()
+                .map(|k| format!("{} (từ/from {})", k.key.encode(), k.from))
+                .collect();
+            return Err(Text::new(
+                format!(
+                    "khóa sổ cái đã ghim `{}` không phải một khóa của sổ này (các khóa: {}); hãy lấy khóa sổ cái từ một nguồn tin cậy",
+                    pinned.encode(),
+                    keys.join(", ")
+                ),
+                format!(
+                    "the pinned log key `{}` is not one of this log's keys ({}); obtain the log key from a source you trust",
+                    pinned.encode(),
+                    keys.join(", ")
+                ),
+            ));
+        }
+        if !self.rotated() || anchors.iter().any(|n| n.verify(pinned).is_ok()) {
+            return Ok(());
+        }
+        Err(Text::new(
+            format!(
+                "không theo được chuỗi khóa sổ cái từ khóa đã ghim `{}`: không có điểm kiểm nào của chính sổ này do khóa ấy ký, nên không gì cho thấy các lần thay khóa thuộc về sổ mà khóa ấy ký (một sổ giả có thể nêu khóa ấy trong một `ledger.created` của riêng nó rồi thay sang khóa của mình); hãy lấy một điểm kiểm do khóa đã ghim ký (hồ sơ có `data/log-keys/`)",
+                pinned.encode()
+            ),
+            format!(
+                "the chain of log keys cannot be followed from the pinned key `{}`: no checkpoint of this very log is signed by it, so nothing shows that the rotations belong to the log it signed (a forged log can name it in a `ledger.created` of its own and rotate to its own key); obtain a checkpoint the pinned key signed (a bag carries them in `data/log-keys/`)",
+                pinned.encode()
+            ),
+        ))
+    }
 }
 
 /// How far ahead of its `received` time an act may claim to be: 5 minutes, a constant of
@@ -201,7 +377,7 @@ fn parse_payload<T: for<'de> Deserialize<'de>>(body: &EventBody) -> Result<T, Au
 pub struct Registry {
     origin: String,
     genesis: LedgerCreated,
-    log_key: VerifierKey,
+    log_keys: LogKeys,
     /// The current authorities, with the name each holder was added under.
     authorities: HashMap<[u8; 32], String>,
     /// Authority keys retired: they authorize nothing any more.
@@ -269,7 +445,7 @@ impl Registry {
         Ok(Registry {
             origin: origin.to_string(),
             genesis,
-            log_key,
+            log_keys: LogKeys::genesis(log_key),
             authorities,
             retired: HashSet::new(),
             enrollments: HashMap::new(),
@@ -285,9 +461,15 @@ impl Registry {
         &self.genesis
     }
 
-    /// The log key that `ledger.created` names: checkpoints must verify with it.
+    /// The log key that `ledger.created` names: checkpoints verify with it until it is
+    /// rotated.
     pub fn log_key(&self) -> &VerifierKey {
-        &self.log_key
+        &self.log_keys.keys[0].key
+    }
+
+    /// The chain of log keys, as the registry stands.
+    pub fn log_keys(&self) -> &LogKeys {
+        &self.log_keys
     }
 
     /// Whether `key` is an authority now (retired ones are not).
@@ -575,9 +757,90 @@ impl Registry {
                     )));
                 }
             }
+            "log_key.rotated" => {
+                let p: LogKeyRotated = parse_payload(body)?;
+                self.parse_rotation(&p).map_err(bad)?;
+            }
             _ => {}
         }
         Ok(())
+    }
+
+    /// The keys a `log_key.rotated` names, checked against the chain as it stands: the new
+    /// Ed25519 key named by the origin and never used before, the ML-DSA-44 key (if any) of
+    /// that type and name.
+    fn parse_rotation(&self, p: &LogKeyRotated) -> Result<(VerifierKey, Option<WitnessKey>), Text> {
+        let key = VerifierKey::parse(&p.log_key).map_err(|e| {
+            Text::new(
+                format!(
+                    "`log_key`: không phải khóa xác minh Ed25519 của ghi chú: {}",
+                    crate::messages::Localized::vi(&e)
+                ),
+                format!("`log_key`: not an Ed25519 note verifier key: {e}"),
+            )
+        })?;
+        if key.name != self.origin {
+            return Err(Text::new(
+                format!(
+                    "`log_key` mang tên `{}`, không phải tên sổ `{}`",
+                    key.name, self.origin
+                ),
+                format!(
+                    "`log_key` is named `{}`, not the origin `{}`",
+                    key.name, self.origin
+                ),
+            ));
+        }
+        if self.log_keys.holds(&key) {
+            return Err(Text::new(
+                format!(
+                    "`log_key` {} đã là một khóa của sổ này: hãy thay sang một khóa mới",
+                    key.encode()
+                ),
+                format!(
+                    "`log_key` {} is already one of this log's keys: rotate to a new key",
+                    key.encode()
+                ),
+            ));
+        }
+        let pq_key = match &p.pq_key {
+            None => None,
+            Some(text) => {
+                let pq = WitnessKey::parse(text).map_err(|e| {
+                    Text::new(
+                        format!(
+                            "`pq_key`: không đọc được: {}",
+                            crate::messages::Localized::vi(&e)
+                        ),
+                        format!("`pq_key`: {e}"),
+                    )
+                })?;
+                if !pq.is_post_quantum() || pq.name != self.origin {
+                    return Err(Text::new(
+                        format!(
+                            "`pq_key` phải là khóa ML-DSA-44 mang tên sổ `{}`",
+                            self.origin
+                        ),
+                        format!(
+                            "`pq_key` must be an ML-DSA-44 key named by the origin `{}`",
+                            self.origin
+                        ),
+                    ));
+                }
+                Some(pq)
+            }
+        };
+        Ok((key, pq_key))
+    }
+
+    /// The keys a `log_key.rotated` would bring in, checked as [`Registry::check`] does.
+    pub fn rotation_keys(
+        &self,
+        body: &EventBody,
+    ) -> Result<(VerifierKey, Option<WitnessKey>), AuthorityError> {
+        let p: LogKeyRotated = parse_payload(body)?;
+        self.parse_rotation(&p)
+            .map_err(|r| bad_payload(&body.kind, r))
     }
 
     fn validate_enrollment(&self, p: &KeyEnrolled) -> Result<(), Text> {
@@ -618,8 +881,9 @@ impl Registry {
         Ok(())
     }
 
-    /// Applies an authorized event of stream `ledger` to the registry.
-    pub fn apply(&mut self, body: &EventBody) -> Result<(), AuthorityError> {
+    /// Applies an authorized event of stream `ledger`, at `position` in the log, to the
+    /// registry.
+    pub fn apply(&mut self, body: &EventBody, position: u64) -> Result<(), AuthorityError> {
         match body.kind.as_str() {
             "key.enrolled" => {
                 let p: KeyEnrolled = parse_payload(body)?;
@@ -648,6 +912,15 @@ impl Registry {
                 let key = parse_key(&p.key, "key").map_err(|r| bad_payload(&body.kind, r))?;
                 self.authorities.remove(&key);
                 self.retired.insert(key);
+            }
+            "log_key.rotated" => {
+                let (key, pq_key) = self.rotation_keys(body)?;
+                self.log_keys.keys.push(LogKey {
+                    key,
+                    pq_key,
+                    from: position + 1,
+                    named_at: Some(position),
+                });
             }
             _ => {}
         }

@@ -90,6 +90,7 @@ pub const KINDS: &[KindSpec] = &[
     k("key.revoked", Ledger, AuthorityOnly),
     k("authority.added", Ledger, AuthorityOnly),
     k("authority.retired", Ledger, AuthorityOnly),
+    k("log_key.rotated", Ledger, AuthorityOnly),
     k("org.registered", Org, Roles(&["superior"])),
     k(
         "congress.convened",

@@ -110,6 +110,7 @@ impl Vietnamese for AppendError {
             AppendError::Storage(e) => format!("lưu trữ: {}", e.vi()),
             AppendError::Closed => "sổ cái đã đóng".into(),
             AppendError::ReadOnly => "sổ cái này là bản sao chỉ đọc (không giữ khóa sổ cái): hãy ghi vào sổ cái gốc mà nó sao".into(),
+            AppendError::LogKeyNotHeld(t) => t.vi.clone(),
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct Monitor {
     findings: HashMap<String, Finding>,
     /// Set by the first integrity alarm: the monitor stops trusting the server.
     broken: bool,
+    /// Whether a checkpoint shown consistent with the entries verified here was signed by
+    /// the pinned key: from then on, rotations of the log key are followed (the trust rule).
+    anchored: bool,
 }
 
 impl Monitor {
@@ -110,6 +113,7 @@ impl Monitor {
             unauthorized_seen: 0,
             findings: HashMap::new(),
             broken: false,
+            anchored: false,
         };
         let Some(dir) = mirror else {
             return Ok((monitor, Vec::new()));
@@ -181,6 +185,21 @@ impl Monitor {
         let mut alarms = Vec::new();
         let size = ledger.size();
         let held = ledger.checkpoint();
+        // The anchor found on an earlier run: a checkpoint the mirror kept, signed by the
+        // pinned key, whose root its entries give (they are verified again below).
+        for size in ledger.checkpoint_sizes()? {
+            let Some(note) = ledger.checkpoint_at(size)? else {
+                continue;
+            };
+            if note.verify(&monitor.log_key).is_ok()
+                && ledger
+                    .root_at(size)?
+                    .is_ok_and(|r| r == note.checkpoint.root)
+            {
+                monitor.anchored = true;
+                break;
+            }
+        }
         // Up to the held checkpoint, which is then checked against exactly those entries;
         // then the rest.
         let stops = [held.as_ref().map_or(0, |n| n.checkpoint.size), size];
@@ -266,7 +285,8 @@ impl Monitor {
                     .partition(|n| n.checkpoint.size <= reached);
             self.ahead = waiting;
             for note in due {
-                // Signature and origin were checked when it was shown; its size is reached.
+                // Origin was checked when it was shown; its size is reached, so the key in
+                // force at it is known: the signature is checked now.
                 alarms.extend(self.judge(note, &|_, _| {
                     Err("the entries up to it are verified here".into())
                 }));
@@ -349,10 +369,7 @@ impl Monitor {
         if self.broken {
             return Vec::new();
         }
-        let note = match SignedNote::parse(note_text).and_then(|n| {
-            n.verify(&self.log_key)?;
-            Ok(n)
-        }) {
+        let note = match SignedNote::parse(note_text) {
             Ok(n) => n,
             Err(e) => {
                 self.broken = true;
@@ -375,6 +392,22 @@ impl Monitor {
         self.judge(note, proof)
     }
 
+    /// Whether `note` (of a size the entries verified here reach) is signed by the log key in
+    /// force at its size; once the key was rotated, the chain is followed from the pinned
+    /// key only when anchored (a checkpoint of this log signed by it, this one or one before).
+    fn signed(&self, note: &SignedNote) -> Result<(), Text> {
+        match self.verifier.log_keys().filter(|c| c.rotated()) {
+            Some(chain) => {
+                chain.check_signed(note)?;
+                if self.anchored {
+                    return Ok(());
+                }
+                chain.anchor(&self.log_key, &[note])
+            }
+            None => note.verify(&self.log_key).map_err(|e| Text::of(&e)),
+        }
+    }
+
     /// A checkpoint validly signed by the log, against the entries verified here. Every
     /// checkpoint held passed this same check, so passing it also shows the checkpoint
     /// consistent with the one held.
@@ -387,6 +420,16 @@ impl Monitor {
         let mut alarms = Vec::new();
         let verified = self.verifier.entries();
         let ours = self.verifier.root();
+        if cp.size <= verified {
+            // Signed by the key in force at its size, which the entries verified name.
+            if let Err(detail) = self.signed(&note) {
+                self.broken = true;
+                return vec![Alarm::BadCheckpoint {
+                    detail,
+                    note: note.encode(),
+                }];
+            }
+        }
         let verdict = if cp.size == verified {
             (cp.root == ours).then_some(()).ok_or_else(|| {
                 Text::new(
@@ -439,6 +482,9 @@ impl Monitor {
                 held_note: held,
                 offered_note: note.encode(),
             }];
+        }
+        if note.verify(&self.log_key).is_ok() {
+            self.anchored = true;
         }
         if let Some(policy) = &self.policy {
             if let Err(detail) = policy.counts(&note) {

@@ -307,12 +307,23 @@ pub fn add_checkpoint(
     let note =
         SignedNote::parse(&request.note).map_err(|e| AddRefusal::Malformed(e.to_string()))?;
     let origin = &note.checkpoint.origin;
-    let log_key = logs
-        .iter()
-        .find(|k| &k.name == origin)
-        .ok_or_else(|| AddRefusal::UnknownLog(origin.clone()))?;
-    note.verify(log_key)
-        .map_err(|e| AddRefusal::NotSigned(e.to_string()))?;
+    // A log may be watched under several keys (the one it had and the one it rotated to,
+    // both given to the witness): the note must be signed by one of them.
+    let keys: Vec<&VerifierKey> = logs.iter().filter(|k| &k.name == origin).collect();
+    let Some(first) = keys.first() else {
+        return Err(AddRefusal::UnknownLog(origin.clone()));
+    };
+    let log_key = match keys.iter().find(|k| note.verify(k).is_ok()) {
+        Some(k) => *k,
+        None => {
+            return Err(AddRefusal::NotSigned(
+                note.verify(first)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+            ))
+        }
+    };
     if request.old > note.checkpoint.size {
         return Err(AddRefusal::Malformed(format!(
             "old size {} is over the checkpoint's size {}",

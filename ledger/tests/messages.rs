@@ -180,6 +180,7 @@ fn every_library_error_is_in_both_languages() {
         AppendError::Storage(StorageError::Index("x".into())),
         AppendError::Closed,
         AppendError::ReadOnly,
+        AppendError::LogKeyNotHeld(ledger::messages::Text::new("khóa", "key")),
     ];
     for (i, e) in appends.iter().enumerate() {
         check(&format!("AppendError {i}"), e);

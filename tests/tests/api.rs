@@ -278,6 +278,7 @@ fn every_route_and_every_error_status() {
         "/v1/checkpoint",
         "/v1/checkpoints/{size}",
         "/v1/checkpoints/{size}/timestamps",
+        "/v1/log-keys",
         "/v1/proofs/inclusion",
         "/v1/proofs/consistency",
         "/v1/congresses/{org}/{term}",
@@ -294,6 +295,14 @@ fn every_route_and_every_error_status() {
             "{path} missing from /openapi.json"
         );
     }
+
+    // The log keys: never rotated, the genesis key alone, in force from size 1.
+    let (status, _, text) = get(&server, "/v1/log-keys");
+    assert_eq!(status, 200, "{text}");
+    let keys = json_of(&text);
+    assert_eq!(keys["keys"].as_array().map(Vec::len), Some(1));
+    assert_eq!(keys["keys"][0]["from"], 1);
+    assert_eq!(keys["current"], keys["keys"][0]["key"]);
 
     // Metrics count what happened.
     let (status, _, metrics) = get(&server, "/metrics");

@@ -630,6 +630,95 @@ fn verify_html_checks_an_exported_proof_file_offline_and_refuses_it_changed() {
     );
 }
 
+/// An act recorded after the log key was rotated and the old key lost (issue 17 §4): the
+/// browser follows the chain of log keys from the key pinned before the rotation, and refuses
+/// the proof at the checkpoint step once its anchors are taken out.
+#[test]
+fn an_act_after_a_log_key_rotation_verifies_in_the_browser_with_the_old_pinned_key() {
+    let demo = Demo::new();
+    let ledger = demo.path("demo");
+    let ledger = ledger.to_str().unwrap();
+    let server = demo.serve("demo");
+    let old = log_key(&server.base);
+    server.stop();
+    let out = run(&[
+        "key",
+        "rotate-log",
+        "--ledger",
+        ledger,
+        "--authority-key",
+        demo.path("keys/authority.key").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_file(demo.path("demo/log.key")).unwrap();
+    std::fs::write(
+        demo.path("keys/batch.jsonl"),
+        r#"{"key": "presidium.key", "stream": "congress/hd.tp-haiduong/2020-2025", "kind": "motion.decided", "time": "2020-06-07T10:00:00+07:00", "payload": {"motion": "b-r", "subject": "other", "text": "Biểu quyết sau khi thay khóa", "method": "show_of_hands", "present": 297, "for": 297, "against": 0, "abstain": 0, "adopted": true, "refs": []}}"#.to_string() + "\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "append",
+        "--ledger",
+        ledger,
+        "--batch",
+        demo.path("keys/batch.jsonl").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = demo.serve("demo");
+    let html = ureq::get(&format!("{}/verify.html", server.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let last = get_json(&server.base, "/v1/log-keys")["keys"][1]["from"]
+        .as_u64()
+        .unwrap();
+    server.stop();
+    let out = run(&[
+        "proof",
+        "export",
+        "--ledger",
+        ledger,
+        "--position",
+        &last.to_string(),
+        "--out",
+        demo.path("proof.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let proof = std::fs::read_to_string(demo.path("proof.json")).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(
+        profile.path(),
+        &offline_page(demo.dir.path(), &html, &old, &proof, "rotated.html"),
+    );
+    assert_eq!(verdict(&page), Some("valid"), "{page}");
+    assert!(page.contains("khóa đã thay; theo chuỗi từ"), "{page}");
+
+    let mut unanchored: Value = serde_json::from_str(&proof).unwrap();
+    unanchored["log_keys"]["anchors"] = Value::Array(Vec::new());
+    let fresh = tempfile::tempdir().unwrap();
+    let page = dom(
+        fresh.path(),
+        &offline_page(
+            demo.dir.path(),
+            &html,
+            &old,
+            &unanchored.to_string(),
+            "unanchored.html",
+        ),
+    );
+    assert_eq!(verdict(&page), Some("invalid"), "{page}");
+    assert_eq!(
+        first_failed_step(&page).as_deref(),
+        Some("checkpoint"),
+        "{page}"
+    );
+    assert!(
+        page.contains("không theo được chuỗi khóa sổ cái từ khóa đã ghim"),
+        "{page}"
+    );
+}
+
 /// The spec's vectors, must-fail logs included, and the signature edge cases of the library's
 /// `crypto.rs`, decided in the browser exactly as `verify_strict` decides them.
 #[test]

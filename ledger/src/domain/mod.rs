@@ -127,6 +127,7 @@ pub fn decode(kind: &str, schema: u16, bytes: &[u8]) -> Result<Payload, PayloadE
         "key.revoked" => Payload::KeyRevoked(parse(kind, bytes)?),
         "authority.added" => Payload::AuthorityAdded(parse(kind, bytes)?),
         "authority.retired" => Payload::AuthorityRetired(parse(kind, bytes)?),
+        "log_key.rotated" => Payload::LogKeyRotated(parse(kind, bytes)?),
         "org.registered" => Payload::OrgRegistered(parse(kind, bytes)?),
         "congress.convened" => Payload::CongressConvened(Box::new(parse(kind, bytes)?)),
         "person.registered" => Payload::PersonRegistered(parse(kind, bytes)?),

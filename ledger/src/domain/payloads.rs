@@ -431,7 +431,7 @@ pub struct InspectionConcluded {
 }
 
 pub use crate::authority::{
-    AuthorityAdded, AuthorityRetired, KeyEnrolled, KeyRevoked, LedgerCreated,
+    AuthorityAdded, AuthorityRetired, KeyEnrolled, KeyRevoked, LedgerCreated, LogKeyRotated,
 };
 
 /// A decoded payload, whatever its kind.
@@ -442,6 +442,7 @@ pub enum Payload {
     KeyRevoked(KeyRevoked),
     AuthorityAdded(AuthorityAdded),
     AuthorityRetired(AuthorityRetired),
+    LogKeyRotated(LogKeyRotated),
     OrgRegistered(OrgRegistered),
     CongressConvened(Box<CongressConvened>),
     PersonRegistered(PersonRegistered),

@@ -36,6 +36,11 @@ pub const SCHEMAS: &[(&str, u16, &str)] = &[
         include_str!("../../../schemas/authority.retired/1.json"),
     ),
     (
+        "log_key.rotated",
+        1,
+        include_str!("../../../schemas/log_key.rotated/1.json"),
+    ),
+    (
         "org.registered",
         1,
         include_str!("../../../schemas/org.registered/1.json"),

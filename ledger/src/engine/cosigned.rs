@@ -67,13 +67,15 @@ impl Ledger {
     ) -> Result<Vec<String>, CosignError> {
         let size = ours.checkpoint.size;
         let log = self.log_key();
+        let log_keys = self.log_keys();
         let mut accepted = Vec::new();
         let mut foreign = Vec::new();
         let log_pq = self.log_pq_key();
         for line in lines {
-            // The log's own lines (its signature, its post-quantum cosignature) are in the note.
-            if line.name == log.name
-                && (line.id == log.id || log_pq.is_some_and(|k| k.id == line.id))
+            // The log's own lines (its signatures by its keys, its post-quantum cosignature)
+            // are in the note.
+            if log_keys.is_own_line(&line)
+                || (line.name == log.name && log_pq.is_some_and(|k| k.id == line.id))
             {
                 continue;
             }

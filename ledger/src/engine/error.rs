@@ -50,4 +50,9 @@ pub enum AppendError {
         "this ledger is a read-only mirror (it holds no log key): append to the ledger it mirrors"
     )]
     ReadOnly,
+    /// A `log_key.rotated` naming a key whose secret the ledger does not hold (or another
+    /// ML-DSA-44 key than the one it cosigns with), or a checkpoint whose key in force is
+    /// not held: what was wrong and what to do, in both languages.
+    #[error("{}", .0.en)]
+    LogKeyNotHeld(crate::messages::Text),
 }

@@ -6,7 +6,10 @@
 //! <dir>/checkpoints.log            every signed checkpoint (durable history)
 //! <dir>/cosignatures.log           witnesses' cosignatures on them (durable history)
 //! <dir>/timestamps.log             TSAs' RFC 3161 tokens on them (durable history)
-//! <dir>/log.key                    the log's signing key (mode 0600)
+//! <dir>/log.key                    the log's signing key (mode 0600), the one
+//!                                  `ledger.created` names
+//! <dir>/log-keys/<hex>.key         the secrets of later log keys, by public key (hex): a
+//!                                  `log_key.rotated` may name only a key held here
 //! <dir>/log-ml-dsa-44.key          optional: the log's ML-DSA-44 key, which cosigns each
 //!                                  checkpoint (C2SP tlog-cosignature `subtree/v1`)
 //! <dir>/index/                     sled: derived, deletable, rebuilt on open
@@ -19,13 +22,15 @@
 mod cosigned;
 mod error;
 mod recovery;
+mod rotation;
 mod timestamped;
 mod writer;
 
-pub use recovery::MIRROR_MARKER;
+pub use recovery::{log_key_file, LOG_KEYS_DIR, MIRROR_MARKER};
 
 pub use cosigned::CosignError;
 pub use error::AppendError;
+pub use rotation::Rotation;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -161,6 +166,10 @@ pub(crate) struct Shared {
     log_vkey: VerifierKey,
     /// The log's post-quantum cosigning key, when it holds one (`log-ml-dsa-44.key`).
     log_pq_key: Option<crate::format::WitnessKey>,
+    /// The chain of log keys as the committed registry names it (§4, `log_key.rotated`).
+    log_keys: RwLock<crate::authority::LogKeys>,
+    /// The log keys' secrets held, by public key: `log.key` and `log-keys/*.key`.
+    signing: Mutex<std::collections::HashMap<[u8; 32], SigningKey>>,
     index: Index,
     reader: segment::Reader,
     committed: RwLock<Committed>,
@@ -232,9 +241,31 @@ impl Ledger {
         &self.shared.origin
     }
 
-    /// The log's verifier key (the one named in `ledger.created`).
+    /// The log's verifier key (the one named in `ledger.created`): the one verifiers pin.
     pub fn log_key(&self) -> &VerifierKey {
         &self.shared.log_vkey
+    }
+
+    /// The chain of log keys: the genesis key, then each key a `log_key.rotated` named, with
+    /// the size from which it signs. The last one signs the checkpoints to come.
+    pub fn log_keys(&self) -> crate::authority::LogKeys {
+        self.shared.log_keys.read().clone()
+    }
+
+    /// The first checkpoint each log key signed, in the chain's order (None for a key that
+    /// has signed none yet): what a verifier needs to follow the chain from any of them.
+    pub fn first_checkpoints_by_key(&self) -> Result<Vec<Option<SignedNote>>, StorageError> {
+        let keys = self.log_keys();
+        let mut out = Vec::new();
+        for k in keys.all() {
+            // The first checkpoint at or past its `from` is in its range, so signed by it.
+            let note = match self.shared.index.first_checkpoint_from(k.from)? {
+                Some(size) => self.checkpoint_at(size)?,
+                None => None,
+            };
+            out.push(note.filter(|n| n.verify(&k.key).is_ok()));
+        }
+        Ok(out)
     }
 
     /// The log's ML-DSA-44 cosigning key (named by the origin), when it holds one: each

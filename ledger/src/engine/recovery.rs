@@ -30,9 +30,55 @@ const REPLAY_BATCH: usize = 4096;
 /// The file of the log's optional ML-DSA-44 cosigning key, in the ledger directory.
 pub const LOG_PQ_KEY: &str = "log-ml-dsa-44.key";
 
+/// The directory of the later log keys' secrets, in the ledger directory: one
+/// `<public key, hex>.key` per key (§4, `log_key.rotated`).
+pub const LOG_KEYS_DIR: &str = "log-keys";
+
+/// The file of a later log key's secret.
+pub fn log_key_file(dir: &Path, public: &[u8; 32]) -> std::path::PathBuf {
+    dir.join(LOG_KEYS_DIR)
+        .join(format!("{}.key", hex::encode(public)))
+}
+
+/// The log keys' secrets the directory holds: `log.key` and every `log-keys/*.key`.
+fn held_log_keys(dir: &Path) -> Result<Vec<SigningKey>, OpenError> {
+    let mut held = Vec::new();
+    let key_path = dir.join("log.key");
+    if key_path.is_file() {
+        held.push(keys::read(&key_path)?);
+    }
+    let more = dir.join(LOG_KEYS_DIR);
+    if more.is_dir() {
+        let mut names: Vec<std::path::PathBuf> = fs::read_dir(&more)
+            .map_err(|e| StorageError::io(&more, e))?
+            .filter_map(|item| item.ok().map(|i| i.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "key"))
+            .collect();
+        names.sort();
+        for path in names {
+            let key = keys::read(&path)?;
+            let named = log_key_file(dir, &key.verifying_key().to_bytes());
+            if named != path {
+                // Both languages in the one reason the key error carries.
+                return Err(keys::KeyError::Malformed {
+                    path,
+                    reason: format!(
+                        "tệp giữ khóa bí mật của một khóa khác tên tệp, hãy đặt tên nó là {} / it holds the secret of another key than its name says: name it {}",
+                        named.display(),
+                        named.display()
+                    ),
+                }
+                .into());
+            }
+            held.push(key);
+        }
+    }
+    Ok(held)
+}
+
 pub(super) struct WriterState {
-    /// None for a read-only mirror (no log key: it serves what it holds, appends nothing).
-    pub log_key: Option<SigningKey>,
+    /// False for a read-only mirror (no log key: it serves what it holds, appends nothing).
+    pub writable: bool,
     /// The log's ML-DSA-44 key, which cosigns each checkpoint, when the directory holds one.
     pub pq_key: Option<crate::pq::MlDsa44Key>,
     pub segments: SegmentWriter,
@@ -100,18 +146,17 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         });
     }
     let key_path = dir.join("log.key");
-    let log_key = if key_path.is_file() {
-        Some(keys::read(&key_path)?)
-    } else if dir.join(MIRROR_MARKER).is_file() {
-        None
-    } else {
+    let held = held_log_keys(dir)?;
+    let writable = !held.is_empty();
+    if !writable && !dir.join(MIRROR_MARKER).is_file() {
         return Err(OpenError::NotALedger {
             path: dir.to_path_buf(),
             missing: "log.key",
         });
-    };
+    }
+    let log_key = key_path.is_file().then(|| held.first().cloned()).flatten();
     let pq_path = dir.join(LOG_PQ_KEY);
-    let pq_key = if log_key.is_some() && pq_path.is_file() {
+    let pq_key = if writable && pq_path.is_file() {
         Some(keys::read_ml_dsa_44(&pq_path)?)
     } else {
         None
@@ -210,6 +255,12 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
             ),
             None => None,
         },
+        log_keys: RwLock::new(registry_seed.log_keys().clone()),
+        signing: Mutex::new(
+            held.into_iter()
+                .map(|k| (k.verifying_key().to_bytes(), k))
+                .collect(),
+        ),
         log_vkey,
         index,
         reader,
@@ -228,9 +279,10 @@ pub(super) fn open(dir: &Path, options: &Options) -> Result<Recovered, OpenError
         keys: crate::crypto::KeyCache::default(),
     });
     let registry = load_registry(&shared)?;
+    *shared.log_keys.write() = registry.log_keys().clone();
     Ok(Recovered {
         writer: WriterState {
-            log_key,
+            writable,
             pq_key,
             segments: writer,
             size: end.size,
@@ -292,7 +344,7 @@ pub(super) fn load_registry(shared: &Shared) -> Result<Registry, StorageError> {
                 )
             }
             Some(r) => r
-                .apply(entry.event.body())
+                .apply(entry.event.body(), p)
                 .map_err(|e| bad(e.to_string()))?,
         }
     }

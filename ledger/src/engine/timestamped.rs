@@ -21,7 +21,13 @@ fn stored(e: StorageError) -> LongTermError {
 impl Ledger {
     /// The exact bytes a timestamp on `note` covers (see [`timestamp::checkpoint_bytes`]).
     pub fn timestamped_bytes(&self, note: &SignedNote) -> Vec<u8> {
-        timestamp::checkpoint_bytes(note, self.log_key())
+        let keys: Vec<crate::format::VerifierKey> = self
+            .log_keys()
+            .all()
+            .iter()
+            .map(|k| k.key.clone())
+            .collect();
+        timestamp::checkpoint_bytes(note, &keys)
     }
 
     /// Asks `tsa` for a token on `note` (one of this ledger's checkpoints) and keeps it.

@@ -30,7 +30,8 @@ use super::recovery::WriterState;
 use super::{AppendError, Appended, OpenError, Options, Shared};
 use crate::authority::Registry;
 use crate::format::merkle::{self, Frontier};
-use crate::format::{Checkpoint, Entry, Hash, SignedEvent, SignedNote};
+use crate::format::{Checkpoint, Entry, EventBody, Hash, SignedEvent, SignedNote};
+use crate::messages::Text;
 use crate::storage::index::{Batch, Head, IndexedEntry, Location, Marker};
 use crate::storage::segment::SegmentWriter;
 use crate::storage::{frame, AppendFile, Poison, PoisonCause, StorageError};
@@ -105,16 +106,15 @@ pub(super) fn start(
     state: WriterState,
     options: Options,
 ) -> Result<Option<Pipeline>, OpenError> {
-    let Some(log_key) = state.log_key.clone() else {
+    if !state.writable {
         // A mirror: nothing to write, nothing to sign.
         return Ok(None);
-    };
+    }
     let (submit, jobs) = bounded::<Job>(options.max_batch.max(16) * 2);
     let (sync_tx, sync_rx) = bounded::<SyncMsg>(2);
     let (index_tx, index_rx) = bounded::<IndexMsg>(64);
     let indexer = Indexer {
         shared: shared.clone(),
-        log_key,
         pq_key: state.pq_key,
         last_checkpoint_size: state.last_checkpoint_size,
         last_checkpoint_at: Instant::now(),
@@ -339,9 +339,13 @@ impl Committer {
             let registry = g.registry.as_ref().unwrap_or(&self.registry);
             registry.check(body, received, &|_| corrected.clone())?;
         }
+        if body.kind == "log_key.rotated" {
+            let registry = g.registry.as_ref().unwrap_or(&self.registry);
+            self.check_rotation(registry, body)?;
+        }
         if body.stream == "ledger" {
             let registry = g.registry.get_or_insert_with(|| self.registry.clone());
-            registry.apply(body)?;
+            registry.apply(body, g.size)?;
         }
 
         let position = g.size;
@@ -395,6 +399,64 @@ impl Committer {
         Ok(Outcome::WithGroup(appended))
     }
 
+    /// A `log_key.rotated` may name only a key whose secret the ledger holds (else no
+    /// checkpoint could be signed after it), and only the ML-DSA-44 key the log cosigns with.
+    /// A secret placed in `log-keys/` while the ledger runs is picked up here.
+    fn check_rotation(&self, registry: &Registry, body: &EventBody) -> Result<(), AppendError> {
+        let (key, pq_key) = registry.rotation_keys(body)?;
+        let file = super::recovery::log_key_file(&self.shared.dir, &key.public);
+        if !self.shared.signing.lock().contains_key(&key.public) && file.is_file() {
+            let secret = crate::keys::read(&file).map_err(|e| {
+                AppendError::LogKeyNotHeld(Text::new(
+                    format!(
+                        "không đọc được {}: {}",
+                        file.display(),
+                        crate::messages::Localized::vi(&e)
+                    ),
+                    format!("could not read {}: {e}", file.display()),
+                ))
+            })?;
+            if secret.verifying_key().to_bytes() == key.public {
+                self.shared.signing.lock().insert(key.public, secret);
+            }
+        }
+        if !self.shared.signing.lock().contains_key(&key.public) {
+            return Err(AppendError::LogKeyNotHeld(Text::new(
+                format!(
+                    "`log_key.rotated` nêu khóa sổ cái {}, mà sổ cái không giữ khóa bí mật của nó, nên sau hành vi này không ký được điểm kiểm nào; hãy tạo khóa và thay bằng `congress-ledger key rotate-log --ledger DIR --authority-key TỆP` (lệnh này ghi khóa bí mật vào {}), hoặc đặt khóa bí mật vào đúng tệp ấy trước khi ghi hành vi",
+                    key.encode(),
+                    file.display()
+                ),
+                format!(
+                    "`log_key.rotated` names the log key {}, whose secret the ledger does not hold, so no checkpoint could be signed after it; rotate with `congress-ledger key rotate-log --ledger DIR --authority-key FILE` (which writes the secret to {}), or put the secret in that file before appending the act",
+                    key.encode(),
+                    file.display()
+                ),
+            )));
+        }
+        let held_pq = self.shared.log_pq_key.as_ref();
+        if pq_key.as_ref() != held_pq {
+            let show = |k: Option<&crate::format::WitnessKey>| {
+                k.map_or_else(|| "null".to_string(), |k| k.encode())
+            };
+            return Err(AppendError::LogKeyNotHeld(Text::new(
+                format!(
+                    "`log_key.rotated` nêu khóa ML-DSA-44 `pq_key` {}, nhưng sổ cái đồng ký bằng {} ({}); hãy nêu đúng khóa ấy",
+                    show(pq_key.as_ref()),
+                    show(held_pq),
+                    super::recovery::LOG_PQ_KEY
+                ),
+                format!(
+                    "`log_key.rotated` names the ML-DSA-44 `pq_key` {}, but the ledger cosigns with {} ({}); name that key",
+                    show(pq_key.as_ref()),
+                    show(held_pq),
+                    super::recovery::LOG_PQ_KEY
+                ),
+            )));
+        }
+        Ok(())
+    }
+
     fn write(&mut self, mut g: Pending) {
         if g.replies.is_empty() {
             return;
@@ -430,6 +492,10 @@ impl Committer {
         self.last_received = g.last_received;
         self.frontier = g.frontier;
         if let Some(r) = g.registry.take() {
+            if r.log_keys() != self.registry.log_keys() {
+                // Before the group reaches the indexer, which signs its checkpoints.
+                *self.shared.log_keys.write() = r.log_keys().clone();
+            }
             self.registry = r;
         }
         self.seq += 1;
@@ -612,7 +678,6 @@ impl Syncer {
 /// Applies durable groups to the index, publishes them to readers, and signs checkpoints.
 struct Indexer {
     shared: Arc<Shared>,
-    log_key: ed25519_dalek::SigningKey,
     pq_key: Option<crate::pq::MlDsa44Key>,
     last_checkpoint_size: Option<u64>,
     last_checkpoint_at: Instant,
@@ -667,6 +732,37 @@ impl Indexer {
         self.shared.indexed_changed.notify_all();
     }
 
+    /// Signs with the log key in force at the checkpoint's size and, while its secret is
+    /// still held, the key it replaced (two signature lines, the key in force first).
+    fn sign(&self, body: Checkpoint) -> Result<SignedNote, AppendError> {
+        let size = body.size;
+        let keys = self.shared.log_keys.read().clone();
+        let signing = self.shared.signing.lock();
+        let in_force = keys.in_force(size);
+        let Some(secret) = signing.get(&in_force.key.public) else {
+            return Err(AppendError::LogKeyNotHeld(Text::new(
+                format!(
+                    "không ký được điểm kiểm cỡ {size}: sổ cái không giữ khóa bí mật của khóa sổ cái có hiệu lực {}; hãy đặt nó vào {} hoặc thay khóa bằng `congress-ledger key rotate-log`",
+                    in_force.key.encode(),
+                    super::recovery::log_key_file(&self.shared.dir, &in_force.key.public).display()
+                ),
+                format!(
+                    "cannot sign the checkpoint of size {size}: the ledger does not hold the secret of the log key in force, {}; put it in {} or rotate with `congress-ledger key rotate-log`",
+                    in_force.key.encode(),
+                    super::recovery::log_key_file(&self.shared.dir, &in_force.key.public).display()
+                ),
+            )));
+        };
+        let mut note = SignedNote::sign(body, secret)
+            .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+        if let Some(old) = keys.before(size).and_then(|b| signing.get(&b.key.public)) {
+            let also = SignedNote::sign(note.checkpoint.clone(), old)
+                .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+            note.signatures.extend(also.signatures);
+        }
+        Ok(note)
+    }
+
     fn checkpoint_if_behind(&mut self) {
         let size = self.shared.committed.read().size;
         if self.last_checkpoint_size != Some(size) && self.shared.poisoned.read().is_none() {
@@ -692,8 +788,7 @@ impl Indexer {
             );
         }
         let body = Checkpoint::new(&self.shared.origin, committed.size, committed.root);
-        let mut note = SignedNote::sign(body, &self.log_key)
-            .map_err(|e| AppendError::Storage(StorageError::Index(e.to_string())))?;
+        let mut note = self.sign(body)?;
         if let Some(pq) = &self.pq_key {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -265,7 +265,8 @@ impl Projections {
             | Payload::KeyEnrolled(_)
             | Payload::KeyRevoked(_)
             | Payload::AuthorityAdded(_)
-            | Payload::AuthorityRetired(_) => {}
+            | Payload::AuthorityRetired(_)
+            | Payload::LogKeyRotated(_) => {}
             payload => {
                 let is_document = matches!(payload, Payload::DocumentAttached(_));
                 let act = Act {

@@ -761,6 +761,21 @@ impl Index {
         self.checkpoint_location(u64::from_be_bytes(a))
     }
 
+    /// The smallest size, at least `from`, at which a checkpoint was signed.
+    pub fn first_checkpoint_from(&self, from: u64) -> Result<Option<u64>, StorageError> {
+        let end = checkpoint_key(u64::MAX);
+        let Some(item) = self.db.range(checkpoint_key(from)..=end).next() else {
+            return Ok(None);
+        };
+        let (k, _) = item?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(
+            k.get(1..9)
+                .ok_or_else(|| corrupt_index("a checkpoint key"))?,
+        );
+        Ok(Some(u64::from_be_bytes(a)))
+    }
+
     /// Sizes at which checkpoints were signed, ascending.
     pub fn checkpoint_sizes(&self) -> Result<Vec<u64>, StorageError> {
         let mut out = Vec::new();

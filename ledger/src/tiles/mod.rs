@@ -34,6 +34,11 @@ pub const MAX_ENTRY: usize = u16::MAX as usize;
 /// The checkpoint's path.
 pub const CHECKPOINT: &str = "checkpoint";
 
+/// Once the log key was rotated: the first checkpoint each log key signed, as a JSON array of
+/// signed notes (`{"checkpoints": [...]}`), beside the checkpoint, so that a reader pinning
+/// any of the keys finds its anchor (docs/FORMAT.md §4). Not a C2SP object.
+pub const LOG_KEYS: &str = "log-keys.json";
+
 const _: () = assert!(MAX_APPEND_EVENT_BYTES + 24 == MAX_ENTRY);
 
 /// `<N>` as path elements: groups of three digits, all but the last prefixed with `x`.

@@ -8,7 +8,7 @@ use crate::format::{merkle, Entry, SignedNote};
 
 use super::{
     blob_path, bundle_path, encode_bundle, new_bundles, new_tiles, tile_path, Tile, TileError,
-    TileStore, CHECKPOINT, HEIGHT, MAX_ENTRY, WIDTH,
+    TileStore, CHECKPOINT, HEIGHT, LOG_KEYS, MAX_ENTRY, WIDTH,
 };
 
 /// What one publication wrote.
@@ -33,7 +33,9 @@ pub fn published(ledger: &Ledger, to: &dyn TileStore) -> Result<Option<SignedNot
     let conflict = |why: String| TileError::Conflict(format!("{}: {why}", to.describe()));
     let text = String::from_utf8(bytes).map_err(|_| conflict("not text".into()))?;
     let note = SignedNote::parse(&text).map_err(|e| conflict(e.to_string()))?;
-    note.verify(ledger.log_key())
+    ledger
+        .log_keys()
+        .check_signed(&note)
         .map_err(|e| conflict(format!("not signed by this ledger's key ({e})")))?;
     if note.checkpoint.origin != ledger.origin() {
         return Err(conflict(format!(
@@ -99,6 +101,13 @@ pub fn publish(
         if let Some(bytes) = blobs.get(&hex)? {
             put(&blob_path(&hex), &bytes, &mut done)?;
             done.blobs += 1;
+        }
+    }
+    // The anchors of a rotated log (rewritten as keys are added), before the checkpoint
+    // signed by a later key that needs them.
+    if let Some(bytes) = log_keys_object(ledger, size)? {
+        if to.get(LOG_KEYS)?.as_deref() != Some(bytes.as_slice()) {
+            put(LOG_KEYS, &bytes, &mut done)?;
         }
     }
     // Last: only now is every tile it needs in place.
@@ -168,10 +177,30 @@ fn attached(entry: &[u8]) -> Option<String> {
     payload["sha256"].as_str().map(str::to_string)
 }
 
+/// [`LOG_KEYS`] for a publication up to `size`: None while the log key was never rotated.
+pub fn log_keys_object(ledger: &Ledger, size: u64) -> Result<Option<Vec<u8>>, TileError> {
+    if !ledger.log_keys().rotated() {
+        return Ok(None);
+    }
+    let notes: Vec<String> = ledger
+        .first_checkpoints_by_key()?
+        .into_iter()
+        .flatten()
+        .filter(|n| n.checkpoint.size <= size)
+        .map(|n| n.encode())
+        .collect();
+    Ok(Some(
+        serde_json::to_vec_pretty(&serde_json::json!({ "checkpoints": notes })).unwrap_or_default(),
+    ))
+}
+
 /// A tiles path served straight from a live ledger (`serve`'s `/tlog/`): the bytes, and
 /// whether they may be cached forever (every path but the checkpoint). None when the path is
 /// not of the layout or the log does not have it yet.
 pub fn serve(ledger: &Ledger, path: &str) -> Result<Option<(Vec<u8>, bool)>, TileError> {
+    if path == LOG_KEYS {
+        return Ok(log_keys_object(ledger, ledger.size())?.map(|b| (b, false)));
+    }
     let Some(object) = super::parse_path(path) else {
         return Ok(None);
     };

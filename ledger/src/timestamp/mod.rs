@@ -72,11 +72,12 @@ pub trait Stamper {
 
 /// The exact bytes a checkpoint's timestamp covers: the note's body and the log's own
 /// signature lines, as the log signed them — no witness or post-quantum cosignature lines,
-/// which arrive later.
-pub fn checkpoint_bytes(note: &SignedNote, log_key: &VerifierKey) -> Vec<u8> {
+/// which arrive later. `log_keys`: the log's Ed25519 keys (more than one once it was
+/// rotated: a checkpoint may carry the lines of the key in force and of the one it replaced).
+pub fn checkpoint_bytes(note: &SignedNote, log_keys: &[VerifierKey]) -> Vec<u8> {
     let mut own = note.clone();
     own.signatures
-        .retain(|s| s.name == log_key.name && s.id == log_key.id);
+        .retain(|s| log_keys.iter().any(|k| s.name == k.name && s.id == k.id));
     own.encode().into_bytes()
 }
 

@@ -152,6 +152,9 @@ pub struct VerifyOptions {
     pub progress: Option<Progress>,
     /// Count a checkpoint only with these witnesses' cosignatures (the report's witness level).
     pub witness_policy: Option<super::witnessed::WitnessPolicy>,
+    /// The log key the verifier pinned, when it brings one (`verify --ledger --log-key`): the
+    /// chain of log keys is followed from it. None: the key the log's genesis names.
+    pub pinned_log_key: Option<VerifierKey>,
 }
 
 /// A progress callback: entries read so far.
@@ -559,14 +562,24 @@ impl Verifier {
             return Ok(());
         };
         if body.stream == "ledger" {
-            registry.apply(body).map_err(|e| Text::of(&e))?;
+            registry
+                .apply(body, entry.position)
+                .map_err(|e| Text::of(&e))?;
         }
         Ok(())
     }
 
+    /// The chain of log keys the registry verified so far names (None before the genesis).
+    pub fn log_keys(&self) -> Option<&crate::authority::LogKeys> {
+        self.registry.as_ref().map(Registry::log_keys)
+    }
+
     /// Finishes: the root of what was checked, and each checkpoint checked against it.
     /// Checkpoints must be signed by `log_key` when given, else by the log key that the
-    /// genesis event names.
+    /// genesis event names — until the log key is rotated: then each checkpoint must be
+    /// signed by the key in force at its size, and the chain is followed from `log_key` only
+    /// when one of the checkpoints that hold is signed by it (the trust rule,
+    /// [`crate::authority::LogKeys::anchor`]).
     pub fn finish(
         mut self,
         checkpoints: &[SignedNote],
@@ -580,12 +593,26 @@ impl Verifier {
         let mut failure = self.failure.clone();
         let genesis_key = self.registry.as_ref().map(|r| r.log_key().clone());
         let key = log_key.cloned().or(genesis_key);
+        let chain = self
+            .registry
+            .as_ref()
+            .map(|r| r.log_keys().clone())
+            .filter(|c| c.rotated());
         let mut results = Vec::new();
+        let mut held: Vec<&SignedNote> = Vec::new();
         for note in checkpoints {
             let cp = &note.checkpoint;
+            let signed = match (&chain, key.as_ref()) {
+                (Some(chain), _) => chain.check_signed(note),
+                (None, Some(key)) => note.verify(key).map_err(|e| Text::of(&e)),
+                (None, None) => Err(Text::new(
+                    "không có khóa sổ cái để kiểm tra chữ ký của điểm kiểm",
+                    "no log key to check the checkpoint's signature with",
+                )),
+            };
             let detail = check_checkpoint(
                 note,
-                key.as_ref(),
+                signed,
                 self.origin.as_deref(),
                 |size| {
                     if size == self.position {
@@ -598,6 +625,9 @@ impl Verifier {
                 failure.is_some(),
             );
             let ok = detail.is_none();
+            if ok {
+                held.push(note);
+            }
             if let (Some(d), None) = (&detail, &failure) {
                 failure = Some(Failure::new(
                     cp.size.min(self.position),
@@ -615,6 +645,11 @@ impl Verifier {
                 detail: detail.en,
                 detail_vi: detail.vi,
             });
+        }
+        if let (Some(chain), Some(pinned), None) = (&chain, key.as_ref(), &failure) {
+            if let Err(why) = chain.anchor(pinned, &held) {
+                failure = Some(Failure::new(0, FailureKind::Checkpoint, why));
+            }
         }
         let default_rulebook = self.default_rulebook().map(str::to_string);
         IntegrityReport {
@@ -637,21 +672,15 @@ impl Verifier {
 /// None when the checkpoint holds, else why not.
 fn check_checkpoint(
     note: &SignedNote,
-    key: Option<&VerifierKey>,
+    signed: Result<(), Text>,
     origin: Option<&str>,
     root_at: impl Fn(u64) -> Option<Hash>,
     checked: u64,
     log_failed: bool,
 ) -> Option<Text> {
     let cp = &note.checkpoint;
-    let Some(key) = key else {
-        return Some(Text::new(
-            "không có khóa sổ cái để kiểm tra chữ ký của điểm kiểm",
-            "no log key to check the checkpoint's signature with",
-        ));
-    };
-    if let Err(e) = note.verify(key) {
-        return Some(Text::of(&e));
+    if let Err(e) = signed {
+        return Some(e);
     }
     if origin.is_some_and(|o| o != cp.origin) {
         return Some(Text::new(

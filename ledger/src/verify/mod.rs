@@ -29,7 +29,8 @@ pub fn integrity(
             .chunks(integrity::CHUNK)
             .all(|chunk| verifier.push_chunk(chunk).is_ok())
     })?;
-    Ok(verifier.finish(&notes, Some(log.log_key())))
+    let pinned = options.pinned_log_key.as_ref().unwrap_or(log.log_key());
+    Ok(verifier.finish(&notes, Some(pinned)))
 }
 
 /// Verifies a log at all three levels. The procedure level is computed only when the

@@ -300,12 +300,14 @@ class Registry {
     if (genesis.stream !== "ledger" || genesis.version !== 0 || genesis.kind !== "ledger.created") throw new Error(t("mục đầu không phải sự kiện khởi tạo", "the first entry is not the genesis event"));
     if (p.origin !== origin || genesis.ledger !== origin) throw new Error(t("sự kiện khởi tạo thuộc sổ cái khác", "the genesis event is of another ledger"));
     this.logKey = p.log_key;
+    // The chain of log keys (§4): each with the smallest checkpoint size it signs.
+    this.logKeys = [{ key: p.log_key, from: 1 }];
     this.authorities = new Map((p.authorities || []).map((k) => [k, "authority"]));
     this.retired = new Set();
     this.enrollments = new Map();
     this.revoked = new Map();
   }
-  apply(ev) {
+  apply(ev, position) {
     const p = ev.payload;
     if (ev.kind === "key.enrolled") {
       if (!this.enrollments.has(p.key)) this.enrollments.set(p.key, []);
@@ -318,6 +320,8 @@ class Registry {
     } else if (ev.kind === "authority.retired") {
       this.authorities.delete(p.key);
       this.retired.add(p.key);
+    } else if (ev.kind === "log_key.rotated") {
+      this.logKeys.push({ key: p.log_key, from: position + 1 });
     }
   }
   holder(signer) {
@@ -394,7 +398,7 @@ export async function verifyProof(proof, options = {}) {
     for (const [id] of STEPS) bad(id, t("trình duyệt này không kiểm được chữ ký", "this browser cannot check signatures"));
     return done();
   }
-  let note = null, act = null, logKey = null;
+  let note = null, act = null, logKey = null, chain = null;
   try {
     if (proof.format !== "congress-ledger-act-proof/v1") throw new Error(t(`định dạng \`${proof.format}\` không phải tệp chứng minh hành vi`, `format \`${proof.format}\` is not an act proof`));
     note = parseNote(proof.checkpoint);
@@ -459,7 +463,11 @@ export async function verifyProof(proof, options = {}) {
         const e = await included(p);
         if (e.event.stream !== "ledger" || e.event.version !== i || p.position >= proof.act.position) throw new Error(t(`mục đăng ký ${p.position} không phải mục kế tiếp của luồng ledger`, `registry entry ${p.position} is not the next of stream ledger`));
         if (!registry) registry = new Registry(proof.origin, e.event);
-        else registry.apply(e.event);
+        else {
+          const why = registry.refuses(e.event, e.received, null);
+          if (why) throw new Error(t(`mục đăng ký ${p.position} không có thẩm quyền: ${why}`, `registry entry ${p.position} is not authorized: ${why}`));
+          registry.apply(e.event, p.position);
+        }
       }
       let complete = false;
       if (proof.registry_next) {
@@ -486,7 +494,8 @@ export async function verifyProof(proof, options = {}) {
         const why = registry.refuses(act.event, act.received, judged);
         if (why) throw new Error(why);
         holder = registry.holder(toHex(act.event.signer));
-        if (logKey && registry.logKey !== logKey.text) {
+        if (proof.log_keys) chain = await registryAfter(proof, act, registry, included);
+        if (logKey && !proof.log_keys && registry.logKey !== logKey.text) {
           bad("checkpoint", t("sự kiện khởi tạo ghi một khóa nhật ký khác khóa đã ghim", "the genesis event names another log key than the pinned one"));
         }
       }
@@ -499,7 +508,11 @@ export async function verifyProof(proof, options = {}) {
   // (5) the checkpoint's signature.
   if (logKey && results.checkpoint.status !== "invalid") {
     if (note.origin !== proof.origin || logKey.name !== proof.origin) bad("checkpoint", t("điểm kiểm thuộc sổ cái khác", "the checkpoint is of another ledger"));
-    else if (await noteSignedBy(note, logKey)) ok("checkpoint", `${logKey.text}`);
+    else if (chain && chain.length > 1) {
+      const why = await followChain(chain, note, proof.log_keys.anchors || [], logKey);
+      if (why) bad("checkpoint", why);
+      else ok("checkpoint", t(`${inForce(chain, note.size).key} (khóa đã thay; theo chuỗi từ ${logKey.text})`, `${inForce(chain, note.size).key} (rotated; the chain followed from ${logKey.text})`));
+    } else if (await noteSignedBy(note, logKey)) ok("checkpoint", `${logKey.text}`);
     else bad("checkpoint", t("chữ ký của điểm kiểm không đúng với khóa này", "the checkpoint's signature does not verify with this key"));
   } else if (!logKey && results.checkpoint.status !== "invalid") {
     bad("checkpoint", t("chưa ghim khóa nhật ký", "no log key pinned"));
@@ -525,6 +538,54 @@ export async function verifyProof(proof, options = {}) {
   }
   out.checkpoint = { size: note.size, root: toHex(note.root) };
   return done();
+}
+
+// ---- a log key that outlives its holder (§4, `log_key.rotated`) ---------------------------
+function inForce(chain, size) {
+  let key = chain[0];
+  for (const k of chain) if (k.from <= size) key = k;
+  return key;
+}
+
+/** The rest of the registry up to the checkpoint (each entry included, the next version of
+ * stream ledger, authorized as the registry stood): the chain of log keys at the checkpoint. */
+async function registryAfter(proof, act, registry, included) {
+  let version = proof.registry.length, last = act.position;
+  if (act.event.stream === "ledger") {
+    registry.apply(act.event, act.position);
+    version++;
+  }
+  const rest = (proof.registry_next ? [proof.registry_next] : []).concat(proof.log_keys.registry_after || []);
+  for (const p of rest) {
+    const e = await included(p);
+    if (e.event.stream !== "ledger" || e.event.version !== version || p.position <= last) throw new Error(t(`khóa sổ cái: mục đăng ký ${p.position} không phải mục kế tiếp của luồng ledger`, `log keys: registry entry ${p.position} is not the next of stream ledger`));
+    const why = registry.refuses(e.event, e.received, null);
+    if (why) throw new Error(t(`khóa sổ cái: mục đăng ký ${p.position} không có thẩm quyền: ${why}`, `log keys: registry entry ${p.position} is not authorized: ${why}`));
+    registry.apply(e.event, p.position);
+    version++;
+    last = p.position;
+  }
+  return registry.logKeys;
+}
+
+/** The trust rule: the checkpoint signed by the key in force at its size, each anchor by the
+ * key in force at its own and proved a prefix of it, and one anchor signed by the pinned key.
+ * Null when it holds, else why not. */
+async function followChain(chain, note, anchors, pinned) {
+  const key = await parseKey(inForce(chain, note.size).key, 0x01);
+  if (!(await noteSignedBy(note, key))) return t(`điểm kiểm cỡ ${note.size} phải được ký bằng khóa sổ cái có hiệu lực ở cỡ đó, ${key.text}`, `the checkpoint of size ${note.size} must be signed by the log key in force at that size, ${key.text}`);
+  if (!chain.some((k) => k.key === pinned.text)) return t("khóa nhật ký đã ghim không phải một khóa của sổ này", "the pinned log key is not one of this log's keys");
+  let anchored = false;
+  for (const a of anchors) {
+    const an = parseNote(a.checkpoint);
+    if (an.origin !== note.origin) return t("một điểm kiểm neo thuộc sổ cái khác", "an anchor checkpoint is of another ledger");
+    const k = await parseKey(inForce(chain, an.size).key, 0x01);
+    if (!(await noteSignedBy(an, k))) return t(`điểm kiểm neo cỡ ${an.size} không được ký bằng khóa có hiệu lực ở cỡ đó`, `the anchor checkpoint of size ${an.size} is not signed by the key in force at that size`);
+    if (!(await verifyConsistency(an.size, note.size, (a.consistency || []).map(hexToBytes), an.root, note.root))) return t(`điểm kiểm neo cỡ ${an.size} không phải tiền tố của điểm kiểm`, `the anchor checkpoint of size ${an.size} is not a prefix of the checkpoint`);
+    if (await noteSignedBy(an, pinned)) anchored = true;
+  }
+  if (!anchored) return t("không theo được chuỗi khóa sổ cái từ khóa đã ghim: không có điểm kiểm nào của chính sổ này do khóa ấy ký", "the chain of log keys cannot be followed from the pinned key: no checkpoint of this very log is signed by it");
+  return null;
 }
 
 async function checkSeen(origin, note, options, ok, bad, results) {
