@@ -101,17 +101,13 @@ impl SingleWorker {
     }
 
     fn get(&self, path: &str) -> (u16, Duration) {
-        timed(path, || {
-            ureq::get(&format!("http://{}{path}", self.addr)).call()
-        })
+        timed(ureq::get(&format!("http://{}{path}", self.addr)), None)
     }
 
     fn post(&self, path: &str, body: &[u8]) -> (u16, Duration) {
-        timed(path, || {
-            ureq::post(&format!("http://{}{path}", self.addr))
-                .set("content-type", "application/octet-stream")
-                .send_bytes(body)
-        })
+        let request = ureq::post(&format!("http://{}{path}", self.addr))
+            .set("content-type", "application/octet-stream");
+        timed(request, Some(body))
     }
 
     fn stop(mut self) {
@@ -124,15 +120,18 @@ impl SingleWorker {
     }
 }
 
-fn timed(
-    path: &str,
-    call: impl FnOnce() -> Result<ureq::Response, ureq::Error>,
-) -> (u16, Duration) {
+/// The request's status and how long it took.
+fn timed(request: ureq::Request, body: Option<&[u8]>) -> (u16, Duration) {
+    let url = request.url().to_string();
     let started = Instant::now();
-    let status = match call() {
+    let answer = match body {
+        Some(body) => request.send_bytes(body),
+        None => request.call(),
+    };
+    let status = match answer {
         Ok(r) => r.status(),
         Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("{path}: {e}"),
+        Err(e) => panic!("{url}: {e}"),
     };
     (status, started.elapsed())
 }
