@@ -1,9 +1,9 @@
 //! The connection layer: what a hostile network can open here is bounded. Each connection must
 //! send its request header within a time limit; at most `max_connections` are served at once,
 //! and one more is answered with a 503 problem document (in the language of its
-//! `Accept-Language`, with its request id and `Retry-After`) and closed; when the process runs out of file
-//! descriptors, accepting pauses and resumes instead of failing; subscribers are capped apart
-//! (`events::subscribe`). TLS connections (`serve --tls-cert`) go through the same loop.
+//! `Accept-Language`, with its request id and `Retry-After`) and closed; when the process runs
+//! out of file descriptors, accepting pauses and resumes instead of failing; subscribers are
+//! capped apart (`events::subscribe`). TLS connections (`serve --tls-cert`) go through the same loop.
 //! `serve` also raises its open-file limit to the hard limit.
 
 use std::future::Future;
