@@ -119,7 +119,7 @@ impl Problem {
         }
     }
 
-    fn body(&self, lang: Lang, request_id: &str) -> String {
+    pub(crate) fn body(&self, lang: Lang, request_id: &str) -> String {
         serde_json::to_string(&self.document(lang, request_id)).unwrap_or_default()
     }
 }
@@ -133,17 +133,23 @@ pub struct RequestId(pub Arc<str>);
 pub const REQUEST_ID: &str = "x-request-id";
 
 impl RequestId {
-    /// A client's id is kept if it is 1 to 64 letters, digits, `-`, `_` or `.`.
     fn of(request: &Request) -> RequestId {
-        let given = request
-            .headers()
-            .get(REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| {
-                (1..=64).contains(&v.len())
-                    && v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            });
+        RequestId::given(
+            request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
+    /// The id for a request whose `x-request-id` header is `given`: kept if it is 1 to 64
+    /// letters, digits, `-`, `_` or `.`, else a new one.
+    pub(crate) fn given(given: Option<&str>) -> RequestId {
+        let given = given.filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
         RequestId(match given {
             Some(id) => id.into(),
             None => {

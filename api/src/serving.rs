@@ -1,8 +1,9 @@
 //! The connection layer: what a hostile network can open here is bounded. Each connection must
 //! send its request header within a time limit; at most `max_connections` are served at once,
-//! and one more is answered with a clean 503 and closed; when the process runs out of file
-//! descriptors, accepting pauses and resumes instead of failing; subscribers are capped apart
-//! (`events::subscribe`). TLS connections (`serve --tls-cert`) go through the same loop.
+//! and one more is answered with a 503 problem document (in the language of its
+//! `Accept-Language`, with its request id and `Retry-After`) and closed; when the process runs
+//! out of file descriptors, accepting pauses and resumes instead of failing; subscribers are
+//! capped apart (`events::subscribe`). TLS connections (`serve --tls-cert`) go through the same loop.
 //! `serve` also raises its open-file limit to the hard limit.
 
 use std::future::Future;
@@ -175,22 +176,82 @@ fn serve_connection<I>(
     });
 }
 
-/// The answer to a connection over the limit: a 503 problem document, then close.
+/// How long a connection over the limit has to send its request header before it is answered
+/// anyway (in Vietnamese, with a new request id): a refusal holds its descriptor no longer.
+const REFUSAL_READ_LIMIT: Duration = Duration::from_secs(1);
+/// The most of a refused connection's request header read.
+const REFUSAL_HEAD_BYTES: usize = 16 * 1024;
+
+/// The answer to a connection over the limit: a 503 problem document like every other (in the
+/// language of its `Accept-Language` when its request header came in time, with its request
+/// id and `Retry-After`), then close.
 async fn refuse(mut stream: tokio::net::TcpStream) {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": "quá nhiều kết nối / too many connections",
-        "status": 503,
-        "detail": "Máy chủ đang phục vụ số kết nối tối đa; hãy thử lại sau giây lát. / The server is serving as many connections as it allows; try again in a moment.",
-    })
-    .to_string();
-    let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let head = tokio::time::timeout(REFUSAL_READ_LIMIT, read_head(&mut stream))
+        .await
+        .unwrap_or_default();
+    let response = refusal(&head);
     let write = async {
         stream.write_all(response.as_bytes()).await?;
         stream.shutdown().await
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), write).await;
 }
+
+/// Reads a request header (up to its blank line, at most [`REFUSAL_HEAD_BYTES`]); what came
+/// before an error or the end.
+async fn read_head(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while head.len() < REFUSAL_HEAD_BYTES && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
+}
+
+/// The whole HTTP/1.1 answer refusing a connection whose request header is `head` (empty,
+/// or cut short, when it did not come).
+fn refusal(head: &[u8]) -> String {
+    use ledger::messages::{Lang, Text};
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut request = httparse::Request::new(&mut headers);
+    let complete = matches!(request.parse(head), Ok(httparse::Status::Complete(_)));
+    let header = |name: &str| {
+        request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+    };
+    let (lang, id) = if complete {
+        (
+            Lang::from_accept_language(header("accept-language")),
+            crate::RequestId::given(header(crate::REQUEST_ID)),
+        )
+    } else {
+        (Lang::Vi, crate::RequestId::given(None))
+    };
+    let problem = crate::Problem::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        Text::new("quá nhiều kết nối", "too many connections"),
+        Text::new(
+            "Máy chủ đang phục vụ số kết nối tối đa; hãy thử lại sau giây lát (Retry-After).",
+            "The server is serving as many connections as it allows; try again in a moment (Retry-After).",
+        ),
+    );
+    tracing::debug!(request_id = %id.0, "connection refused: as many as allowed are open");
+    let body = problem.body(lang, &id.0);
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-language: {}\r\n{}: {}\r\nretry-after: {RETRY_AFTER_SECONDS}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        lang.tag(),
+        crate::REQUEST_ID,
+        id.0,
+        body.len()
+    )
+}
+
+/// When a refused client is told to come back.
+const RETRY_AFTER_SECONDS: u64 = 1;

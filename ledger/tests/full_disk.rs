@@ -296,3 +296,170 @@ fn a_segment_create_that_failed_after_it_happened_does_not_stop_appends() {
     let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
     assert!(report.ok(), "{report:?}");
 }
+
+/// `faulty(plan)`, the plan asked only once armed (every call passes before).
+fn armed(plan: impl Fn(&Call) -> Action + Send + Sync + 'static) -> (Options, Arc<AtomicBool>) {
+    let armed = Arc::new(AtomicBool::new(false));
+    let trigger = armed.clone();
+    let options = faulty(move |call| {
+        if trigger.load(Ordering::SeqCst) {
+            plan(call)
+        } else {
+            Action::Pass
+        }
+    });
+    (options, armed)
+}
+
+/// The cause a poisoned ledger's refusal names (panics on any other refusal).
+fn poisoned(err: &AppendError) -> ledger::storage::PoisonCause {
+    match err {
+        AppendError::Storage(StorageError::Poisoned(p)) => p.cause,
+        other => panic!("the ledger is poisoned, not: {other}"),
+    }
+}
+
+/// After a poisoning: still refused with the same cause once the fault is gone, until
+/// reopened; the reopened ledger holds everything acknowledged, appends, and verifies.
+fn stays_stopped_then_recovers(
+    ledger: Ledger,
+    path: &Path,
+    k: &common::fixture::Keys,
+    fault: &AtomicBool,
+    cause: ledger::storage::PoisonCause,
+    acknowledged: &[(u64, Vec<u8>)],
+) -> Ledger {
+    fault.store(false, Ordering::SeqCst);
+    let version = ledger.head(CONGRESS).unwrap().map_or(0, |h| h.next_version);
+    let again = ledger
+        .append(next(&ledger, k, CONGRESS, version).into_bytes())
+        .unwrap_err();
+    assert_eq!(poisoned(&again), cause, "{again}");
+    let checkpoint = ledger.sign_checkpoint().unwrap_err();
+    assert_eq!(poisoned(&checkpoint), cause, "{checkpoint}");
+    drop(ledger);
+    let ledger = Ledger::open(path, Options::default()).unwrap();
+    for (position, bytes) in acknowledged {
+        let entry = ledger
+            .entry(*position)
+            .unwrap()
+            .expect("acknowledged entry");
+        assert_eq!(entry.event.bytes(), bytes.as_slice(), "entry {position}");
+    }
+    let version = ledger.head(CONGRESS).unwrap().unwrap().next_version;
+    ledger
+        .append(next(&ledger, k, CONGRESS, version).into_bytes())
+        .unwrap();
+    ledger.sign_checkpoint().unwrap();
+    let report = ledger::verify::integrity(&ledger, &VerifyOptions::default()).unwrap();
+    assert!(report.ok(), "{report:?}");
+    ledger
+}
+
+/// `checkpoints.log` (issue 16, item 4): a checkpoint whose write fails and cannot be cut back,
+/// and one whose fsync fails, each poison the ledger with their cause, reported as such to
+/// whoever asks for a checkpoint and to every append after, never carried on from.
+#[test]
+fn a_failed_checkpoint_write_and_cut_back_or_fsync_poisons_with_its_cause() {
+    use ledger::storage::PoisonCause;
+    for (failing, cause) in [
+        (&[Op::Write, Op::Truncate][..], PoisonCause::CutBack),
+        (&[Op::Sync][..], PoisonCause::Fsync),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let failing = failing.to_vec();
+        let (options, fault) = armed(move |call| {
+            if call.file == "checkpoints.log" && failing.contains(&call.op) {
+                Action::Fail(std::io::ErrorKind::Other)
+            } else {
+                Action::Pass
+            }
+        });
+        let options = Options {
+            // Checkpoints are signed when asked for, not by the clock, in this test.
+            checkpoint_interval: std::time::Duration::from_secs(3600),
+            ..options
+        };
+        let (ledger, k) = create(&path, options);
+        let e = next(&ledger, &k, CONGRESS, 0);
+        let a = ledger.append(e.bytes().to_vec()).unwrap();
+        let acknowledged = vec![(a.position, e.into_bytes())];
+        fault.store(true, Ordering::SeqCst);
+        let err = ledger.sign_checkpoint().unwrap_err();
+        assert_eq!(poisoned(&err), cause, "{err}");
+        assert!(err.to_string().contains(cause.words()), "{err}");
+        let ledger = stays_stopped_then_recovers(ledger, &path, &k, &fault, cause, &acknowledged);
+        assert!(ledger.checkpoint_sizes().unwrap().contains(&ledger.size()));
+    }
+}
+
+/// The authority check's lookup of a corrected act (issue 16, item 4): a read that fails there
+/// poisons the ledger with `PoisonCause::Read` — never judged on as an act that is not there —
+/// both in the schema check before the event is queued and in the committer's own lookup.
+#[test]
+fn a_failed_read_looking_up_a_corrected_act_poisons_with_the_read_cause() {
+    use ledger::storage::PoisonCause;
+    // Reads of the log fail: from any thread (the schema check runs on the submitter's), or
+    // only on the committer's.
+    for committer_only in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (options, fault) = armed(move |call| {
+            let on_committer = std::thread::current().name() == Some("ledger-committer");
+            if call.op == Op::Read
+                && call.file.ends_with(".seg")
+                && (on_committer || !committer_only)
+            {
+                Action::Fail(std::io::ErrorKind::Other)
+            } else {
+                Action::Pass
+            }
+        });
+        let (ledger, k) = create(&path, options);
+        let act = next(&ledger, &k, CONGRESS, 0);
+        let corrected = act.hash();
+        let a = ledger.append(act.bytes().to_vec()).unwrap();
+        let correction = ledger::compose::next_event(
+            &ledger,
+            CONGRESS,
+            "correction.issued",
+            1,
+            common::fixture::T0 + 60_000,
+            &k.presidium,
+            &serde_json::json!({"corrects": corrected.to_hex(), "reason": "ghi nhầm",
+                "replacement": {"session": 1, "present": 296}}),
+        )
+        .unwrap();
+        fault.store(true, Ordering::SeqCst);
+        let err = ledger.append(correction.bytes().to_vec()).unwrap_err();
+        assert_eq!(
+            poisoned(&err),
+            PoisonCause::Read,
+            "committer only: {committer_only}: {err}"
+        );
+        assert!(!err.to_string().contains("unknown"), "{err}");
+        let acknowledged = [(a.position, act.into_bytes())];
+        let ledger = stays_stopped_then_recovers(
+            ledger,
+            &path,
+            &k,
+            &fault,
+            PoisonCause::Read,
+            &acknowledged,
+        );
+        // Reopened, a correction of the act is judged on it and appended.
+        let correction = ledger::compose::next_event(
+            &ledger,
+            CONGRESS,
+            "correction.issued",
+            1,
+            common::fixture::T0 + 120_000,
+            &k.presidium,
+            &serde_json::json!({"corrects": corrected.to_hex(), "reason": "ghi nhầm",
+                "replacement": {"session": 1, "present": 296}}),
+        )
+        .unwrap();
+        ledger.append(correction.into_bytes()).unwrap();
+    }
+}

@@ -503,3 +503,79 @@ fn problem_documents_follow_accept_language() {
     assert_eq!(body["detail"], "no entry at position 99999");
     assert_eq!(body["title"], "not found");
 }
+
+/// A signature is checked before the schema (issue 16, item 9): an event changed after it was
+/// signed is refused 403 for its signature, with a problem document, even when its payload
+/// also fails its schema (which would be a 422).
+#[test]
+fn a_tampered_event_is_refused_for_its_signature_before_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_dir = dir.path().join("demo");
+    let out = run(&["demo", "--ledger", ledger_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(&ledger_dir);
+    let (_, _, text) = get(
+        &server,
+        &format!("/v1/streams/{}?from=230&limit=1000", hd::CONGRESS),
+    );
+    let events = json_of(&text)["events"].as_array().unwrap().clone();
+    let last = events.last().unwrap();
+    let version = last["version"].as_u64().unwrap() + 1;
+    let prev: Hash = last["event_hash"].as_str().unwrap().parse().unwrap();
+    let k = hd::keys();
+    // Session 0 fails the schema (sessions count from 1).
+    let signed = compose::event(
+        hd::ORIGIN,
+        hd::CONGRESS,
+        version,
+        prev,
+        "session.opened",
+        1,
+        1_591_509_600_000,
+        &k.presidium,
+        &json!({"session": 0, "present": 297}),
+    )
+    .unwrap();
+    let (status, _, body) = post(&server, signed.bytes());
+    assert_eq!(status, 422, "as signed, only the schema fails: {body}");
+
+    // The same event with one digit of its payload changed after signing.
+    let mut tampered = signed.bytes().to_vec();
+    let at = tampered
+        .windows(3)
+        .position(|w| w == b"297")
+        .expect("the payload's bytes");
+    tampered[at + 2] = b'8';
+    assert!(
+        ledger::SignedEvent::decode(tampered.clone()).is_ok(),
+        "still decodes"
+    );
+    let (status, ct, body) = post(&server, &tampered);
+    assert_eq!(
+        (status, ct.as_str()),
+        (403, "application/problem+json"),
+        "{body}"
+    );
+    assert_eq!(body["status"], 403, "{body}");
+    assert!(
+        body["detail_en"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("signature"),
+        "{body}"
+    );
+    assert!(
+        body["detail_vi"].as_str().unwrap().contains("chữ ký"),
+        "{body}"
+    );
+    assert_eq!(body["detail"], body["detail_vi"], "{body}");
+    assert!(
+        body["request_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{body}"
+    );
+    assert!(body.get("path").is_none(), "no schema problem: {body}");
+    // Nothing was appended.
+    let (_, _, health) = get(&server, "/healthz");
+    assert_eq!(json_of(&health)["size"], 249);
+}

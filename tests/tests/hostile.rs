@@ -1,8 +1,9 @@
 //! Serving a hostile network (issue 16, items 1 and 2), against the real server on loopback:
 //! thousands of subscribers hold no thread and leave appends and reads answering; a subscriber
 //! that stops reading is dropped and resumes with `from=`; a half-sent request header is cut
-//! off; connections past the limit are refused cleanly; descriptors exhausted by slow clients
-//! come back.
+//! off; connections and subscribers past their limits are refused with a problem document
+//! like every other; descriptors exhausted by slow clients come back; `serve` raises its
+//! open-file limit to the hard one.
 
 mod common;
 
@@ -138,8 +139,96 @@ fn proc_status(pid: u32, field: &str) -> u64 {
         .unwrap()
 }
 
+/// The answer read from `s` until the server closes it: its status line and headers (names
+/// in lower case) and its body as JSON.
+fn read_answer(s: &mut TcpStream) -> (String, Vec<(String, String)>, Value) {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no whole header: {answer:?}"));
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    (status, headers, body)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A 503 problem document like every other: `detail` in `lang`, both languages, the request
+/// id of the `x-request-id` header (`id` when the client gave one), `Retry-After`.
+fn assert_problem_503(
+    status: &str,
+    headers: &[(String, String)],
+    body: &Value,
+    lang: &str,
+    id: Option<&str>,
+) {
+    assert!(status.starts_with("HTTP/1.1 503"), "{status}");
+    assert_eq!(
+        header(headers, "content-type"),
+        Some("application/problem+json"),
+        "{headers:?}"
+    );
+    let retry: u64 = header(headers, "retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Retry-After in seconds: {headers:?}"));
+    assert!(retry >= 1, "{headers:?}");
+    assert_eq!(
+        header(headers, "content-language"),
+        Some(lang),
+        "{headers:?}"
+    );
+    assert_eq!(body["status"], 503, "{body}");
+    for field in [
+        "type",
+        "title",
+        "detail",
+        "detail_vi",
+        "detail_en",
+        "request_id",
+    ] {
+        assert!(
+            body[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {body}"
+        );
+    }
+    let detail_vi = body["detail_vi"].as_str().unwrap();
+    let detail_en = body["detail_en"].as_str().unwrap();
+    assert_ne!(detail_vi, detail_en, "{body}");
+    let in_lang = if lang == "en" { detail_en } else { detail_vi };
+    assert_eq!(body["detail"].as_str(), Some(in_lang), "{body}");
+    let request_id = body["request_id"].as_str().unwrap();
+    assert_eq!(
+        header(headers, "x-request-id"),
+        Some(request_id),
+        "{headers:?}"
+    );
+    if let Some(id) = id {
+        assert_eq!(request_id, id, "{body}");
+    }
+}
+
 #[test]
 fn two_thousand_subscribers_hold_no_thread_and_appends_and_reads_still_answer() {
+    // 2,000 subscriptions are 2,000 descriptors here too: not left to the soft limit this
+    // process was started with.
+    let (_, hard) = rlimit::Resource::NOFILE.get().unwrap();
+    rlimit::Resource::NOFILE.set(hard, hard).unwrap();
+    assert!(
+        hard > 2100,
+        "2,000 subscribers need more than {hard} descriptors"
+    );
     let dir = tempfile::tempdir().unwrap();
     let ledger = demo(dir.path());
     let server = Server::start_with(&ledger, &["--max-subscribers", "2000"]);
@@ -272,13 +361,28 @@ fn connections_past_the_limit_are_refused_cleanly_and_served_again_once_freed() 
     one_more
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut answer = String::new();
-    one_more.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let (status, headers, body) = read_answer(&mut one_more);
+    assert_problem_503(&status, &headers, &body, "vi", None);
     assert!(
-        answer.contains("retry-after") && answer.contains("too many connections"),
-        "{answer}"
+        body["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("as many connections"),
+        "{body}"
     );
+    // In the language the request asks for, with its request id.
+    let mut english = TcpStream::connect(server.addr()).unwrap();
+    english
+        .write_all(
+            b"GET /healthz HTTP/1.1\r\nhost: test\r\naccept-language: en\r\nx-request-id: over-the-limit-1\r\n\r\n",
+        )
+        .unwrap();
+    let (status, headers, body) = read_answer(&mut english);
+    assert_problem_503(&status, &headers, &body, "en", Some("over-the-limit-1"));
+    // A connection that sends nothing is answered too, in Vietnamese, with an id of its own.
+    let mut silent = TcpStream::connect(server.addr()).unwrap();
+    let (status, headers, body) = read_answer(&mut silent);
+    assert_problem_503(&status, &headers, &body, "vi", None);
     drop(idle);
     // Their places come back.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -323,4 +427,47 @@ fn descriptors_exhausted_by_slow_clients_come_back() {
     drop(slow);
     let (status, _, _) = http(ureq::get(&server.url("/v1/events/0")), None);
     assert_eq!(status, 200);
+}
+
+#[test]
+fn a_subscriber_past_the_cap_gets_a_problem_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = demo(dir.path());
+    let server = Server::start_with(&ledger, &["--max-subscribers", "2"]);
+    let mut open: Vec<TcpStream> = (0..2).map(|_| subscribe(&server, 249)).collect();
+    for s in &mut open {
+        assert!(read_head(s).starts_with("HTTP/1.1 200"));
+    }
+    for (lang, id) in [("en", Some("third-subscriber")), ("vi", None)] {
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        let id_header = id.map_or(String::new(), |id| format!("x-request-id: {id}\r\n"));
+        write!(
+            s,
+            "GET /v1/subscribe?from=249 HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\naccept-language: {lang}\r\n{id_header}connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let (status, headers, body) = read_answer(&mut s);
+        assert_problem_503(&status, &headers, &body, lang, id);
+    }
+}
+
+/// `serve` raises its soft open-file limit to the hard one at start (issue 16, item 1): read
+/// from `/proc/<pid>/limits` of a server started with a low soft limit.
+#[test]
+fn serve_raises_its_open_file_limit_to_the_hard_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = demo(dir.path());
+    let server = Server::start_under("ulimit -Sn 128", &ledger, &[]);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap_or_else(|| panic!("{limits}"));
+    let values: Vec<&str> = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .collect();
+    let (soft, hard) = (values[0], values[1]);
+    assert_eq!(soft, hard, "{line}");
+    assert_ne!(soft, "128", "{line}");
 }

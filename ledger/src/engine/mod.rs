@@ -362,16 +362,21 @@ impl Ledger {
         crate::domain::schemas::validate(&body.kind, body.schema, &body.payload)?;
         crate::confidential::check_new_append(&body.kind, body.schema)?;
         if body.kind == "correction.issued" {
-            // The replacement is of the act at the start of the correction chain.
+            // The replacement is of the act at the start of the correction chain. A lookup
+            // that fails stops the ledger (`writer::poison_read`), as the committer's do: a
+            // storage error is never judged on as an act that is not there.
+            let stored = |h: &Hash| {
+                self.entry_by_hash(h)
+                    .map_err(|e| writer::poison_read(&self.shared, e))
+            };
             let first = crate::authority::correction_target(body)?;
             let root = crate::authority::resolve_correction(&first, &mut |h: &Hash| {
                 Ok::<_, StorageError>(
-                    self.entry_by_hash(h)?
-                        .map(|e| crate::authority::chain_link(e.event.body())),
+                    stored(h)?.map(|e| crate::authority::chain_link(e.event.body())),
                 )
             })?;
             let corrected = match root {
-                Some(root) => self.entry_by_hash(&root.event)?,
+                Some(root) => stored(&root.event)?,
                 None => None,
             };
             if let Some(corrected) = corrected {

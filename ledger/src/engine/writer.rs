@@ -189,14 +189,10 @@ impl Committer {
             .map(|p| AppendError::Storage(StorageError::Poisoned(p.clone())))
     }
 
-    /// A read the committer depends on failed: judging on without it could read a storage
-    /// error as "no such act", so the ledger stops (a poisoned ledger's own error passes on).
+    /// A read the committer depends on failed: see [`poison_read`].
     fn poison_read(&self, e: AppendError) -> AppendError {
         match e {
-            AppendError::Storage(e @ StorageError::Poisoned(_)) => AppendError::Storage(e),
-            AppendError::Storage(e) => {
-                poison(&self.shared, Poison::from_error(PoisonCause::Read, &e))
-            }
+            AppendError::Storage(e) => AppendError::Storage(poison_read(&self.shared, e)),
             other => other,
         }
     }
@@ -587,11 +583,27 @@ enum IndexMsg {
     Checkpoint(Reply<SignedNote>),
 }
 
+/// A read the append path depends on failed (the lookup of a corrected act, by the committer
+/// or by the schema check before it): judging on without it could read a storage error as "no
+/// such act", so the ledger stops with [`PoisonCause::Read`] (a poisoned ledger's own error
+/// passes on).
+pub(super) fn poison_read(shared: &Shared, e: StorageError) -> StorageError {
+    match e {
+        e @ StorageError::Poisoned(_) => e,
+        e => StorageError::Poisoned(stop(shared, Poison::from_error(PoisonCause::Read, &e))),
+    }
+}
+
 fn poison(shared: &Shared, why: Poison) -> AppendError {
+    AppendError::Storage(StorageError::Poisoned(stop(shared, why)))
+}
+
+/// Stops the ledger for `why`; returns the poison in force (the first one).
+fn stop(shared: &Shared, why: Poison) -> Poison {
     tracing::error!(cause = ?why.cause, reason = %why.detail, "ledger poisoned: no further appends until reopened");
     let first = shared.poisoned.write().get_or_insert(why).clone();
     shared.indexed_changed.notify_all();
-    AppendError::Storage(StorageError::Poisoned(first))
+    first
 }
 
 impl Syncer {
@@ -774,7 +786,13 @@ impl Indexer {
 
     /// Signs and durably stores a checkpoint of the committed log, unless one of that size
     /// exists already: the ledger never signs two checkpoints of one size.
+    /// A poisoned ledger signs nothing more: what its files hold past the poisoning is unknown
+    /// (a record cut short, an fsync that failed), and a checkpoint written after it would be
+    /// carried on from.
     fn checkpoint(&mut self) -> Result<SignedNote, AppendError> {
+        if let Some(p) = self.shared.poisoned.read().clone() {
+            return Err(AppendError::Storage(StorageError::Poisoned(p)));
+        }
         let committed = self.shared.committed.read().clone();
         if let Some(note) = committed.checkpoint.as_ref() {
             if note.checkpoint.size == committed.size {
