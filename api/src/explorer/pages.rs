@@ -172,8 +172,8 @@ pub async fn home(
             lang.suffix(),
             esc(&c.org),
             esc(&c.term),
-            esc(&c.opens),
-            esc(&c.closes),
+            esc(&lang.date(&c.opens)),
+            esc(&lang.date(&c.closes)),
             esc(state_words(lang, c.state.words())),
             c.findings.len()
         );
@@ -282,8 +282,8 @@ pub async fn congress(
         b,
         "<dl class=\"facts\"><dt>{}</dt><dd>{} → {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>",
         lang.t("Thời gian", "Dates"),
-        esc(&v.opens),
-        esc(&v.closes),
+        esc(&lang.date(&v.opens)),
+        esc(&lang.date(&v.closes)),
         lang.t("Trạng thái", "State"),
         esc(state_words(lang, v.state.words())),
         lang.t("Quy chế", "Rulebook"),
@@ -425,9 +425,10 @@ pub async fn congress(
         let acts: Vec<String> = f.events.iter().map(|e| act_link(lang, e)).collect();
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"severity\" data-severity=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.rule),
-            esc(&format!("{:?}", f.severity).to_lowercase()),
+            f.severity.name(),
+            esc(lang.t(f.severity.vi(), f.severity.name())),
             esc(lang.t(&f.message_vi, &f.message_en)),
             esc(&f.citation),
             acts.join(" ")
@@ -551,38 +552,146 @@ pub async fn act(
     }
 }
 
-/// Labels of the payload fields the acts use most, in Vietnamese.
+/// Labels of the payload fields the acts use, in the page's language; a field not listed
+/// keeps its name.
 fn field_label(lang: Lang, key: &str) -> String {
-    let vi = match key {
-        "org" => "Tổ chức",
-        "term" => "Nhiệm kỳ",
-        "name" => "Họ và tên",
-        "person" => "Mã người",
-        "votes" => "Số phiếu",
-        "seats" => "Số chỗ",
-        "round" => "Vòng",
-        "election" => "Cuộc bầu",
-        "body" => "Cơ quan",
-        "present" => "Có mặt",
-        "convened" => "Được triệu tập",
-        "opens" => "Khai mạc",
-        "closes" => "Bế mạc",
-        "reason" => "Lý do",
-        "case" => "Hồ sơ",
-        "kind" => "Loại",
-        "subject" => "Nội dung",
-        "members" => "Thành viên",
-        "adopted" => "Thông qua",
-        "number" => "Số",
-        "rulebook" => "Quy chế",
-        "birth_year" => "Năm sinh",
-        "gender" => "Giới tính",
-        "summary" => "Tóm tắt",
+    let (vi, en) = match key {
+        "org" => ("Tổ chức", "Organization"),
+        "term" => ("Nhiệm kỳ", "Term"),
+        "name" => ("Họ và tên", "Name"),
+        "title" => ("Tên gọi", "Title"),
+        "person" => ("Người", "Person"),
+        "votes" => ("Số phiếu", "Votes"),
+        "seats" => ("Số chỗ", "Seats"),
+        "round" => ("Vòng", "Round"),
+        "election" => ("Cuộc bầu", "Election"),
+        "body" => ("Cơ quan", "Body"),
+        "present" => ("Có mặt", "Present"),
+        "convened" => ("Được triệu tập", "Convened"),
+        "opens" => ("Khai mạc", "Opens"),
+        "closes" => ("Bế mạc", "Closes"),
+        "reason" => ("Lý do", "Reason"),
+        "case" => ("Hồ sơ", "Case"),
+        "kind" => ("Loại", "Kind"),
+        "subject" => ("Nội dung", "Subject"),
+        "members" => ("Thành viên", "Members"),
+        "adopted" => ("Thông qua", "Adopted"),
+        "number" => ("Số", "Number"),
+        "rulebook" => ("Quy chế", "Rulebook"),
+        "birth_year" => ("Năm sinh", "Year of birth"),
+        "gender" => ("Giới tính", "Gender"),
+        "summary" => ("Tóm tắt", "Summary"),
+        "elected" => ("Trúng cử", "Elected"),
+        "alternates" => ("Dự khuyết", "Alternates"),
+        "counted" => ("Biên bản kiểm phiếu", "Count"),
+        "issued" => ("Số phiếu phát ra", "Ballots issued"),
+        "received" => ("Nhận", "Received"),
+        "valid" => ("Phiếu hợp lệ", "Valid ballots"),
+        "invalid" => ("Phiếu không hợp lệ", "Invalid ballots"),
+        "candidates" => ("Danh sách ứng cử viên", "Candidates"),
+        "motion" => ("Biểu quyết", "Motion"),
+        "method" => ("Hình thức biểu quyết", "Method"),
+        "for" => ("Tán thành", "For"),
+        "against" => ("Không tán thành", "Against"),
+        "abstain" => ("Không biểu quyết", "Abstain"),
+        "refs" => ("Căn cứ", "References"),
+        "corrects" => ("Đính chính hành vi", "Corrects the act"),
+        "replacement" => ("Nội dung thay thế", "Replacement"),
+        "channel" => ("Hình thức tiếp nhận", "Channel"),
+        "complainant" => ("Người gửi đơn", "Complainant"),
+        "concerns" => ("Liên quan đến", "Concerns"),
+        "handler" => ("Người giải quyết", "Handler"),
+        "due" => ("Hạn giải quyết", "Due"),
+        "finding" => ("Kết luận", "Finding"),
+        "measures" => ("Biện pháp", "Measures"),
+        "note" => ("Ghi chú", "Note"),
+        "congress" => ("Đại hội", "Congress"),
+        "event" => ("Hành vi", "Act"),
+        "events" => ("Các hành vi", "Acts"),
+        "parent" => ("Tổ chức cấp trên", "Parent organization"),
+        "level" => ("Cấp", "Level"),
+        "key" => ("Khóa", "Key"),
+        "holder" => ("Chủ thể", "Holder"),
+        "roles" => ("Vai trò", "Roles"),
+        "scope" => ("Phạm vi", "Scope"),
+        "valid_from" => ("Hiệu lực từ", "Valid from"),
+        "valid_until" => ("Hiệu lực đến", "Valid until"),
+        "form" => ("Hình thức", "Form"),
+        "delegates" => ("Đại biểu", "Delegates"),
+        "nominated_by" => ("Người giới thiệu", "Nominated by"),
+        "position" => ("Chức vụ", "Position"),
+        "date" => ("Ngày", "Date"),
+        "anonymous" => ("Ẩn danh", "Anonymous"),
+        "false_name" => ("Mạo danh", "False name"),
+        "no_address" => ("Không rõ địa chỉ", "No address"),
+        "signatories" => ("Số người ký", "Signatories"),
+        "contact" => ("Địa chỉ liên hệ", "Contact"),
+        "document_sha256" => ("Mã băm SHA-256 của văn bản", "Document SHA-256"),
+        "commitment" => (
+            "Cam kết (giá trị bảo mật)",
+            "Commitment (confidential value)",
+        ),
         _ => return esc(key),
     };
-    match lang {
-        Lang::Vi => esc(vi),
-        Lang::En => esc(key),
+    esc(lang.t(vi, en))
+}
+
+/// The payload fields that refer to other acts by event hash.
+const ACT_REFS: [&str; 6] = ["corrects", "counted", "event", "events", "motion", "refs"];
+
+/// How an act's values read: people by name (`Lê Đình Long (p-000)`), the acts it refers to
+/// as links, dates as the page's language writes them, lists and maps spelled out.
+struct Reading<'a> {
+    lang: Lang,
+    persons: &'a std::collections::BTreeMap<String, String>,
+}
+
+impl Reading<'_> {
+    fn person(&self, id: &str) -> Option<String> {
+        self.persons
+            .get(id)
+            .map(|name| format!("<span class=\"person\">{}</span> ({})", esc(name), esc(id)))
+    }
+
+    /// The value of field `key`.
+    fn value(&self, key: &str, v: &serde_json::Value) -> String {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => {
+                if let Some(named) = self.person(s) {
+                    named
+                } else if ACT_REFS.contains(&key) && s.parse::<ledger::Hash>().is_ok() {
+                    act_link(self.lang, s)
+                } else if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    format!("<code class=\"hash\">{}</code>", esc(s))
+                } else if ledger::calendar::parse_date(s).is_some() {
+                    esc(&self.lang.date(s))
+                } else {
+                    esc(s)
+                }
+            }
+            Value::Null => "—".into(),
+            Value::Bool(true) => self.lang.t("có", "yes").into(),
+            Value::Bool(false) => self.lang.t("không", "no").into(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) if items.is_empty() => "—".into(),
+            Value::Array(items) => format!(
+                "<ol class=\"values\">{}</ol>",
+                items
+                    .iter()
+                    .map(|i| format!("<li>{}</li>", self.value(key, i)))
+                    .collect::<String>()
+            ),
+            Value::Object(fields) => {
+                let mut t = String::from("<table class=\"values\"><tbody>");
+                for (k, v) in fields {
+                    let label = self.person(k).unwrap_or_else(|| field_label(self.lang, k));
+                    let _ = write!(t, "<tr><th>{label}</th><td>{}</td></tr>", self.value(k, v));
+                }
+                t.push_str("</tbody></table>");
+                t
+            }
+        }
     }
 }
 
@@ -606,6 +715,16 @@ async fn act_page(
     let st = state.clone();
     let corrected_stream = body.stream.clone();
     let this = entry.event.hash();
+    let payload: serde_json::Value = serde_json::from_slice(&body.payload).unwrap_or_default();
+    // Whose people the act names: its congress's, or the congress a complaint concerns.
+    let congress = if body.stream.starts_with("congress/") {
+        body.stream.clone()
+    } else {
+        payload["concerns"]["congress"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
     let context = with_projections(state.clone(), move |p, _| {
         let holder = st
             .ledger
@@ -622,7 +741,7 @@ async fn act_page(
             .collect();
         let persons: std::collections::BTreeMap<String, String> = p
             .congresses
-            .get(&corrected_stream)
+            .get(&congress)
             .map(|c| {
                 c.persons
                     .iter()
@@ -637,7 +756,6 @@ async fn act_page(
         Ok(c) => c,
         Err(e) => return failed(lang, e),
     };
-    let payload: serde_json::Value = serde_json::from_slice(&body.payload).unwrap_or_default();
     let mut b = String::new();
     let _ = write!(
         b,
@@ -662,19 +780,18 @@ async fn act_page(
         "<h2>{}</h2><table class=\"payload\"><tbody>",
         lang.t("Nội dung", "Contents")
     );
+    let reading = Reading {
+        lang,
+        persons: &persons,
+    };
     if let Some(fields) = payload.as_object() {
         for (k, v) in fields {
-            let shown = match (k.as_str(), v.as_str()) {
-                ("person", Some(p)) => match persons.get(p) {
-                    Some(name) => format!("{} ({})", esc(name), esc(p)),
-                    None => esc(p),
-                },
-                _ => value_html(v),
-            };
             let _ = write!(
                 b,
-                "<tr><th>{}</th><td>{shown}</td></tr>",
-                field_label(lang, k)
+                "<tr><th>{}</th><td data-field=\"{}\">{}</td></tr>",
+                field_label(lang, k),
+                esc(k),
+                reading.value(k, v)
             );
         }
     }
@@ -807,59 +924,162 @@ fn hex_key(hex: &str) -> [u8; 32] {
     key
 }
 
-#[derive(Deserialize)]
-pub struct ComplaintsQuery {
-    lang: Option<String>,
+/// A complaint's kind (`kind` of `complaint.received`) in the page's language.
+fn complaint_kind(lang: Lang, kind: &str) -> String {
+    let (vi, en) = match kind {
+        "election_complaint" => ("khiếu nại về bầu cử", "election complaint"),
+        "complaint" => ("khiếu nại", "complaint"),
+        "denunciation" => ("tố cáo", "denunciation"),
+        "petition" => ("phản ánh, kiến nghị", "petition"),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
+}
+
+/// A case's state (`CaseState::name`) in the page's language.
+fn case_state(lang: Lang, state: &str) -> String {
+    let (vi, en) = match state {
+        "received" => ("đã tiếp nhận", "received"),
+        "assigned" => ("đang giải quyết", "being handled"),
+        "dismissed" => ("không thụ lý", "dismissed"),
+        "concluded" => ("đã kết luận", "concluded"),
+        "reopened" => ("giải quyết lại", "reopened"),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
+}
+
+/// One row of the register, with the acts it links to: the case's own acts (received,
+/// assigned, decided, …) and what it concerns (a congress, a person by name, an act).
+struct CaseLinks {
+    row: views::CaseRow,
+    /// The case's acts in the order they were recorded: (event hash, kind).
+    acts: Vec<(String, &'static str)>,
+    person: Option<String>,
+    event: Option<String>,
+}
+
+fn case_links(p: &ledger::projections::Projections, row: views::CaseRow) -> CaseLinks {
+    let mut acts = Vec::new();
+    let mut event = None;
+    let mut person = None;
+    if let Some(c) = p.complaints.get(&row.stream) {
+        acts.push((c.received.event.to_hex(), "complaint.received"));
+        if let Some(a) = &c.assigned {
+            acts.push((a.event.to_hex(), "complaint.assigned"));
+        }
+        if let Some(d) = &c.dismissed {
+            acts.push((d.event.to_hex(), "complaint.dismissed"));
+        }
+        if let Some(d) = &c.concluded {
+            acts.push((d.event.to_hex(), "complaint.concluded"));
+        }
+        for n in &c.notified {
+            acts.push((n.event.to_hex(), "complaint.notified"));
+        }
+        for r in &c.reopened {
+            acts.push((r.event.to_hex(), "complaint.reopened"));
+        }
+        let concerns = &c.received.value.concerns;
+        event = concerns.event.clone();
+        person = concerns.person.as_ref().map(|id| {
+            concerns
+                .congress
+                .as_ref()
+                .and_then(|k| p.congresses.get(k))
+                .and_then(|k| k.persons.get(id))
+                .map_or_else(|| id.clone(), |r| r.value.name.clone())
+        });
+    }
+    CaseLinks {
+        row,
+        acts,
+        person,
+        event,
+    }
 }
 
 pub async fn complaints(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<ComplaintsQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(q.lang.as_deref(), &headers);
     let today = ledger::calendar::date_of(ledger::engine::now_ms());
     let day = today.clone();
-    let rows = match with_projections(state, move |p, _| Ok(views::register(p, &day, None))).await {
+    let rows = match with_projections(state, move |p, _| {
+        Ok(views::register(p, &day, None)
+            .into_iter()
+            .map(|r| case_links(p, r))
+            .collect::<Vec<_>>())
+    })
+    .await
+    {
         Ok(r) => r,
         Err(e) => return failed(lang, e),
     };
     let mut b = format!(
-        "<p>{} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<p>{} {} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         lang.t("Tính đến ngày", "As of"),
-        esc(&today),
+        esc(&lang.date(&today)),
+        lang.t("(giờ Việt Nam)", "(Vietnam time)"),
         lang.t("Hồ sơ", "Case"),
         lang.t("Loại", "Kind"),
         lang.t("Ngày nhận", "Received"),
         lang.t("Trạng thái", "State"),
         lang.t("Hạn giải quyết", "Due"),
-        lang.t("Liên quan", "Concerns"),
+        lang.t("Liên quan đến", "Concerns"),
+        lang.t("Các hành vi của hồ sơ", "The case's acts"),
     );
-    for r in &rows {
-        let concerns = r
+    for c in &rows {
+        let r = &c.row;
+        let mut concerns = Vec::new();
+        if let Some(k) = r
             .congress
             .as_deref()
-            .and_then(|c| c.strip_prefix("congress/"))
-            .map(|c| {
+            .and_then(|k| k.strip_prefix("congress/"))
+        {
+            concerns.push(format!(
+                "<a href=\"/congresses/{}{}\">{} {}</a>",
+                esc(k),
+                lang.suffix(),
+                lang.t("Đại hội", "Congress"),
+                esc(k)
+            ));
+        }
+        if let Some(name) = &c.person {
+            concerns.push(format!("<span class=\"person\">{}</span>", esc(name)));
+        }
+        if let Some(e) = &c.event {
+            concerns.push(format!(
+                "{} {}",
+                lang.t("hành vi", "act"),
+                act_link(lang, e)
+            ));
+        }
+        let acts: Vec<String> = c
+            .acts
+            .iter()
+            .map(|(h, kind)| {
                 format!(
-                    "<a href=\"/congresses/{}{}\">{}</a>",
-                    esc(c),
-                    lang.suffix(),
-                    esc(c)
+                    "<li><span class=\"kind\">{kind}</span> {}</li>",
+                    act_link(lang, h)
                 )
             })
-            .unwrap_or_default();
+            .collect();
         let _ = write!(
             b,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
+            "<tr class=\"{}\" data-case=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td><ul class=\"case-acts\">{}</ul></td></tr>",
             if r.overdue { "overdue" } else { "" },
             esc(&r.case),
-            esc(&r.kind),
-            esc(&r.received),
-            esc(&r.state),
-            esc(r.due.as_deref().unwrap_or("—")),
-            if r.overdue { format!(" <strong>{}</strong>", lang.t("quá hạn", "overdue")) } else { String::new() },
-            concerns
+            esc(&r.case),
+            complaint_kind(lang, &r.kind),
+            esc(&lang.date(&r.received)),
+            case_state(lang, &r.state),
+            r.due.as_deref().map_or_else(|| "—".to_string(), |d| esc(&lang.date(d))),
+            if r.overdue { format!(" <strong class=\"overdue\">{}</strong>", lang.t("quá hạn", "overdue")) } else { String::new() },
+            concerns.join("; "),
+            acts.join("")
         );
     }
     b.push_str("</tbody></table>");
@@ -919,7 +1139,7 @@ pub async fn progress(
         lang.decimal(&p.held_percent),
         p.as_of
             .as_deref()
-            .map(|d| format!(" {} {}", lang.t("tính đến", "by"), esc(d)))
+            .map(|d| format!(" {} {}", lang.t("tính đến ngày", "by"), esc(&lang.date(d))))
             .unwrap_or_default()
     );
     let _ = write!(

@@ -298,14 +298,6 @@ pub async fn login_form(
     html(StatusCode::OK, login_page(lang, &reader, &next, None))
 }
 
-/// Both languages of a message, the page's first.
-fn both(lang: Lang, vi: &str, en: &str) -> String {
-    match lang {
-        Lang::Vi => format!("{vi} / {en}"),
-        Lang::En => format!("{en} / {vi}"),
-    }
-}
-
 fn refused_cross_site(lang: Lang, reader: &Reader, next: &str) -> Response {
     html(
         StatusCode::FORBIDDEN,
@@ -313,8 +305,7 @@ fn refused_cross_site(lang: Lang, reader: &Reader, next: &str) -> Response {
             lang,
             reader,
             next,
-            Some(&both(
-                lang,
+            Some(lang.t(
                 "Yêu cầu không đến từ trang của máy chủ này (thiếu hoặc sai tiêu đề Origin), nên đã bị từ chối. Hãy mở trang đăng nhập của máy chủ và gửi lại.",
                 "The request did not come from this server's own page (no or another Origin header), so it was refused. Open this server's login page and submit it again.",
             )),
@@ -345,7 +336,7 @@ pub async fn login(
     let refuse = |status: StatusCode, vi: &str, en: &str| {
         html(
             status,
-            login_page(lang, &reader, &next, Some(&both(lang, vi, en))),
+            login_page(lang, &reader, &next, Some(lang.t(vi, en))),
         )
     };
     match checked {
