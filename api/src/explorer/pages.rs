@@ -142,7 +142,7 @@ pub async fn home(
     b.push_str("</dl>");
     let _ = write!(
         b,
-        "<h2>{}</h2><ul class=\"levels\"><li>{}: {} {}</li><li>{}: {} {}</li><li>{}: {} {}</li></ul>",
+        "<h2>{}</h2><ul class=\"levels\"><li data-level=\"integrity\">{}: <span class=\"count\">{}</span> {}</li><li data-level=\"authority\">{}: <span class=\"count\">{}</span> {}</li><li data-level=\"procedure\">{}: <span class=\"count\">{}</span> {}</li></ul>",
         lang.t("Ba cấp kiểm tra", "The three levels"),
         lang.t("Toàn vẹn (chữ ký, chuỗi, cây Merkle)", "Integrity (signatures, chains, Merkle tree)"),
         state.ledger.size(),
