@@ -230,6 +230,11 @@ enum Tamper {
     Proof,
     /// One byte of the log's signature on the checkpoint.
     Checkpoint,
+    /// One byte of the act's signature, with the act's hash made to match (in the proof and
+    /// in the page that names it): only the signature step can tell.
+    Signature,
+    /// The key registry cut down to the genesis event: the signer's enrollment is hidden.
+    Registry,
 }
 
 /// A loopback HTTP proxy in front of a server, which can change one byte of every act proof
@@ -241,6 +246,9 @@ struct Proxy {
     tamper: Arc<Mutex<Tamper>>,
     seen: Seen,
 }
+
+/// The hashes a `Tamper::Signature` page was given, each with the act's real hash.
+type Renamed = Arc<Mutex<std::collections::HashMap<String, String>>>;
 
 /// `/v1` answers as the server sent them: path, status, content type, body.
 type Seen = Arc<Mutex<Vec<(String, u16, String, String)>>>;
@@ -265,12 +273,13 @@ impl Proxy {
         let backend = Arc::new(Mutex::new(backend.to_string()));
         let tamper = Arc::new(Mutex::new(Tamper::None));
         let seen = Seen::default();
+        let renamed = Renamed::default();
         let (b, t, s) = (backend.clone(), tamper.clone(), seen.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (b, t, s) = (b.clone(), t.clone(), s.clone());
+                let (b, t, s, r) = (b.clone(), t.clone(), s.clone(), renamed.clone());
                 std::thread::spawn(move || {
-                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap(), &s)
+                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap(), &s, &r)
                 });
             }
         });
@@ -288,18 +297,19 @@ impl Proxy {
     }
 }
 
-fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match conn.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
-    let (status, kind, mut body) = match ureq::get(&format!("{backend}{path}")).call() {
+/// Changes one byte of the act's signature in an act proof and gives the act the hash it has
+/// then (`event_hash`): the new hash.
+fn change_signature(proof: &mut Value) -> String {
+    flip_last_hex(&mut proof["act"]["entry"]);
+    let entry = hex::decode(proof["act"]["entry"].as_str().unwrap()).unwrap();
+    // position (8 bytes), received (8), the signed event's length (8), the signed event.
+    let hash = hex::encode(sha2::Sha256::digest(&entry[24..]));
+    proof["event_hash"] = Value::String(hash.clone());
+    hash
+}
+
+fn fetch(url: &str) -> (u16, String, String) {
+    match ureq::get(url).call() {
         Ok(r) => (
             r.status(),
             r.content_type().to_string(),
@@ -311,7 +321,42 @@ fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
             r.into_string().unwrap_or_default(),
         ),
         Err(e) => (502, "text/plain".into(), e.to_string()),
-    };
+    }
+}
+
+fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen, renamed: &Renamed) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match conn.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let asked = head.split(' ').nth(1).unwrap_or("/").to_string();
+    // A proof asked for by the hash a `Tamper::Signature` page was given: the server knows the
+    // act by its real hash.
+    let path = asked
+        .strip_prefix("/v1/proofs/act/")
+        .and_then(|h| renamed.lock().unwrap().get(h).cloned())
+        .map_or(asked.clone(), |real| format!("/v1/proofs/act/{real}"));
+    let (status, kind, mut body) = fetch(&format!("{backend}{path}"));
+    if tamper == Tamper::Signature && status == 200 {
+        if let Some(real) = path.strip_prefix("/acts/") {
+            let real = real.split('?').next().unwrap();
+            let (_, _, proof) = fetch(&format!("{backend}/v1/proofs/act/{real}"));
+            let new = change_signature(&mut serde_json::from_str(&proof).unwrap());
+            renamed
+                .lock()
+                .unwrap()
+                .insert(new.clone(), real.to_string());
+            body = body.replace(
+                &format!("data-hash=\"{real}\""),
+                &format!("data-hash=\"{new}\""),
+            );
+        }
+    }
     if path.starts_with("/v1/") {
         let answer = (path.clone(), status, kind.clone(), body.clone());
         seen.lock().unwrap().push(answer);
@@ -332,6 +377,13 @@ fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
                 line.replace_range(at..at + 1, if c == b'A' { "B" } else { "A" });
                 proof["checkpoint"] =
                     Value::String(format!("{body_part}\n\n{}\n", lines.join("\n")));
+            }
+            Tamper::Signature => {
+                change_signature(&mut proof);
+            }
+            Tamper::Registry => {
+                proof["registry"].as_array_mut().unwrap().truncate(1);
+                proof["registry_next"] = Value::Null;
             }
             Tamper::None => {}
         }
@@ -434,6 +486,8 @@ fn an_act_verifies_in_the_browser_and_one_changed_byte_fails_at_its_step() {
 
     for (tamper, step) in [
         (Tamper::Act, "hash"),
+        (Tamper::Signature, "signature"),
+        (Tamper::Registry, "authority"),
         (Tamper::Proof, "inclusion"),
         (Tamper::Checkpoint, "checkpoint"),
     ] {
@@ -445,6 +499,25 @@ fn an_act_verifies_in_the_browser_and_one_changed_byte_fails_at_its_step() {
             first_failed_step(&page).as_deref(),
             Some(step),
             "{tamper:?}: {page}"
+        );
+        // The steps before the one that failed passed: each step fails on its own.
+        let before = ["hash", "signature", "authority"]
+            .into_iter()
+            .take_while(|s| *s != step);
+        for passed in before {
+            assert!(
+                page.contains(&format!("data-step=\"valid\" data-step-id=\"{passed}\"")),
+                "{tamper:?}: step {passed} should pass: {page}"
+            );
+        }
+    }
+    // Hiding the enrollment leaves the act's own proof and the checkpoint intact.
+    proxy.set(&server.base, Tamper::Registry);
+    let page = dom(tempfile::tempdir().unwrap().path(), &url);
+    for passed in ["inclusion", "checkpoint"] {
+        assert!(
+            page.contains(&format!("data-step=\"valid\" data-step-id=\"{passed}\"")),
+            "{passed}: {page}"
         );
     }
 
