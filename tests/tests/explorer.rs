@@ -704,7 +704,9 @@ fn verify_html_checks_an_exported_proof_file_offline_and_refuses_it_changed() {
 }
 
 /// The spec's vectors, must-fail logs included, and the signature edge cases of the library's
-/// `crypto.rs`, decided in the browser exactly as `verify_strict` decides them.
+/// `crypto.rs`, decided in the browser exactly as `verify_strict` decides them: with
+/// WebCrypto, and again with the vendored @noble library forced (no `crypto.subtle`, as on a
+/// non-secure origin).
 #[test]
 fn the_browser_verifier_decides_the_spec_vectors_and_signature_edge_cases_like_the_library() {
     let demo = Demo::new();
@@ -743,14 +745,49 @@ const V = globalThis.CongressLedgerVerify; const h = (x) => Uint8Array.from(x.ma
 const out = {{logs: [], signatures: []}};\
 for (const l of {logs}) {{ const r = await V.verifyLog(h(l.hex), {origin}); out.logs.push({{name: l.name, got: r && r.position, expect: l.expect, why: r && r.why}}); }}\
 for (const s of {sigs}) {{ out.signatures.push({{got: await V.ed25519Verify(h(s.public), h(s.message), h(s.signature)), strict: s.strict}}); }}\
+out.crypto = await V.cryptoUsed(); out.secure = V.secure;\
 const pre = document.createElement('pre'); pre.id = 'selftest'; pre.textContent = JSON.stringify(out); document.body.append(pre);\
 </script>",
         logs = Value::Array(logs),
         origin = events["origin"],
         sigs = Value::Array(signatures.clone()),
     );
-    let file = demo.path("selftest.html");
-    std::fs::write(&file, html.replace("</body>", &format!("{script}</body>"))).unwrap();
+    let with_webcrypto = html.replace("</body>", &format!("{script}</body>"));
+    // Before any other script: this page has no WebCrypto, so verify.js falls back on @noble.
+    let vendored = with_webcrypto.replacen(
+        "<head>",
+        "<head><script>Object.defineProperty(Crypto.prototype, 'subtle', {get() { return undefined; }, configurable: true});</script>",
+        1,
+    );
+    assert_ne!(vendored, with_webcrypto);
+    for (name, page, crypto) in [
+        ("selftest.html", with_webcrypto, "WebCrypto"),
+        ("selftest-noble.html", vendored, "@noble/ed25519"),
+    ] {
+        let out = selftest(&demo.path(name), &page);
+        assert!(
+            out["crypto"].as_str().unwrap_or("").contains(crypto),
+            "{name}: {}",
+            out["crypto"]
+        );
+        assert_eq!(out["secure"], crypto == "WebCrypto", "{name}");
+        let logs = out["logs"].as_array().unwrap();
+        assert_eq!(logs.len(), 1 + must_fail["cases"].as_array().unwrap().len());
+        for l in logs {
+            assert_eq!(l["got"], l["expect"], "{name}: log {}: {l}", l["name"]);
+        }
+        let sigs = out["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), signatures.len());
+        assert!(sigs.iter().filter(|s| s["strict"] == true).count() >= 2);
+        for (i, s) in sigs.iter().enumerate() {
+            assert_eq!(s["got"], s["strict"], "{name}: signature case {i}");
+        }
+    }
+}
+
+/// Opens the self-test page `html` from `file` and returns what it wrote in `#selftest`.
+fn selftest(file: &Path, html: &str) -> Value {
+    std::fs::write(file, html).unwrap();
     let profile = tempfile::tempdir().unwrap();
     let page = dom(profile.path(), &format!("file://{}", file.display()));
     let start = page
@@ -763,18 +800,7 @@ const pre = document.createElement('pre'); pre.id = 'selftest'; pre.textContent 
         .unwrap()
         .replace("&quot;", "\"")
         .replace("&amp;", "&");
-    let out: Value = serde_json::from_str(&json).unwrap();
-    let logs = out["logs"].as_array().unwrap();
-    assert_eq!(logs.len(), 1 + must_fail["cases"].as_array().unwrap().len());
-    for l in logs {
-        assert_eq!(l["got"], l["expect"], "log {}: {l}", l["name"]);
-    }
-    let sigs = out["signatures"].as_array().unwrap();
-    assert_eq!(sigs.len(), signatures.len());
-    assert!(sigs.iter().filter(|s| s["strict"] == true).count() >= 2);
-    for (i, s) in sigs.iter().enumerate() {
-        assert_eq!(s["got"], s["strict"], "signature case {i}");
-    }
+    serde_json::from_str(&json).unwrap()
 }
 
 /// A key, a message, a signature, and whether `verify_strict` accepts it.
