@@ -914,7 +914,9 @@ fn over_tls_and_on_a_non_secure_origin_the_act_still_verifies_and_says_how() {
     let hash = an_act(&plain.base);
     let key = url_encode(&log_key(&plain.base));
     // Not a secure context (a name, plain HTTP): no WebCrypto; the vendored library decides.
-    let port = plain.base.rsplit(':').next().unwrap().to_string();
+    // Through a proxy that keeps the /v1 answers the page read, for the contract.
+    let proxy = Proxy::start(&plain.base);
+    let port = proxy.base.rsplit(':').next().unwrap().to_string();
     let profile = tempfile::tempdir().unwrap();
     let page = dom_with(
         profile.path(),
@@ -923,6 +925,7 @@ fn over_tls_and_on_a_non_secure_origin_the_act_still_verifies_and_says_how() {
     );
     assert_eq!(verdict(&page), Some("valid"), "{page}");
     assert!(page.contains("@noble/ed25519"), "{page}");
+    assert!(check_contract(&proxy, &plain.base) > 0);
     plain.stop();
 
     let cert = demo.path("cert.pem");
@@ -1481,10 +1484,13 @@ fn the_pinned_witness_policy_decides_step_6_in_the_browser() {
         demo.path("w1-state").to_str().unwrap(),
     ]));
     let hash = an_act(&server.base);
+    // Through a proxy that keeps every /v1 answer the page read, to check them against the
+    // contract.
+    let proxy = Proxy::start(&server.base);
     let url = |policy: &str| {
         format!(
             "{}/acts/{hash}?key={}{policy}",
-            server.base,
+            proxy.base,
             url_encode(&key)
         )
     };
@@ -1511,6 +1517,7 @@ fn the_pinned_witness_policy_decides_step_6_in_the_browser() {
             );
         }
     }
+    assert!(check_contract(&proxy, &server.base) >= 4);
 }
 
 fn self_signed(demo: &Demo) -> (PathBuf, PathBuf) {
