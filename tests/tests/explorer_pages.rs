@@ -331,12 +331,37 @@ fn the_progress_page_shows_the_reported_share_by_a_date() {
         "{}",
         main_of(&vi)
     );
-    // The 27 units still to hold theirs are listed.
-    let pending = main_of(&vi)
-        .split("Chưa tổ chức")
+    // Every unit: the 42 that held theirs (when, with a link to the congress), the 27 not yet.
+    let said = main_of(&vi);
+    assert_eq!(said.matches("data-held=\"yes\"").count(), 42, "{said}");
+    assert_eq!(said.matches("data-held=\"no\"").count(), 27, "{said}");
+    let held = said
+        .split("<tr ")
+        .find(|r| r.contains("data-held=\"yes\""))
+        .unwrap();
+    let date = held
+        .split("<td>")
+        .nth(3)
+        .unwrap()
+        .split("</td>")
+        .next()
+        .unwrap();
+    let (d, rest) = date.split_once('/').expect("a date as 26/5/2020");
+    let (m, y) = rest.split_once('/').unwrap();
+    let (d, m, y): (u32, u32, u32) = (d.parse().unwrap(), m.parse().unwrap(), y.parse().unwrap());
+    assert!(y == 2020 && (m, d) <= (5, 19), "{held}");
+    assert!(
+        held.contains("<a href=\"/congresses/") && held.contains("2020-2025</a>"),
+        "{held}"
+    );
+    let congress = held
+        .split("<a href=\"")
         .nth(1)
-        .expect("the pending units");
-    assert_eq!(pending.matches("<li>").count(), 27, "{pending}");
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(page(&server.base, congress).contains("class=\"timeline\""));
     let en = page(&server.base, &format!("{path}&lang=en"));
     assert!(
         en.contains("<p class=\"progress\">Congresses held: 42/69 (60.87%) by 2020-05-19</p>"),

@@ -1086,6 +1086,17 @@ pub async fn complaints(
     page(lang, lang.t("Sổ đơn thư", "Complaint register"), &b).into_response()
 }
 
+/// A unit on the progress page.
+struct UnitRow {
+    org: String,
+    name: String,
+    /// `org/term` of its congress.
+    congress: Option<String>,
+    held_on: Option<String>,
+    closed: bool,
+    approved: bool,
+}
+
 #[derive(Deserialize)]
 pub struct ProgressQuery {
     lang: Option<String>,
@@ -1114,12 +1125,28 @@ pub async fn progress(
     }
     let name = org.clone();
     let found = with_projections(state, move |p, _| {
-        Ok(p.orgs
-            .contains_key(&name)
-            .then(|| p.progress(&name, q.term.as_deref(), q.as_of.as_deref())))
+        if !p.orgs.contains_key(&name) {
+            return Ok(None);
+        }
+        let (term, as_of) = (q.term.as_deref(), q.as_of.as_deref());
+        let units: Vec<UnitRow> =
+            ledger::projections::orgs::units(&p.orgs, &p.congresses, &name, term, as_of)
+                .into_iter()
+                .map(|u| UnitRow {
+                    org: u.org.to_string(),
+                    name: u.name.to_string(),
+                    congress: u
+                        .congress
+                        .map(|c| format!("{}/{}", c.convened.value.org, c.convened.value.term)),
+                    held_on: u.held_on,
+                    closed: u.closed,
+                    approved: u.approved,
+                })
+                .collect();
+        Ok(Some((p.progress(&name, term, as_of), units)))
     })
     .await;
-    let p = match found {
+    let (p, units) = match found {
         Ok(Some(p)) => p,
         Ok(None) => {
             return error_page(
@@ -1150,13 +1177,48 @@ pub async fn progress(
         lang.t("Đã chuẩn y", "Approved"),
         p.approved
     );
-    if !p.pending.is_empty() {
-        let _ = write!(b, "<h2>{}</h2><ul>", lang.t("Chưa tổ chức", "Not held yet"));
-        for u in &p.pending {
-            let _ = write!(b, "<li>{}</li>", esc(u));
-        }
-        b.push_str("</ul>");
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table class=\"units\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Các đơn vị trực thuộc", "The units below it"),
+        lang.t("Đơn vị", "Unit"),
+        lang.t("Đại hội", "Congress"),
+        lang.t("Ngày tổ chức", "Held on"),
+        lang.t("Tình trạng", "State"),
+    );
+    for u in &units {
+        let congress = u.congress.as_deref().map_or_else(
+            || "—".to_string(),
+            |c| {
+                format!(
+                    "<a href=\"/congresses/{c}{}\">{c}</a>",
+                    lang.suffix(),
+                    c = esc(c)
+                )
+            },
+        );
+        let state = if u.approved {
+            lang.t("đã chuẩn y", "approved")
+        } else if u.closed {
+            lang.t("đã bế mạc", "closed")
+        } else if u.held_on.is_some() {
+            lang.t("đã khai mạc", "opened")
+        } else if u.congress.is_some() {
+            lang.t("đã triệu tập, chưa khai mạc", "convened, not opened yet")
+        } else {
+            lang.t("chưa tổ chức", "not held yet")
+        };
+        let _ = write!(
+            b,
+            "<tr data-unit=\"{}\" data-held=\"{}\"><td>{} <code>{}</code></td><td>{congress}</td><td>{}</td><td>{state}</td></tr>",
+            esc(&u.org),
+            if u.held_on.is_some() { "yes" } else { "no" },
+            esc(&u.name),
+            esc(&u.org),
+            u.held_on.as_deref().map_or_else(|| "—".to_string(), |d| esc(&lang.date(d))),
+        );
     }
+    b.push_str("</tbody></table>");
     let title = format!("{} {}", lang.t("Tiến độ", "Progress"), org);
     page(lang, &title, &b).into_response()
 }
