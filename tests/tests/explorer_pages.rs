@@ -201,8 +201,8 @@ fn the_register_marks_overdue_cases_links_their_acts_and_speaks_one_language() {
         "10/6/2020",
         "19/6/2020 <strong class=\"overdue\">quá hạn</strong>",
         "<span class=\"person\">Lê Đình Long</span>",
-        &format!("href=\"/acts/{a_received}\""),
-        &format!("href=\"/acts/{a_assigned}\""),
+        &format!("<li>Tiếp nhận đơn <code class=\"kind-code\">complaint.received</code> <a class=\"hash\" href=\"/acts/{a_received}\""),
+        &format!("<li>Giao giải quyết đơn <code class=\"kind-code\">complaint.assigned</code> <a class=\"hash\" href=\"/acts/{a_assigned}\""),
         &format!("href=\"/acts/{declared}\""),
         &format!("href=\"{CONGRESS}\""),
     ] {
@@ -250,7 +250,10 @@ fn the_register_marks_overdue_cases_links_their_acts_and_speaks_one_language() {
 
     // The links lead to the acts; the home page counts the register.
     let act = page(&base, &format!("/acts/{a_received}"));
-    assert!(act.contains("<dd>complaint.received</dd>"), "{act}");
+    assert!(
+        act.contains("<dd>Tiếp nhận đơn <code class=\"kind-code\">complaint.received</code></dd>"),
+        "{act}"
+    );
     assert!(
         act.contains("<span class=\"person\">Lê Đình Long</span> (p-000)"),
         "{act}"
@@ -495,7 +498,8 @@ fn an_act_page_reads_as_a_document_with_its_corrections() {
     let vi = page(&base, &format!("/acts/{counted}"));
     let said = main_of(&vi);
     for text in [
-        "<h1>Hành vi ballots.counted</h1>".to_string(),
+        "<h1>Hành vi: Kết quả kiểm phiếu</h1>".to_string(),
+        "<dt>Loại hành vi</dt><dd>Kết quả kiểm phiếu <code class=\"kind-code\">ballots.counted</code></dd>".to_string(),
         "<dt>Người ký</dt><dd>Ban Kiểm phiếu <code>".to_string(),
         "<dt>Vị trí trong sổ</dt><dd>147</dd>".to_string(),
         format!("<code class=\"hash\">{counted}</code>"),
@@ -517,6 +521,7 @@ fn an_act_page_reads_as_a_document_with_its_corrections() {
     let en = page(&base, "/acts/at/147?lang=en");
     let said = main_of(&en);
     for text in [
+        "<h1>Act: Ballots counted</h1>",
         "<dt>Signed by</dt><dd>Ban Kiểm phiếu <code>",
         "<tr><th>Valid ballots</th><td data-field=\"valid\">297</td></tr>",
         "<h2>Corrected</h2>",

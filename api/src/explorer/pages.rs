@@ -22,8 +22,8 @@ fn failed(lang: Lang, e: crate::Problem) -> Response {
     error_page(
         lang,
         StatusCode::INTERNAL_SERVER_ERROR,
-        &format!("Không đọc được sổ cái: {}", e.detail),
-        &format!("The ledger could not be read: {}", e.detail),
+        &format!("Không đọc được sổ cái: {}", e.detail.vi),
+        &format!("The ledger could not be read: {}", e.detail.en),
     )
 }
 
@@ -47,6 +47,56 @@ fn act_link(lang: Lang, hash: &str) -> String {
         short(hash),
         h = esc(hash),
         s = lang.suffix()
+    )
+}
+
+/// What a kind of act is called, in the page's language; the code itself for a kind this
+/// table does not know.
+fn kind_name(lang: Lang, kind: &str) -> String {
+    let (vi, en) = match kind {
+        "ledger.created" => ("Khởi tạo sổ cái", "Ledger created"),
+        "authority.added" => ("Thêm cơ quan thẩm quyền", "Authority added"),
+        "authority.retired" => ("Thôi cơ quan thẩm quyền", "Authority retired"),
+        "key.enrolled" => ("Đăng ký khóa", "Key enrolled"),
+        "key.revoked" => ("Thu hồi khóa", "Key revoked"),
+        "org.registered" => ("Đăng ký tổ chức", "Organization registered"),
+        "congress.convened" => ("Triệu tập đại hội", "Congress convened"),
+        "session.opened" => ("Khai mạc phiên họp", "Session opened"),
+        "credentials.reported" => ("Báo cáo thẩm tra tư cách đại biểu", "Credentials reported"),
+        "person.registered" => ("Đăng ký nhân sự", "Person registered"),
+        "nomination.made" => ("Giới thiệu, đề cử", "Nomination made"),
+        "withdrawal.decided" => ("Quyết định rút khỏi danh sách", "Withdrawal decided"),
+        "motion.decided" => ("Biểu quyết", "Motion decided"),
+        "straw_poll.counted" => ("Kết quả thăm dò", "Straw poll counted"),
+        "election.opened" => ("Bắt đầu cuộc bầu cử", "Election opened"),
+        "candidate_list.adopted" => ("Thông qua danh sách bầu cử", "Candidate list adopted"),
+        "ballots.issued" => ("Phát phiếu bầu", "Ballots issued"),
+        "ballots.counted" => ("Kết quả kiểm phiếu", "Ballots counted"),
+        "election.declared" => ("Công bố kết quả bầu cử", "Election declared"),
+        "congress.closed" => ("Bế mạc đại hội", "Congress closed"),
+        "results.approved" => ("Chuẩn y kết quả bầu cử", "Results approved"),
+        "appointment.made" => ("Chỉ định", "Appointment made"),
+        "correction.issued" => ("Đính chính", "Correction issued"),
+        "document.attached" => ("Đính kèm văn bản", "Document attached"),
+        "inspection.concluded" => ("Kết luận kiểm tra", "Inspection concluded"),
+        "complaint.received" => ("Tiếp nhận đơn", "Complaint received"),
+        "complaint.assigned" => ("Giao giải quyết đơn", "Complaint assigned"),
+        "complaint.dismissed" => ("Không thụ lý đơn", "Complaint dismissed"),
+        "complaint.concluded" => ("Kết luận giải quyết đơn", "Complaint concluded"),
+        "complaint.notified" => ("Thông báo kết quả giải quyết", "Complaint notified"),
+        "complaint.reopened" => ("Giải quyết lại đơn", "Complaint reopened"),
+        "complaint.shredded" => ("Hủy khóa hồ sơ hết hạn lưu trữ", "Case key destroyed"),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
+}
+
+/// A kind of act as a page shows it: its name, and its code beside it.
+fn kind_html(lang: Lang, kind: &str) -> String {
+    format!(
+        "{} <code class=\"kind-code\">{}</code>",
+        kind_name(lang, kind),
+        esc(kind)
     )
 }
 
@@ -450,7 +500,7 @@ pub async fn congress(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             local_time(body.time),
-            esc(&body.kind),
+            kind_html(lang, &body.kind),
             e.position,
             act_link(lang, &e.event.hash().to_hex())
         );
@@ -761,7 +811,7 @@ async fn act_page(
         b,
         "<dl class=\"facts\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd><dt>{}</dt><dd>{}{}</dd></dl>",
         lang.t("Loại hành vi", "Kind"),
-        esc(&body.kind),
+        kind_html(lang, &body.kind),
         lang.t("Luồng", "Stream"),
         esc(&body.stream),
         body.version,
@@ -834,7 +884,11 @@ async fn act_page(
         short = short(&hash),
         download = lang.t("Tải tệp chứng minh (JSON)", "Download the proof file (JSON)"),
     );
-    let title = format!("{} {}", lang.t("Hành vi", "Act"), body.kind);
+    let title = format!(
+        "{}: {}",
+        lang.t("Hành vi", "Act"),
+        kind_name(lang, &body.kind)
+    );
     page(lang, &title, &b).into_response()
 }
 
@@ -1060,12 +1114,7 @@ pub async fn complaints(
         let acts: Vec<String> = c
             .acts
             .iter()
-            .map(|(h, kind)| {
-                format!(
-                    "<li><span class=\"kind\">{kind}</span> {}</li>",
-                    act_link(lang, h)
-                )
-            })
+            .map(|(h, kind)| format!("<li>{} {}</li>", kind_html(lang, kind), act_link(lang, h)))
             .collect();
         let _ = write!(
             b,

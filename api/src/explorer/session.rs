@@ -374,11 +374,15 @@ pub async fn login(
             "Mã đọc không đúng hoặc đã bị thu hồi. Hãy dán lại đúng mã người vận hành đã cấp, hoặc xin mã mới (`congress-ledger access grant`).",
             "The reader token is unknown or revoked. Paste the token the operator granted exactly, or ask for a new one (`congress-ledger access grant`).",
         ),
-        Ok(Err(e)) => refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("Không đọc được danh sách quyền đọc: {e}. Báo người vận hành."),
-            &format!("The reader grants cannot be read: {e}. Tell the operator."),
-        ),
+        Ok(Err(e)) => {
+            // The cause (a file's path, the system's words) goes to the server's log only.
+            crate::Problem::internal(e).log();
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Máy chủ không đọc được danh sách quyền đọc. Hãy báo người vận hành: nhật ký của máy chủ ghi rõ nguyên nhân.",
+                "The server cannot read the reader grants. Tell the operator: the server's log says why.",
+            )
+        }
         Err(e) => crate::Problem::internal(e).into_response(),
     }
 }
