@@ -178,7 +178,9 @@ fn the_register_marks_overdue_cases_links_their_acts_and_speaks_one_language() {
         "2020-06-13T09:00:00+07:00",
         &serde_json::json!({"handler": "Ủy ban Kiểm tra Thành ủy", "due": "2099-12-31"}),
     );
-    demo.append(
+    // C concerns an act this ledger does not hold (a reference is not checked when written).
+    let nowhere = "ab".repeat(32);
+    let c_received = demo.append(
         &server,
         "inspection",
         "complaint/hd-2020-0103",
@@ -187,7 +189,7 @@ fn the_register_marks_overdue_cases_links_their_acts_and_speaks_one_language() {
         &received(
             "hd-2020-0103",
             "2020-06-14",
-            serde_json::json!({"congress": congress}),
+            serde_json::json!({"congress": congress, "event": nowhere}),
         ),
     );
 
@@ -212,6 +214,18 @@ fn the_register_marks_overdue_cases_links_their_acts_and_speaks_one_language() {
     assert!(!b.contains("overdue") && b.contains("31/12/2099"), "{b}");
     let c = row(&vi, "hd-2020-0103");
     assert!(!c.contains("overdue") && c.contains("đã tiếp nhận"), "{c}");
+    assert!(
+        c.contains(&format!(
+            "<code class=\"hash\">{nowhere}</code> (không có trong sổ cái này)"
+        )) && !c.contains(&format!("/acts/{nowhere}")),
+        "{c}"
+    );
+    let act = page(&base, &format!("/acts/{c_received}"));
+    assert!(
+        act.contains(&format!("<code class=\"hash\">{nowhere}</code>"))
+            && !act.contains(&format!("/acts/{nowhere}")),
+        "{act}"
+    );
     let said = main_of(&vi);
     for english in ["denunciation", "being handled", ">overdue<", "2020-06-1"] {
         assert!(

@@ -694,6 +694,36 @@ const ACT_REFS: [&str; 6] = ["corrects", "counted", "event", "events", "motion",
 struct Reading<'a> {
     lang: Lang,
     persons: &'a std::collections::BTreeMap<String, String>,
+    /// The acts referred to that this ledger holds (a reference is not checked when written).
+    known: &'a std::collections::BTreeSet<String>,
+}
+
+/// The event hashes `payload` refers to (its `ACT_REFS` fields, at any depth).
+fn refs_in(key: &str, v: &serde_json::Value, out: &mut Vec<ledger::Hash>) {
+    match v {
+        serde_json::Value::String(s) if ACT_REFS.contains(&key) => {
+            if let Ok(h) = s.parse() {
+                out.push(h);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| refs_in(key, i, out)),
+        serde_json::Value::Object(fields) => fields.iter().for_each(|(k, v)| refs_in(k, v, out)),
+        _ => {}
+    }
+}
+
+/// Those of `refs` that the ledger holds, as hex.
+fn known_acts(
+    ledger: &ledger::engine::Ledger,
+    refs: Vec<ledger::Hash>,
+) -> Result<std::collections::BTreeSet<String>, crate::Problem> {
+    let mut known = std::collections::BTreeSet::new();
+    for h in refs {
+        if ledger.entry_by_hash(&h)?.is_some() {
+            known.insert(h.to_hex());
+        }
+    }
+    Ok(known)
 }
 
 impl Reading<'_> {
@@ -710,7 +740,7 @@ impl Reading<'_> {
             Value::String(s) => {
                 if let Some(named) = self.person(s) {
                     named
-                } else if ACT_REFS.contains(&key) && s.parse::<ledger::Hash>().is_ok() {
+                } else if ACT_REFS.contains(&key) && self.known.contains(s) {
                     act_link(self.lang, s)
                 } else if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
                     format!("<code class=\"hash\">{}</code>", esc(s))
@@ -775,6 +805,7 @@ async fn act_page(
             .unwrap_or_default()
             .to_string()
     };
+    let payload_refs = payload.clone();
     let context = with_projections(state.clone(), move |p, _| {
         let holder = st
             .ledger
@@ -799,10 +830,12 @@ async fn act_page(
                     .collect()
             })
             .unwrap_or_default();
-        Ok((holder, corrections, persons))
+        let mut refs = Vec::new();
+        refs_in("", &payload_refs, &mut refs);
+        Ok((holder, corrections, persons, known_acts(&st.ledger, refs)?))
     })
     .await;
-    let (holder, corrections, persons) = match context {
+    let (holder, corrections, persons, known) = match context {
         Ok(c) => c,
         Err(e) => return failed(lang, e),
     };
@@ -833,6 +866,7 @@ async fn act_page(
     let reading = Reading {
         lang,
         persons: &persons,
+        known: &known,
     };
     if let Some(fields) = payload.as_object() {
         for (k, v) in fields {
@@ -1011,6 +1045,8 @@ struct CaseLinks {
     acts: Vec<(String, &'static str)>,
     person: Option<String>,
     event: Option<String>,
+    /// Whether this ledger holds that act.
+    event_known: bool,
 }
 
 fn case_links(p: &ledger::projections::Projections, row: views::CaseRow) -> CaseLinks {
@@ -1050,6 +1086,7 @@ fn case_links(p: &ledger::projections::Projections, row: views::CaseRow) -> Case
         acts,
         person,
         event,
+        event_known: false,
     }
 }
 
@@ -1061,11 +1098,18 @@ pub async fn complaints(
     let lang = Lang::of(q.lang.as_deref(), &headers);
     let today = ledger::calendar::date_of(ledger::engine::now_ms());
     let day = today.clone();
+    let st = state.clone();
     let rows = match with_projections(state, move |p, _| {
-        Ok(views::register(p, &day, None)
+        let mut rows: Vec<CaseLinks> = views::register(p, &day, None)
             .into_iter()
             .map(|r| case_links(p, r))
-            .collect::<Vec<_>>())
+            .collect();
+        // What a complaint concerns is not checked when written: linked only if it is here.
+        for r in &mut rows {
+            let refs = r.event.iter().filter_map(|e| e.parse().ok()).collect();
+            r.event_known = !known_acts(&st.ledger, refs)?.is_empty();
+        }
+        Ok(rows)
     })
     .await
     {
@@ -1108,7 +1152,15 @@ pub async fn complaints(
             concerns.push(format!(
                 "{} {}",
                 lang.t("hành vi", "act"),
-                act_link(lang, e)
+                if c.event_known {
+                    act_link(lang, e)
+                } else {
+                    format!(
+                        "<code class=\"hash\">{}</code> ({})",
+                        esc(e),
+                        lang.t("không có trong sổ cái này", "not in this ledger")
+                    )
+                }
             ));
         }
         let acts: Vec<String> = c
