@@ -516,6 +516,9 @@ fn an_act_page_reads_as_a_document_with_its_corrections() {
         "<dt>Loại hành vi</dt><dd>Kết quả kiểm phiếu <code class=\"kind-code\">ballots.counted</code></dd>".to_string(),
         "<dt>Người ký</dt><dd>Ban Kiểm phiếu <code>".to_string(),
         "<dt>Vị trí trong sổ</dt><dd>147</dd>".to_string(),
+        // Times in Vietnam time, the date as Vietnamese writes it.
+        "<dd>6/6/2020 10:45</dd>".to_string(),
+        "<li>7/6/2020 10:00 <a class=\"hash\"".to_string(),
         format!("<code class=\"hash\">{counted}</code>"),
         "<tr><th>Cuộc bầu</th><td data-field=\"election\">bt</td></tr>".to_string(),
         "<tr><th>Phiếu hợp lệ</th><td data-field=\"valid\">297</td></tr>".to_string(),
@@ -536,6 +539,7 @@ fn an_act_page_reads_as_a_document_with_its_corrections() {
     let said = main_of(&en);
     for text in [
         "<h1>Act: Ballots counted</h1>",
+        "<dd>2020-06-06 10:45</dd>",
         "<dt>Signed by</dt><dd>Ban Kiểm phiếu <code>",
         "<tr><th>Valid ballots</th><td data-field=\"valid\">297</td></tr>",
         "<h2>Corrected</h2>",

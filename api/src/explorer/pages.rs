@@ -28,13 +28,16 @@ fn failed(lang: Lang, e: crate::Problem) -> Response {
 }
 
 /// A time (ms since the epoch) as a local date and time in Asia/Ho_Chi_Minh (UTC+7, no
-/// daylight saving): `26/04/2020 08:00`.
-pub fn local_time(ms: i64) -> String {
-    let local = ms + 7 * 3_600_000;
-    let days = local.div_euclid(86_400_000);
-    let in_day = local.rem_euclid(86_400_000) / 60_000;
-    let (y, m, d) = ledger::calendar::civil_from_days(days);
-    format!("{d:02}/{m:02}/{y} {:02}:{:02}", in_day / 60, in_day % 60)
+/// daylight saving), the date as the page's language writes it: `26/4/2020 08:00`,
+/// `2020-04-26 08:00`.
+pub fn local_time(lang: Lang, ms: i64) -> String {
+    let in_day = (ms + 7 * 3_600_000).rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{} {:02}:{:02}",
+        lang.date(&ledger::calendar::date_of(ms)),
+        in_day / 60,
+        in_day % 60
+    )
 }
 
 fn short(hex: &str) -> &str {
@@ -499,7 +502,7 @@ pub async fn congress(
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            local_time(body.time),
+            local_time(lang, body.time),
             kind_html(lang, &body.kind),
             e.position,
             act_link(lang, &e.event.hash().to_hex())
@@ -849,7 +852,7 @@ async fn act_page(
         esc(&body.stream),
         body.version,
         lang.t("Thời điểm (người ký ghi)", "Time (as the signer claims)"),
-        local_time(body.time),
+        local_time(lang, body.time),
         lang.t("Vị trí trong sổ", "Position in the log"),
         entry.position,
         lang.t("Mã băm", "Event hash"),
@@ -896,7 +899,7 @@ async fn act_page(
             let _ = write!(
                 b,
                 "<li>{} {}: {}</li>",
-                local_time(*time),
+                local_time(lang, *time),
                 act_link(lang, h),
                 esc(reason)
             );
@@ -1503,7 +1506,7 @@ pub async fn search(
                 b,
                 "<tr data-position=\"{p}\"><td><a href=\"/acts/at/{p}{}\">{p}</a></td><td>{}</td><td class=\"kind\">{}</td><td>{}</td></tr>",
                 lang.suffix(),
-                local_time(h.time),
+                local_time(lang, h.time),
                 esc(&h.kind),
                 act_link(lang, &h.hash),
                 p = h.position,
