@@ -438,9 +438,21 @@ fn the_home_and_congress_pages_show_the_record_and_its_findings_in_one_language(
         .len();
     assert!(all > findings.len());
 
+    // When the checkpoint's last entry was recorded, in Vietnam time.
+    let received = json(&base, &format!("/v1/events/{}", size - 1))["received"]
+        .as_i64()
+        .unwrap();
+    let minute = (received + 7 * 3_600_000).rem_euclid(86_400_000) / 60_000;
+    let recorded = format!(
+        "<span class=\"checkpoint-time\">mục cuối được ghi lúc {} {:02}:{:02} (giờ Việt Nam)</span>",
+        ledger::calendar::vi_date(&ledger::calendar::date_of(received)),
+        minute / 60,
+        minute % 60
+    );
     let home = page(&base, "/");
     let said = main_of(&home);
     for text in [
+        recorded,
         format!("<code>{}</code>", s::ORIGIN),
         format!("data-checkpoint-size=\"{size}\">kích thước {size}, gốc <code>{}</code>", root_hex(&note)),
         format!("<li data-level=\"integrity\">Toàn vẹn (chữ ký, chuỗi, cây Merkle): <span class=\"count\">{size}</span>"),

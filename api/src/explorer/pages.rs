@@ -116,6 +116,18 @@ pub async fn home(
         let today = ledger::calendar::date_of(ledger::engine::now_ms());
         let register = views::register(p, &today, None);
         let cosigned = st.ledger.latest_cosigned()?;
+        // The latest checkpoint, and when the last entry it covers was recorded.
+        let latest = match st.ledger.checkpoint() {
+            Some(n) => {
+                let size = n.checkpoint.size;
+                let last = match size {
+                    0 => None,
+                    _ => st.ledger.entry(size - 1)?.map(|e| e.received),
+                };
+                Some((size, n.checkpoint.root.to_hex(), last))
+            }
+            None => None,
+        };
         Ok((
             genesis.title.clone(),
             p.congresses
@@ -127,10 +139,11 @@ pub async fn home(
             p.ignored_count,
             p.orgs.keys().cloned().collect::<Vec<_>>(),
             cosigned.map(|n| n.checkpoint.size),
+            latest,
         ))
     })
     .await;
-    let (title, congresses, register, findings, ignored, orgs, cosigned) = match summary {
+    let (title, congresses, register, findings, ignored, orgs, cosigned, latest) = match summary {
         Ok(s) => s,
         Err(e) => return failed(lang, e),
     };
@@ -143,17 +156,20 @@ pub async fn home(
         lang.t("Số mục trong sổ", "Entries"),
         state.ledger.size()
     );
-    match state.ledger.checkpoint() {
-        Some(n) => {
+    match latest {
+        Some((size, root, last)) => {
             let _ = write!(
                 b,
-                "<dt>{}</dt><dd data-checkpoint-size=\"{}\">{} {}, {} <code>{}</code></dd>",
+                "<dt>{}</dt><dd data-checkpoint-size=\"{size}\">{} {size}, {} <code>{root}</code>{}</dd>",
                 lang.t("Điểm kiểm (checkpoint) mới nhất", "Latest checkpoint"),
-                n.checkpoint.size,
                 lang.t("kích thước", "size"),
-                n.checkpoint.size,
                 lang.t("gốc", "root"),
-                n.checkpoint.root.to_hex()
+                last.map_or_else(String::new, |ms| format!(
+                    "; <span class=\"checkpoint-time\">{} {} {}</span>",
+                    lang.t("mục cuối được ghi lúc", "its last entry recorded at"),
+                    local_time(lang, ms),
+                    lang.t("(giờ Việt Nam)", "(Vietnam time)")
+                )),
             );
         }
         None => {
