@@ -230,6 +230,11 @@ enum Tamper {
     Proof,
     /// One byte of the log's signature on the checkpoint.
     Checkpoint,
+    /// One byte of the act's signature, with the act's hash made to match (in the proof and
+    /// in the page that names it): only the signature step can tell.
+    Signature,
+    /// The key registry cut down to the genesis event: the signer's enrollment is hidden.
+    Registry,
 }
 
 /// A loopback HTTP proxy in front of a server, which can change one byte of every act proof
@@ -241,6 +246,9 @@ struct Proxy {
     tamper: Arc<Mutex<Tamper>>,
     seen: Seen,
 }
+
+/// The hashes a `Tamper::Signature` page was given, each with the act's real hash.
+type Renamed = Arc<Mutex<std::collections::HashMap<String, String>>>;
 
 /// `/v1` answers as the server sent them: path, status, content type, body.
 type Seen = Arc<Mutex<Vec<(String, u16, String, String)>>>;
@@ -265,12 +273,13 @@ impl Proxy {
         let backend = Arc::new(Mutex::new(backend.to_string()));
         let tamper = Arc::new(Mutex::new(Tamper::None));
         let seen = Seen::default();
+        let renamed = Renamed::default();
         let (b, t, s) = (backend.clone(), tamper.clone(), seen.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (b, t, s) = (b.clone(), t.clone(), s.clone());
+                let (b, t, s, r) = (b.clone(), t.clone(), s.clone(), renamed.clone());
                 std::thread::spawn(move || {
-                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap(), &s)
+                    forward(conn, &b.lock().unwrap().clone(), *t.lock().unwrap(), &s, &r)
                 });
             }
         });
@@ -288,18 +297,19 @@ impl Proxy {
     }
 }
 
-fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match conn.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
-    let (status, kind, mut body) = match ureq::get(&format!("{backend}{path}")).call() {
+/// Changes one byte of the act's signature in an act proof and gives the act the hash it has
+/// then (`event_hash`): the new hash.
+fn change_signature(proof: &mut Value) -> String {
+    flip_last_hex(&mut proof["act"]["entry"]);
+    let entry = hex::decode(proof["act"]["entry"].as_str().unwrap()).unwrap();
+    // position (8 bytes), received (8), the signed event's length (8), the signed event.
+    let hash = hex::encode(sha2::Sha256::digest(&entry[24..]));
+    proof["event_hash"] = Value::String(hash.clone());
+    hash
+}
+
+fn fetch(url: &str) -> (u16, String, String) {
+    match ureq::get(url).call() {
         Ok(r) => (
             r.status(),
             r.content_type().to_string(),
@@ -311,7 +321,42 @@ fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
             r.into_string().unwrap_or_default(),
         ),
         Err(e) => (502, "text/plain".into(), e.to_string()),
-    };
+    }
+}
+
+fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen, renamed: &Renamed) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match conn.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let asked = head.split(' ').nth(1).unwrap_or("/").to_string();
+    // A proof asked for by the hash a `Tamper::Signature` page was given: the server knows the
+    // act by its real hash.
+    let path = asked
+        .strip_prefix("/v1/proofs/act/")
+        .and_then(|h| renamed.lock().unwrap().get(h).cloned())
+        .map_or(asked.clone(), |real| format!("/v1/proofs/act/{real}"));
+    let (status, kind, mut body) = fetch(&format!("{backend}{path}"));
+    if tamper == Tamper::Signature && status == 200 {
+        if let Some(real) = path.strip_prefix("/acts/") {
+            let real = real.split('?').next().unwrap();
+            let (_, _, proof) = fetch(&format!("{backend}/v1/proofs/act/{real}"));
+            let new = change_signature(&mut serde_json::from_str(&proof).unwrap());
+            renamed
+                .lock()
+                .unwrap()
+                .insert(new.clone(), real.to_string());
+            body = body.replace(
+                &format!("data-hash=\"{real}\""),
+                &format!("data-hash=\"{new}\""),
+            );
+        }
+    }
     if path.starts_with("/v1/") {
         let answer = (path.clone(), status, kind.clone(), body.clone());
         seen.lock().unwrap().push(answer);
@@ -332,6 +377,13 @@ fn forward(mut conn: TcpStream, backend: &str, tamper: Tamper, seen: &Seen) {
                 line.replace_range(at..at + 1, if c == b'A' { "B" } else { "A" });
                 proof["checkpoint"] =
                     Value::String(format!("{body_part}\n\n{}\n", lines.join("\n")));
+            }
+            Tamper::Signature => {
+                change_signature(&mut proof);
+            }
+            Tamper::Registry => {
+                proof["registry"].as_array_mut().unwrap().truncate(1);
+                proof["registry_next"] = Value::Null;
             }
             Tamper::None => {}
         }
@@ -434,6 +486,8 @@ fn an_act_verifies_in_the_browser_and_one_changed_byte_fails_at_its_step() {
 
     for (tamper, step) in [
         (Tamper::Act, "hash"),
+        (Tamper::Signature, "signature"),
+        (Tamper::Registry, "authority"),
         (Tamper::Proof, "inclusion"),
         (Tamper::Checkpoint, "checkpoint"),
     ] {
@@ -445,6 +499,25 @@ fn an_act_verifies_in_the_browser_and_one_changed_byte_fails_at_its_step() {
             first_failed_step(&page).as_deref(),
             Some(step),
             "{tamper:?}: {page}"
+        );
+        // The steps before the one that failed passed: each step fails on its own.
+        let before = ["hash", "signature", "authority"]
+            .into_iter()
+            .take_while(|s| *s != step);
+        for passed in before {
+            assert!(
+                page.contains(&format!("data-step=\"valid\" data-step-id=\"{passed}\"")),
+                "{tamper:?}: step {passed} should pass: {page}"
+            );
+        }
+    }
+    // Hiding the enrollment leaves the act's own proof and the checkpoint intact.
+    proxy.set(&server.base, Tamper::Registry);
+    let page = dom(tempfile::tempdir().unwrap().path(), &url);
+    for passed in ["inclusion", "checkpoint"] {
+        assert!(
+            page.contains(&format!("data-step=\"valid\" data-step-id=\"{passed}\"")),
+            "{passed}: {page}"
         );
     }
 
@@ -720,7 +793,9 @@ fn an_act_after_a_log_key_rotation_verifies_in_the_browser_with_the_old_pinned_k
 }
 
 /// The spec's vectors, must-fail logs included, and the signature edge cases of the library's
-/// `crypto.rs`, decided in the browser exactly as `verify_strict` decides them.
+/// `crypto.rs`, decided in the browser exactly as `verify_strict` decides them: with
+/// WebCrypto, and again with the vendored @noble library forced (no `crypto.subtle`, as on a
+/// non-secure origin).
 #[test]
 fn the_browser_verifier_decides_the_spec_vectors_and_signature_edge_cases_like_the_library() {
     let demo = Demo::new();
@@ -759,14 +834,49 @@ const V = globalThis.CongressLedgerVerify; const h = (x) => Uint8Array.from(x.ma
 const out = {{logs: [], signatures: []}};\
 for (const l of {logs}) {{ const r = await V.verifyLog(h(l.hex), {origin}); out.logs.push({{name: l.name, got: r && r.position, expect: l.expect, why: r && r.why}}); }}\
 for (const s of {sigs}) {{ out.signatures.push({{got: await V.ed25519Verify(h(s.public), h(s.message), h(s.signature)), strict: s.strict}}); }}\
+out.crypto = await V.cryptoUsed(); out.secure = V.secure;\
 const pre = document.createElement('pre'); pre.id = 'selftest'; pre.textContent = JSON.stringify(out); document.body.append(pre);\
 </script>",
         logs = Value::Array(logs),
         origin = events["origin"],
         sigs = Value::Array(signatures.clone()),
     );
-    let file = demo.path("selftest.html");
-    std::fs::write(&file, html.replace("</body>", &format!("{script}</body>"))).unwrap();
+    let with_webcrypto = html.replace("</body>", &format!("{script}</body>"));
+    // Before any other script: this page has no WebCrypto, so verify.js falls back on @noble.
+    let vendored = with_webcrypto.replacen(
+        "<head>",
+        "<head><script>Object.defineProperty(Crypto.prototype, 'subtle', {get() { return undefined; }, configurable: true});</script>",
+        1,
+    );
+    assert_ne!(vendored, with_webcrypto);
+    for (name, page, crypto) in [
+        ("selftest.html", with_webcrypto, "WebCrypto"),
+        ("selftest-noble.html", vendored, "@noble/ed25519"),
+    ] {
+        let out = selftest(&demo.path(name), &page);
+        assert!(
+            out["crypto"].as_str().unwrap_or("").contains(crypto),
+            "{name}: {}",
+            out["crypto"]
+        );
+        assert_eq!(out["secure"], crypto == "WebCrypto", "{name}");
+        let logs = out["logs"].as_array().unwrap();
+        assert_eq!(logs.len(), 1 + must_fail["cases"].as_array().unwrap().len());
+        for l in logs {
+            assert_eq!(l["got"], l["expect"], "{name}: log {}: {l}", l["name"]);
+        }
+        let sigs = out["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), signatures.len());
+        assert!(sigs.iter().filter(|s| s["strict"] == true).count() >= 2);
+        for (i, s) in sigs.iter().enumerate() {
+            assert_eq!(s["got"], s["strict"], "{name}: signature case {i}");
+        }
+    }
+}
+
+/// Opens the self-test page `html` from `file` and returns what it wrote in `#selftest`.
+fn selftest(file: &Path, html: &str) -> Value {
+    std::fs::write(file, html).unwrap();
     let profile = tempfile::tempdir().unwrap();
     let page = dom(profile.path(), &format!("file://{}", file.display()));
     let start = page
@@ -779,18 +889,7 @@ const pre = document.createElement('pre'); pre.id = 'selftest'; pre.textContent 
         .unwrap()
         .replace("&quot;", "\"")
         .replace("&amp;", "&");
-    let out: Value = serde_json::from_str(&json).unwrap();
-    let logs = out["logs"].as_array().unwrap();
-    assert_eq!(logs.len(), 1 + must_fail["cases"].as_array().unwrap().len());
-    for l in logs {
-        assert_eq!(l["got"], l["expect"], "log {}: {l}", l["name"]);
-    }
-    let sigs = out["signatures"].as_array().unwrap();
-    assert_eq!(sigs.len(), signatures.len());
-    assert!(sigs.iter().filter(|s| s["strict"] == true).count() >= 2);
-    for (i, s) in sigs.iter().enumerate() {
-        assert_eq!(s["got"], s["strict"], "signature case {i}");
-    }
+    serde_json::from_str(&json).unwrap()
 }
 
 /// A key, a message, a signature, and whether `verify_strict` accepts it.
@@ -904,7 +1003,9 @@ fn over_tls_and_on_a_non_secure_origin_the_act_still_verifies_and_says_how() {
     let hash = an_act(&plain.base);
     let key = url_encode(&log_key(&plain.base));
     // Not a secure context (a name, plain HTTP): no WebCrypto; the vendored library decides.
-    let port = plain.base.rsplit(':').next().unwrap().to_string();
+    // Through a proxy that keeps the /v1 answers the page read, for the contract.
+    let proxy = Proxy::start(&plain.base);
+    let port = proxy.base.rsplit(':').next().unwrap().to_string();
     let profile = tempfile::tempdir().unwrap();
     let page = dom_with(
         profile.path(),
@@ -913,6 +1014,7 @@ fn over_tls_and_on_a_non_secure_origin_the_act_still_verifies_and_says_how() {
     );
     assert_eq!(verdict(&page), Some("valid"), "{page}");
     assert!(page.contains("@noble/ed25519"), "{page}");
+    assert!(check_contract(&proxy, &plain.base) > 0);
     plain.stop();
 
     let cert = demo.path("cert.pem");
@@ -1090,13 +1192,14 @@ fn signing_in_shows_a_denouncer_to_the_inspection_commission_only_and_revoking_e
     assert_eq!(browser.path(), "/login", "{}", browser.html());
     assert!(browser.html().contains("<html lang=\"vi\""));
 
-    // A wrong token: a clear error in both languages, still on the login page.
+    // A wrong token: a clear error in the page's language (Vietnamese here), still on the
+    // login page.
     sign_in(&mut browser, "clr_not-a-token", "");
     let page = browser.html();
     assert_eq!(browser.path(), "/login");
     assert!(
         page.contains("Mã đọc không đúng hoặc đã bị thu hồi")
-            && page.contains("The reader token is unknown or revoked"),
+            && !page.contains("The reader token is unknown or revoked"),
         "{page}"
     );
 
@@ -1471,10 +1574,13 @@ fn the_pinned_witness_policy_decides_step_6_in_the_browser() {
         demo.path("w1-state").to_str().unwrap(),
     ]));
     let hash = an_act(&server.base);
+    // Through a proxy that keeps every /v1 answer the page read, to check them against the
+    // contract.
+    let proxy = Proxy::start(&server.base);
     let url = |policy: &str| {
         format!(
             "{}/acts/{hash}?key={}{policy}",
-            server.base,
+            proxy.base,
             url_encode(&key)
         )
     };
@@ -1501,6 +1607,7 @@ fn the_pinned_witness_policy_decides_step_6_in_the_browser() {
             );
         }
     }
+    assert!(check_contract(&proxy, &server.base) >= 4);
 }
 
 fn self_signed(demo: &Demo) -> (PathBuf, PathBuf) {

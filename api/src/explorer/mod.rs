@@ -151,6 +151,15 @@ impl Lang {
         self.t("", "?lang=en")
     }
 
+    /// A date (`YYYY-MM-DD`, already a local date in Asia/Ho_Chi_Minh) as this language
+    /// writes it: `26/5/2020` in Vietnamese, `2020-05-26` in English.
+    pub fn date(self, date: &str) -> String {
+        match self {
+            Lang::Vi => ledger::calendar::vi_date(date),
+            Lang::En => date.to_string(),
+        }
+    }
+
     /// A decimal as this language writes it (`98,7` in Vietnamese).
     pub fn decimal(self, text: &str) -> String {
         match self {

@@ -22,19 +22,22 @@ fn failed(lang: Lang, e: crate::Problem) -> Response {
     error_page(
         lang,
         StatusCode::INTERNAL_SERVER_ERROR,
-        &format!("Không đọc được sổ cái: {}", e.detail),
-        &format!("The ledger could not be read: {}", e.detail),
+        &format!("Không đọc được sổ cái: {}", e.detail.vi),
+        &format!("The ledger could not be read: {}", e.detail.en),
     )
 }
 
 /// A time (ms since the epoch) as a local date and time in Asia/Ho_Chi_Minh (UTC+7, no
-/// daylight saving): `26/04/2020 08:00`.
-pub fn local_time(ms: i64) -> String {
-    let local = ms + 7 * 3_600_000;
-    let days = local.div_euclid(86_400_000);
-    let in_day = local.rem_euclid(86_400_000) / 60_000;
-    let (y, m, d) = ledger::calendar::civil_from_days(days);
-    format!("{d:02}/{m:02}/{y} {:02}:{:02}", in_day / 60, in_day % 60)
+/// daylight saving), the date as the page's language writes it: `26/4/2020 08:00`,
+/// `2020-04-26 08:00`.
+pub fn local_time(lang: Lang, ms: i64) -> String {
+    let in_day = (ms + 7 * 3_600_000).rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{} {:02}:{:02}",
+        lang.date(&ledger::calendar::date_of(ms)),
+        in_day / 60,
+        in_day % 60
+    )
 }
 
 fn short(hex: &str) -> &str {
@@ -47,6 +50,56 @@ fn act_link(lang: Lang, hash: &str) -> String {
         short(hash),
         h = esc(hash),
         s = lang.suffix()
+    )
+}
+
+/// What a kind of act is called, in the page's language; the code itself for a kind this
+/// table does not know.
+fn kind_name(lang: Lang, kind: &str) -> String {
+    let (vi, en) = match kind {
+        "ledger.created" => ("Khởi tạo sổ cái", "Ledger created"),
+        "authority.added" => ("Thêm cơ quan thẩm quyền", "Authority added"),
+        "authority.retired" => ("Thôi cơ quan thẩm quyền", "Authority retired"),
+        "key.enrolled" => ("Đăng ký khóa", "Key enrolled"),
+        "key.revoked" => ("Thu hồi khóa", "Key revoked"),
+        "org.registered" => ("Đăng ký tổ chức", "Organization registered"),
+        "congress.convened" => ("Triệu tập đại hội", "Congress convened"),
+        "session.opened" => ("Khai mạc phiên họp", "Session opened"),
+        "credentials.reported" => ("Báo cáo thẩm tra tư cách đại biểu", "Credentials reported"),
+        "person.registered" => ("Đăng ký nhân sự", "Person registered"),
+        "nomination.made" => ("Giới thiệu, đề cử", "Nomination made"),
+        "withdrawal.decided" => ("Quyết định rút khỏi danh sách", "Withdrawal decided"),
+        "motion.decided" => ("Biểu quyết", "Motion decided"),
+        "straw_poll.counted" => ("Kết quả thăm dò", "Straw poll counted"),
+        "election.opened" => ("Bắt đầu cuộc bầu cử", "Election opened"),
+        "candidate_list.adopted" => ("Thông qua danh sách bầu cử", "Candidate list adopted"),
+        "ballots.issued" => ("Phát phiếu bầu", "Ballots issued"),
+        "ballots.counted" => ("Kết quả kiểm phiếu", "Ballots counted"),
+        "election.declared" => ("Công bố kết quả bầu cử", "Election declared"),
+        "congress.closed" => ("Bế mạc đại hội", "Congress closed"),
+        "results.approved" => ("Chuẩn y kết quả bầu cử", "Results approved"),
+        "appointment.made" => ("Chỉ định", "Appointment made"),
+        "correction.issued" => ("Đính chính", "Correction issued"),
+        "document.attached" => ("Đính kèm văn bản", "Document attached"),
+        "inspection.concluded" => ("Kết luận kiểm tra", "Inspection concluded"),
+        "complaint.received" => ("Tiếp nhận đơn", "Complaint received"),
+        "complaint.assigned" => ("Giao giải quyết đơn", "Complaint assigned"),
+        "complaint.dismissed" => ("Không thụ lý đơn", "Complaint dismissed"),
+        "complaint.concluded" => ("Kết luận giải quyết đơn", "Complaint concluded"),
+        "complaint.notified" => ("Thông báo kết quả giải quyết", "Complaint notified"),
+        "complaint.reopened" => ("Giải quyết lại đơn", "Complaint reopened"),
+        "complaint.shredded" => ("Hủy khóa hồ sơ hết hạn lưu trữ", "Case key destroyed"),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
+}
+
+/// A kind of act as a page shows it: its name, and its code beside it.
+fn kind_html(lang: Lang, kind: &str) -> String {
+    format!(
+        "{} <code class=\"kind-code\">{}</code>",
+        kind_name(lang, kind),
+        esc(kind)
     )
 }
 
@@ -63,6 +116,18 @@ pub async fn home(
         let today = ledger::calendar::date_of(ledger::engine::now_ms());
         let register = views::register(p, &today, None);
         let cosigned = st.ledger.latest_cosigned()?;
+        // The latest checkpoint, and when the last entry it covers was recorded.
+        let latest = match st.ledger.checkpoint() {
+            Some(n) => {
+                let size = n.checkpoint.size;
+                let last = match size {
+                    0 => None,
+                    _ => st.ledger.entry(size - 1)?.map(|e| e.received),
+                };
+                Some((size, n.checkpoint.root.to_hex(), last))
+            }
+            None => None,
+        };
         Ok((
             genesis.title.clone(),
             p.congresses
@@ -74,10 +139,11 @@ pub async fn home(
             p.ignored_count,
             p.orgs.keys().cloned().collect::<Vec<_>>(),
             cosigned.map(|n| n.checkpoint.size),
+            latest,
         ))
     })
     .await;
-    let (title, congresses, register, findings, ignored, orgs, cosigned) = match summary {
+    let (title, congresses, register, findings, ignored, orgs, cosigned, latest) = match summary {
         Ok(s) => s,
         Err(e) => return failed(lang, e),
     };
@@ -90,17 +156,20 @@ pub async fn home(
         lang.t("Số mục trong sổ", "Entries"),
         state.ledger.size()
     );
-    match state.ledger.checkpoint() {
-        Some(n) => {
+    match latest {
+        Some((size, root, last)) => {
             let _ = write!(
                 b,
-                "<dt>{}</dt><dd data-checkpoint-size=\"{}\">{} {}, {} <code>{}</code></dd>",
+                "<dt>{}</dt><dd data-checkpoint-size=\"{size}\">{} {size}, {} <code>{root}</code>{}</dd>",
                 lang.t("Điểm kiểm (checkpoint) mới nhất", "Latest checkpoint"),
-                n.checkpoint.size,
                 lang.t("kích thước", "size"),
-                n.checkpoint.size,
                 lang.t("gốc", "root"),
-                n.checkpoint.root.to_hex()
+                last.map_or_else(String::new, |ms| format!(
+                    "; <span class=\"checkpoint-time\">{} {} {}</span>",
+                    lang.t("mục cuối được ghi lúc", "its last entry recorded at"),
+                    local_time(lang, ms),
+                    lang.t("(giờ Việt Nam)", "(Vietnam time)")
+                )),
             );
         }
         None => {
@@ -142,7 +211,7 @@ pub async fn home(
     b.push_str("</dl>");
     let _ = write!(
         b,
-        "<h2>{}</h2><ul class=\"levels\"><li>{}: {} {}</li><li>{}: {} {}</li><li>{}: {} {}</li></ul>",
+        "<h2>{}</h2><ul class=\"levels\"><li data-level=\"integrity\">{}: <span class=\"count\">{}</span> {}</li><li data-level=\"authority\">{}: <span class=\"count\">{}</span> {}</li><li data-level=\"procedure\">{}: <span class=\"count\">{}</span> {}</li></ul>",
         lang.t("Ba cấp kiểm tra", "The three levels"),
         lang.t("Toàn vẹn (chữ ký, chuỗi, cây Merkle)", "Integrity (signatures, chains, Merkle tree)"),
         state.ledger.size(),
@@ -172,8 +241,8 @@ pub async fn home(
             lang.suffix(),
             esc(&c.org),
             esc(&c.term),
-            esc(&c.opens),
-            esc(&c.closes),
+            esc(&lang.date(&c.opens)),
+            esc(&lang.date(&c.closes)),
             esc(state_words(lang, c.state.words())),
             c.findings.len()
         );
@@ -282,8 +351,8 @@ pub async fn congress(
         b,
         "<dl class=\"facts\"><dt>{}</dt><dd>{} → {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>",
         lang.t("Thời gian", "Dates"),
-        esc(&v.opens),
-        esc(&v.closes),
+        esc(&lang.date(&v.opens)),
+        esc(&lang.date(&v.closes)),
         lang.t("Trạng thái", "State"),
         esc(state_words(lang, v.state.words())),
         lang.t("Quy chế", "Rulebook"),
@@ -425,9 +494,10 @@ pub async fn congress(
         let acts: Vec<String> = f.events.iter().map(|e| act_link(lang, e)).collect();
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"severity\" data-severity=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.rule),
-            esc(&format!("{:?}", f.severity).to_lowercase()),
+            f.severity.name(),
+            esc(lang.t(f.severity.vi(), f.severity.name())),
             esc(lang.t(&f.message_vi, &f.message_en)),
             esc(&f.citation),
             acts.join(" ")
@@ -448,8 +518,8 @@ pub async fn congress(
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            local_time(body.time),
-            esc(&body.kind),
+            local_time(lang, body.time),
+            kind_html(lang, &body.kind),
             e.position,
             act_link(lang, &e.event.hash().to_hex())
         );
@@ -551,38 +621,176 @@ pub async fn act(
     }
 }
 
-/// Labels of the payload fields the acts use most, in Vietnamese.
+/// Labels of the payload fields the acts use, in the page's language; a field not listed
+/// keeps its name.
 fn field_label(lang: Lang, key: &str) -> String {
-    let vi = match key {
-        "org" => "Tổ chức",
-        "term" => "Nhiệm kỳ",
-        "name" => "Họ và tên",
-        "person" => "Mã người",
-        "votes" => "Số phiếu",
-        "seats" => "Số chỗ",
-        "round" => "Vòng",
-        "election" => "Cuộc bầu",
-        "body" => "Cơ quan",
-        "present" => "Có mặt",
-        "convened" => "Được triệu tập",
-        "opens" => "Khai mạc",
-        "closes" => "Bế mạc",
-        "reason" => "Lý do",
-        "case" => "Hồ sơ",
-        "kind" => "Loại",
-        "subject" => "Nội dung",
-        "members" => "Thành viên",
-        "adopted" => "Thông qua",
-        "number" => "Số",
-        "rulebook" => "Quy chế",
-        "birth_year" => "Năm sinh",
-        "gender" => "Giới tính",
-        "summary" => "Tóm tắt",
+    let (vi, en) = match key {
+        "org" => ("Tổ chức", "Organization"),
+        "term" => ("Nhiệm kỳ", "Term"),
+        "name" => ("Họ và tên", "Name"),
+        "title" => ("Tên gọi", "Title"),
+        "person" => ("Người", "Person"),
+        "votes" => ("Số phiếu", "Votes"),
+        "seats" => ("Số chỗ", "Seats"),
+        "round" => ("Vòng", "Round"),
+        "election" => ("Cuộc bầu", "Election"),
+        "body" => ("Cơ quan", "Body"),
+        "present" => ("Có mặt", "Present"),
+        "convened" => ("Được triệu tập", "Convened"),
+        "opens" => ("Khai mạc", "Opens"),
+        "closes" => ("Bế mạc", "Closes"),
+        "reason" => ("Lý do", "Reason"),
+        "case" => ("Hồ sơ", "Case"),
+        "kind" => ("Loại", "Kind"),
+        "subject" => ("Nội dung", "Subject"),
+        "members" => ("Thành viên", "Members"),
+        "adopted" => ("Thông qua", "Adopted"),
+        "number" => ("Số", "Number"),
+        "rulebook" => ("Quy chế", "Rulebook"),
+        "birth_year" => ("Năm sinh", "Year of birth"),
+        "gender" => ("Giới tính", "Gender"),
+        "summary" => ("Tóm tắt", "Summary"),
+        "elected" => ("Trúng cử", "Elected"),
+        "alternates" => ("Dự khuyết", "Alternates"),
+        "counted" => ("Biên bản kiểm phiếu", "Count"),
+        "issued" => ("Số phiếu phát ra", "Ballots issued"),
+        "received" => ("Nhận", "Received"),
+        "valid" => ("Phiếu hợp lệ", "Valid ballots"),
+        "invalid" => ("Phiếu không hợp lệ", "Invalid ballots"),
+        "candidates" => ("Danh sách ứng cử viên", "Candidates"),
+        "motion" => ("Biểu quyết", "Motion"),
+        "method" => ("Hình thức biểu quyết", "Method"),
+        "for" => ("Tán thành", "For"),
+        "against" => ("Không tán thành", "Against"),
+        "abstain" => ("Không biểu quyết", "Abstain"),
+        "refs" => ("Căn cứ", "References"),
+        "corrects" => ("Đính chính hành vi", "Corrects the act"),
+        "replacement" => ("Nội dung thay thế", "Replacement"),
+        "channel" => ("Hình thức tiếp nhận", "Channel"),
+        "complainant" => ("Người gửi đơn", "Complainant"),
+        "concerns" => ("Liên quan đến", "Concerns"),
+        "handler" => ("Người giải quyết", "Handler"),
+        "due" => ("Hạn giải quyết", "Due"),
+        "finding" => ("Kết luận", "Finding"),
+        "measures" => ("Biện pháp", "Measures"),
+        "note" => ("Ghi chú", "Note"),
+        "congress" => ("Đại hội", "Congress"),
+        "event" => ("Hành vi", "Act"),
+        "events" => ("Các hành vi", "Acts"),
+        "parent" => ("Tổ chức cấp trên", "Parent organization"),
+        "level" => ("Cấp", "Level"),
+        "key" => ("Khóa", "Key"),
+        "holder" => ("Chủ thể", "Holder"),
+        "roles" => ("Vai trò", "Roles"),
+        "scope" => ("Phạm vi", "Scope"),
+        "valid_from" => ("Hiệu lực từ", "Valid from"),
+        "valid_until" => ("Hiệu lực đến", "Valid until"),
+        "form" => ("Hình thức", "Form"),
+        "delegates" => ("Đại biểu", "Delegates"),
+        "nominated_by" => ("Người giới thiệu", "Nominated by"),
+        "position" => ("Chức vụ", "Position"),
+        "date" => ("Ngày", "Date"),
+        "anonymous" => ("Ẩn danh", "Anonymous"),
+        "false_name" => ("Mạo danh", "False name"),
+        "no_address" => ("Không rõ địa chỉ", "No address"),
+        "signatories" => ("Số người ký", "Signatories"),
+        "contact" => ("Địa chỉ liên hệ", "Contact"),
+        "document_sha256" => ("Mã băm SHA-256 của văn bản", "Document SHA-256"),
+        "commitment" => (
+            "Cam kết (giá trị bảo mật)",
+            "Commitment (confidential value)",
+        ),
         _ => return esc(key),
     };
-    match lang {
-        Lang::Vi => esc(vi),
-        Lang::En => esc(key),
+    esc(lang.t(vi, en))
+}
+
+/// The payload fields that refer to other acts by event hash.
+const ACT_REFS: [&str; 6] = ["corrects", "counted", "event", "events", "motion", "refs"];
+
+/// How an act's values read: people by name (`Lê Đình Long (p-000)`), the acts it refers to
+/// as links, dates as the page's language writes them, lists and maps spelled out.
+struct Reading<'a> {
+    lang: Lang,
+    persons: &'a std::collections::BTreeMap<String, String>,
+    /// The acts referred to that this ledger holds (a reference is not checked when written).
+    known: &'a std::collections::BTreeSet<String>,
+}
+
+/// The event hashes `payload` refers to (its `ACT_REFS` fields, at any depth).
+fn refs_in(key: &str, v: &serde_json::Value, out: &mut Vec<ledger::Hash>) {
+    match v {
+        serde_json::Value::String(s) if ACT_REFS.contains(&key) => {
+            if let Ok(h) = s.parse() {
+                out.push(h);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| refs_in(key, i, out)),
+        serde_json::Value::Object(fields) => fields.iter().for_each(|(k, v)| refs_in(k, v, out)),
+        _ => {}
+    }
+}
+
+/// Those of `refs` that the ledger holds, as hex.
+fn known_acts(
+    ledger: &ledger::engine::Ledger,
+    refs: Vec<ledger::Hash>,
+) -> Result<std::collections::BTreeSet<String>, crate::Problem> {
+    let mut known = std::collections::BTreeSet::new();
+    for h in refs {
+        if ledger.entry_by_hash(&h)?.is_some() {
+            known.insert(h.to_hex());
+        }
+    }
+    Ok(known)
+}
+
+impl Reading<'_> {
+    fn person(&self, id: &str) -> Option<String> {
+        self.persons
+            .get(id)
+            .map(|name| format!("<span class=\"person\">{}</span> ({})", esc(name), esc(id)))
+    }
+
+    /// The value of field `key`.
+    fn value(&self, key: &str, v: &serde_json::Value) -> String {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => {
+                if let Some(named) = self.person(s) {
+                    named
+                } else if ACT_REFS.contains(&key) && self.known.contains(s) {
+                    act_link(self.lang, s)
+                } else if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    format!("<code class=\"hash\">{}</code>", esc(s))
+                } else if ledger::calendar::parse_date(s).is_some() {
+                    esc(&self.lang.date(s))
+                } else {
+                    esc(s)
+                }
+            }
+            Value::Null => "—".into(),
+            Value::Bool(true) => self.lang.t("có", "yes").into(),
+            Value::Bool(false) => self.lang.t("không", "no").into(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) if items.is_empty() => "—".into(),
+            Value::Array(items) => format!(
+                "<ol class=\"values\">{}</ol>",
+                items
+                    .iter()
+                    .map(|i| format!("<li>{}</li>", self.value(key, i)))
+                    .collect::<String>()
+            ),
+            Value::Object(fields) => {
+                let mut t = String::from("<table class=\"values\"><tbody>");
+                for (k, v) in fields {
+                    let label = self.person(k).unwrap_or_else(|| field_label(self.lang, k));
+                    let _ = write!(t, "<tr><th>{label}</th><td>{}</td></tr>", self.value(k, v));
+                }
+                t.push_str("</tbody></table>");
+                t
+            }
+        }
     }
 }
 
@@ -606,6 +814,17 @@ async fn act_page(
     let st = state.clone();
     let corrected_stream = body.stream.clone();
     let this = entry.event.hash();
+    let payload: serde_json::Value = serde_json::from_slice(&body.payload).unwrap_or_default();
+    // Whose people the act names: its congress's, or the congress a complaint concerns.
+    let congress = if body.stream.starts_with("congress/") {
+        body.stream.clone()
+    } else {
+        payload["concerns"]["congress"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let payload_refs = payload.clone();
     let context = with_projections(state.clone(), move |p, _| {
         let holder = st
             .ledger
@@ -622,7 +841,7 @@ async fn act_page(
             .collect();
         let persons: std::collections::BTreeMap<String, String> = p
             .congresses
-            .get(&corrected_stream)
+            .get(&congress)
             .map(|c| {
                 c.persons
                     .iter()
@@ -630,25 +849,26 @@ async fn act_page(
                     .collect()
             })
             .unwrap_or_default();
-        Ok((holder, corrections, persons))
+        let mut refs = Vec::new();
+        refs_in("", &payload_refs, &mut refs);
+        Ok((holder, corrections, persons, known_acts(&st.ledger, refs)?))
     })
     .await;
-    let (holder, corrections, persons) = match context {
+    let (holder, corrections, persons, known) = match context {
         Ok(c) => c,
         Err(e) => return failed(lang, e),
     };
-    let payload: serde_json::Value = serde_json::from_slice(&body.payload).unwrap_or_default();
     let mut b = String::new();
     let _ = write!(
         b,
         "<dl class=\"facts\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd><dt>{}</dt><dd>{}{}</dd></dl>",
         lang.t("Loại hành vi", "Kind"),
-        esc(&body.kind),
+        kind_html(lang, &body.kind),
         lang.t("Luồng", "Stream"),
         esc(&body.stream),
         body.version,
         lang.t("Thời điểm (người ký ghi)", "Time (as the signer claims)"),
-        local_time(body.time),
+        local_time(lang, body.time),
         lang.t("Vị trí trong sổ", "Position in the log"),
         entry.position,
         lang.t("Mã băm", "Event hash"),
@@ -662,19 +882,19 @@ async fn act_page(
         "<h2>{}</h2><table class=\"payload\"><tbody>",
         lang.t("Nội dung", "Contents")
     );
+    let reading = Reading {
+        lang,
+        persons: &persons,
+        known: &known,
+    };
     if let Some(fields) = payload.as_object() {
         for (k, v) in fields {
-            let shown = match (k.as_str(), v.as_str()) {
-                ("person", Some(p)) => match persons.get(p) {
-                    Some(name) => format!("{} ({})", esc(name), esc(p)),
-                    None => esc(p),
-                },
-                _ => value_html(v),
-            };
             let _ = write!(
                 b,
-                "<tr><th>{}</th><td>{shown}</td></tr>",
-                field_label(lang, k)
+                "<tr><th>{}</th><td data-field=\"{}\">{}</td></tr>",
+                field_label(lang, k),
+                esc(k),
+                reading.value(k, v)
             );
         }
     }
@@ -695,7 +915,7 @@ async fn act_page(
             let _ = write!(
                 b,
                 "<li>{} {}: {}</li>",
-                local_time(*time),
+                local_time(lang, *time),
                 act_link(lang, h),
                 esc(reason)
             );
@@ -717,7 +937,11 @@ async fn act_page(
         short = short(&hash),
         download = lang.t("Tải tệp chứng minh (JSON)", "Download the proof file (JSON)"),
     );
-    let title = format!("{} {}", lang.t("Hành vi", "Act"), body.kind);
+    let title = format!(
+        "{}: {}",
+        lang.t("Hành vi", "Act"),
+        kind_name(lang, &body.kind)
+    );
     page(lang, &title, &b).into_response()
 }
 
@@ -807,63 +1031,190 @@ fn hex_key(hex: &str) -> [u8; 32] {
     key
 }
 
-#[derive(Deserialize)]
-pub struct ComplaintsQuery {
-    lang: Option<String>,
+/// A complaint's kind (`kind` of `complaint.received`) in the page's language.
+fn complaint_kind(lang: Lang, kind: &str) -> String {
+    let (vi, en) = match kind {
+        "election_complaint" => ("khiếu nại về bầu cử", "election complaint"),
+        "complaint" => ("khiếu nại", "complaint"),
+        "denunciation" => ("tố cáo", "denunciation"),
+        "petition" => ("phản ánh, kiến nghị", "petition"),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
+}
+
+/// A case's state (`CaseState::name`) in the page's language.
+fn case_state(lang: Lang, state: &str) -> String {
+    let (vi, en) = match state {
+        "received" => ("đã tiếp nhận", "received"),
+        "assigned" => ("đang giải quyết", "being handled"),
+        "dismissed" => ("không thụ lý", "dismissed"),
+        "concluded" => ("đã kết luận", "concluded"),
+        "reopened" => ("giải quyết lại", "reopened"),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
+}
+
+/// One row of the register, with the acts it links to: the case's own acts (received,
+/// assigned, decided, …) and what it concerns (a congress, a person by name, an act).
+struct CaseLinks {
+    row: views::CaseRow,
+    /// The case's acts in the order they were recorded: (event hash, kind).
+    acts: Vec<(String, &'static str)>,
+    person: Option<String>,
+    event: Option<String>,
+    /// Whether this ledger holds that act.
+    event_known: bool,
+}
+
+fn case_links(p: &ledger::projections::Projections, row: views::CaseRow) -> CaseLinks {
+    let mut acts = Vec::new();
+    let mut event = None;
+    let mut person = None;
+    if let Some(c) = p.complaints.get(&row.stream) {
+        acts.push((c.received.event.to_hex(), "complaint.received"));
+        if let Some(a) = &c.assigned {
+            acts.push((a.event.to_hex(), "complaint.assigned"));
+        }
+        if let Some(d) = &c.dismissed {
+            acts.push((d.event.to_hex(), "complaint.dismissed"));
+        }
+        if let Some(d) = &c.concluded {
+            acts.push((d.event.to_hex(), "complaint.concluded"));
+        }
+        for n in &c.notified {
+            acts.push((n.event.to_hex(), "complaint.notified"));
+        }
+        for r in &c.reopened {
+            acts.push((r.event.to_hex(), "complaint.reopened"));
+        }
+        let concerns = &c.received.value.concerns;
+        event = concerns.event.clone();
+        person = concerns.person.as_ref().map(|id| {
+            concerns
+                .congress
+                .as_ref()
+                .and_then(|k| p.congresses.get(k))
+                .and_then(|k| k.persons.get(id))
+                .map_or_else(|| id.clone(), |r| r.value.name.clone())
+        });
+    }
+    CaseLinks {
+        row,
+        acts,
+        person,
+        event,
+        event_known: false,
+    }
 }
 
 pub async fn complaints(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<ComplaintsQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(q.lang.as_deref(), &headers);
     let today = ledger::calendar::date_of(ledger::engine::now_ms());
     let day = today.clone();
-    let rows = match with_projections(state, move |p, _| Ok(views::register(p, &day, None))).await {
+    let st = state.clone();
+    let rows = match with_projections(state, move |p, _| {
+        let mut rows: Vec<CaseLinks> = views::register(p, &day, None)
+            .into_iter()
+            .map(|r| case_links(p, r))
+            .collect();
+        // What a complaint concerns is not checked when written: linked only if it is here.
+        for r in &mut rows {
+            let refs = r.event.iter().filter_map(|e| e.parse().ok()).collect();
+            r.event_known = !known_acts(&st.ledger, refs)?.is_empty();
+        }
+        Ok(rows)
+    })
+    .await
+    {
         Ok(r) => r,
         Err(e) => return failed(lang, e),
     };
     let mut b = format!(
-        "<p>{} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<p>{} {} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         lang.t("Tính đến ngày", "As of"),
-        esc(&today),
+        esc(&lang.date(&today)),
+        lang.t("(giờ Việt Nam)", "(Vietnam time)"),
         lang.t("Hồ sơ", "Case"),
         lang.t("Loại", "Kind"),
         lang.t("Ngày nhận", "Received"),
         lang.t("Trạng thái", "State"),
         lang.t("Hạn giải quyết", "Due"),
-        lang.t("Liên quan", "Concerns"),
+        lang.t("Liên quan đến", "Concerns"),
+        lang.t("Các hành vi của hồ sơ", "The case's acts"),
     );
-    for r in &rows {
-        let concerns = r
+    for c in &rows {
+        let r = &c.row;
+        let mut concerns = Vec::new();
+        if let Some(k) = r
             .congress
             .as_deref()
-            .and_then(|c| c.strip_prefix("congress/"))
-            .map(|c| {
-                format!(
-                    "<a href=\"/congresses/{}{}\">{}</a>",
-                    esc(c),
-                    lang.suffix(),
-                    esc(c)
-                )
-            })
-            .unwrap_or_default();
+            .and_then(|k| k.strip_prefix("congress/"))
+        {
+            concerns.push(format!(
+                "<a href=\"/congresses/{}{}\">{} {}</a>",
+                esc(k),
+                lang.suffix(),
+                lang.t("Đại hội", "Congress"),
+                esc(k)
+            ));
+        }
+        if let Some(name) = &c.person {
+            concerns.push(format!("<span class=\"person\">{}</span>", esc(name)));
+        }
+        if let Some(e) = &c.event {
+            concerns.push(format!(
+                "{} {}",
+                lang.t("hành vi", "act"),
+                if c.event_known {
+                    act_link(lang, e)
+                } else {
+                    format!(
+                        "<code class=\"hash\">{}</code> ({})",
+                        esc(e),
+                        lang.t("không có trong sổ cái này", "not in this ledger")
+                    )
+                }
+            ));
+        }
+        let acts: Vec<String> = c
+            .acts
+            .iter()
+            .map(|(h, kind)| format!("<li>{} {}</li>", kind_html(lang, kind), act_link(lang, h)))
+            .collect();
         let _ = write!(
             b,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
+            "<tr class=\"{}\" data-case=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td><ul class=\"case-acts\">{}</ul></td></tr>",
             if r.overdue { "overdue" } else { "" },
             esc(&r.case),
-            esc(&r.kind),
-            esc(&r.received),
-            esc(&r.state),
-            esc(r.due.as_deref().unwrap_or("—")),
-            if r.overdue { format!(" <strong>{}</strong>", lang.t("quá hạn", "overdue")) } else { String::new() },
-            concerns
+            esc(&r.case),
+            complaint_kind(lang, &r.kind),
+            esc(&lang.date(&r.received)),
+            case_state(lang, &r.state),
+            r.due.as_deref().map_or_else(|| "—".to_string(), |d| esc(&lang.date(d))),
+            if r.overdue { format!(" <strong class=\"overdue\">{}</strong>", lang.t("quá hạn", "overdue")) } else { String::new() },
+            concerns.join("; "),
+            acts.join("")
         );
     }
     b.push_str("</tbody></table>");
     page(lang, lang.t("Sổ đơn thư", "Complaint register"), &b).into_response()
+}
+
+/// A unit on the progress page.
+struct UnitRow {
+    org: String,
+    name: String,
+    /// `org/term` of its congress.
+    congress: Option<String>,
+    held_on: Option<String>,
+    closed: bool,
+    approved: bool,
 }
 
 #[derive(Deserialize)]
@@ -894,12 +1245,28 @@ pub async fn progress(
     }
     let name = org.clone();
     let found = with_projections(state, move |p, _| {
-        Ok(p.orgs
-            .contains_key(&name)
-            .then(|| p.progress(&name, q.term.as_deref(), q.as_of.as_deref())))
+        if !p.orgs.contains_key(&name) {
+            return Ok(None);
+        }
+        let (term, as_of) = (q.term.as_deref(), q.as_of.as_deref());
+        let units: Vec<UnitRow> =
+            ledger::projections::orgs::units(&p.orgs, &p.congresses, &name, term, as_of)
+                .into_iter()
+                .map(|u| UnitRow {
+                    org: u.org.to_string(),
+                    name: u.name.to_string(),
+                    congress: u
+                        .congress
+                        .map(|c| format!("{}/{}", c.convened.value.org, c.convened.value.term)),
+                    held_on: u.held_on,
+                    closed: u.closed,
+                    approved: u.approved,
+                })
+                .collect();
+        Ok(Some((p.progress(&name, term, as_of), units)))
     })
     .await;
-    let p = match found {
+    let (p, units) = match found {
         Ok(Some(p)) => p,
         Ok(None) => {
             return error_page(
@@ -919,7 +1286,7 @@ pub async fn progress(
         lang.decimal(&p.held_percent),
         p.as_of
             .as_deref()
-            .map(|d| format!(" {} {}", lang.t("tính đến", "by"), esc(d)))
+            .map(|d| format!(" {} {}", lang.t("tính đến ngày", "by"), esc(&lang.date(d))))
             .unwrap_or_default()
     );
     let _ = write!(
@@ -930,13 +1297,48 @@ pub async fn progress(
         lang.t("Đã chuẩn y", "Approved"),
         p.approved
     );
-    if !p.pending.is_empty() {
-        let _ = write!(b, "<h2>{}</h2><ul>", lang.t("Chưa tổ chức", "Not held yet"));
-        for u in &p.pending {
-            let _ = write!(b, "<li>{}</li>", esc(u));
-        }
-        b.push_str("</ul>");
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table class=\"units\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Các đơn vị trực thuộc", "The units below it"),
+        lang.t("Đơn vị", "Unit"),
+        lang.t("Đại hội", "Congress"),
+        lang.t("Ngày tổ chức", "Held on"),
+        lang.t("Tình trạng", "State"),
+    );
+    for u in &units {
+        let congress = u.congress.as_deref().map_or_else(
+            || "—".to_string(),
+            |c| {
+                format!(
+                    "<a href=\"/congresses/{c}{}\">{c}</a>",
+                    lang.suffix(),
+                    c = esc(c)
+                )
+            },
+        );
+        let state = if u.approved {
+            lang.t("đã chuẩn y", "approved")
+        } else if u.closed {
+            lang.t("đã bế mạc", "closed")
+        } else if u.held_on.is_some() {
+            lang.t("đã khai mạc", "opened")
+        } else if u.congress.is_some() {
+            lang.t("đã triệu tập, chưa khai mạc", "convened, not opened yet")
+        } else {
+            lang.t("chưa tổ chức", "not held yet")
+        };
+        let _ = write!(
+            b,
+            "<tr data-unit=\"{}\" data-held=\"{}\"><td>{} <code>{}</code></td><td>{congress}</td><td>{}</td><td>{state}</td></tr>",
+            esc(&u.org),
+            if u.held_on.is_some() { "yes" } else { "no" },
+            esc(&u.name),
+            esc(&u.org),
+            u.held_on.as_deref().map_or_else(|| "—".to_string(), |d| esc(&lang.date(d))),
+        );
     }
+    b.push_str("</tbody></table>");
     let title = format!("{} {}", lang.t("Tiến độ", "Progress"), org);
     page(lang, &title, &b).into_response()
 }
@@ -1120,7 +1522,7 @@ pub async fn search(
                 b,
                 "<tr data-position=\"{p}\"><td><a href=\"/acts/at/{p}{}\">{p}</a></td><td>{}</td><td class=\"kind\">{}</td><td>{}</td></tr>",
                 lang.suffix(),
-                local_time(h.time),
+                local_time(lang, h.time),
                 esc(&h.kind),
                 act_link(lang, &h.hash),
                 p = h.position,

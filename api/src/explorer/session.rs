@@ -298,14 +298,6 @@ pub async fn login_form(
     html(StatusCode::OK, login_page(lang, &reader, &next, None))
 }
 
-/// Both languages of a message, the page's first.
-fn both(lang: Lang, vi: &str, en: &str) -> String {
-    match lang {
-        Lang::Vi => format!("{vi} / {en}"),
-        Lang::En => format!("{en} / {vi}"),
-    }
-}
-
 fn refused_cross_site(lang: Lang, reader: &Reader, next: &str) -> Response {
     html(
         StatusCode::FORBIDDEN,
@@ -313,8 +305,7 @@ fn refused_cross_site(lang: Lang, reader: &Reader, next: &str) -> Response {
             lang,
             reader,
             next,
-            Some(&both(
-                lang,
+            Some(lang.t(
                 "Yêu cầu không đến từ trang của máy chủ này (thiếu hoặc sai tiêu đề Origin), nên đã bị từ chối. Hãy mở trang đăng nhập của máy chủ và gửi lại.",
                 "The request did not come from this server's own page (no or another Origin header), so it was refused. Open this server's login page and submit it again.",
             )),
@@ -345,7 +336,7 @@ pub async fn login(
     let refuse = |status: StatusCode, vi: &str, en: &str| {
         html(
             status,
-            login_page(lang, &reader, &next, Some(&both(lang, vi, en))),
+            login_page(lang, &reader, &next, Some(lang.t(vi, en))),
         )
     };
     match checked {
@@ -383,11 +374,15 @@ pub async fn login(
             "Mã đọc không đúng hoặc đã bị thu hồi. Hãy dán lại đúng mã người vận hành đã cấp, hoặc xin mã mới (`congress-ledger access grant`).",
             "The reader token is unknown or revoked. Paste the token the operator granted exactly, or ask for a new one (`congress-ledger access grant`).",
         ),
-        Ok(Err(e)) => refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("Không đọc được danh sách quyền đọc: {e}. Báo người vận hành."),
-            &format!("The reader grants cannot be read: {e}. Tell the operator."),
-        ),
+        Ok(Err(e)) => {
+            // The cause (a file's path, the system's words) goes to the server's log only.
+            crate::Problem::internal(e).log();
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Máy chủ không đọc được danh sách quyền đọc. Hãy báo người vận hành: nhật ký của máy chủ ghi rõ nguyên nhân.",
+                "The server cannot read the reader grants. Tell the operator: the server's log says why.",
+            )
+        }
         Err(e) => crate::Problem::internal(e).into_response(),
     }
 }

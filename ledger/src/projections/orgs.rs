@@ -100,6 +100,52 @@ pub fn percent(part: u64, whole: u64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
+/// One unit below an organization and its congress of the term, as of a date.
+pub struct Unit<'a> {
+    pub org: &'a str,
+    pub name: &'a str,
+    /// Its congress of the term (or of any term), if one was convened.
+    pub congress: Option<&'a Congress>,
+    /// The local date of the congress's first session, when it was held by the date.
+    pub held_on: Option<String>,
+    pub closed: bool,
+    pub approved: bool,
+}
+
+/// The direct children of `org` and their congress of `term` (or any term), as of the end of
+/// day `as_of` (`YYYY-MM-DD`, or now), in the order of their ids.
+pub fn units<'a>(
+    orgs: &'a BTreeMap<String, Recorded<OrgRegistered>>,
+    congresses: &'a BTreeMap<String, Congress>,
+    org: &str,
+    term: Option<&str>,
+    as_of: Option<&str>,
+) -> Vec<Unit<'a>> {
+    let by = |time: i64| as_of.is_none_or(|d| crate::calendar::date_of(time).as_str() <= d);
+    orgs.values()
+        .filter(|o| o.value.parent.as_deref() == Some(org))
+        .map(|o| {
+            let unit = &o.value.org;
+            let congress = congresses.values().find(|c| {
+                c.convened.value.org == *unit && term.is_none_or(|t| c.convened.value.term == t)
+            });
+            let held_on = congress
+                .filter(|c| c.state != State::Convened)
+                .and_then(|c| c.sessions.values().map(|s| s.time).min())
+                .filter(|t| by(*t))
+                .map(crate::calendar::date_of);
+            Unit {
+                org: unit,
+                name: &o.value.name,
+                congress,
+                held_on,
+                closed: congress.is_some_and(|c| c.closed.as_ref().is_some_and(|x| by(x.time))),
+                approved: congress.is_some_and(|c| c.approvals.iter().any(|a| by(a.time))),
+            }
+        })
+        .collect()
+}
+
 /// Progress of the direct children of `org` with their congress of `term` (or any term), as
 /// of the end of day `as_of` (`YYYY-MM-DD`, or now).
 pub fn progress(
@@ -109,12 +155,7 @@ pub fn progress(
     term: Option<&str>,
     as_of: Option<&str>,
 ) -> Progress {
-    let units: Vec<&String> = orgs
-        .values()
-        .filter(|o| o.value.parent.as_deref() == Some(org))
-        .map(|o| &o.value.org)
-        .collect();
-    let by = |time: i64| as_of.is_none_or(|d| crate::calendar::date_of(time).as_str() <= d);
+    let units = units(orgs, congresses, org, term, as_of);
     let mut p = Progress {
         org: org.to_string(),
         term: term.map(str::to_string),
@@ -128,21 +169,13 @@ pub fn progress(
         elected: elected(&[]),
     };
     let mut held_congresses = Vec::new();
-    for unit in units {
-        let congress = congresses.values().find(|c| {
-            c.convened.value.org == *unit && term.is_none_or(|t| c.convened.value.term == t)
-        });
-        let held = congress.is_some_and(|c| {
-            c.state != State::Convened && c.sessions.values().map(|s| s.time).min().is_some_and(by)
-        });
-        let closed = congress.is_some_and(|c| c.closed.as_ref().is_some_and(|x| by(x.time)));
-        let approved = congress.is_some_and(|c| c.approvals.iter().any(|a| by(a.time)));
-        p.held += held as u64;
-        p.closed += closed as u64;
-        p.approved += approved as u64;
-        match congress {
-            Some(c) if held => held_congresses.push(c),
-            _ => p.pending.push(unit.clone()),
+    for u in &units {
+        p.held += u.held_on.is_some() as u64;
+        p.closed += u.closed as u64;
+        p.approved += u.approved as u64;
+        match u.congress {
+            Some(c) if u.held_on.is_some() => held_congresses.push(c),
+            _ => p.pending.push(u.org.to_string()),
         }
     }
     p.held_percent = percent(p.held, p.units);
