@@ -1729,3 +1729,28 @@ fn over_tls_a_half_sent_request_is_dropped_after_the_header_timeout_and_cookies_
         "{answer}"
     );
 }
+
+/// Not a test but the measure `scripts/explorer-bench.sh` takes (ignored; run with
+/// `--ignored`): the in-browser verification of the act at `BENCH_ACT_URL` (the act page, with
+/// `?key=` pinning the log key) in headless Chromium over the DevTools protocol, five page
+/// loads in one profile, the verifier's own `data-ms` (the seven steps, the download of the
+/// proof not counted) printed for each. It fails if the act does not verify.
+#[test]
+#[ignore]
+fn bench_in_browser_verification() {
+    let Ok(url) = std::env::var("BENCH_ACT_URL") else {
+        panic!("BENCH_ACT_URL (an act page with ?key=) is what this measure needs");
+    };
+    let mut browser = cdp::Browser::start(chromium(), &[]);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        browser.goto(&url);
+        let ms = browser.wait_until(
+            "(() => { const v = document.querySelector('p.verdict'); \
+             return v && v.dataset.verdict ? [v.dataset.verdict, v.dataset.ms] : null })()",
+        );
+        assert_eq!(ms[0], "valid", "{}", browser.html());
+        times.push(ms[1].as_str().unwrap_or("").to_string());
+    }
+    println!("in-browser verification ms: {}", times.join(" "));
+}
