@@ -6,7 +6,8 @@
 # verification of one act in headless Chromium (the verifier's own measure, `data-ms`, in real
 # time: --timeout, not --virtual-time-budget, under which performance.now() does not advance).
 #
-#   scripts/explorer-bench.sh [DIR]      (DIR: where the ledger goes; removed at the end)
+#   scripts/explorer-bench.sh [DIR]      (DIR: where the ledger goes; removed at the end
+#                                         unless KEEP=1)
 #
 # ENTRIES (1,000,000) appends are made whatever the time they take (LOAD_SECONDS bounds the
 # load generator's run, an hour by default, so a busy machine still reaches the size asked);
@@ -26,7 +27,8 @@ echo "== building a ledger of about $ENTRIES entries in $work" >&2
 target/release/load --server-bin "$bin" --dir "$work/ledger" --clients "$clients" --events "$per_client" --seconds "$LOAD_SECONDS" --json > "$work/load.json"
 "$bin" serve --ledger "$work/ledger" --addr 127.0.0.1:0 --public > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+# KEEP=1 keeps the ledger (e.g. for `LEDGER=$DIR/ledger scripts/renew-bench.sh`).
+trap 'kill $server 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
 base=$(sed -n 's/.*listening on //p' "$work/serve.out" | head -1)
 size=$(curl -sf "$base/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')
