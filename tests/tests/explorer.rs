@@ -424,6 +424,8 @@ fn the_congress_page_shows_the_demo_figures_and_search_folds_diacritics() {
         "8/41",
         "37 + 2",
         "<dd class=\"committee\">41</dd>",
+        // The body elected named in the page's language, not by its code.
+        "Cuộc bầu bch (Ban Chấp hành), vòng 1",
     ] {
         assert!(
             page.contains(figure),
@@ -439,6 +441,8 @@ fn the_congress_page_shows_the_demo_figures_and_search_folds_diacritics() {
         english.contains("<html lang=\"en\"")
             && english.contains("Secretary")
             && english.contains("98.7%")
+            && english.contains("Election bch (Executive Committee), round 1")
+            && !english.contains("Ban Chấp hành")
     );
     screenshot(
         &format!("{}{CONGRESS}", server.base),

@@ -429,7 +429,7 @@ pub async fn congress(
             "<h2>{} {} ({}), {} {}: {} {}</h2><table class=\"round\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             lang.t("Cuộc bầu", "Election"),
             esc(&r.election),
-            esc(&r.body),
+            body_label(&r.body, lang),
             lang.t("vòng", "round"),
             r.round,
             r.seats,
@@ -1573,4 +1573,26 @@ pub async fn search(
     }
     b.push_str("</tbody></table>");
     page(lang, lang.t("Tìm kiếm", "Search"), &b).into_response()
+}
+
+/// A body elected or appointed (`election.opened`'s `body`), named in the page's language; an
+/// unknown one as its code.
+fn body_label(body: &str, lang: Lang) -> String {
+    let (vi, en) = match body {
+        "committee" => ("Ban Chấp hành", "Executive Committee"),
+        "standing_committee" => ("Ban Thường vụ", "Standing Committee"),
+        "secretary" => ("Bí thư", "Secretary"),
+        "deputy_secretary" => ("Phó Bí thư", "Deputy Secretary"),
+        "inspection_commission" => ("Ủy ban Kiểm tra", "Inspection Commission"),
+        "inspection_chair" => (
+            "Chủ nhiệm Ủy ban Kiểm tra",
+            "Chair of the Inspection Commission",
+        ),
+        "delegation" => (
+            "Đoàn đại biểu dự đại hội cấp trên",
+            "Delegation to the higher congress",
+        ),
+        other => return esc(other),
+    };
+    esc(lang.t(vi, en))
 }
