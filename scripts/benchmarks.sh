@@ -98,6 +98,15 @@ measure() {
 PWD_TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 if [[ -n "$BASELINE" ]]; then
     git worktree add --detach "$WORK/baseline" "$BASELINE" >/dev/null
+    # The same measuring code for both trees where it builds against the baseline: this tree's
+    # core bench and load generator (the baseline's own otherwise, and its figures then lack
+    # the rows they did not measure yet).
+    for f in ledger/benches/core.rs tests/src/bin/load.rs; do cp "$f" "$WORK/baseline/$f"; done
+    if ! (cd "$WORK/baseline" && CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q \
+        -p ledger --bench core -p e2e --bin load) >&2; then
+        log "[before] this tree's bench does not build against $BASELINE: the baseline's own is used"
+        git -C "$WORK/baseline" checkout -- ledger/benches/core.rs tests/src/bin/load.rs
+    fi
     measure "$WORK/baseline" before
 fi
 measure "$PWD" now
@@ -244,6 +253,13 @@ read -r PG1_TPS PG1_LAT PG1_ROWS < <(pg_run single)
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null
 
 log "writing $OUT"
+# The sections other scripts measured (the explorer, the subscribers, the renewal, hand
+# measurements) are kept: everything of $OUT from the marker line on.
+KEEP_MARK='<!-- Measured by their own scripts, not by scripts/benchmarks.sh'
+: >"$WORK/kept.md"
+if [[ -f "$OUT" ]]; then
+    awk -v mark="$KEEP_MARK" 'index($0, mark) == 1 { on = 1 } on' "$OUT" >"$WORK/kept.md"
+fi
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
 {
@@ -356,5 +372,10 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo '```'
     cat "$WORK/bench.txt"
     echo '```'
-} >"$OUT"
+    if [[ -s "$WORK/kept.md" ]]; then
+        echo
+        cat "$WORK/kept.md"
+    fi
+} >"$WORK/out.md"
+mv "$WORK/out.md" "$OUT"
 log "done: $OUT"

@@ -9,7 +9,8 @@
 #   scripts/profile-append.sh --clients 256 --perf
 # Knobs: BIN (directory of the release `congress-ledger` and `load`, default target/release),
 # PROFILE_SECONDS (default 20), PROFILE_EVENTS (events signed in advance per client, default
-# enough for 20,000 appends/s: signing them comes before the clock, and costs as much).
+# enough for 20,000 appends/s: signing them comes before the clock, and costs as much),
+# PERF_TOP (frames listed, default 60), PERF_KEEP (a path to keep perf.data at).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,7 +85,32 @@ awk -v n="$n" -v s="$(echo "$s1 - $s0" | bc -l)" -v l="$(echo "$l1 - $l0" | bc -
 jq -c '{appends_per_s, p50_ms, p99_ms, errors, lost}' "$WORK/load.json"
 if [[ -n "$PERF" ]]; then
     echo
+    # Both processes name their runtime threads tokio-rt-worker: the pid tells them apart.
+    echo "Samples by process and thread (server pid $SERVER_PID, load generator pid $LOAD_PID):"
+    perf report -q -i "$WORK/perf.data" --no-children --sort pid,comm --stdio 2>/dev/null |
+        grep -v "^$" | sed -n 1,20p
+    echo
     echo "Top frames (self time, both processes; perf record -F 997 over the window):"
-    perf report -q -i "$WORK/perf.data" --no-children --sort comm,dso,symbol --stdio 2>/dev/null |
-        grep -v '^$' | head -60
+    perf report -q -i "$WORK/perf.data" --no-children --sort pid,dso,symbol --stdio 2>/dev/null |
+        grep -v "^$" | cut -c1-180 | sed -n "1,${PERF_TOP:-60}p"
+    echo
+    echo "The server's samples by what they do (share of the server's samples):"
+    perf report -q -i "$WORK/perf.data" --no-children --pid "$SERVER_PID" --sort dso,symbol --stdio 2>/dev/null |
+        awk '
+        /^ *[0-9.]+%/ {
+            p = $1; sub(/%/, "", p); line = $0
+            if (line ~ /curve25519|ed25519|sha512|ledger::crypto/) c = "signature check (Ed25519, SHA-512)"
+            else if (line ~ /\[k\]/ && line ~ /tcp_|inet_|ip_|skb|sock|__sys_(send|recv)|_copy_(to|from)_iter|sendmsg|recvmsg|net_|loopback|softirq|__netif/) c = "kernel: TCP on loopback"
+            else if (line ~ /\[k\]/ && line ~ /finish_task_switch|schedule|futex|_raw_spin_unlock|sched_|wake_up|try_to_wake|ttwu|select_task|enqueue_|dequeue_/) c = "kernel: waking and switching threads"
+            else if (line ~ /\[k\]/ && line ~ /iowrite|ext4|jbd2|blk_|nvme|virtio|fsync|file_write|filemap|xfs_|__block/) c = "kernel: writing and fsync"
+            else if (line ~ /\[k\]/) c = "kernel: other (syscall entry, epoll, memory)"
+            else if (line ~ /malloc|free|mi_|_int_|unlink_chunk|realloc|memmove|memcpy|memset|alloc::/) c = "allocation and copying"
+            else if (line ~ /serde_json|jsonschema|unicode_normalization|schemas|format::json/) c = "JSON and schema"
+            else if (line ~ /hyper|axum|tower|http::|h2::|httparse|tokio|mio|bytes::/) c = "HTTP stack and async runtime"
+            else if (line ~ /sha2::sha256|merkle|crc|index::|runs::|writer::|storage::|frame::/) c = "log: hashing, framing, index"
+            else c = "other"
+            share[c] += p; total += p
+        }
+        END { for (c in share) printf "%6.1f%%  %s\n", share[c] / total * 100, c }' | sort -rn
+    if [[ -n "${PERF_KEEP:-}" ]]; then cp "$WORK/perf.data" "$PERF_KEEP"; fi
 fi

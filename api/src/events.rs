@@ -97,19 +97,24 @@ pub async fn append(
             "the body is empty: send the signed event's bytes (application/octet-stream)",
         )));
     }
-    // Decoding, the signature and schema checks (a correction's looks up the acts it
-    // corrects, which may wait for the index) run on a blocking thread; the wait for
-    // durability holds no thread: the ledger calls back when the group is on disk.
+    // Decoding, the signature and the schema are checked here, on the async thread (about
+    // as long as one signature check: no hand-off to a blocking thread per append, issue 18);
+    // a correction, whose check looks up the act it corrects, and an event that finds the
+    // committer's queue full go on to a blocking thread. The wait for durability holds no
+    // thread: the ledger calls back when the group is on disk.
     let (tx, rx) = tokio::sync::oneshot::channel();
     let ledger = state.ledger.clone();
-    let queued = blocking(move || {
-        ledger
-            .submit_then(bytes, move |answer| {
-                let _ = tx.send(answer);
-            })
-            .map_err(Problem::from)
-    })
-    .await;
+    let submitted = ledger.try_submit_then(bytes, move |answer| {
+        let _ = tx.send(answer);
+    });
+    let queued = match submitted {
+        Ok(ledger::Submitted::Queued) => Ok(()),
+        Ok(ledger::Submitted::Deferred(deferred)) => {
+            let ledger = ledger.clone();
+            blocking(move || ledger.submit_deferred(deferred).map_err(Problem::from)).await
+        }
+        Err(e) => Err(Problem::from(e)),
+    };
     let result = match queued {
         Ok(()) => match rx.await {
             Ok(answer) => answer.map_err(Problem::from),

@@ -1,6 +1,6 @@
 //! Blocking calls stay off the async workers (issue 16, item 8): with one worker thread, a
 //! request whose storage read is slow must not hold up the others — a read of a checkpoint,
-//! and the lookups of `submit_then` for a correction.
+//! and the lookups of a correction, which `try_submit_then` defers to a blocking thread.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

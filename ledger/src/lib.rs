@@ -35,5 +35,7 @@ pub mod timestamp;
 pub mod verify;
 pub mod witness;
 
-pub use engine::{AppendError, Appended, CosignError, Ledger, OpenError, Options, Ticket};
+pub use engine::{
+    AppendError, Appended, CosignError, Deferred, Ledger, OpenError, Options, Submitted, Ticket,
+};
 pub use format::{Entry, EventBody, Hash, SignedEvent, SignedNote, VerifierKey};

@@ -1114,3 +1114,151 @@ fn groups_written_during_an_fsync_are_made_durable_by_one_fsync() {
     let ledger = Ledger::open(&path, opts()).unwrap();
     assert_eq!(ledger.size(), 6);
 }
+
+/// The server's way in (issue 18): `try_submit_then` checks on the caller's thread what needs
+/// nothing but the event and queues it without blocking; a refusal comes back at once and
+/// never calls `done`; a correction (its check reads the log) and an event that finds the
+/// committer's queue full come back deferred, and `submit_deferred` finishes them, in order.
+#[test]
+fn a_submission_that_would_block_is_deferred_and_finished_in_order() {
+    use ledger::storage::faults::{Action, Faults, Op};
+    use ledger::storage::Storage;
+    use ledger::Submitted;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let slow = Arc::new(AtomicBool::new(false));
+    let armed = slow.clone();
+    let faults = Faults::new(move |call| {
+        if armed.load(Ordering::SeqCst) && call.op == Op::Sync {
+            Action::Delay(Duration::from_millis(200))
+        } else {
+            Action::Pass
+        }
+    });
+    let options = Options {
+        storage: Some(Arc::new(move |dir: &std::path::Path| {
+            faults.wrap(Storage::files(dir))
+        })),
+        // A queue of 32 jobs, so that a stalled fsync fills it quickly.
+        max_batch: 1,
+        ..Options::default()
+    };
+    let (ledger, k) = create(dir.path(), options);
+    let (tx, answers) = mpsc::channel();
+    let done = |tag: u64| {
+        let tx = tx.clone();
+        move |answer: Result<ledger::Appended, AppendError>| {
+            let _ = tx.send((tag, answer));
+        }
+    };
+
+    // An ordinary event is queued at once and acknowledged.
+    let first = next(&ledger, &k, CONGRESS, 0);
+    let first_hash = first.hash();
+    assert!(matches!(
+        ledger.try_submit_then(first.into_bytes(), done(0)),
+        Ok(Submitted::Queued)
+    ));
+    let (tag, answer) = answers.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(tag, 0);
+    assert!(answer.unwrap().created);
+
+    // A forged signature is refused at once, and `done` is never called.
+    let mut forged = next(&ledger, &k, CONGRESS, 1).into_bytes();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let size = ledger.size();
+    assert!(matches!(
+        ledger.try_submit_then(forged, done(99)),
+        Err(AppendError::Signature(_))
+    ));
+
+    // A large event is deferred unchecked, and refused when it is finished; `done` is never
+    // called for it either.
+    let large = vec![0x5a_u8; 70 * 1024];
+    let deferred = match ledger.try_submit_then(large, done(98)) {
+        Ok(Submitted::Deferred(d)) => d,
+        Ok(Submitted::Queued) => panic!("70 KiB of garbage queued"),
+        Err(e) => panic!("a large event must be checked off the caller's thread: {e}"),
+    };
+    assert!(ledger.submit_deferred(deferred).is_err());
+
+    // A correction is deferred: its check reads the act it corrects.
+    let correction = compose::next_event(
+        &ledger,
+        CONGRESS,
+        "correction.issued",
+        1,
+        T0 + 5,
+        &k.presidium,
+        &json!({"corrects": first_hash.to_hex(), "reason": "sai số người có mặt", "replacement": fixture::session(0)}),
+    )
+    .unwrap();
+    let deferred = match ledger.try_submit_then(correction.into_bytes(), done(1)) {
+        Ok(Submitted::Deferred(d)) => d,
+        Ok(Submitted::Queued) => panic!("a correction must not be checked on the caller's thread"),
+        Err(e) => panic!("refused: {e}"),
+    };
+    ledger.submit_deferred(deferred).unwrap();
+    let (tag, answer) = answers.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(tag, 1);
+    assert_eq!(answer.unwrap().position, size);
+
+    // With fsync stalled, the committer's queue fills: the submission that finds it full is
+    // deferred (never blocks), and finishing it keeps the stream's order.
+    slow.store(true, Ordering::SeqCst);
+    let stream = "congress/hd.test/2020-2025";
+    let mut head = ledger.head(stream).unwrap().unwrap();
+    let (mut version, mut prev) = (head.next_version, head.hash);
+    let mut deferred = None;
+    let mut queued = 0u64;
+    for n in 0..2_000u64 {
+        let e = compose::event(
+            fixture::ORIGIN,
+            stream,
+            version,
+            prev,
+            "session.opened",
+            1,
+            T0 + 10 + n as i64,
+            &k.presidium,
+            &fixture::session(2 + n),
+        )
+        .unwrap();
+        version += 1;
+        prev = e.hash();
+        match ledger
+            .try_submit_then(e.into_bytes(), done(100 + n))
+            .unwrap()
+        {
+            Submitted::Queued => queued += 1,
+            Submitted::Deferred(d) => {
+                deferred = Some(d);
+                break;
+            }
+        }
+    }
+    let deferred = deferred.expect("a full queue defers the submission");
+    slow.store(false, Ordering::SeqCst);
+    ledger.submit_deferred(deferred).unwrap();
+    let mut positions = Vec::new();
+    for _ in 0..=queued {
+        let (tag, answer) = answers.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(tag >= 100, "no answer for the forged event");
+        positions.push((tag, answer.unwrap().position));
+    }
+    positions.sort();
+    let start = positions[0].1;
+    for (i, (_, position)) in positions.iter().enumerate() {
+        assert_eq!(*position, start + i as u64, "dense and in submission order");
+    }
+    head = ledger.head(stream).unwrap().unwrap();
+    assert_eq!(head.next_version, version);
+    assert!(
+        answers.try_recv().is_err(),
+        "the forged event's done was never called"
+    );
+}

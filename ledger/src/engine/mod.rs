@@ -121,6 +121,36 @@ pub struct Appended {
     pub created: bool,
 }
 
+/// What [`Ledger::try_submit_then`] did with an event.
+pub enum Submitted {
+    /// Checked and queued: its `done` is called once it is durable or refused.
+    Queued,
+    /// Checked as far as possible without blocking: finish it with [`Ledger::submit_deferred`].
+    Deferred(Deferred),
+}
+
+/// A submission waiting for a check that reads the log or takes long, or for room in the
+/// committer's queue.
+pub struct Deferred {
+    stage: Stage,
+    reply: writer::Reply<Appended>,
+}
+
+/// How far a deferred submission was checked.
+enum Stage {
+    /// Not at all (a large event).
+    Unchecked(Vec<u8>),
+    /// Decoded and its signature verified; its schema not yet (a correction's reads the log).
+    Signed(Box<SignedEvent>),
+    /// Every check before the queue made.
+    Checked(Box<SignedEvent>),
+}
+
+/// Events larger than this are checked by [`Ledger::submit_deferred`], off the caller's
+/// thread: hashing and validating one holds a thread for longer than an async worker should
+/// be held (events are usually under 1 KiB; documents go in as blobs).
+const INLINE_CHECK_BYTES: usize = 64 * 1024;
+
 /// The answer to a submitted event, to be waited for.
 pub struct Ticket {
     answer: crossbeam_channel::Receiver<Result<Appended, AppendError>>,
@@ -302,7 +332,89 @@ impl Ledger {
         self.enqueue(bytes, writer::Reply::Call(Box::new(done)))
     }
 
+    /// As [`Ledger::submit_then`], but never blocks, so that an async server can call it on
+    /// its own threads (issue 18: no hand-off to a blocking thread per append). The checks
+    /// that are computation only (decoding, the signature, the schema) are made here; an event
+    /// whose check reads the log (a correction looks up the act it corrects), one larger than
+    /// 64 KiB, and one that finds the committer's queue full come back as
+    /// [`Submitted::Deferred`], to be finished by
+    /// [`Ledger::submit_deferred`] on a thread that may block.
+    pub fn try_submit_then(
+        &self,
+        bytes: Vec<u8>,
+        done: impl FnOnce(Result<Appended, AppendError>) + Send + 'static,
+    ) -> Result<Submitted, AppendError> {
+        let reply = writer::Reply::Call(Box::new(done));
+        if bytes.len() > INLINE_CHECK_BYTES {
+            // Hashing and validating a large event takes milliseconds: not on the caller's.
+            return Ok(Submitted::Deferred(Deferred {
+                stage: Stage::Unchecked(bytes),
+                reply,
+            }));
+        }
+        let event = self.checked(bytes)?;
+        if event.body().kind == "correction.issued" {
+            return Ok(Submitted::Deferred(Deferred {
+                stage: Stage::Signed(Box::new(event)),
+                reply,
+            }));
+        }
+        self.check_schema(&event)?;
+        let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
+        let job = writer::Job::Append {
+            event: Box::new(event),
+            reply,
+        };
+        match submit.try_send(job) {
+            Ok(()) => Ok(Submitted::Queued),
+            Err(crossbeam_channel::TrySendError::Full(writer::Job::Append { event, reply })) => {
+                Ok(Submitted::Deferred(Deferred {
+                    stage: Stage::Checked(event),
+                    reply,
+                }))
+            }
+            Err(_) => Err(AppendError::Closed),
+        }
+    }
+
+    /// Finishes a submission [`Ledger::try_submit_then`] deferred: the checks that read the
+    /// log, then the wait for room in the committer's queue. Blocks; an error is returned
+    /// here, and the submission's `done` is then not called.
+    pub fn submit_deferred(&self, deferred: Deferred) -> Result<(), AppendError> {
+        let Deferred { stage, reply } = deferred;
+        let event = match stage {
+            Stage::Unchecked(bytes) => {
+                let event = self.checked(bytes)?;
+                self.check_schema(&event)?;
+                Box::new(event)
+            }
+            Stage::Signed(event) => {
+                self.check_schema(&event)?;
+                event
+            }
+            Stage::Checked(event) => event,
+        };
+        let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
+        submit
+            .send(writer::Job::Append { event, reply })
+            .map_err(|_| AppendError::Closed)
+    }
+
     fn enqueue(&self, bytes: Vec<u8>, reply: writer::Reply<Appended>) -> Result<(), AppendError> {
+        let event = self.checked(bytes)?;
+        self.check_schema(&event)?;
+        let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
+        submit
+            .send(writer::Job::Append {
+                event: Box::new(event),
+                reply,
+            })
+            .map_err(|_| AppendError::Closed)
+    }
+
+    /// The checks of a submitted event that need nothing but its bytes: its size, its
+    /// encoding, its ledger and its signature.
+    fn checked(&self, bytes: Vec<u8>) -> Result<SignedEvent, AppendError> {
         let limit = crate::format::encoding::MAX_APPEND_EVENT_BYTES;
         if bytes.len() > limit {
             return Err(AppendError::TooLarge {
@@ -332,14 +444,7 @@ impl Ledger {
                 crate::crypto::SignatureError::Invalid,
             ));
         }
-        self.check_schema(&event)?;
-        let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
-        submit
-            .send(writer::Job::Append {
-                event: Box::new(event),
-                reply,
-            })
-            .map_err(|_| AppendError::Closed)
+        Ok(event)
     }
 
     /// Validates the payload against its kind's schema (a correction's replacement against the
