@@ -202,12 +202,6 @@ fn man(path: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-/// The server allocates and frees a few buffers per request on every thread; mimalloc's
-/// thread-local free lists cost less there than glibc's arenas (issue 18: malloc and free were
-/// about a tenth of the server's CPU per append under load).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // The language is needed before parsing: help and usage errors are said in it.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

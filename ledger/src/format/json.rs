@@ -4,6 +4,7 @@
 //! depth because two readers of the same bytes could otherwise see different values (serde
 //! keeps the last, other parsers keep the first).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -78,13 +79,37 @@ impl<'de> Visitor<'de> for Unique {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
         let mut seen = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if seen.contains(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
             map.next_value::<Unique>()?;
+            seen.insert(key);
         }
         Ok(Unique)
+    }
+}
+
+/// An object key, borrowed from the payload when it has no escape (most keys): no
+/// allocation per key.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -168,10 +193,82 @@ pub fn check_text(bytes: &[u8]) -> Result<(), TextProblem> {
     if bytes.is_ascii() && !bytes.contains(&0x7F) && escapes_ok {
         return Ok(());
     }
+    // One pass that builds nothing decides the common case (issue 18: building the document
+    // was a tenth of a whole-log verification); only a payload with a fault, or one that is
+    // not JSON, is walked again as a document, which names the first fault's path exactly.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    if de::Deserializer::deserialize_any(&mut de, TextScan).is_ok() && de.end().is_ok() {
+        return Ok(());
+    }
+    check_text_walk(bytes)
+}
+
+/// [`check_text`] by building the document and walking it: the reference, and the path of
+/// the first fault in document order (the last of duplicate keys' values, as serde keeps).
+fn check_text_walk(bytes: &[u8]) -> Result<(), TextProblem> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return Ok(());
     };
     check_value(&value, &mut String::new())
+}
+
+/// Every string and object key of a JSON value passes [`text_fault`]: an error at the first
+/// that does not (or at anything that does not parse).
+struct TextScan;
+
+impl<'de> de::Deserialize<'de> for TextScan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextScan)
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for TextScan {
+    type Value = TextScan;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TextScan, D::Error> {
+        d.deserialize_any(TextScan)
+    }
+}
+
+impl<'de> Visitor<'de> for TextScan {
+    type Value = TextScan;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<TextScan, E> {
+        Ok(TextScan)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<TextScan, E> {
+        Ok(TextScan)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<TextScan, E> {
+        Ok(TextScan)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<TextScan, E> {
+        Ok(TextScan)
+    }
+    fn visit_unit<E>(self) -> Result<TextScan, E> {
+        Ok(TextScan)
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<TextScan, E> {
+        match text_fault(s) {
+            Some(_) => Err(E::custom("a text fault")),
+            None => Ok(TextScan),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextScan, A::Error> {
+        while seq.next_element::<TextScan>()?.is_some() {}
+        Ok(TextScan)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextScan, A::Error> {
+        while map.next_key_seed(TextScan)?.is_some() {
+            map.next_value::<TextScan>()?;
+        }
+        Ok(TextScan)
+    }
 }
 
 fn pointer_token(key: &str) -> String {
@@ -234,4 +331,131 @@ pub fn escape_for_display(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings of the characters the rule is about: plain and Vietnamese letters, a
+    /// decomposed accent (not NFC), controls, DEL and C1, bidirectional overrides.
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "a",
+            "Đại hội",
+            "Nguyễn Văn Hùng",
+            "e\u{301}",
+            "\u{1EC7}",
+            "\n",
+            "\t",
+            "\u{7}",
+            "\u{7F}",
+            "\u{85}",
+            "\u{202E}",
+            "\u{2067}",
+            "\"",
+            "\\",
+            "/",
+            "~",
+            " ",
+        ]);
+        prop::collection::vec(pieces, 0..6).prop_map(|p| p.concat())
+    }
+
+    /// JSON text, written by hand so that it can repeat keys and escape what it likes.
+    fn json_text() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            text().prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+            // The same characters as \u escapes, which the fast check must unescape too.
+            text().prop_map(|s| {
+                let mut out = String::from("\"");
+                for c in s.chars() {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                out.push('"');
+                out
+            }),
+            any::<i64>().prop_map(|n| n.to_string()),
+            Just("1e400".to_string()),
+            Just("true".to_string()),
+            Just("null".to_string()),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((text(), inner), 0..4).prop_map(|kv| {
+                    let fields: Vec<String> = kv
+                        .iter()
+                        .map(|(k, v)| {
+                            format!("{}:{v}", serde_json::to_string(k).unwrap_or_default())
+                        })
+                        .collect();
+                    format!("{{{}}}", fields.join(","))
+                }),
+                // A key written twice: serde keeps the last value.
+                (text(), any::<bool>()).prop_map(|(k, b)| {
+                    let k = serde_json::to_string(&k).unwrap_or_default();
+                    format!("{{{k}:\"\\u202e\",{k}:{b}}}")
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The one-pass check decides exactly as the walk over the built document, fault and
+        /// path included (issue 18).
+        #[test]
+        fn the_fast_text_check_decides_as_the_document_walk(doc in json_text(), cut in 0usize..200) {
+            prop_assert_eq!(check_text(doc.as_bytes()), check_text_walk(doc.as_bytes()));
+            // Cut short, or with something after it: not JSON, left to check_object alike.
+            let cut = doc.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(doc.len());
+            prop_assert_eq!(check_text(doc[..cut].as_bytes()), check_text_walk(doc[..cut].as_bytes()));
+            let trailing = format!("{doc} x");
+            prop_assert_eq!(check_text(trailing.as_bytes()), check_text_walk(trailing.as_bytes()));
+        }
+
+        /// Duplicate keys are refused with borrowed keys as with owned ones: escaped and plain
+        /// spellings of one key are the same key.
+        #[test]
+        fn a_key_repeated_in_another_spelling_is_a_duplicate(k in text()) {
+            let plain = serde_json::to_string(&k).unwrap_or_default();
+            let escaped: String = {
+                let mut out = String::from("\"");
+                for c in k.chars() {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                out.push('"');
+                out
+            };
+            let doc = format!("{{{plain}:1,{escaped}:2}}");
+            prop_assert!(check_object(doc.as_bytes()).is_err());
+            let single = format!("{{{plain}:1}}");
+            prop_assert!(check_object(single.as_bytes()).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_fault_is_found_at_its_path() {
+        let doc = r#"{"a":{"b~/c":["ok","x\u202ey"]}}"#;
+        let problem = check_text(doc.as_bytes()).unwrap_err();
+        assert_eq!(problem.path, "/a/b~0~1c/1");
+        assert_eq!(problem.what, TextFault::Bidi(0x202E));
+        assert!(check_text(r#"{"tên":"Nguyễn Văn Hùng"}"#.as_bytes()).is_ok());
+        assert_eq!(
+            check_text("{\"t\":\"e\u{301}\"}".as_bytes())
+                .unwrap_err()
+                .what,
+            TextFault::NotNfc
+        );
+    }
 }
