@@ -99,8 +99,8 @@ pub async fn append(
     }
     // Decoding, the signature and the schema are checked here, on the async thread (about
     // as long as one signature check: no hand-off to a blocking thread per append, issue 18);
-    // a correction, whose check looks up the act it corrects, and an event that finds the
-    // committer's queue full go on to a blocking thread. The wait for durability holds no
+    // a correction, whose check looks up the act it corrects, an event over 64 KiB and one
+    // that finds the committer's queue full go on to a blocking thread. The wait for durability holds no
     // thread: the ledger calls back when the group is on disk.
     let (tx, rx) = tokio::sync::oneshot::channel();
     let ledger = state.ledger.clone();

@@ -15,14 +15,23 @@ fn root() -> &'static Path {
 /// come from.
 fn root_exports() -> BTreeMap<String, String> {
     let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    // Statements, comments left out: a `pub use` may span lines (rustfmt breaks long lists).
+    let code: String = lib
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut out = BTreeMap::new();
-    for line in lib.lines() {
-        let Some(rest) = line.trim().strip_prefix("pub use ") else {
+    for statement in code.split(';') {
+        let Some(rest) = statement.trim().strip_prefix("pub use ") else {
             continue;
         };
         let (module, names) = rest.split_once("::").unwrap();
-        for name in names.trim_matches(|c| "{};".contains(c)).split(',') {
-            out.insert(name.trim().to_string(), module.to_string());
+        for name in names.trim_matches(|c: char| "{} ".contains(c)).split(',') {
+            let name = name.trim();
+            if !name.is_empty() {
+                out.insert(name.to_string(), module.trim().to_string());
+            }
         }
     }
     out
