@@ -59,6 +59,7 @@ struct Limits {
     strict_1: f64,
     strict_2: f64,
     batch_2: f64,
+    torsion_1: f64,
     ledger_1: f64,
     ledger_2: f64,
     precomputed_1: f64,
@@ -94,6 +95,21 @@ fn limits(dir: &std::path::Path) -> Limits {
             ed25519_dalek::verify_batch(&m, s, &keys).expect("valid batch");
         });
     let batch_2 = rate(msgs.len(), t.elapsed());
+    // What an exact batch would add (issue 18, goal 3): the batch equation is cofactorless, so
+    // deciding as verify_strict needs each R free of a small-order component. A randomized
+    // combination of the R's cannot settle it (only z mod 2 acts on an order-2 component: one
+    // in two such R's would pass), so each R is checked on its own, [ℓ]R = O.
+    let rs: Vec<curve25519_dalek::edwards::EdwardsPoint> = sigs
+        .iter()
+        .map(|s| {
+            curve25519_dalek::edwards::CompressedEdwardsY(s.r_bytes().to_owned())
+                .decompress()
+                .expect("a valid R")
+        })
+        .collect();
+    let t = Instant::now();
+    assert!(rs.iter().all(|r| r.is_torsion_free()));
+    let torsion_1 = rate(rs.len(), t.elapsed());
 
     // The ledger's own strict check (`crypto::verify_each`), one event per call as appends use
     // it: events of a handful of signers, the key cache warmed by one pass, so that every
@@ -151,6 +167,7 @@ fn limits(dir: &std::path::Path) -> Limits {
         strict_1,
         strict_2,
         batch_2,
+        torsion_1,
         ledger_1,
         ledger_2,
         precomputed_1,
@@ -550,6 +567,15 @@ fn main() {
             lim.strict_2
         );
         println!("ed25519 batch (n=1024), 2 cores   {:>12.0} /s", lim.batch_2);
+        // Per signature on 2 cores: the batch's share plus a torsion check of its R (which
+        // parallelizes as the batch does).
+        let exact_2 = 1.0 / (1.0 / lim.batch_2 + 1.0 / (2.0 * lim.torsion_1));
+        println!(
+            "torsion check of one R, 1 core    {:>12.0} /s   (batch + one per R, 2 cores: {:.0} /s = {:.2}× the ledger's strict check)",
+            lim.torsion_1,
+            exact_2,
+            exact_2 / lim.ledger_2
+        );
         println!(
             "ledger strict check, 1 core       {:>12.0} /s   ({:.1} µs each)",
             lim.ledger_1,
