@@ -407,7 +407,15 @@ impl Drop for Index {
 /// One raw key and value of the index.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
-fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, StorageError> {
+/// Why sled would not open.
+enum SledOpen {
+    /// sled cannot read its own files (a process killed while sled wrote can leave them so,
+    /// as the crash test found): the index is derived, so it is rebuilt from the log.
+    Corrupt(String),
+    Failed(StorageError),
+}
+
+fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, SledOpen> {
     // sled releases its directory lock when its flusher thread ends, a moment after the
     // last handle is dropped: a close followed at once by an open waits for it, briefly.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -431,12 +439,20 @@ fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, StorageError> {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             Err(e) if locked(&e) => {
-                return Err(StorageError::Index(format!(
+                return Err(SledOpen::Failed(StorageError::Index(format!(
                     "{} is in use by another process (a server or a monitor on this ledger?): stop it, or read the ledger through that server's API",
                     path.display()
-                )))
+                ))))
             }
-            Err(e) => return Err(e.into()),
+            // Its files unreadable to it: damaged (Corruption), a configuration it cannot
+            // parse (Unsupported), or a state it did not expect (ReportableBug). An I/O error
+            // is not among them: the disk is asked again at the next open.
+            Err(
+                e @ (sled::Error::Corruption { .. }
+                | sled::Error::Unsupported(_)
+                | sled::Error::ReportableBug(_)),
+            ) => return Err(SledOpen::Corrupt(e.to_string())),
+            Err(e) => return Err(SledOpen::Failed(e.into())),
         }
     }
 }
@@ -457,7 +473,22 @@ impl Index {
         }
         let runs_dir = path.join("runs");
         std::fs::create_dir_all(&runs_dir).map_err(io(&runs_dir))?;
-        let db = open_sled(&path.join("kv"), cache_bytes)?;
+        let db = match open_sled(&path.join("kv"), cache_bytes) {
+            Ok(db) => db,
+            Err(SledOpen::Failed(e)) => return Err(e),
+            Err(SledOpen::Corrupt(reason)) => {
+                // Everything here is derived from the log, which is checked frame by frame as
+                // it is replayed into the new index: nothing acknowledged depends on it.
+                tracing::warn!(index = %path.display(), %reason, "the index database is damaged: rebuilding the index from the log");
+                std::fs::remove_dir_all(path).map_err(io(path))?;
+                std::fs::create_dir_all(&runs_dir).map_err(io(&runs_dir))?;
+                match open_sled(&path.join("kv"), cache_bytes) {
+                    Ok(db) => db,
+                    Err(SledOpen::Failed(e)) => return Err(e),
+                    Err(SledOpen::Corrupt(reason)) => return Err(StorageError::Index(reason)),
+                }
+            }
+        };
         let (durable, spans) = match db.get(MARK_DURABLE)? {
             Some(v) => {
                 let (m, spans) = decode_durable(&v)?;
