@@ -33,60 +33,83 @@ impl<'de> Visitor<'de> for TopLevel {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        Unique.visit_map(map).map(|_| ())
+        Scan {
+            unique: true,
+            text: false,
+        }
+        .visit_map(map)
     }
 }
 
-/// Any JSON value, whose objects must not repeat a key.
-struct Unique;
+/// A walk over any JSON value that builds nothing: its objects must not repeat a key
+/// (`unique`, the payload rule of §2.1), and its strings and keys must pass the free-text rule
+/// (`text`, §4). An error at the first that does not, or at anything that does not parse.
+#[derive(Clone, Copy)]
+struct Scan {
+    unique: bool,
+    text: bool,
+}
 
-impl<'de> de::Deserialize<'de> for Unique {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(Unique)
+impl Scan {
+    fn text_ok<E: de::Error>(self, s: &str) -> Result<(), E> {
+        match self.text && text_fault(s).is_some() {
+            true => Err(E::custom("a text fault")),
+            false => Ok(()),
+        }
     }
 }
 
-impl<'de> Visitor<'de> for Unique {
-    type Value = Unique;
+impl<'de> de::DeserializeSeed<'de> for Scan {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scan {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
-        Ok(Unique)
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
-        Ok(Unique)
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
-        Ok(Unique)
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
-        Ok(Unique)
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
-        Ok(Unique)
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_unit<E>(self) -> Result<Unique, E> {
-        Ok(Unique)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
-        while seq.next_element::<Unique>()?.is_some() {}
-        Ok(Unique)
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.text_ok(s)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = HashSet::new();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if seen.contains(&key) {
+            self.text_ok::<A::Error>(&key)?;
+            if self.unique && seen.contains(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
-            map.next_value::<Unique>()?;
-            seen.insert(key);
+            map.next_value_seed(self)?;
+            if self.unique {
+                seen.insert(key);
+            }
         }
-        Ok(Unique)
+        Ok(())
     }
 }
 
@@ -197,7 +220,11 @@ pub fn check_text(bytes: &[u8]) -> Result<(), TextProblem> {
     // was a tenth of a whole-log verification); only a payload with a fault, or one that is
     // not JSON, is walked again as a document, which names the first fault's path exactly.
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    if de::Deserializer::deserialize_any(&mut de, TextScan).is_ok() && de.end().is_ok() {
+    let scan = Scan {
+        unique: false,
+        text: true,
+    };
+    if de::Deserializer::deserialize_any(&mut de, scan).is_ok() && de.end().is_ok() {
         return Ok(());
     }
     check_text_walk(bytes)
@@ -210,65 +237,6 @@ fn check_text_walk(bytes: &[u8]) -> Result<(), TextProblem> {
         return Ok(());
     };
     check_value(&value, &mut String::new())
-}
-
-/// Every string and object key of a JSON value passes [`text_fault`]: an error at the first
-/// that does not (or at anything that does not parse).
-struct TextScan;
-
-impl<'de> de::Deserialize<'de> for TextScan {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextScan)
-    }
-}
-
-impl<'de> de::DeserializeSeed<'de> for TextScan {
-    type Value = TextScan;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TextScan, D::Error> {
-        d.deserialize_any(TextScan)
-    }
-}
-
-impl<'de> Visitor<'de> for TextScan {
-    type Value = TextScan;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<TextScan, E> {
-        Ok(TextScan)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<TextScan, E> {
-        Ok(TextScan)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<TextScan, E> {
-        Ok(TextScan)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<TextScan, E> {
-        Ok(TextScan)
-    }
-    fn visit_unit<E>(self) -> Result<TextScan, E> {
-        Ok(TextScan)
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<TextScan, E> {
-        match text_fault(s) {
-            Some(_) => Err(E::custom("a text fault")),
-            None => Ok(TextScan),
-        }
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextScan, A::Error> {
-        while seq.next_element::<TextScan>()?.is_some() {}
-        Ok(TextScan)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextScan, A::Error> {
-        while map.next_key_seed(TextScan)?.is_some() {
-            map.next_value::<TextScan>()?;
-        }
-        Ok(TextScan)
-    }
 }
 
 fn pointer_token(key: &str) -> String {
