@@ -283,6 +283,7 @@ pub async fn subscribe(
         next: q.from.unwrap_or(0),
         pending: std::collections::VecDeque::new(),
         from_log: true,
+        was_live: false,
         done: false,
         _slot: slot,
     };
@@ -323,6 +324,10 @@ struct Follow {
     pending: std::collections::VecDeque<Event>,
     /// Read from the log since the feed was last joined: its backlog is stale.
     from_log: bool,
+    /// Has followed live at least once: from then on, falling behind by more than the feed
+    /// holds drops it, whether the log or the feed fills its gap (a subscriber that stops
+    /// reading while it fills a gap from the log is as far behind as one following live).
+    was_live: bool,
     done: bool,
     _slot: Slot,
 }
@@ -338,7 +343,9 @@ impl Follow {
                 return None;
             }
             let size = self.ledger.size();
-            if !self.from_log && size.saturating_sub(self.next) > crate::feed::CAPACITY as u64 {
+            if (!self.from_log || self.was_live)
+                && size.saturating_sub(self.next) > crate::feed::CAPACITY as u64
+            {
                 // Following live, it fell further behind than the feed holds: it was not
                 // reading. Dropped, it resumes with `from=`.
                 self.lagged();
@@ -353,6 +360,7 @@ impl Follow {
                 // appended in between.
                 self.rx = self.rx.resubscribe();
                 self.from_log = false;
+                self.was_live = true;
                 continue;
             }
             match self.rx.recv().await {
