@@ -331,22 +331,25 @@ mod tests {
         prop::collection::vec(pieces, 0..6).prop_map(|p| p.concat())
     }
 
+    /// `s` as a JSON string whose every character is a `\u` escape.
+    fn escaped(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+        out.push('"');
+        out
+    }
+
     /// JSON text, written by hand so that it can repeat keys and escape what it likes.
     fn json_text() -> impl Strategy<Value = String> {
         let leaf = prop_oneof![
             text().prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
             // The same characters as \u escapes, which the fast check must unescape too.
-            text().prop_map(|s| {
-                let mut out = String::from("\"");
-                for c in s.chars() {
-                    let mut units = [0u16; 2];
-                    for u in c.encode_utf16(&mut units) {
-                        out.push_str(&format!("\\u{u:04x}"));
-                    }
-                }
-                out.push('"');
-                out
-            }),
+            text().prop_map(|s| escaped(&s)),
             any::<i64>().prop_map(|n| n.to_string()),
             Just("1e400".to_string()),
             Just("true".to_string()),
@@ -395,18 +398,7 @@ mod tests {
         #[test]
         fn a_key_repeated_in_another_spelling_is_a_duplicate(k in text()) {
             let plain = serde_json::to_string(&k).unwrap_or_default();
-            let escaped: String = {
-                let mut out = String::from("\"");
-                for c in k.chars() {
-                    let mut units = [0u16; 2];
-                    for u in c.encode_utf16(&mut units) {
-                        out.push_str(&format!("\\u{u:04x}"));
-                    }
-                }
-                out.push('"');
-                out
-            };
-            let doc = format!("{{{plain}:1,{escaped}:2}}");
+            let doc = format!("{{{plain}:1,{}:2}}", escaped(&k));
             prop_assert!(check_object(doc.as_bytes()).is_err());
             let single = format!("{{{plain}:1}}");
             prop_assert!(check_object(single.as_bytes()).is_ok());
