@@ -94,6 +94,17 @@ measure() {
             --seconds "$LOAD_SECONDS" --clients "$clients" --json >"$WORK/$tag-load-$clients.json"
         cat "$WORK/$tag-load-$clients.json" >&2
     done
+    # The floor of the HTTP figure (this tree only): the same clients and events against a
+    # sink that does nothing, and against one that does only the ledger's strict check.
+    if [[ "$tag" == now ]]; then
+        local sink
+        for sink in nothing check; do
+            log "[$tag] HTTP floor: $LOAD_CLIENTS clients, a sink doing $sink"
+            "$WORK/$tag-bin/load" --sink "$sink" --seconds "$LOAD_SECONDS" --clients "$LOAD_CLIENTS" \
+                --json >"$WORK/$tag-sink-$sink.json"
+            cat "$WORK/$tag-sink-$sink.json" >&2
+        done
+    fi
 }
 PWD_TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 if [[ -n "$BASELINE" ]]; then
@@ -120,6 +131,7 @@ GROUP=$(bench_figure "group commit per 256 records")
 # This line ends with the time per check, which bench_figure would take: the rate is field 6.
 LEDGER_1=$(grep -F -- "ledger strict check, 1 core" "$WORK/bench.txt" | head -1 | awk '{print $6}')
 LEDGER_2=$(bench_figure "ledger strict check, 2 cores")
+LEDGER_16=$(bench_figure "ledger check, 16 signers, 2 cores")
 # RSS of the appending process as the large log grows: the first and the last sample.
 RSS_FIRST=$(grep -E "^RSS after" "$WORK/bench.txt" | head -1 | awk '{print $3, $(NF-1)}')
 RSS_LAST=$(grep -E "^RSS after" "$WORK/bench.txt" | tail -1 | awk '{print $3, $(NF-1)}')
@@ -305,6 +317,25 @@ LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "The ledger's strict check on $(nproc) cores is the bound the issue measures appends against:"
     echo "HTTP appends ÷ that check: $(ratio "$HTTP_RATE" "$LEDGER_2") ($LOAD_CLIENTS clients), $(ratio "$HTTP_RATE_MANY" "$LEDGER_2") ($LOAD_CLIENTS_MANY clients);"
     echo "embedded, 64 in flight: $(ratio "$APPEND_64" "$LEDGER_2")."
+    echo
+    echo "## The floor under the HTTP figure"
+    echo
+    echo "The same $LOAD_CLIENTS clients posting the same events (the load generator, \`load --sink\`) to"
+    echo "an axum server of their own on the same runtime settings, which answers each like the ledger"
+    echo "(201, an acknowledgement of the same shape) after doing nothing, or only the ledger's strict"
+    echo "signature check (decoding the event, \`crypto::verify_each\` with its key cache). Nothing is"
+    echo "stored. No server that checks every signature strictly can go beyond the second row with"
+    echo "this load (HTTP/1.1, one request per event, generator and server on the same $(nproc) cores)."
+    echo
+    echo "| server | appends/s | p99 | server CPU per append | generator CPU per append | ÷ the ledger's strict check ($(nproc) cores) |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    for sink in nothing check; do
+        jq -r --arg label "sink doing $sink" --arg limit "${LEDGER_2:-0}" '"| \($label) | \(.appends_per_s | round) | \(.p99_ms * 100 | round / 100) ms | \(.server_cpu_us_per_append // 0 | . * 10 | round / 10) µs | \(.load_cpu_us_per_append // 0 | . * 10 | round / 10) µs | \(if ($limit | tonumber) > 0 then (.appends_per_s / ($limit | tonumber) * 100 | round / 100) else "n/a" end) |"' "$WORK/now-sink-$sink.json"
+    done
+    jq -r --arg limit "${LEDGER_2:-0}" '"| the ledger (`congress-ledger serve`) | \(.appends_per_s | round) | \(.p99_ms * 100 | round / 100) ms | \(.server_cpu_us_per_append // 0 | . * 10 | round / 10) µs | \(.load_cpu_us_per_append // 0 | . * 10 | round / 10) µs | \(if ($limit | tonumber) > 0 then (.appends_per_s / ($limit | tonumber) * 100 | round / 100) else "n/a" end) |"' "$WORK/now-load-$LOAD_CLIENTS.json"
+    echo
+    echo "The ledger reaches $(ratio "$HTTP_RATE" "$(jq -r .appends_per_s "$WORK/now-sink-check.json")")× the check-only sink. The large log's strict verification meets"
+    echo "its 16 signers' tables in turn: that check on $(nproc) cores runs at $(num "$LEDGER_16") /s ($(ratio "$LEDGER_16" "$LEDGER_2")× the one above)."
     echo
     echo "## One appender waiting on each acknowledgement"
     echo

@@ -140,11 +140,15 @@ pub struct Deferred {
 enum Stage {
     /// Not at all (a large event).
     Unchecked(Vec<u8>),
-    /// Decoded and its signature verified; its schema not yet (a correction's reads the log).
-    Signed(Box<SignedEvent>),
+    /// Decoded and its signature verified, with its free-text verdict; its schema not yet (a
+    /// correction's reads the log).
+    Signed(Box<SignedEvent>, TextVerdict),
     /// Every check before the queue made.
     Checked(Box<SignedEvent>),
 }
+
+/// The free-text rule's verdict on a payload (§4).
+type TextVerdict = Result<(), crate::format::json::TextProblem>;
 
 /// Events larger than this are checked by [`Ledger::submit_deferred`], off the caller's
 /// thread: hashing and validating one holds a thread for longer than an async worker should
@@ -352,14 +356,14 @@ impl Ledger {
                 reply,
             }));
         }
-        let event = self.checked(bytes)?;
+        let (event, text) = self.checked(bytes)?;
         if event.body().kind == "correction.issued" {
             return Ok(Submitted::Deferred(Deferred {
-                stage: Stage::Signed(Box::new(event)),
+                stage: Stage::Signed(Box::new(event), text),
                 reply,
             }));
         }
-        self.check_schema(&event)?;
+        self.check_schema(&event, text)?;
         let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
         let job = writer::Job::Append {
             event: Box::new(event),
@@ -384,12 +388,12 @@ impl Ledger {
         let Deferred { stage, reply } = deferred;
         let event = match stage {
             Stage::Unchecked(bytes) => {
-                let event = self.checked(bytes)?;
-                self.check_schema(&event)?;
+                let (event, text) = self.checked(bytes)?;
+                self.check_schema(&event, text)?;
                 Box::new(event)
             }
-            Stage::Signed(event) => {
-                self.check_schema(&event)?;
+            Stage::Signed(event, text) => {
+                self.check_schema(&event, text)?;
                 event
             }
             Stage::Checked(event) => event,
@@ -401,8 +405,8 @@ impl Ledger {
     }
 
     fn enqueue(&self, bytes: Vec<u8>, reply: writer::Reply<Appended>) -> Result<(), AppendError> {
-        let event = self.checked(bytes)?;
-        self.check_schema(&event)?;
+        let (event, text) = self.checked(bytes)?;
+        self.check_schema(&event, text)?;
         let submit = self.submit.as_ref().ok_or(AppendError::ReadOnly)?;
         submit
             .send(writer::Job::Append {
@@ -413,8 +417,9 @@ impl Ledger {
     }
 
     /// The checks of a submitted event that need nothing but its bytes: its size, its
-    /// encoding, its ledger and its signature.
-    fn checked(&self, bytes: Vec<u8>) -> Result<SignedEvent, AppendError> {
+    /// encoding, its ledger and its signature; with the free-text verdict on its payload
+    /// (§4), found by the same pass as the payload rule and reported by the schema check.
+    fn checked(&self, bytes: Vec<u8>) -> Result<(SignedEvent, TextVerdict), AppendError> {
         let limit = crate::format::encoding::MAX_APPEND_EVENT_BYTES;
         if bytes.len() > limit {
             return Err(AppendError::TooLarge {
@@ -422,7 +427,9 @@ impl Ledger {
                 limit,
             });
         }
-        let event = SignedEvent::decode(bytes)?;
+        let event = SignedEvent::decode_structure(bytes)?;
+        let rules = crate::format::json::check_rules(&event.body().payload);
+        rules.object?;
         if event.body().ledger != self.shared.origin {
             return Err(AppendError::WrongLedger {
                 expected: self.shared.origin.clone(),
@@ -444,18 +451,18 @@ impl Ledger {
                 crate::crypto::SignatureError::Invalid,
             ));
         }
-        Ok(event)
+        Ok((event, rules.text))
     }
 
     /// Validates the payload against its kind's schema (a correction's replacement against the
     /// corrected act's); a kind with confidential fields must use the schema that commits
     /// them. Unknown kinds are left to the authority check, which names them.
-    fn check_schema(&self, event: &SignedEvent) -> Result<(), AppendError> {
+    fn check_schema(&self, event: &SignedEvent, text: TextVerdict) -> Result<(), AppendError> {
         let body = event.body();
         if crate::catalogue::spec(&body.kind).is_none() {
             return Ok(());
         }
-        if let Err(problem) = crate::format::json::check_text(&body.payload) {
+        if let Err(problem) = text {
             return Err(AppendError::Schema(crate::domain::schemas::SchemaError {
                 kind: body.kind.clone(),
                 schema: body.schema,
@@ -883,7 +890,9 @@ impl Shared {
     }
 
     /// Reads entries `[from, to)` a segment at a time, handing `f` the entry bytes of each
-    /// segment's stretch in order; `f` returns false to stop. Memory stays within a segment.
+    /// segment's stretch in order; `f` returns false to stop. The next segment is read while
+    /// `f` works on this one (issue 18: a whole-log verification otherwise left both cores idle
+    /// while it read), so memory stays within two segments.
     fn scan_frames(
         &self,
         from: u64,
@@ -898,14 +907,49 @@ impl Shared {
         };
         let start_segment = self.reader.segment_of(from);
         let mut position = from;
-        for first in self
+        let segments: Vec<u64> = self
             .reader
             .segments()
             .into_iter()
             .filter(|&s| s >= start_segment)
-        {
-            let data = self.reader.read_all(first)?;
-            let offset = if first == start_segment {
+            .collect();
+        let stopped = std::thread::scope(|scope| {
+            self.scan_segments(&segments, scope, start_offset, to, &mut position, f)
+        })?;
+        if !stopped && position < to {
+            return Err(StorageError::Lost(format!(
+                "the log ends at entry {position}, but {to} entries are acknowledged"
+            )));
+        }
+        Ok(())
+    }
+
+    /// [`Shared::scan_frames`] over `segments`, each read on a thread of `scope` while the one
+    /// before is handed to `f`. Stops at `to` or when `f` says so (true), at damage (the
+    /// error), or when the segments run out (false).
+    fn scan_segments<'scope>(
+        &'scope self,
+        segments: &[u64],
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        start_offset: u64,
+        to: u64,
+        position: &mut u64,
+        f: &mut dyn FnMut(&[&[u8]]) -> bool,
+    ) -> Result<bool, StorageError> {
+        let mut next = None;
+        for (i, &first) in segments.iter().enumerate() {
+            let data = match next.take() {
+                // A panic while reading is a bug, carried on as the panic it is.
+                Some(reading) => std::thread::ScopedJoinHandle::join(reading)
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                None => self.reader.read_all(first)?,
+            };
+            // The next segment is read ahead only when the scan goes into it.
+            next = segments
+                .get(i + 1)
+                .filter(|&&after| after < to)
+                .map(|&after| scope.spawn(move || self.reader.read_all(after)));
+            let offset = if i == 0 {
                 start_offset as usize
             } else {
                 segment::HEADER_LEN as usize
@@ -917,14 +961,14 @@ impl Shared {
                 crate::format::encoding::MAX_ENTRY_BYTES,
                 |_, bytes| {
                     frames.push(bytes);
-                    position += 1;
-                    Ok::<_, StorageError>(position < to)
+                    *position += 1;
+                    Ok::<_, StorageError>(*position < to)
                 },
             )?;
             let damaged = |reason: String| StorageError::Corrupt {
                 file: self.reader.name(first),
                 offset: offset as u64,
-                position: Some(position),
+                position: Some(*position),
                 reason,
             };
             match stop {
@@ -932,7 +976,7 @@ impl Shared {
                 // Every entry asked for is acknowledged, so whole: a frame cut short (or
                 // failing its checksum with nothing after it) is damage, named here rather
                 // than after a pass over everything before it.
-                frame::Stop::Torn if position < to => {
+                frame::Stop::Torn if *position < to => {
                     return Err(damaged(
                         "frame is cut short or fails its checksum, but the entry is acknowledged"
                             .into(),
@@ -941,15 +985,11 @@ impl Shared {
                 frame::Stop::Torn => {}
                 frame::Stop::Corrupt(reason) => return Err(damaged(reason)),
             }
-            if !f(&frames) || position >= to {
-                return Ok(());
+            if !f(&frames) || *position >= to {
+                // Stopped early: the lookahead read is waited for by the scope, and dropped.
+                return Ok(true);
             }
         }
-        if position < to {
-            return Err(StorageError::Lost(format!(
-                "the log ends at entry {position}, but {to} entries are acknowledged"
-            )));
-        }
-        Ok(())
+        Ok(false)
     }
 }

@@ -21,12 +21,21 @@ pub struct Entry {
     pub event: SignedEvent,
 }
 
+/// [`EntryWire`] as written: the event's bytes borrowed, not copied (the same encoding: a
+/// byte slice is framed as a `Vec<u8>` is).
+#[derive(bincode::Encode)]
+struct EntryWireRef<'a> {
+    position: u64,
+    received: i64,
+    event: &'a [u8],
+}
+
 impl Entry {
     pub fn encode(&self) -> Vec<u8> {
-        encode(&EntryWire {
+        encode(&EntryWireRef {
             position: self.position,
             received: self.received,
-            event: self.event.bytes().to_vec(),
+            event: self.event.bytes(),
         })
     }
 
@@ -96,4 +105,29 @@ pub fn split_entries_bin(data: &[u8]) -> impl Iterator<Item = Result<&[u8], Form
 pub fn push_entries_bin(out: &mut Vec<u8>, entry_bytes: &[u8]) {
     out.extend_from_slice(&(entry_bytes.len() as u64).to_le_bytes());
     out.extend_from_slice(entry_bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed wire form writes exactly the bytes of the owned one (§3), for events of
+    /// every length class bincode could frame differently.
+    #[test]
+    fn the_borrowed_entry_encoding_is_the_owned_one() {
+        for len in [0usize, 1, 250, 251, 65_535, 65_536, 70_000] {
+            let event: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let owned = encode(&EntryWire {
+                position: 7 + len as u64,
+                received: -3,
+                event: event.clone(),
+            });
+            let borrowed = encode(&EntryWireRef {
+                position: 7 + len as u64,
+                received: -3,
+                event: &event,
+            });
+            assert_eq!(owned, borrowed, "event of {len} bytes");
+        }
+    }
 }

@@ -122,9 +122,14 @@ impl EventBody {
 /// `EVENT_DOMAIN || body`: the message an event signature covers (§2.2).
 pub fn signed_message(body: &[u8]) -> Vec<u8> {
     let mut message = Vec::with_capacity(EVENT_DOMAIN.len() + body.len());
-    message.extend_from_slice(EVENT_DOMAIN);
-    message.extend_from_slice(body);
+    write_signed_message(&mut message, body);
     message
+}
+
+/// Appends `EVENT_DOMAIN || body` to `out`: many messages in one buffer (the verifier's).
+pub fn write_signed_message(out: &mut Vec<u8>, body: &[u8]) {
+    out.extend_from_slice(EVENT_DOMAIN);
+    out.extend_from_slice(body);
 }
 
 /// An event as stored: its exact bytes, the decoded body, and its hash.

@@ -17,13 +17,61 @@ pub fn check_object(bytes: &[u8]) -> Result<(), FormatError> {
     let text =
         std::str::from_utf8(bytes).map_err(|_| FormatError::InvalidUtf8 { field: "payload" })?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = de.deserialize_any(TopLevel).and_then(|()| de.end());
+    let object = Scan {
+        unique: true,
+        text: false,
+    };
+    let result = de.deserialize_any(TopLevel(object)).and_then(|()| de.end());
     result.map_err(|e| FormatError::PayloadNotObject {
         reason: e.to_string(),
     })
 }
 
-struct TopLevel;
+/// Both rules of a payload: §2.1's ([`check_object`]) and §4's free text ([`check_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadRules {
+    pub object: Result<(), FormatError>,
+    pub text: Result<(), TextProblem>,
+}
+
+/// [`check_object`] and [`check_text`] of one payload, in one pass that builds nothing when
+/// the payload keeps both (issue 18: each walked every payload once more). A payload that
+/// breaks either is checked again by each, so that what is reported is exactly theirs.
+pub fn check_rules(bytes: &[u8]) -> PayloadRules {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        let mut de = serde_json::Deserializer::from_str(s);
+        let both = Scan {
+            unique: true,
+            text: !plain_ascii(bytes),
+        };
+        if de
+            .deserialize_any(TopLevel(both))
+            .and_then(|()| de.end())
+            .is_ok()
+        {
+            return PayloadRules {
+                object: Ok(()),
+                text: Ok(()),
+            };
+        }
+    }
+    PayloadRules {
+        object: check_object(bytes),
+        text: check_text(bytes),
+    }
+}
+
+/// Plain ASCII whose only escapes are harmless: it holds neither a forbidden character nor
+/// anything to normalize, whatever its strings are.
+fn plain_ascii(bytes: &[u8]) -> bool {
+    let escapes_ok = !bytes
+        .windows(2)
+        .any(|w| w[0] == b'\\' && matches!(w[1], b'u' | b'b' | b'f' | b'r'));
+    bytes.is_ascii() && !bytes.contains(&0x7F) && escapes_ok
+}
+
+/// The top level of a payload: an object, walked by the scan it carries.
+struct TopLevel(Scan);
 
 impl<'de> Visitor<'de> for TopLevel {
     type Value = ();
@@ -33,11 +81,7 @@ impl<'de> Visitor<'de> for TopLevel {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        Scan {
-            unique: true,
-            text: false,
-        }
-        .visit_map(map)
+        self.0.visit_map(map)
     }
 }
 
@@ -98,7 +142,7 @@ impl<'de> Visitor<'de> for Scan {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             self.text_ok::<A::Error>(&key)?;
             if self.unique && seen.contains(&key) {
@@ -110,6 +154,37 @@ impl<'de> Visitor<'de> for Scan {
             }
         }
         Ok(())
+    }
+}
+
+/// The keys of one object seen so far: compared one by one while they are few (an act's
+/// objects hold a handful: no hashing, no allocation), hashed once they are many, so that a
+/// hostile object of thousands of keys costs no more than a hash set's work.
+#[derive(Default)]
+struct Seen<'de> {
+    few: smallvec::SmallVec<[Cow<'de, str>; SEEN_FEW]>,
+    many: HashSet<Cow<'de, str>>,
+}
+
+const SEEN_FEW: usize = 16;
+
+impl<'de> Seen<'de> {
+    fn contains(&self, key: &str) -> bool {
+        match self.many.is_empty() {
+            true => self.few.iter().any(|k| k == key),
+            false => self.many.contains(key),
+        }
+    }
+
+    fn insert(&mut self, key: Cow<'de, str>) {
+        if !self.many.is_empty() {
+            self.many.insert(key);
+        } else if self.few.len() < SEEN_FEW {
+            self.few.push(key);
+        } else {
+            self.many.extend(self.few.drain(..));
+            self.many.insert(key);
+        }
     }
 }
 
@@ -208,12 +283,8 @@ fn text_fault(s: &str) -> Option<TextFault> {
 /// override. The first problem in document order is returned. A payload that is not JSON is
 /// left to [`check_object`].
 pub fn check_text(bytes: &[u8]) -> Result<(), TextProblem> {
-    // Plain ASCII whose only escapes are harmless holds neither a forbidden character nor
-    // anything to normalize: the common case is decided without parsing.
-    let escapes_ok = !bytes
-        .windows(2)
-        .any(|w| w[0] == b'\\' && matches!(w[1], b'u' | b'b' | b'f' | b'r'));
-    if bytes.is_ascii() && !bytes.contains(&0x7F) && escapes_ok {
+    // The common case is decided without parsing.
+    if plain_ascii(bytes) {
         return Ok(());
     }
     // One pass that builds nothing decides the common case (issue 18: building the document
@@ -393,6 +464,23 @@ mod tests {
             prop_assert_eq!(check_text(trailing.as_bytes()), check_text_walk(trailing.as_bytes()));
         }
 
+        /// The one pass over both payload rules decides each as its own check does: on
+        /// objects (most documents are wrapped in one), on any value, cut short or followed
+        /// by something.
+        #[test]
+        fn one_pass_decides_both_payload_rules_as_each_check(doc in json_text(), cut in 0usize..200) {
+            let wrapped = format!("{{\"a\":{doc},\"b\":{doc}}}");
+            let part = &wrapped.as_bytes()[..cut.min(wrapped.len())];
+            let trailing = format!("{wrapped} x");
+            for bytes in [wrapped.as_bytes(), doc.as_bytes(), part, trailing.as_bytes()] {
+                let each = PayloadRules {
+                    object: check_object(bytes),
+                    text: check_text(bytes),
+                };
+                prop_assert_eq!(check_rules(bytes), each);
+            }
+        }
+
         /// Duplicate keys are refused with borrowed keys as with owned ones: escaped and plain
         /// spellings of one key are the same key.
         #[test]
@@ -402,6 +490,35 @@ mod tests {
             prop_assert!(check_object(doc.as_bytes()).is_err());
             let single = format!("{{{plain}:1}}");
             prop_assert!(check_object(single.as_bytes()).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_among_few_keys_and_among_many() {
+        for n in [
+            1usize,
+            2,
+            SEEN_FEW - 1,
+            SEEN_FEW,
+            SEEN_FEW + 1,
+            3 * SEEN_FEW,
+        ] {
+            let fields: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
+            let distinct = format!("{{{}}}", fields.join(","));
+            assert_eq!(check_object(distinct.as_bytes()), Ok(()), "{n} keys");
+            assert_eq!(check_rules(distinct.as_bytes()).object, Ok(()), "{n} keys");
+            // The first key again, and one from the middle, after all of them.
+            for again in [0, n / 2] {
+                let repeated = format!("{{{},\"k{again}\":0}}", fields.join(","));
+                assert!(
+                    check_object(repeated.as_bytes()).is_err(),
+                    "{n} keys, k{again}"
+                );
+                assert!(
+                    check_rules(repeated.as_bytes()).object.is_err(),
+                    "{n} keys, k{again}"
+                );
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::authority::{CorrectedAct, Registry};
 use crate::crypto::{self, KeyCache};
-use crate::format::event::signed_message;
+use crate::format::event::write_signed_message;
 use crate::format::merkle::{self, Frontier};
 use crate::format::{Entry, FormatError, Hash, SignedNote, VerifierKey};
 use crate::messages::Text;
@@ -193,6 +193,11 @@ pub struct UnsafeText {
     pub detail_en: String,
 }
 
+/// The verifier's maps, keyed by hashes and stream names: a fast hasher, seeded at random
+/// (a log is untrusted input), instead of SipHash (issue 18: hashing was 3% of a whole-log
+/// verification).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// What the verifier remembers of every act: enough to judge a correction's authority and to
 /// place its replacement. (Memory grows with the log here: ~60 bytes an entry.)
 struct ActRef {
@@ -207,12 +212,12 @@ pub struct Verifier {
     options: VerifyOptions,
     position: u64,
     last_received: i64,
-    heads: HashMap<String, (u64, Hash)>,
-    acts: HashMap<Hash, ActRef>,
+    heads: FastMap<String, (u64, Hash)>,
+    acts: FastMap<Hash, ActRef>,
     /// Each correction's chain start (the act it is judged as and replaces), for corrections
     /// only.
-    correction_roots: HashMap<Hash, Hash>,
-    stream_ids: HashMap<String, u32>,
+    correction_roots: FastMap<Hash, Hash>,
+    stream_ids: FastMap<String, u32>,
     stream_names: Vec<String>,
     projections: Option<Projections>,
     registry: Option<Registry>,
@@ -242,10 +247,10 @@ impl Verifier {
             options,
             position: 0,
             last_received: i64::MIN,
-            heads: HashMap::new(),
-            acts: HashMap::new(),
-            correction_roots: HashMap::new(),
-            stream_ids: HashMap::new(),
+            heads: FastMap::default(),
+            acts: FastMap::default(),
+            correction_roots: FastMap::default(),
+            stream_ids: FastMap::default(),
             stream_names: Vec::new(),
             projections,
             registry: None,
@@ -465,17 +470,27 @@ impl Verifier {
                 });
             }
         }
-        self.heads
-            .insert(body.stream.clone(), (body.version + 1, hash));
+        // The stream's name is copied once, when the stream is new.
+        match self.heads.get_mut(&body.stream) {
+            Some(head) => *head = (body.version + 1, hash),
+            None => {
+                self.heads
+                    .insert(body.stream.clone(), (body.version + 1, hash));
+            }
+        }
         if let Some(i) = crate::catalogue::KINDS
             .iter()
             .position(|k| k.kind == body.kind)
         {
-            let next = self.stream_names.len() as u32;
-            let stream = *self.stream_ids.entry(body.stream.clone()).or_insert(next);
-            if stream == next {
-                self.stream_names.push(body.stream.clone());
-            }
+            let stream = match self.stream_ids.get(&body.stream) {
+                Some(&id) => id,
+                None => {
+                    let id = self.stream_names.len() as u32;
+                    self.stream_ids.insert(body.stream.clone(), id);
+                    self.stream_names.push(body.stream.clone());
+                    id
+                }
+            };
             self.acts.insert(
                 hash,
                 ActRef {
@@ -737,24 +752,33 @@ fn decode_part(part: &[&[u8]], strict: bool, project: bool, keys: &KeyCache) -> 
         .iter()
         .map(|bytes| (Entry::decode_structure(bytes), merkle::leaf_hash(bytes)))
         .collect();
-    let messages: Vec<Option<(Vec<u8>, [u8; 64])>> = entries
-        .iter()
-        .map(|(e, _)| {
-            e.as_ref()
-                .ok()
-                .map(|e| (signed_message(e.event.body_bytes()), e.event.signature()))
-        })
-        .collect();
+    // Every signed message of the part in one buffer: one allocation, not one per event.
+    let mut buffer = Vec::with_capacity(
+        entries
+            .iter()
+            .filter_map(|(e, _)| e.as_ref().ok())
+            .map(|e| crate::format::event::EVENT_DOMAIN.len() + e.event.body_bytes().len())
+            .sum(),
+    );
+    let mut signed: Vec<(usize, std::ops::Range<usize>, [u8; 64])> =
+        Vec::with_capacity(entries.len());
+    for (i, (e, _)) in entries.iter().enumerate() {
+        if let Ok(e) = e {
+            let start = buffer.len();
+            write_signed_message(&mut buffer, e.event.body_bytes());
+            signed.push((i, start..buffer.len(), e.event.signature()));
+        }
+    }
     let mut results = vec![false; entries.len()];
     {
-        let mut idx = Vec::new();
-        let mut items = Vec::new();
-        for (i, ((e, _), m)) in entries.iter().zip(&messages).enumerate() {
-            if let (Ok(e), Some((message, signature))) = (e, m) {
-                idx.push(i);
+        let mut idx = Vec::with_capacity(signed.len());
+        let mut items = Vec::with_capacity(signed.len());
+        for (i, range, signature) in &signed {
+            if let Ok(e) = &entries[*i].0 {
+                idx.push(*i);
                 items.push(crypto::Item {
                     public: &e.event.body().signer,
-                    message,
+                    message: &buffer[range.clone()],
                     signature,
                 });
             }
@@ -771,18 +795,25 @@ fn decode_part(part: &[&[u8]], strict: bool, project: bool, keys: &KeyCache) -> 
     entries
         .into_iter()
         .zip(results)
-        .map(|((entry, leaf), signature_ok)| Decoded {
-            payload_ok: entry.as_ref().map_or(Ok(()), |e| e.event.check_payload()),
-            text: entry
-                .as_ref()
-                .ok()
-                .and_then(|e| crate::format::json::check_text(&e.event.body().payload).err()),
-            payload: project
-                .then(|| entry.as_ref().ok().map(ProjDecoded::payload_of))
-                .flatten(),
-            entry,
-            leaf,
-            signature_ok,
+        .map(|((entry, leaf), signature_ok)| {
+            // Both payload rules in one pass (§2.1's, and §4's free text).
+            let (payload_ok, text) = match &entry {
+                Ok(e) => {
+                    let rules = crate::format::json::check_rules(&e.event.body().payload);
+                    (rules.object, rules.text.err())
+                }
+                Err(_) => (Ok(()), None),
+            };
+            Decoded {
+                payload_ok,
+                text,
+                payload: project
+                    .then(|| entry.as_ref().ok().map(ProjDecoded::payload_of))
+                    .flatten(),
+                entry,
+                leaf,
+                signature_ok,
+            }
         })
         .collect()
 }

@@ -53,6 +53,99 @@ struct Args {
     /// A reader token for a `--url` server that is not public (`congress-ledger access grant`).
     #[arg(long, env = "CONGRESS_LEDGER_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Measure the floor instead of the ledger: the same clients post the same events to a
+    /// sink, an axum server in a process of its own on the same runtime settings that answers
+    /// each like the ledger (201, an acknowledgement of the same shape) after doing `nothing`
+    /// or only the ledger's strict signature `check` (decoding and `crypto::verify_each`).
+    /// Nothing is stored, so nothing is read back.
+    #[arg(long, value_enum)]
+    sink: Option<Sink>,
+    /// Run as the sink (started by `--sink`; prints `listening on URL`).
+    #[arg(long, value_enum, hide = true)]
+    serve_sink: Option<Sink>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Sink {
+    Nothing,
+    Check,
+}
+
+impl Sink {
+    fn name(self) -> &'static str {
+        match self {
+            Sink::Nothing => "nothing",
+            Sink::Check => "check",
+        }
+    }
+}
+
+/// What the sink shares between requests.
+struct SinkState {
+    check: bool,
+    keys: ledger::crypto::KeyCache,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// The sink's `POST /v1/events`: the strict check when asked, then an acknowledgement of the
+/// ledger's shape (`api::wire::Appended`).
+async fn sink_append(
+    axum::extract::State(state): axum::extract::State<Arc<SinkState>>,
+    body: Bytes,
+) -> (StatusCode, axum::Json<Value>) {
+    let mut stream = String::new();
+    let mut version = 0;
+    let mut event_hash = Hash::ZERO;
+    if state.check {
+        let event = match ledger::SignedEvent::decode_structure(body.to_vec()) {
+            Ok(event) => event,
+            Err(e) => {
+                let problem = json!({"title": e.to_string()});
+                return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(problem));
+            }
+        };
+        let message = ledger::format::event::signed_message(event.body_bytes());
+        let item = ledger::crypto::Item {
+            public: &event.body().signer,
+            message: &message,
+            signature: &event.signature(),
+        };
+        if !ledger::crypto::verify_each(&[item], &state.keys)[0] {
+            let problem = json!({"title": "signature does not verify"});
+            return (StatusCode::FORBIDDEN, axum::Json(problem));
+        }
+        stream = event.body().stream.clone();
+        version = event.body().version;
+        event_hash = event.hash();
+    }
+    let position = state
+        .next
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ack = json!({"position": position, "event_hash": event_hash.to_string(),
+        "stream": stream, "version": version, "received": 0, "created": true});
+    (StatusCode::CREATED, axum::Json(ack))
+}
+
+/// Runs the sink until killed.
+fn serve_sink(mode: Sink) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("listening on http://{}", listener.local_addr()?);
+        std::io::Write::flush(&mut std::io::stdout())?;
+        let state = Arc::new(SinkState {
+            check: mode == Sink::Check,
+            keys: ledger::crypto::KeyCache::default(),
+            next: std::sync::atomic::AtomicU64::new(0),
+        });
+        let app = axum::Router::new()
+            .route("/v1/events", axum::routing::post(sink_append))
+            .with_state(state);
+        axum::serve(listener, app).await?;
+        Ok(())
+    })
 }
 
 /// The `authorization` header line every request carries when a token was given.
@@ -204,6 +297,16 @@ struct Server {
 
 impl Server {
     fn start(args: &Args) -> anyhow::Result<Server> {
+        if let Some(mode) = args.sink {
+            let child = Command::new(std::env::current_exe()?)
+                .args(["--serve-sink", mode.name()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .context("starting the sink")?;
+            return Server::listening(child, None);
+        }
         if let Some(url) = &args.url {
             return Ok(Server {
                 base: url.trim_end_matches('/').to_string(),
@@ -226,7 +329,7 @@ impl Server {
                 .context("this binary's directory")?
                 .join("congress-ledger"),
         };
-        let mut child = Command::new(&bin)
+        let child = Command::new(&bin)
             .args(["serve", "--ledger"])
             .arg(&dir)
             // The load generator reads back everything it appended: it serves the demo
@@ -243,6 +346,11 @@ impl Server {
                     bin.display()
                 )
             })?;
+        Server::listening(child, Some(temp))
+    }
+
+    /// A started server, once it says where it listens.
+    fn listening(mut child: Child, dir: Option<tempfile::TempDir>) -> anyhow::Result<Server> {
         let mut line = String::new();
         let stdout = child.stdout.take().context("the server's stdout")?;
         std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
@@ -258,7 +366,7 @@ impl Server {
             base,
             child: Some(child),
             pid: Some(pid),
-            _dir: Some(temp),
+            _dir: dir,
         })
     }
 
@@ -534,6 +642,9 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(mode) = args.serve_sink {
+        return serve_sink(mode);
+    }
     if let Some(token) = args.token.as_deref().filter(|t| !t.trim().is_empty()) {
         let _ = AUTHORIZATION.set(format!("authorization: Bearer {}\r\n", token.trim()));
     }
@@ -550,7 +661,9 @@ fn main() -> anyhow::Result<()> {
     let keys: Vec<SigningKey> = (0..args.clients)
         .map(|i| demo_key(&format!("load/{run_id}/{i}")))
         .collect();
-    runtime.block_on(enroll(&server.base, &keys))?;
+    if args.sink.is_none() {
+        runtime.block_on(enroll(&server.base, &keys))?;
+    }
     let per_client = args.events.unwrap_or(
         ((40_000.0 * args.seconds) as usize)
             .div_ceil(args.clients)
@@ -582,7 +695,8 @@ fn main() -> anyhow::Result<()> {
     let cpu_after = (server.cpu_seconds(), cpu_seconds("/proc/self/stat"));
 
     let (mut lost, mut extra) = (0, 0);
-    for ((stream, evs), r) in streams.iter().zip(&runs) {
+    // A sink stores nothing: there is nothing to read back.
+    for ((stream, evs), r) in streams.iter().zip(&runs).filter(|_| args.sink.is_none()) {
         let (l, x) = runtime.block_on(check(&server.base, stream, evs, &r.acked))?;
         lost += l;
         extra += x;
@@ -606,6 +720,7 @@ fn main() -> anyhow::Result<()> {
     let load_cpu_us = per_append(cpu_before.1, cpu_after.1);
     let figures = json!({
         "clients": args.clients,
+        "sink": args.sink.map(Sink::name),
         "seconds": elapsed.as_secs_f64(),
         "acknowledged": acked,
         "appends_per_s": acked as f64 / elapsed.as_secs_f64(),
@@ -629,8 +744,11 @@ fn main() -> anyhow::Result<()> {
         println!("{figures}");
     } else {
         println!(
-            "HTTP load: {} clients, POST /v1/events for {:.1}s ({} B events, signed in advance)",
+            "HTTP load: {} clients, POST /v1/events{} for {:.1}s ({} B events, signed in advance)",
             args.clients,
+            args.sink
+                .map(|m| format!(" to a sink doing {}", m.name()))
+                .unwrap_or_default(),
             elapsed.as_secs_f64(),
             figures["event_bytes"]
         );
