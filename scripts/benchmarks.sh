@@ -80,10 +80,14 @@ bench_figure() {
 measure() {
     local src="$1" tag="$2"
     log "[$tag] building (release)"
+    # The sink (the HTTP floor) only for this tree: the baseline may not have it.
+    local sink_bin=()
+    if [[ "$tag" == now ]]; then sink_bin=(--bin sink); fi
     (cd "$src" && CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q -p cli &&
-        CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q -p e2e --bin load)
+        CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q -p e2e --bin load "${sink_bin[@]}")
     mkdir -p "$WORK/$tag-bin"
     cp "$PWD_TARGET/release/congress-ledger" "$PWD_TARGET/release/load" "$WORK/$tag-bin/"
+    if [[ "$tag" == now ]]; then cp "$PWD_TARGET/release/sink" "$WORK/$tag-bin/"; fi
     log "[$tag] machine limits and the ledger embedded: cargo bench -p ledger --bench core (BENCH_EVENTS=$BENCH_EVENTS)"
     (cd "$src" && BENCH_DIR="$WORK" CARGO_TARGET_DIR="$PWD_TARGET" cargo bench --locked -q -p ledger \
         --bench core -- limits append latency build verify proofs) | tee "$WORK/$tag-bench.txt" >&2
@@ -113,12 +117,18 @@ if [[ -n "$BASELINE" ]]; then
     # The same measuring code for both trees where it builds against the baseline: this tree's
     # core bench and load generator (the baseline's own otherwise, and its figures then lack
     # the rows they did not measure yet).
-    for f in ledger/benches/core.rs tests/src/bin/load.rs; do cp "$f" "$WORK/baseline/$f"; done
-    if ! (cd "$WORK/baseline" && CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q \
-        -p ledger --bench core -p e2e --bin load) >&2; then
-        log "[before] this tree's bench does not build against $BASELINE: the baseline's own is used"
-        git -C "$WORK/baseline" checkout -- ledger/benches/core.rs tests/src/bin/load.rs
-    fi
+    # Each file on its own: one that does not build against the baseline is replaced by the
+    # baseline's own, and said so.
+    for target in "ledger/benches/core.rs:-p ledger --bench core" "tests/src/bin/load.rs:-p e2e --bin load"; do
+        f=${target%%:*}
+        cp "$f" "$WORK/baseline/$f"
+        # shellcheck disable=SC2086 # the package and target arguments are words
+        if ! (cd "$WORK/baseline" && CARGO_TARGET_DIR="$PWD_TARGET" cargo build --release --locked -q \
+            ${target#*:}) >&2; then
+            log "[before] this tree's $f does not build against $BASELINE: the baseline's own is used"
+            git -C "$WORK/baseline" checkout -- "$f"
+        fi
+    done
     measure "$WORK/baseline" before
 fi
 measure "$PWD" now

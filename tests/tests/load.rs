@@ -59,8 +59,8 @@ fn the_floor_sinks_answer_like_the_ledger_and_the_checking_one_checks() {
         assert!(figures["acknowledged"].as_u64().unwrap() > 0, "{figures}");
     }
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_load"))
-        .args(["--serve-sink", "check"])
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sink"))
+        .arg("check")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("the sink starts");

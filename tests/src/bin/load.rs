@@ -53,16 +53,12 @@ struct Args {
     /// A reader token for a `--url` server that is not public (`congress-ledger access grant`).
     #[arg(long, env = "CONGRESS_LEDGER_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Measure the floor instead of the ledger: the same clients post the same events to a
-    /// sink, an axum server in a process of its own on the same runtime settings that answers
-    /// each like the ledger (201, an acknowledgement of the same shape) after doing `nothing`
-    /// or only the ledger's strict signature `check` (decoding and `crypto::verify_each`).
-    /// Nothing is stored, so nothing is read back.
+    /// Measure the floor instead of the ledger: the same clients post the same events to the
+    /// `sink` binary beside this one, an axum server that answers each like the ledger (201,
+    /// an acknowledgement of the same shape) after doing `nothing` or only the ledger's strict
+    /// signature `check`. Nothing is stored, so nothing is read back.
     #[arg(long, value_enum)]
     sink: Option<Sink>,
-    /// Run as the sink (started by `--sink`; prints `listening on URL`).
-    #[arg(long, value_enum, hide = true)]
-    serve_sink: Option<Sink>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,74 +74,6 @@ impl Sink {
             Sink::Check => "check",
         }
     }
-}
-
-/// What the sink shares between requests.
-struct SinkState {
-    check: bool,
-    keys: ledger::crypto::KeyCache,
-    next: std::sync::atomic::AtomicU64,
-}
-
-/// The sink's `POST /v1/events`: the strict check when asked, then an acknowledgement of the
-/// ledger's shape (`api::wire::Appended`).
-async fn sink_append(
-    axum::extract::State(state): axum::extract::State<Arc<SinkState>>,
-    body: Bytes,
-) -> (StatusCode, axum::Json<Value>) {
-    let mut stream = String::new();
-    let mut version = 0;
-    let mut event_hash = Hash::ZERO;
-    if state.check {
-        let event = match ledger::SignedEvent::decode_structure(body.to_vec()) {
-            Ok(event) => event,
-            Err(e) => {
-                let problem = json!({"title": e.to_string()});
-                return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(problem));
-            }
-        };
-        let message = ledger::format::event::signed_message(event.body_bytes());
-        let item = ledger::crypto::Item {
-            public: &event.body().signer,
-            message: &message,
-            signature: &event.signature(),
-        };
-        if !ledger::crypto::verify_each(&[item], &state.keys)[0] {
-            let problem = json!({"title": "signature does not verify"});
-            return (StatusCode::FORBIDDEN, axum::Json(problem));
-        }
-        stream = event.body().stream.clone();
-        version = event.body().version;
-        event_hash = event.hash();
-    }
-    let position = state
-        .next
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ack = json!({"position": position, "event_hash": event_hash.to_string(),
-        "stream": stream, "version": version, "received": 0, "created": true});
-    (StatusCode::CREATED, axum::Json(ack))
-}
-
-/// Runs the sink until killed.
-fn serve_sink(mode: Sink) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        println!("listening on http://{}", listener.local_addr()?);
-        std::io::Write::flush(&mut std::io::stdout())?;
-        let state = Arc::new(SinkState {
-            check: mode == Sink::Check,
-            keys: ledger::crypto::KeyCache::default(),
-            next: std::sync::atomic::AtomicU64::new(0),
-        });
-        let app = axum::Router::new()
-            .route("/v1/events", axum::routing::post(sink_append))
-            .with_state(state);
-        axum::serve(listener, app).await?;
-        Ok(())
-    })
 }
 
 /// The `authorization` header line every request carries when a token was given.
@@ -298,13 +226,22 @@ struct Server {
 impl Server {
     fn start(args: &Args) -> anyhow::Result<Server> {
         if let Some(mode) = args.sink {
-            let child = Command::new(std::env::current_exe()?)
-                .args(["--serve-sink", mode.name()])
+            let bin = std::env::current_exe()?
+                .parent()
+                .context("this binary's directory")?
+                .join("sink");
+            let child = Command::new(&bin)
+                .arg(mode.name())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())
                 .spawn()
-                .context("starting the sink")?;
+                .with_context(|| {
+                    format!(
+                        "starting {} (build it: cargo build --release -p e2e --bin sink)",
+                        bin.display()
+                    )
+                })?;
             return Server::listening(child, None);
         }
         if let Some(url) = &args.url {
@@ -642,9 +579,6 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if let Some(mode) = args.serve_sink {
-        return serve_sink(mode);
-    }
     if let Some(token) = args.token.as_deref().filter(|t| !t.trim().is_empty()) {
         let _ = AUTHORIZATION.set(format!("authorization: Bearer {}\r\n", token.trim()));
     }
