@@ -890,9 +890,7 @@ impl Shared {
     }
 
     /// Reads entries `[from, to)` a segment at a time, handing `f` the entry bytes of each
-    /// segment's stretch in order; `f` returns false to stop. The next segment is read while
-    /// `f` works on this one (issue 18: a whole-log verification otherwise left both cores idle
-    /// while it read), so memory stays within two segments.
+    /// segment's stretch in order; `f` returns false to stop. Memory stays within a segment.
     fn scan_frames(
         &self,
         from: u64,
@@ -907,49 +905,14 @@ impl Shared {
         };
         let start_segment = self.reader.segment_of(from);
         let mut position = from;
-        let segments: Vec<u64> = self
+        for first in self
             .reader
             .segments()
             .into_iter()
             .filter(|&s| s >= start_segment)
-            .collect();
-        let stopped = std::thread::scope(|scope| {
-            self.scan_segments(&segments, scope, start_offset, to, &mut position, f)
-        })?;
-        if !stopped && position < to {
-            return Err(StorageError::Lost(format!(
-                "the log ends at entry {position}, but {to} entries are acknowledged"
-            )));
-        }
-        Ok(())
-    }
-
-    /// [`Shared::scan_frames`] over `segments`, each read on a thread of `scope` while the one
-    /// before is handed to `f`. Stops at `to` or when `f` says so (true), at damage (the
-    /// error), or when the segments run out (false).
-    fn scan_segments<'scope>(
-        &'scope self,
-        segments: &[u64],
-        scope: &'scope std::thread::Scope<'scope, '_>,
-        start_offset: u64,
-        to: u64,
-        position: &mut u64,
-        f: &mut dyn FnMut(&[&[u8]]) -> bool,
-    ) -> Result<bool, StorageError> {
-        let mut next = None;
-        for (i, &first) in segments.iter().enumerate() {
-            let data = match next.take() {
-                // A panic while reading is a bug, carried on as the panic it is.
-                Some(reading) => std::thread::ScopedJoinHandle::join(reading)
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-                None => self.reader.read_all(first)?,
-            };
-            // The next segment is read ahead only when the scan goes into it.
-            next = segments
-                .get(i + 1)
-                .filter(|&&after| after < to)
-                .map(|&after| scope.spawn(move || self.reader.read_all(after)));
-            let offset = if i == 0 {
+        {
+            let data = self.reader.read_all(first)?;
+            let offset = if first == start_segment {
                 start_offset as usize
             } else {
                 segment::HEADER_LEN as usize
@@ -961,14 +924,14 @@ impl Shared {
                 crate::format::encoding::MAX_ENTRY_BYTES,
                 |_, bytes| {
                     frames.push(bytes);
-                    *position += 1;
-                    Ok::<_, StorageError>(*position < to)
+                    position += 1;
+                    Ok::<_, StorageError>(position < to)
                 },
             )?;
             let damaged = |reason: String| StorageError::Corrupt {
                 file: self.reader.name(first),
                 offset: offset as u64,
-                position: Some(*position),
+                position: Some(position),
                 reason,
             };
             match stop {
@@ -976,7 +939,7 @@ impl Shared {
                 // Every entry asked for is acknowledged, so whole: a frame cut short (or
                 // failing its checksum with nothing after it) is damage, named here rather
                 // than after a pass over everything before it.
-                frame::Stop::Torn if *position < to => {
+                frame::Stop::Torn if position < to => {
                     return Err(damaged(
                         "frame is cut short or fails its checksum, but the entry is acknowledged"
                             .into(),
@@ -985,11 +948,15 @@ impl Shared {
                 frame::Stop::Torn => {}
                 frame::Stop::Corrupt(reason) => return Err(damaged(reason)),
             }
-            if !f(&frames) || *position >= to {
-                // Stopped early: the lookahead read is waited for by the scope, and dropped.
-                return Ok(true);
+            if !f(&frames) || position >= to {
+                return Ok(());
             }
         }
-        Ok(false)
+        if position < to {
+            return Err(StorageError::Lost(format!(
+                "the log ends at entry {position}, but {to} entries are acknowledged"
+            )));
+        }
+        Ok(())
     }
 }

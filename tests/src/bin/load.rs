@@ -57,7 +57,7 @@ struct Args {
     /// `sink` binary beside this one, an axum server that answers each like the ledger (201,
     /// an acknowledgement of the same shape) after doing `nothing` or only the ledger's strict
     /// signature `check`. Nothing is stored, so nothing is read back.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, conflicts_with_all = ["url", "pid", "server_bin", "dir"])]
     sink: Option<Sink>,
 }
 
@@ -398,15 +398,18 @@ fn sign_all(run: &str, keys: &[SigningKey], per_client: usize) -> Vec<(String, V
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut out: Vec<(String, Vec<Bytes>)> = Vec::with_capacity(keys.len());
     std::thread::scope(|s| {
+        // Every chunk but the last holds `size` keys: client i's index counts from there (the
+        // last chunk's own length would give its clients the streams of earlier ones).
+        let size = keys.len().div_ceil(threads);
         let handles: Vec<_> = keys
-            .chunks(keys.len().div_ceil(threads))
+            .chunks(size)
             .enumerate()
             .map(|(chunk, keys)| {
                 s.spawn(move || {
                     keys.iter()
                         .enumerate()
                         .map(|(j, key)| {
-                            let i = chunk * keys.len() + j;
+                            let i = chunk * size + j;
                             let stream = format!("congress/load-{run}-{i}/2025-2030");
                             let mut prev = Hash::ZERO;
                             let events = (0..per_client as u64)
