@@ -215,6 +215,14 @@ impl RawConn {
     }
 }
 
+/// A binary in this one's directory.
+fn beside_me(name: &str) -> anyhow::Result<PathBuf> {
+    Ok(std::env::current_exe()?
+        .parent()
+        .context("this binary's directory")?
+        .join(name))
+}
+
 /// The server this run drives: started here, or given.
 struct Server {
     base: String,
@@ -226,23 +234,9 @@ struct Server {
 impl Server {
     fn start(args: &Args) -> anyhow::Result<Server> {
         if let Some(mode) = args.sink {
-            let bin = std::env::current_exe()?
-                .parent()
-                .context("this binary's directory")?
-                .join("sink");
-            let child = Command::new(&bin)
-                .arg(mode.name())
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .with_context(|| {
-                    format!(
-                        "starting {} (build it: cargo build --release -p e2e --bin sink)",
-                        bin.display()
-                    )
-                })?;
-            return Server::listening(child, None);
+            let mut sink = Command::new(beside_me("sink")?);
+            sink.arg(mode.name());
+            return Server::spawn(sink, "cargo build --release -p e2e --bin sink", None);
         }
         if let Some(url) = &args.url {
             return Ok(Server {
@@ -261,29 +255,34 @@ impl Server {
         ledger.close()?;
         let bin = match &args.server_bin {
             Some(b) => b.clone(),
-            None => std::env::current_exe()?
-                .parent()
-                .context("this binary's directory")?
-                .join("congress-ledger"),
+            None => beside_me("congress-ledger")?,
         };
-        let child = Command::new(&bin)
+        let mut serve = Command::new(&bin);
+        serve
             .args(["serve", "--ledger"])
             .arg(&dir)
             // The load generator reads back everything it appended: it serves the demo
             // ledger publicly, as an operator of a public record would.
             .args(["--addr", "127.0.0.1:0", "--public"])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn");
+        Server::spawn(serve, "cargo build --release -p cli", Some(temp))
+    }
+
+    /// Starts a server (how to build it in `build`, for the error) and waits until it says
+    /// where it listens.
+    fn spawn(
+        mut command: Command,
+        build: &str,
+        dir: Option<tempfile::TempDir>,
+    ) -> anyhow::Result<Server> {
+        let bin = PathBuf::from(command.get_program());
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .with_context(|| {
-                format!(
-                    "starting {} (build it: cargo build --release -p cli)",
-                    bin.display()
-                )
-            })?;
-        Server::listening(child, Some(temp))
+            .with_context(|| format!("starting {} (build it: {build})", bin.display()))?;
+        Server::listening(child, dir)
     }
 
     /// A started server, once it says where it listens.
